@@ -1,0 +1,88 @@
+/**
+ * Audit trail records (ot-safety.md, "Audit record content"). The workflow side builds an
+ * AuditEventInput; the store adds sequence number, hashes and the record time.
+ */
+export const AUDIT_EVENT_TYPES = [
+  'alert.received',
+  'alert.duplicate',
+  'incident.opened',
+  'incident.closed',
+  'playbook.started',
+  'playbook.completed',
+  'playbook.failed',
+  'policy.decided',
+  'approval.requested',
+  'approval.decided',
+  'approval.expired',
+  'action.executed',
+  'action.failed',
+  'action.skipped',
+  'people.alerted',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+export interface AuditActor {
+  type: 'system' | 'operator';
+  /** "interlock" for the engine, else the operator ID. */
+  id: string;
+  roles?: string[];
+  channel?: 'api' | 'slack' | 'cli' | 'webhook' | 'engine';
+}
+
+export interface AuditTarget {
+  ref: string;
+  assetId?: string;
+  ips?: string[];
+  zone?: string;
+  purdueLevel?: number;
+  kind?: string;
+  criticality?: string;
+  safetySystem?: boolean;
+  known: boolean;
+}
+
+export interface AuditEventInput {
+  /** Unique per logical event: a retried write with the same key is stored once. */
+  idempotencyKey: string;
+  /** When the event happened (ISO-8601 UTC). */
+  time: string;
+  incidentId: string;
+  workflowId?: string;
+  runId?: string;
+  playbookId?: string;
+  playbookVersion?: number;
+  stepId?: string;
+  actor: AuditActor;
+  eventType: AuditEventType;
+  trigger?: { source: string; alertUid: string; title: string; severity: string; rawSha256: string };
+  target?: AuditTarget;
+  decision?: { outcome: string; rule: string; reason: string };
+  approval?: {
+    approvalId: string;
+    requester?: string;
+    requiredApprovals?: number;
+    requiredRoles?: string[];
+    approvers?: { operatorId: string; roles: string[]; decision: string; at: string; channel: string }[];
+    expiresAt?: string;
+    actionDigest?: string;
+    breakGlass?: boolean;
+    justification?: string;
+  };
+  action?: { type: string; params: Record<string, unknown>; enforcementPoint: string; digest?: string };
+  result?: { status: 'succeeded' | 'failed' | 'skipped' | 'refused' | 'pending'; detail?: string };
+  details?: Record<string, unknown>;
+}
+
+export interface AuditRecord extends AuditEventInput {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  /** Number of records checked. */
+  checked: number;
+  /** The first record that does not verify, with why. */
+  firstBroken?: { seq: number; reason: string };
+}

@@ -1,0 +1,188 @@
+import { z } from 'zod';
+import { durationSchema } from './duration';
+
+/**
+ * The configuration file's shape (see interlock.example.yaml). Every key of the shared
+ * reference document is accepted as is; unknown keys are rejected so typos surface at startup.
+ */
+
+export const CRITICALITIES = ['low', 'medium', 'high', 'safety'] as const;
+export const ZONE_MODES = ['monitor', 'recommend', 'approve', 'auto'] as const;
+export const ASSET_KINDS = [
+  'workstation', 'server', 'laptop', 'hmi', 'ews', 'historian', 'plc', 'rtu', 'sis', 'firewall',
+  'switch', 'router', 'gateway', 'jump-host', 'sensor', 'ied', 'dcs', 'scada-server', 'other',
+] as const;
+
+const nonEmpty = z.string().min(1, 'must not be empty');
+
+const sourceSchema = z
+  .strictObject({
+    token: nonEmpty.optional(),
+    hmacSecret: nonEmpty.optional(),
+    /** Basic auth (user:password) for senders that can only do that. */
+    basicAuth: z.strictObject({ username: nonEmpty, password: nonEmpty }).optional(),
+    /** Correlation key fields (alert paths) — default: source + rule + primary entity. */
+    correlationKey: z.array(nonEmpty).min(1).optional(),
+  })
+  .refine((s) => s.token !== undefined || s.hmacSecret !== undefined || s.basicAuth !== undefined, {
+    message: 'a source needs a token, an hmacSecret or basicAuth: unauthenticated webhooks are refused',
+  });
+
+const operatorSchema = z.strictObject({
+  id: nonEmpty.regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only'),
+  name: nonEmpty,
+  roles: z.array(nonEmpty).min(1),
+  apiKey: z.string().min(16, 'an API key needs at least 16 characters').optional(),
+  slackUserId: nonEmpty.optional(),
+  email: z.email().optional(),
+});
+
+const cidrSchema = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'expected a CIDR such as 10.0.0.0/16');
+
+const zoneSchema = z.strictObject({
+  id: nonEmpty,
+  purdueLevel: z.number().min(0).max(5),
+  mode: z.enum(ZONE_MODES),
+  cidrs: z.array(cidrSchema).default([]),
+  site: nonEmpty.optional(),
+  owner: nonEmpty.optional(),
+  shiftLead: nonEmpty.optional(),
+  /** Change freeze: raises approval requirements while true. */
+  changeFreeze: z.boolean().default(false),
+});
+
+const assetSchema = z.strictObject({
+  id: nonEmpty,
+  hostnames: z.array(nonEmpty).default([]),
+  ips: z.array(nonEmpty).default([]),
+  zone: nonEmpty,
+  kind: z.enum(ASSET_KINDS),
+  criticality: z.enum(CRITICALITIES),
+  safetySystem: z.boolean().default(false),
+  site: nonEmpty.optional(),
+  owner: nonEmpty.optional(),
+  /** EDR agent identifiers by product, e.g. { crowdstrike: <device id> }. */
+  edr: z.record(z.string(), nonEmpty).default({}),
+});
+
+const maintenanceWindowSchema = z.strictObject({
+  id: nonEmpty,
+  zone: nonEmpty,
+  assets: z.array(nonEmpty).default([]),
+  start: z.iso.datetime({ offset: true }),
+  end: z.iso.datetime({ offset: true }),
+  changeTicket: nonEmpty.optional(),
+});
+
+const policySchema = z.strictObject({
+  approvalTtl: durationSchema.default(30 * 60_000),
+  escalateAfter: durationSchema.default(10 * 60_000),
+  dualApprovalFor: z.array(z.enum(CRITICALITIES)).default(['high', 'safety']),
+  otApproverRoles: z.array(nonEmpty).min(1).default(['ot-engineer']),
+  blastRadius: z.strictObject({ perRun: z.number().int().min(0).default(5), perHour: z.number().int().min(0).default(20) }).default({ perRun: 5, perHour: 20 }),
+});
+
+const httpIntegration = { baseUrl: z.url(), timeout: durationSchema.default(10_000) };
+
+const integrationsSchema = z.strictObject({
+  crowdstrike: z.strictObject({ ...httpIntegration, clientId: nonEmpty, clientSecret: nonEmpty }).optional(),
+  fortigate: z.strictObject({ ...httpIntegration, apiKey: nonEmpty, vdom: nonEmpty.default('root'), banExpiry: durationSchema.default(3_600_000) }).optional(),
+});
+
+const slackSchema = z.strictObject({
+  botToken: nonEmpty,
+  signingSecret: nonEmpty,
+  apiUrl: z.url().default('https://slack.com/api/'),
+  channel: nonEmpty,
+});
+
+const emailSchema = z.strictObject({
+  smtp: z.strictObject({
+    host: nonEmpty,
+    port: z.coerce.number().int().min(1).max(65535),
+    secure: z.boolean().default(false),
+    user: nonEmpty.optional(),
+    password: nonEmpty.optional(),
+  }),
+  from: nonEmpty,
+});
+
+export const configSchema = z
+  .strictObject({
+    server: z
+      .strictObject({
+        port: z.coerce.number().int().min(0).max(65535).default(3000),
+        host: nonEmpty.default('127.0.0.1'),
+        publicUrl: z.url().default('http://localhost:3000'),
+        /** Largest webhook body accepted, in bytes. */
+        maxBodyBytes: z.number().int().min(1024).default(1_048_576),
+      })
+      .default({ port: 3000, host: '127.0.0.1', publicUrl: 'http://localhost:3000', maxBodyBytes: 1_048_576 }),
+    temporal: z
+      .strictObject({
+        address: z.string().default(''),
+        namespace: nonEmpty.default('default'),
+        taskQueue: nonEmpty.default('interlock'),
+      })
+      .default({ address: '', namespace: 'default', taskQueue: 'interlock' }),
+    database: z.strictObject({ url: z.string().default('') }).default({ url: '' }),
+    incidents: z
+      .strictObject({
+        /** An incident with no new alert and no running playbook for this long is closed. */
+        closeAfterIdle: durationSchema.default(24 * 3_600_000),
+      })
+      .default({ closeAfterIdle: 24 * 3_600_000 }),
+    playbooks: z.strictObject({ dir: nonEmpty.default('playbooks') }).default({ dir: 'playbooks' }),
+    sources: z.record(z.string().regex(/^[a-z0-9-]+$/), sourceSchema).default({}),
+    operators: z.array(operatorSchema).default([]),
+    zones: z.array(zoneSchema).default([]),
+    assets: z.array(assetSchema).default([]),
+    maintenanceWindows: z.array(maintenanceWindowSchema).default([]),
+    policy: policySchema.default({
+      approvalTtl: 30 * 60_000,
+      escalateAfter: 10 * 60_000,
+      dualApprovalFor: ['high', 'safety'],
+      otApproverRoles: ['ot-engineer'],
+      blastRadius: { perRun: 5, perHour: 20 },
+    }),
+    integrations: integrationsSchema.default({}),
+    slack: slackSchema.optional(),
+    email: emailSchema.optional(),
+  })
+  .superRefine((config, ctx) => {
+    const zoneIds = new Set(config.zones.map((z) => z.id));
+    const operatorIds = new Set(config.operators.map((o) => o.id));
+    config.assets.forEach((asset, i) => {
+      if (!zoneIds.has(asset.zone)) ctx.addIssue({ code: 'custom', path: ['assets', i, 'zone'], message: `unknown zone "${asset.zone}"` });
+    });
+    config.maintenanceWindows.forEach((w, i) => {
+      if (!zoneIds.has(w.zone)) ctx.addIssue({ code: 'custom', path: ['maintenanceWindows', i, 'zone'], message: `unknown zone "${w.zone}"` });
+      if (Date.parse(w.end) <= Date.parse(w.start)) ctx.addIssue({ code: 'custom', path: ['maintenanceWindows', i, 'end'], message: 'end must be after start' });
+    });
+    config.zones.forEach((zone, i) => {
+      if (zone.mode === 'auto' && zone.purdueLevel < 4)
+        ctx.addIssue({ code: 'custom', path: ['zones', i, 'mode'], message: 'mode "auto" is for IT zones only (Purdue level 4-5)' });
+      for (const key of ['owner', 'shiftLead'] as const) {
+        const ref = zone[key];
+        if (ref !== undefined && !operatorIds.has(ref)) ctx.addIssue({ code: 'custom', path: ['zones', i, key], message: `unknown operator "${ref}"` });
+      }
+    });
+    const seen = new Map<string, number>();
+    config.operators.forEach((op, i) => {
+      if (seen.has(op.id)) ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `duplicate operator id "${op.id}"` });
+      seen.set(op.id, i);
+    });
+    const keys = new Set<string>();
+    config.operators.forEach((op, i) => {
+      if (op.apiKey === undefined) return;
+      if (keys.has(op.apiKey)) ctx.addIssue({ code: 'custom', path: ['operators', i, 'apiKey'], message: 'API keys must be unique per operator' });
+      keys.add(op.apiKey);
+    });
+  });
+
+export type InterlockConfig = z.output<typeof configSchema>;
+export type OperatorConfig = InterlockConfig['operators'][number];
+export type ZoneConfig = InterlockConfig['zones'][number];
+export type AssetConfig = InterlockConfig['assets'][number];
+export type Criticality = (typeof CRITICALITIES)[number];
+export type ZoneMode = (typeof ZONE_MODES)[number];
