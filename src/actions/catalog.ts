@@ -4,6 +4,9 @@
  */
 export type ActionEffect = 'read-only' | 'reversible' | 'irreversible';
 
+export const ACTION_TYPES = ['edr.contain_host', 'edr.release_host', 'firewall.quarantine_ip', 'firewall.release_ip'] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];
+
 export interface ActionSpec {
   /** What the action changes. Policy treats anything but read-only as a change. */
   effect: ActionEffect;
@@ -45,10 +48,7 @@ export const ACTION_CATALOG = {
     compensation: 'firewall.quarantine_ip',
     description: 'Remove an IP address from the firewall quarantine.',
   },
-} as const satisfies Record<string, ActionSpec>;
-
-export type ActionType = keyof typeof ACTION_CATALOG;
-export const ACTION_TYPES = Object.keys(ACTION_CATALOG) as ActionType[];
+} as const satisfies Record<ActionType, ActionSpec>;
 
 export function isActionType(value: string): value is ActionType {
   return Object.hasOwn(ACTION_CATALOG, value);

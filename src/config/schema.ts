@@ -17,6 +17,8 @@ const nonEmpty = z.string().min(1, 'must not be empty');
 
 const sourceSchema = z
   .strictObject({
+    /** Vendor format of the body (splunk, elastic, …); defaults to the source's name. */
+    format: nonEmpty.optional(),
     token: nonEmpty.optional(),
     hmacSecret: nonEmpty.optional(),
     /** Basic auth (user:password) for senders that can only do that. */
@@ -79,6 +81,8 @@ const policySchema = z.strictObject({
   escalateAfter: durationSchema.default(10 * 60_000),
   dualApprovalFor: z.array(z.enum(CRITICALITIES)).default(['high', 'safety']),
   otApproverRoles: z.array(nonEmpty).min(1).default(['ot-engineer']),
+  /** Who may approve a change to an IT zone that is not in auto mode. */
+  itApproverRoles: z.array(nonEmpty).min(1).default(['soc-analyst', 'ot-engineer']),
   blastRadius: z.strictObject({ perRun: z.number().int().min(0).default(5), perHour: z.number().int().min(0).default(20) }).default({ perRun: 5, perHour: 20 }),
 });
 
@@ -143,6 +147,7 @@ export const configSchema = z
       escalateAfter: 10 * 60_000,
       dualApprovalFor: ['high', 'safety'],
       otApproverRoles: ['ot-engineer'],
+      itApproverRoles: ['soc-analyst', 'ot-engineer'],
       blastRadius: { perRun: 5, perHour: 20 },
     }),
     integrations: integrationsSchema.default({}),

@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# Interlock image: one image, the process is chosen by the command (api | worker | migrate).
+
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Same fallback as scripts/bootstrap.sh: a lockfile made against a registry mirror that serves only
+# linux-x64 optional packages is refused by `npm ci`; `npm install` keeps the locked versions.
+RUN npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY integrations ./integrations
+# Compiles to dist/ and pre-bundles the workflow code so workers start fast.
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
+ && node dist/src/worker/workflow-bundle.js \
+ && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY playbooks ./playbooks
+COPY config ./config
+USER node
+EXPOSE 3000
+ENTRYPOINT ["node", "dist/src/main.js"]
+CMD ["api"]

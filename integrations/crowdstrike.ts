@@ -1,0 +1,177 @@
+import type { AxiosInstance } from 'axios';
+import { z } from 'zod';
+import type { InterlockConfig } from '../src/config/schema';
+import { createHttpClient, IntegrationError, parseResponse, type IntegrationLogger, type RetryOptions } from './http';
+
+/**
+ * CrowdStrike Falcon host containment over the OAuth2 API (client-credentials tokens, Hosts API
+ * device actions). Containment is idempotent at Falcon, which is what makes retries safe.
+ */
+
+export type CrowdStrikeConfig = NonNullable<InterlockConfig['integrations']['crowdstrike']>;
+
+export interface CrowdStrikeClientOptions {
+  retry?: Partial<RetryOptions>;
+  logger?: IntegrationLogger;
+  /** Renew this long before the token expires (capped at half its lifetime). Default 60 s. */
+  tokenRefreshMarginMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+export type ContainmentAction = 'contain' | 'lift_containment';
+
+export interface ContainmentResult {
+  deviceId: string;
+  action: ContainmentAction;
+  /** Falcon's trace ID for the call, for the audit trail and vendor support. */
+  requestId?: string;
+}
+
+const INTEGRATION = 'crowdstrike';
+const DEVICE_ACTIONS_PATH = '/devices/entities/devices-actions/v2';
+
+/** Falcon agent IDs (AIDs) are 32 hex characters. */
+const deviceIdSchema = z.string().regex(/^[0-9a-fA-F]{32}$/, 'a CrowdStrike device ID is 32 hex characters');
+
+const tokenResponseSchema = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string().regex(/^bearer$/i, 'expected a bearer token'),
+  expires_in: z.number().int().positive(),
+});
+
+const vendorErrorSchema = z.object({ code: z.number().int(), message: z.string() });
+
+const deviceActionResponseSchema = z.object({
+  meta: z.object({
+    query_time: z.number().optional(),
+    trace_id: z.string().optional(),
+    powered_by: z.string().optional(),
+  }),
+  resources: z.array(z.object({ id: z.string() })).nullable(),
+  // Falcon sends [] on success; some gateways send null.
+  errors: z.array(vendorErrorSchema).nullable(),
+});
+
+interface CachedToken {
+  value: string;
+  renewAt: number;
+}
+
+export class CrowdStrikeClient {
+  private readonly http: AxiosInstance;
+  private readonly now: () => number;
+  private readonly refreshMarginMs: number;
+  private token: CachedToken | undefined;
+  /** Shared by concurrent callers so a burst of actions fetches one token, not many. */
+  private pendingToken: Promise<CachedToken> | undefined;
+
+  constructor(
+    private readonly config: CrowdStrikeConfig,
+    options: CrowdStrikeClientOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.refreshMarginMs = options.tokenRefreshMarginMs ?? 60_000;
+    this.http = createHttpClient({
+      baseUrl: config.baseUrl,
+      timeoutMs: config.timeout,
+      name: INTEGRATION,
+      secrets: [config.clientSecret],
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+  }
+
+  /** Network-contains a host. Resolves once Falcon has accepted the request (HTTP 202). */
+  containHost(deviceId: string): Promise<ContainmentResult> {
+    return this.deviceAction(deviceId, 'contain');
+  }
+
+  /** Lifts network containment of a host. */
+  liftContainment(deviceId: string): Promise<ContainmentResult> {
+    return this.deviceAction(deviceId, 'lift_containment');
+  }
+
+  private async deviceAction(deviceId: string, action: ContainmentAction): Promise<ContainmentResult> {
+    const parsedId = deviceIdSchema.safeParse(deviceId);
+    if (!parsedId.success) {
+      throw new IntegrationError(
+        `${INTEGRATION}: invalid device ID: ${parsedId.error.issues[0]?.message ?? 'invalid'}`,
+        {
+          integration: INTEGRATION,
+          kind: 'invalid-input',
+          retryable: false,
+        },
+      );
+    }
+    const response = await this.withToken((token) =>
+      this.http.post<unknown>(
+        DEVICE_ACTIONS_PATH,
+        { ids: [deviceId] },
+        {
+          params: { action_name: action },
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        },
+      ),
+    );
+    const body = parseResponse(deviceActionResponseSchema, response.data, INTEGRATION, `${action} device action`);
+    const requestId = body.meta.trace_id;
+    const errors = body.errors ?? [];
+    if (errors.length > 0) {
+      throw new IntegrationError(
+        `${INTEGRATION}: ${action} rejected: ${errors.map((e) => `${e.code} ${e.message}`).join('; ')}`,
+        {
+          integration: INTEGRATION,
+          kind: 'vendor-error',
+          retryable: false,
+        },
+      );
+    }
+    if (!(body.resources ?? []).some((r) => r.id.toLowerCase() === deviceId.toLowerCase())) {
+      throw new IntegrationError(`${INTEGRATION}: ${action} response does not acknowledge the device`, {
+        integration: INTEGRATION,
+        kind: 'invalid-response',
+        retryable: false,
+      });
+    }
+    return { deviceId, action, ...(requestId === undefined ? {} : { requestId }) };
+  }
+
+  /** Runs `call` with a valid token; on 401 (token revoked or expired early) renews once and retries. */
+  private async withToken<T>(call: (token: string) => Promise<T>): Promise<T> {
+    const token = await this.currentToken();
+    try {
+      return await call(token.value);
+    } catch (error) {
+      if (!(error instanceof IntegrationError) || error.status !== 401) throw error;
+      if (this.token === token) this.token = undefined;
+      const renewed = await this.currentToken();
+      return call(renewed.value);
+    }
+  }
+
+  private async currentToken(): Promise<CachedToken> {
+    if (this.token !== undefined && this.now() < this.token.renewAt) return this.token;
+    this.pendingToken ??= this.fetchToken().finally(() => {
+      this.pendingToken = undefined;
+    });
+    return this.pendingToken;
+  }
+
+  private async fetchToken(): Promise<CachedToken> {
+    const form = new URLSearchParams({ client_id: this.config.clientId, client_secret: this.config.clientSecret });
+    const response = await this.http.post<unknown>('/oauth2/token', form.toString(), {
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      // Falcon answers 201 Created; some clouds and proxies answer 200.
+      validateStatus: (status) => status === 200 || status === 201,
+    });
+    const body = parseResponse(tokenResponseSchema, response.data, INTEGRATION, 'OAuth2 token');
+    const lifetimeMs = body.expires_in * 1000;
+    const token = {
+      value: body.access_token,
+      renewAt: this.now() + lifetimeMs - Math.min(this.refreshMarginMs, lifetimeMs / 2),
+    };
+    this.token = token;
+    return token;
+  }
+}

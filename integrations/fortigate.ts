@@ -1,0 +1,127 @@
+import type { AxiosInstance } from 'axios';
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+import type { InterlockConfig } from '../src/config/schema';
+import { createHttpClient, IntegrationError, parseResponse, type IntegrationLogger, type RetryOptions } from './http';
+
+/**
+ * FortiGate IP quarantine through the FortiOS monitor API's banned-users list: takes effect
+ * immediately, expires on its own, and changes no configuration (so no policy push or revision).
+ */
+
+export type FortiGateConfig = NonNullable<InterlockConfig['integrations']['fortigate']>;
+
+export interface FortiGateClientOptions {
+  retry?: Partial<RetryOptions>;
+  logger?: IntegrationLogger;
+}
+
+export type BanAction = 'quarantine' | 'release';
+
+export interface BanResult {
+  /** Canonical form of the address that was sent. */
+  ip: string;
+  action: BanAction;
+  vdom: string;
+  /** Ban lifetime in seconds (quarantine only). */
+  expirySeconds?: number;
+}
+
+const INTEGRATION = 'fortigate';
+const ADD_USERS_PATH = '/api/v2/monitor/user/banned/add_users';
+const CLEAR_USERS_PATH = '/api/v2/monitor/user/banned/clear_users';
+/** Automation never bans indefinitely (FortiOS reads expiry 0 as "forever"); a year is the ceiling. */
+const MAX_EXPIRY_SECONDS = 365 * 24 * 3600;
+
+const expirySchema = z
+  .number()
+  .int()
+  .min(1, 'expiry must be at least 1 second')
+  .max(MAX_EXPIRY_SECONDS, 'expiry must be at most a year');
+
+const monitorResponseSchema = z.object({
+  http_method: z.string().optional(),
+  status: z.enum(['success', 'error']),
+  http_status: z.number().int().optional(),
+  vdom: z.string().optional(),
+  error: z.union([z.number(), z.string()]).optional(),
+});
+
+function invalidInput(message: string): IntegrationError {
+  return new IntegrationError(`${INTEGRATION}: ${message}`, {
+    integration: INTEGRATION,
+    kind: 'invalid-input',
+    retryable: false,
+  });
+}
+
+/** Canonical IPv4/IPv6 text; refuses legacy IPv4 forms ("10.1", "0x0a.0.0.1") that hide the real target. */
+function canonicalIp(ip: string): string {
+  const trimmed = ip.trim();
+  if (ipaddr.IPv4.isValidFourPartDecimal(trimmed)) return ipaddr.IPv4.parse(trimmed).toString();
+  if (ipaddr.IPv6.isValid(trimmed)) {
+    const parsed = ipaddr.IPv6.parse(trimmed);
+    return parsed.isIPv4MappedAddress() ? parsed.toIPv4Address().toString() : parsed.toString();
+  }
+  throw invalidInput(`invalid IP address "${ip.slice(0, 64)}"`);
+}
+
+export class FortiGateClient {
+  private readonly http: AxiosInstance;
+
+  constructor(
+    private readonly config: FortiGateConfig,
+    options: FortiGateClientOptions = {},
+  ) {
+    this.http = createHttpClient({
+      baseUrl: config.baseUrl,
+      timeoutMs: config.timeout,
+      name: INTEGRATION,
+      secrets: [config.apiKey],
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+  }
+
+  /** Bans an IP for `expirySeconds` (default: the configured banExpiry). */
+  async quarantineIp(ip: string, expirySeconds?: number): Promise<BanResult> {
+    const address = canonicalIp(ip);
+    const expiry = expirySchema.safeParse(expirySeconds ?? Math.ceil(this.config.banExpiry / 1000));
+    if (!expiry.success) throw invalidInput(expiry.error.issues[0]?.message ?? 'invalid expiry');
+    await this.monitorPost(ADD_USERS_PATH, { ip_addresses: [address], expiry: expiry.data }, 'add_users');
+    return { ip: address, action: 'quarantine', vdom: this.config.vdom, expirySeconds: expiry.data };
+  }
+
+  /** Removes an IP from the banned list. Releasing an IP that is not banned succeeds. */
+  async releaseIp(ip: string): Promise<BanResult> {
+    const address = canonicalIp(ip);
+    await this.monitorPost(CLEAR_USERS_PATH, { ip_addresses: [address] }, 'clear_users');
+    return { ip: address, action: 'release', vdom: this.config.vdom };
+  }
+
+  private async monitorPost(path: string, body: Record<string, unknown>, what: string): Promise<void> {
+    const response = await this.http.post<unknown>(path, body, {
+      params: { vdom: this.config.vdom },
+      headers: { Authorization: `Bearer ${this.config.apiKey}`, 'Content-Type': 'application/json' },
+    });
+    const result = parseResponse(monitorResponseSchema, response.data, INTEGRATION, what);
+    // FortiOS can report failure inside a 200 body; trust the body's status over the HTTP one.
+    if (result.status !== 'success') {
+      const status = result.http_status ?? response.status;
+      throw new IntegrationError(
+        `${INTEGRATION}: ${what} failed with status "error" (HTTP ${status}${result.error === undefined ? '' : `, error ${String(result.error)}`})`,
+        { integration: INTEGRATION, kind: 'vendor-error', status, retryable: status >= 500 },
+      );
+    }
+    if (result.vdom !== undefined && result.vdom !== this.config.vdom) {
+      throw new IntegrationError(
+        `${INTEGRATION}: ${what} applied to vdom "${result.vdom}", expected "${this.config.vdom}"`,
+        {
+          integration: INTEGRATION,
+          kind: 'invalid-response',
+          retryable: false,
+        },
+      );
+    }
+  }
+}

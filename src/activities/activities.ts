@@ -1,0 +1,241 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { ActionRequest } from '../actions/catalog';
+import type { Alert } from '../alerts/alert';
+import type { ActionLedger } from '../audit/action-ledger';
+import type { ApprovalStore } from '../audit/approval-store';
+import { AuditInputError, type AuditStore } from '../audit/audit-store';
+import type { AuditEventInput } from '../audit/types';
+import type { InterlockConfig } from '../config/schema';
+import type { Logger } from '../logging';
+import { matchingPlaybooks } from '../playbooks/matcher';
+import type { Playbook } from '../playbooks/schema';
+import { checkExecution } from '../policy/execution-gate';
+import type { PolicyEngine } from '../policy/policy-engine';
+import type { PolicyDecision } from '../policy/types';
+import type { ApprovalVote } from '../workflows/definitions';
+import { enforce, type EnforcementResult } from './enforcement';
+import type { EnforcementClients } from '../../integrations';
+
+export interface ActivityDeps {
+  config: InterlockConfig;
+  policy: PolicyEngine;
+  audit: AuditStore;
+  approvals: ApprovalStore;
+  ledger: ActionLedger;
+  /** The playbooks loaded at worker start. */
+  playbooks: () => readonly Playbook[];
+  enforcement: EnforcementClients;
+  log: Logger;
+}
+
+/** Where an event happened, passed by the workflow with every audited activity. */
+export interface AuditContext {
+  incidentId: string;
+  workflowId: string;
+  runId: string;
+  playbookId?: string;
+  playbookVersion?: number;
+  stepId?: string;
+  trigger?: AuditEventInput['trigger'];
+}
+
+const ENGINE = { type: 'system', id: 'interlock', channel: 'engine' } as const;
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+function actionOf(decision: PolicyDecision): NonNullable<AuditEventInput['action']> {
+  return {
+    type: decision.action.type,
+    params: decision.action.params,
+    enforcementPoint: decision.enforcementPoint,
+    digest: decision.actionDigest,
+  };
+}
+
+function targetOf(decision: PolicyDecision): NonNullable<AuditEventInput['target']> {
+  const { domain: _domain, mode: _mode, edr: _edr, ...target } = decision.target;
+  return target;
+}
+
+/**
+ * Every activity: the only code that does I/O on behalf of workflows. Each is idempotent —
+ * audit writes by idempotency key, enforcement through the action ledger.
+ */
+export function createActivities(deps: ActivityDeps) {
+  const { audit: store, approvals, ledger, policy, config } = deps;
+  /** A malformed audit event is a bug, not an outage: fail at once instead of retrying forever. */
+  const appendAudit = async (event: AuditEventInput) => {
+    try {
+      return await store.append(event);
+    } catch (error) {
+      if (error instanceof AuditInputError) throw ApplicationFailure.nonRetryable(error.message, 'AuditInputError');
+      throw error;
+    }
+  };
+  const audit = { append: appendAudit };
+
+  return {
+    async recordAudit(event: AuditEventInput): Promise<void> {
+      await appendAudit(event);
+    },
+
+    async matchPlaybooks(alert: Alert): Promise<Playbook[]> {
+      return matchingPlaybooks(deps.playbooks(), alert);
+    },
+
+    /** Decides an action with the policy engine and audits the decision with its rule. */
+    async decideAction(input: { action: ActionRequest; context: AuditContext; idempotencyKey: string }): Promise<PolicyDecision> {
+      const decision = policy.decide(input.action);
+      await audit.append({
+        ...input.context,
+        idempotencyKey: input.idempotencyKey,
+        time: nowIso(),
+        actor: ENGINE,
+        eventType: 'policy.decided',
+        target: targetOf(decision),
+        decision: { outcome: decision.outcome, rule: decision.rule, reason: decision.reason },
+        action: actionOf(decision),
+        details: { affected: decision.affected.map((t) => ({ ref: t.ref, assetId: t.assetId, zone: t.zone, domain: t.domain })) },
+      });
+      return decision;
+    },
+
+    async requestApproval(input: { approvalId: string; decision: PolicyDecision; requestedBy: string; expiresAt: string; context: AuditContext }): Promise<void> {
+      const { decision, context } = input;
+      const requirement = decision.approval;
+      if (requirement === undefined) throw ApplicationFailure.nonRetryable('approval requested for a decision that needs none', 'InvalidApprovalRequest');
+      await approvals.recordRequested({
+        id: input.approvalId,
+        incidentId: context.incidentId,
+        workflowId: context.workflowId,
+        playbookId: context.playbookId ?? '',
+        stepId: context.stepId ?? '',
+        action: { ...decision.action },
+        target: { ...targetOf(decision) },
+        decision: { outcome: decision.outcome, rule: decision.rule, reason: decision.reason },
+        requiredApprovals: requirement.approvals,
+        requiredRoles: requirement.roles,
+        requestedBy: input.requestedBy,
+        actionDigest: decision.actionDigest,
+        createdAt: nowIso(),
+        expiresAt: input.expiresAt,
+      });
+      await audit.append({
+        ...context,
+        idempotencyKey: `${input.approvalId}:requested`,
+        time: nowIso(),
+        actor: ENGINE,
+        eventType: 'approval.requested',
+        target: targetOf(decision),
+        decision: { outcome: decision.outcome, rule: decision.rule, reason: decision.reason },
+        action: actionOf(decision),
+        approval: {
+          approvalId: input.approvalId,
+          requester: input.requestedBy,
+          requiredApprovals: requirement.approvals,
+          requiredRoles: requirement.roles,
+          expiresAt: input.expiresAt,
+          actionDigest: decision.actionDigest,
+        },
+      });
+    },
+
+    /** Audits one operator's vote, in the order votes were accepted. */
+    async recordApprovalVote(input: { approvalId: string; vote: ApprovalVote; voteIndex: number; decision: PolicyDecision; context: AuditContext }): Promise<void> {
+      const { vote, decision } = input;
+      await audit.append({
+        ...input.context,
+        idempotencyKey: `${input.approvalId}:vote:${input.voteIndex}`,
+        time: vote.at,
+        actor: { type: 'operator', id: vote.operatorId, roles: vote.roles, channel: vote.channel },
+        eventType: 'approval.decided',
+        target: targetOf(decision),
+        action: actionOf(decision),
+        approval: {
+          approvalId: input.approvalId,
+          actionDigest: decision.actionDigest,
+          approvers: [{ operatorId: vote.operatorId, roles: vote.roles, decision: vote.decision, at: vote.at, channel: vote.channel }],
+        },
+        result: { status: vote.decision === 'approve' ? 'succeeded' : 'refused', ...(vote.reason === undefined ? {} : { detail: vote.reason }) },
+      });
+    },
+
+    /** Records the final state of an approval request; expiry means the action is not taken. */
+    async closeApproval(input: {
+      approvalId: string;
+      status: 'approved' | 'rejected' | 'expired' | 'pending';
+      votes: ApprovalVote[];
+      decision: PolicyDecision;
+      context: AuditContext;
+    }): Promise<void> {
+      const status = input.status === 'pending' ? 'expired' : input.status;
+      await approvals.markDecided(input.approvalId, status, input.votes.map((vote) => ({ ...vote })), nowIso());
+      if (status === 'expired') {
+        await audit.append({
+          ...input.context,
+          idempotencyKey: `${input.approvalId}:expired`,
+          time: nowIso(),
+          actor: ENGINE,
+          eventType: 'approval.expired',
+          target: targetOf(input.decision),
+          action: actionOf(input.decision),
+          decision: { outcome: 'refuse', rule: 'rule-8-approval-expired', reason: 'no decision before expiry: do not act' },
+          approval: { approvalId: input.approvalId, actionDigest: input.decision.actionDigest },
+          result: { status: 'skipped', detail: 'approval expired: the action was not taken' },
+        });
+      }
+    },
+
+    /**
+     * The gate every action passes through: decides again, checks the approvals against that
+     * fresh decision, then calls the integration at most once per idempotency key.
+     */
+    async executeAction(input: {
+      action: ActionRequest;
+      approvedDigest: string | undefined;
+      approvalId: string | undefined;
+      votes: ApprovalVote[];
+      idempotencyKey: string;
+      context: AuditContext;
+    }): Promise<{ summary: string }> {
+      const decision = policy.decide(input.action);
+      const gate = checkExecution(decision, { ...(input.approvedDigest === undefined ? {} : { approvedDigest: input.approvedDigest }), votes: input.votes }, config.operators);
+      if (!gate.allowed) throw ApplicationFailure.nonRetryable(`refused by policy: ${gate.reason}`, 'PolicyRefused');
+
+      const previous = await ledger.find(input.idempotencyKey);
+      let result: EnforcementResult;
+      if (previous !== undefined) {
+        result = previous.result as EnforcementResult;
+      } else {
+        result = await enforce(decision, deps.enforcement);
+        await ledger.record(input.idempotencyKey, input.action.type, result);
+      }
+      await audit.append({
+        ...input.context,
+        idempotencyKey: `${input.idempotencyKey}:executed`,
+        time: nowIso(),
+        actor: ENGINE,
+        eventType: 'action.executed',
+        target: targetOf(decision),
+        decision: { outcome: decision.outcome, rule: decision.rule, reason: decision.reason },
+        action: actionOf(decision),
+        ...(input.approvalId === undefined
+          ? {}
+          : {
+              approval: {
+                approvalId: input.approvalId,
+                actionDigest: decision.actionDigest,
+                approvers: input.votes.map((v) => ({ operatorId: v.operatorId, roles: v.roles, decision: v.decision, at: v.at, channel: v.channel })),
+              },
+            }),
+        result: { status: 'succeeded', detail: result.summary },
+      });
+      deps.log.info({ action: input.action.type, target: decision.target.assetId ?? decision.target.ref, incidentId: input.context.incidentId }, 'action executed');
+      return { summary: result.summary };
+    },
+  };
+}
+
+export type InterlockActivities = ReturnType<typeof createActivities>;

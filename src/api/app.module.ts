@@ -1,0 +1,40 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { Client } from '@temporalio/client';
+import type { InterlockConfig } from '../config/schema';
+import type { Logger } from '../logging';
+import type { Services } from '../runtime/services';
+import { ApprovalsController } from './approvals/approvals.controller';
+import { ApprovalsService } from './approvals/approvals.service';
+import { OperatorDirectory } from './auth/operator-directory';
+import { HealthController } from './health/health.controller';
+import { IncidentsController } from './incidents/incidents.controller';
+import { CONFIG, LOGGER, SERVICES, TEMPORAL_CLIENT } from './tokens';
+import { IntakeService } from './webhooks/intake.service';
+import { WebhooksController } from './webhooks/webhooks.controller';
+
+export interface ApiDeps {
+  config: InterlockConfig;
+  temporal: Client;
+  services: Services;
+  log: Logger;
+}
+
+/** The HTTP API, assembled from objects built outside Nest (config, clients, stores). */
+@Module({})
+export class ApiModule {
+  static forRoot(deps: ApiDeps): DynamicModule {
+    return {
+      module: ApiModule,
+      controllers: [WebhooksController, ApprovalsController, IncidentsController, HealthController],
+      providers: [
+        { provide: CONFIG, useValue: deps.config },
+        { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
+        { provide: SERVICES, useValue: deps.services },
+        { provide: LOGGER, useValue: deps.log },
+        { provide: OperatorDirectory, useValue: new OperatorDirectory(deps.config.operators) },
+        { provide: IntakeService, useValue: new IntakeService(deps.config, deps.temporal, deps.log) },
+        { provide: ApprovalsService, useValue: new ApprovalsService(deps.services.approvals, deps.temporal, deps.log) },
+      ],
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { z } from 'zod';
+import type { AuthenticatedOperator } from '../auth/operator-directory';
+import { CurrentOperator, OperatorGuard } from '../auth/operator.guard';
+import { parseOrThrow } from '../common/zod-body';
+import { ApprovalsService } from './approvals.service';
+
+const listQuerySchema = z.strictObject({
+  status: z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled']).optional(),
+  incidentId: z.string().min(1).max(200).optional(),
+});
+
+const decisionBodySchema = z.strictObject({
+  decision: z.enum(['approve', 'reject']),
+  reason: z.string().max(2000).optional(),
+  /** The digest of the action the operator reviewed; refused if the action changed since. */
+  actionDigest: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+});
+
+const approvalIdSchema = z.string().regex(/^apr-[0-9a-f-]{36}$/, 'not an approval ID');
+
+@Controller('approvals')
+@UseGuards(OperatorGuard)
+export class ApprovalsController {
+  constructor(@Inject(ApprovalsService) private readonly approvals: ApprovalsService) {}
+
+  @Get()
+  async list(@Query() query: unknown) {
+    const filter = parseOrThrow(listQuerySchema, query, 'query');
+    return { approvals: await this.approvals.list(filter) };
+  }
+
+  @Post(':id/decision')
+  @HttpCode(200)
+  decide(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentOperator() operator: AuthenticatedOperator,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ) {
+    const approvalId = parseOrThrow(approvalIdSchema, id, 'approval ID');
+    const request = parseOrThrow(decisionBodySchema, body, 'decision');
+    const updateId = idempotencyKey === undefined ? undefined : `${approvalId}:${operator.id}:${idempotencyKey.slice(0, 128)}`;
+    return this.approvals.decide(approvalId, operator, request, 'api', updateId);
+  }
+}

@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ApiModule, type ApiDeps } from './app.module';
+import { bodyParsers } from './common/body-parsers';
+import { JsonErrorFilter } from './common/error-filter';
+
+/** Builds the Nest application with Interlock's body parsing and error format. */
+export async function createApiApp(deps: ApiDeps): Promise<INestApplication> {
+  const app = await NestFactory.create(ApiModule.forRoot(deps), { bodyParser: false, logger: ['error', 'warn'] });
+  const parsers = bodyParsers(deps.config.server.maxBodyBytes);
+  app.use('/webhooks', parsers.webhook);
+  app.use('/slack', parsers.webhook);
+  app.use(parsers.json);
+  app.useGlobalFilters(new JsonErrorFilter(deps.log));
+  app.enableShutdownHooks();
+  return app;
+}

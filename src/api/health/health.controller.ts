@@ -1,0 +1,34 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { Client } from '@temporalio/client';
+import type { Response } from 'express';
+import type { Services } from '../../runtime/services';
+import { SERVICES, TEMPORAL_CLIENT } from '../tokens';
+
+async function probe(check: () => Promise<unknown>): Promise<'up' | 'down'> {
+  try {
+    await check();
+    return 'up';
+  } catch {
+    return 'down';
+  }
+}
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(SERVICES) private readonly services: Services,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+  ) {}
+
+  /** 200 when PostgreSQL and Temporal answer, 503 otherwise (for load balancers). */
+  @Get()
+  async health(@Res({ passthrough: true }) res: Response) {
+    const [database, temporal] = await Promise.all([
+      probe(() => this.services.pool.query('SELECT 1')),
+      probe(() => this.temporal.connection.workflowService.getSystemInfo({})),
+    ]);
+    const status = database === 'up' && temporal === 'up' ? 'up' : 'down';
+    res.status(status === 'up' ? 200 : 503);
+    return { status, checks: { database, temporal } };
+  }
+}

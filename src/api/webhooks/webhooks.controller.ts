@@ -1,0 +1,15 @@
+import { Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { IntakeService, type IntakeResponse } from './intake.service';
+
+@Controller('webhooks')
+export class WebhooksController {
+  constructor(@Inject(IntakeService) private readonly intake: IntakeService) {}
+
+  /** `202 {incidentId, workflowId, deduplicated}` once Temporal has durably accepted the alert. */
+  @Post(':source')
+  @HttpCode(202)
+  receive(@Param('source') source: string, @Req() req: Request): Promise<IntakeResponse> {
+    return this.intake.receive(source, req);
+  }
+}

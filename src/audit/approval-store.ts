@@ -1,0 +1,207 @@
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import { ACTION_TYPES } from '../actions/catalog';
+import { approverSchema, auditDecisionSchema, auditTargetSchema, describeIssues } from './audit-schema';
+
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'cancelled'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+export type FinalApprovalStatus = Exclude<ApprovalStatus, 'pending'>;
+
+const isoUtc = z.iso.datetime();
+const text = z.string().min(1);
+
+/** The gated action, as ActionRequest in actions/catalog.ts. */
+const approvalActionSchema = z.looseObject({
+  type: z.enum(ACTION_TYPES),
+  target: text,
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+});
+
+/** One operator's vote, same shape as an audit record's approval.approvers entry. */
+export const approvalDecisionEntrySchema = approverSchema;
+export type ApprovalDecisionEntry = z.infer<typeof approvalDecisionEntrySchema>;
+
+/** What the workflow records when it asks for approval; the row starts out pending. */
+export const approvalRequestSchema = z.strictObject({
+  id: text,
+  incidentId: text,
+  workflowId: text,
+  playbookId: text,
+  stepId: text,
+  action: approvalActionSchema,
+  target: auditTargetSchema.nullable(),
+  /** The policy decision that asked for approval (outcome, rule, reason). */
+  decision: auditDecisionSchema.nullable(),
+  requiredApprovals: z.number().int().min(1),
+  requiredRoles: z.array(z.string()),
+  requestedBy: text,
+  actionDigest: text,
+  createdAt: isoUtc,
+  expiresAt: isoUtc,
+});
+export type ApprovalRequest = z.infer<typeof approvalRequestSchema>;
+
+export const approvalRowSchema = approvalRequestSchema.extend({
+  status: z.enum(APPROVAL_STATUSES),
+  decisions: z.array(approvalDecisionEntrySchema),
+  decidedAt: isoUtc.nullable(),
+});
+/** An approval as stored. Times are ISO-8601 UTC strings. */
+export type ApprovalRow = z.infer<typeof approvalRowSchema>;
+
+export interface ApprovalListFilter {
+  status?: ApprovalStatus;
+  incidentId?: string;
+}
+
+interface DbApprovalRow {
+  id: string;
+  incident_id: string;
+  workflow_id: string;
+  playbook_id: string;
+  step_id: string;
+  action: unknown;
+  target: unknown;
+  decision: unknown;
+  required_approvals: number;
+  required_roles: string[];
+  requested_by: string;
+  action_digest: string;
+  status: string;
+  decisions: unknown;
+  created_at: Date;
+  expires_at: Date;
+  decided_at: Date | null;
+}
+
+/*
+ * A pending row whose expiry has passed is reported as 'expired': the workflow treats a lapsed
+ * approval as "do not act", and the API must not offer it for a decision. The stored status
+ * changes only when the workflow calls markDecided.
+ */
+const EFFECTIVE_STATUS = `CASE WHEN status = 'pending' AND expires_at <= now() THEN 'expired' ELSE status END`;
+const SELECT_ROW = `SELECT id, incident_id, workflow_id, playbook_id, step_id, action, target, decision,
+  required_approvals, required_roles, requested_by, action_digest, ${EFFECTIVE_STATUS} AS status,
+  decisions, created_at, expires_at, decided_at FROM approvals`;
+
+function fromDb(row: DbApprovalRow): ApprovalRow {
+  const parsed = approvalRowSchema.safeParse({
+    id: row.id,
+    incidentId: row.incident_id,
+    workflowId: row.workflow_id,
+    playbookId: row.playbook_id,
+    stepId: row.step_id,
+    action: row.action,
+    target: row.target,
+    decision: row.decision,
+    requiredApprovals: row.required_approvals,
+    requiredRoles: row.required_roles,
+    requestedBy: row.requested_by,
+    actionDigest: row.action_digest,
+    status: row.status,
+    decisions: row.decisions,
+    createdAt: row.created_at.toISOString(),
+    expiresAt: row.expires_at.toISOString(),
+    decidedAt: row.decided_at?.toISOString() ?? null,
+  });
+  if (!parsed.success)
+    throw new Error(`approval ${row.id} in the database is malformed: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(`invalid ${what}: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * Read model of approvals for the API and Slack. The approval workflow is the source of
+ * truth; it writes here through activities, which Temporal may retry, so every write is
+ * idempotent.
+ */
+export class ApprovalStore {
+  constructor(private readonly pool: Pool) {}
+
+  /** Inserts a pending approval; a retry (same id) changes nothing. Returns the stored row. */
+  async recordRequested(request: ApprovalRequest): Promise<ApprovalRow> {
+    const a = parseOrThrow(approvalRequestSchema, request, 'approval request');
+    await this.pool.query(
+      `INSERT INTO approvals (id, incident_id, workflow_id, playbook_id, step_id, action, target, decision,
+         required_approvals, required_roles, requested_by, action_digest, status, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9, $10, $11, $12, 'pending', $13, $14)
+       ON CONFLICT (id) DO NOTHING`,
+      [
+        a.id,
+        a.incidentId,
+        a.workflowId,
+        a.playbookId,
+        a.stepId,
+        JSON.stringify(a.action),
+        a.target === null ? null : JSON.stringify(a.target),
+        a.decision === null ? null : JSON.stringify(a.decision),
+        a.requiredApprovals,
+        a.requiredRoles,
+        a.requestedBy,
+        a.actionDigest,
+        a.createdAt,
+        a.expiresAt,
+      ],
+    );
+    return this.getOrThrow(a.id);
+  }
+
+  /**
+   * Records the final outcome. Only a pending row changes, so a retried call is a no-op and
+   * the first recorded outcome stands. Returns the row as stored afterwards; throws if the
+   * approval does not exist.
+   */
+  async markDecided(
+    id: string,
+    status: FinalApprovalStatus,
+    decisions: ApprovalDecisionEntry[],
+    decidedAt: string,
+  ): Promise<ApprovalRow> {
+    const finalStatus = parseOrThrow(z.enum(APPROVAL_STATUSES).exclude(['pending']), status, 'status');
+    const entries = parseOrThrow(z.array(approvalDecisionEntrySchema), decisions, 'decisions');
+    const at = parseOrThrow(isoUtc, decidedAt, 'decidedAt');
+    await this.pool.query(
+      `UPDATE approvals SET status = $2, decisions = $3::jsonb, decided_at = $4
+        WHERE id = $1 AND status = 'pending'`,
+      [id, finalStatus, JSON.stringify(entries), at],
+    );
+    return this.getOrThrow(id);
+  }
+
+  async get(id: string): Promise<ApprovalRow | undefined> {
+    const { rows } = await this.pool.query<DbApprovalRow>(`${SELECT_ROW} WHERE id = $1`, [id]);
+    const row = rows[0];
+    return row ? fromDb(row) : undefined;
+  }
+
+  /**
+   * Approvals oldest first. `status` filters on the effective status: 'pending' excludes
+   * rows whose expiry has passed, 'expired' includes them.
+   */
+  async list(filter: ApprovalListFilter = {}): Promise<ApprovalRow[]> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status !== undefined) {
+      params.push(parseOrThrow(z.enum(APPROVAL_STATUSES), filter.status, 'status filter'));
+      conditions.push(`${EFFECTIVE_STATUS} = $${params.length}`);
+    }
+    if (filter.incidentId !== undefined) {
+      params.push(filter.incidentId);
+      conditions.push(`incident_id = $${params.length}`);
+    }
+    const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+    const { rows } = await this.pool.query<DbApprovalRow>(`${SELECT_ROW}${where} ORDER BY created_at, id`, params);
+    return rows.map(fromDb);
+  }
+
+  private async getOrThrow(id: string): Promise<ApprovalRow> {
+    const row = await this.get(id);
+    if (!row) throw new Error(`approval ${id} not found`);
+    return row;
+  }
+}

@@ -1,0 +1,258 @@
+import type { Pool, PoolClient } from 'pg';
+import { ADVISORY_LOCK_KEYS } from '../db/advisory-locks';
+import { withTransaction } from '../db/transaction';
+import { auditEventInputSchema, describeIssues } from './audit-schema';
+import { GENESIS_HASH, computeRecordHash } from './hash';
+import type { AuditEventInput, AuditRecord, VerifyResult } from './types';
+
+export { auditEventInputSchema } from './audit-schema';
+
+/** Refused input: not retryable, the same input will be refused again. */
+export class AuditInputError extends Error {
+  override readonly name = 'AuditInputError';
+}
+
+interface AuditRow {
+  seq: string;
+  idempotency_key: string;
+  time: Date;
+  incident_id: string;
+  event_type: string;
+  record: unknown;
+  prev_hash: string;
+  hash: string;
+}
+
+const ROW_COLUMNS = 'seq, idempotency_key, time, incident_id, event_type, record, prev_hash, hash';
+const VERIFY_PAGE_SIZE = 1000;
+
+function toSeq(value: string): number {
+  const seq = Number(value);
+  if (!Number.isSafeInteger(seq)) throw new Error(`audit seq ${value} is not a safe integer`);
+  return seq;
+}
+
+function parseStoredRecord(row: AuditRow): AuditEventInput {
+  const parsed = auditEventInputSchema.safeParse(row.record);
+  if (!parsed.success) throw new Error(`audit record seq ${row.seq} is malformed: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+function toAuditRecord(row: AuditRow): AuditRecord {
+  return { ...parseStoredRecord(row), seq: toSeq(row.seq), prevHash: row.prev_hash, hash: row.hash };
+}
+
+/**
+ * Round-trips the input through JSON so the hash is computed over exactly what jsonb will
+ * store and hand back (undefined members dropped, Dates as strings, ...). Otherwise a value
+ * that JSON changes would make a freshly written record fail verification.
+ */
+function toStoredForm(input: AuditEventInput): AuditEventInput {
+  const json = JSON.stringify(input);
+  // jsonb cannot hold U+0000; refuse clearly instead of failing inside PostgreSQL. The
+  // look-behind skips an escaped backslash followed by the literal text "u0000".
+  if (/(?<!\\)(?:\\\\)*\\u0000/.test(json)) throw new AuditInputError('audit event contains a NUL character (U+0000)');
+  return JSON.parse(json) as AuditEventInput;
+}
+
+/** Checks one stored row: its columns agree with its hashed record and its own hash is right. */
+function checkRowContent(row: AuditRow): string | undefined {
+  let record: AuditEventInput;
+  try {
+    record = parseStoredRecord(row);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  if (computeRecordHash(row.prev_hash, record, toSeq(row.seq)) !== row.hash) {
+    return 'hash mismatch: the record was changed after it was written';
+  }
+  // The indexed columns are copies of hashed fields; editing one would move or relabel the
+  // event without touching the hash, so they must agree with the record.
+  if (
+    row.idempotency_key !== record.idempotencyKey ||
+    row.incident_id !== record.incidentId ||
+    row.event_type !== record.eventType ||
+    row.time.getTime() !== Date.parse(record.time)
+  ) {
+    return 'column mismatch: idempotency_key, incident_id, event_type or time differ from the hashed record';
+  }
+  return undefined;
+}
+
+/**
+ * The append-only, hash-chained audit trail: one global chain (seq 1, 2, 3, ... with no
+ * gaps), each record's hash covering the previous record's hash.
+ */
+export class AuditStore {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Appends one event exactly once: a retry with an idempotency key already written returns
+   * the stored record (its content is not compared; the first write wins). Appends are
+   * serialized by a transaction-level advisory lock so concurrent writers from any number of
+   * connections or processes extend one gapless chain.
+   */
+  async append(input: AuditEventInput): Promise<AuditRecord> {
+    const parsed = auditEventInputSchema.safeParse(input);
+    if (!parsed.success) throw new AuditInputError(`invalid audit event: ${describeIssues(parsed.error)}`);
+    const stored = toStoredForm(parsed.data);
+
+    return withTransaction(this.pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [ADVISORY_LOCK_KEYS.auditChain]);
+      const existing = await client.query<AuditRow>(
+        `SELECT ${ROW_COLUMNS} FROM audit_events WHERE idempotency_key = $1`,
+        [stored.idempotencyKey],
+      );
+      const existingRow = existing.rows[0];
+      if (existingRow) return toAuditRecord(existingRow);
+
+      const head = await this.readHead(client);
+      const seq = head.seq + 1;
+      const hash = computeRecordHash(head.hash, stored, seq);
+      await client.query(
+        `INSERT INTO audit_events (seq, idempotency_key, time, incident_id, event_type, record, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)`,
+        [
+          seq,
+          stored.idempotencyKey,
+          stored.time,
+          stored.incidentId,
+          stored.eventType,
+          JSON.stringify(stored),
+          head.hash,
+          hash,
+        ],
+      );
+      return { ...stored, seq, prevHash: head.hash, hash };
+    });
+  }
+
+  /** All events of one incident, oldest first. */
+  async listByIncident(incidentId: string): Promise<AuditRecord[]> {
+    const { rows } = await this.pool.query<AuditRow>(
+      `SELECT ${ROW_COLUMNS} FROM audit_events WHERE incident_id = $1 ORDER BY seq`,
+      [incidentId],
+    );
+    return rows.map(toAuditRecord);
+  }
+
+  /**
+   * Recomputes the chain and reports the first record that does not verify. Without options
+   * the whole chain is checked; with `incidentId` see verifyIncident. `checked` counts the
+   * records whose content hash was recomputed, including a failing one.
+   *
+   * Limits: truncation of the newest records leaves a valid shorter chain; detecting that
+   * needs the head hash anchored outside the database (e.g. exported periodically).
+   */
+  async verify(opts: { incidentId?: string } = {}): Promise<VerifyResult> {
+    return opts.incidentId === undefined ? this.verifyChain() : this.verifyIncident(opts.incidentId);
+  }
+
+  private async readHead(client: PoolClient): Promise<{ seq: number; hash: string }> {
+    const { rows } = await client.query<{ seq: string; hash: string }>(
+      'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1',
+    );
+    const head = rows[0];
+    return head ? { seq: toSeq(head.seq), hash: head.hash } : { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** Whole chain in seq order, a page at a time (keyset pagination, so memory stays flat). */
+  private async verifyChain(): Promise<VerifyResult> {
+    let expectedSeq = 1;
+    let expectedPrevHash = GENESIS_HASH;
+    let checked = 0;
+    for (;;) {
+      const { rows } = await this.pool.query<AuditRow>(
+        `SELECT ${ROW_COLUMNS} FROM audit_events WHERE seq >= $1 ORDER BY seq LIMIT $2`,
+        [expectedSeq, VERIFY_PAGE_SIZE],
+      );
+      for (const row of rows) {
+        const seq = toSeq(row.seq);
+        if (seq !== expectedSeq) {
+          return {
+            ok: false,
+            checked,
+            firstBroken: { seq, reason: `seq gap: record(s) ${expectedSeq}..${seq - 1} missing (deleted)` },
+          };
+        }
+        checked++;
+        if (row.prev_hash !== expectedPrevHash) {
+          return {
+            ok: false,
+            checked,
+            firstBroken: { seq, reason: 'prev_hash does not match the hash of the previous record' },
+          };
+        }
+        const problem = checkRowContent(row);
+        if (problem) return { ok: false, checked, firstBroken: { seq, reason: problem } };
+        expectedSeq = seq + 1;
+        expectedPrevHash = row.hash;
+      }
+      if (rows.length < VERIFY_PAGE_SIZE) return { ok: true, checked };
+    }
+  }
+
+  /**
+   * One incident, without recomputing the whole chain:
+   * 1. each of the incident's records: content hash recomputed and columns checked;
+   * 2. the links from the incident's first record up to the head, in SQL: every record there
+   *    has its predecessor (no seq gap) and its prev_hash equals the predecessor's stored hash.
+   * Step 2 catches an edited-and-rehashed record, and any deletion after the incident's first
+   * remaining record (including its own later records: that leaves a gap). Records of other
+   * incidents are linked but their content is not rehashed, and a deleted record that preceded
+   * the incident's first remaining one is outside the range: the whole-chain verify is the
+   * authoritative check. The first broken seq across both checks is reported.
+   */
+  private async verifyIncident(incidentId: string): Promise<VerifyResult> {
+    let checked = 0;
+    let contentBroken: { seq: number; reason: string } | undefined;
+    let firstSeq: number | undefined;
+    let afterSeq = 0;
+    while (!contentBroken) {
+      const { rows } = await this.pool.query<AuditRow>(
+        `SELECT ${ROW_COLUMNS} FROM audit_events WHERE incident_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+        [incidentId, afterSeq, VERIFY_PAGE_SIZE],
+      );
+      for (const row of rows) {
+        const seq = toSeq(row.seq);
+        firstSeq ??= seq;
+        checked++;
+        const problem = checkRowContent(row);
+        if (problem) {
+          contentBroken = { seq, reason: problem };
+          break;
+        }
+        afterSeq = seq;
+      }
+      if (rows.length < VERIFY_PAGE_SIZE) break;
+    }
+    if (firstSeq === undefined) return { ok: true, checked: 0 };
+
+    const linkBroken = await this.firstBrokenLinkFrom(firstSeq);
+    const broken = [contentBroken, linkBroken]
+      .filter((b): b is { seq: number; reason: string } => b !== undefined)
+      .sort((a, b) => a.seq - b.seq)[0];
+    return broken ? { ok: false, checked, firstBroken: broken } : { ok: true, checked };
+  }
+
+  private async firstBrokenLinkFrom(fromSeq: number): Promise<{ seq: number; reason: string } | undefined> {
+    const { rows } = await this.pool.query<{ seq: string; predecessor: string | null }>(
+      `SELECT e.seq, p.seq AS predecessor
+         FROM audit_events e
+         LEFT JOIN audit_events p ON p.seq = e.seq - 1
+        WHERE e.seq >= $1
+          AND CASE WHEN e.seq = 1 THEN e.prev_hash <> $2
+                   ELSE p.seq IS NULL OR p.hash <> e.prev_hash END
+        ORDER BY e.seq
+        LIMIT 1`,
+      [fromSeq, GENESIS_HASH],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const seq = toSeq(row.seq);
+    if (seq !== 1 && row.predecessor === null) {
+      return { seq, reason: `seq gap: record ${seq - 1} (and maybe earlier ones) missing (deleted)` };
+    }
+    return { seq, reason: 'prev_hash does not match the hash of the previous record' };
+  }
+}

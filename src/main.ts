@@ -1,0 +1,130 @@
+import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { createApiApp } from './api/create-app';
+import { ConfigError, loadConfig } from './config/load';
+import type { InterlockConfig } from './config/schema';
+import { runMigrations } from './db/migrate';
+import { createPool } from './db/pool';
+import { startEmbeddedPostgres } from './dev/embedded-postgres';
+import { startTemporalDevServer } from './dev/temporal-server';
+import { createLogger, type Logger } from './logging';
+import { createServices } from './runtime/services';
+import { startWorker } from './worker/worker';
+
+const USAGE = `usage: interlock <api|worker|dev|migrate>
+  api      HTTP API (NestJS)                      needs temporal.address and database.url
+  worker   Temporal worker (workflows, activities) needs temporal.address and database.url
+  dev      API + worker in one process; starts a Temporal dev server and PostgreSQL
+           when temporal.address / database.url are empty
+  migrate  apply database migrations and exit
+Configuration: the YAML file named by INTERLOCK_CONFIG (dev: config/interlock.dev.yaml).`;
+
+const REPO_ROOT = resolve(__dirname, '..', '..');
+type Stop = () => Promise<void>;
+
+function requireConnections(config: InterlockConfig, mode: string): void {
+  const missing = [config.temporal.address === '' && 'temporal.address (TEMPORAL_ADDRESS)', config.database.url === '' && 'database.url (DATABASE_URL)'].filter(Boolean);
+  if (missing.length > 0) throw new ConfigError(`${mode} mode needs ${missing.join(' and ')}; only dev mode embeds them`);
+}
+
+/** dev mode: fill empty connection settings with embedded servers kept under .interlock/. */
+async function startEmbedded(config: InterlockConfig, log: Logger, stops: Stop[]): Promise<InterlockConfig> {
+  const stateDir = resolve(process.env['INTERLOCK_STATE_DIR'] ?? join(REPO_ROOT, '.interlock'));
+  mkdirSync(stateDir, { recursive: true });
+  let { address } = config.temporal;
+  let { url } = config.database;
+  if (address === '') {
+    const server = await startTemporalDevServer({ dbFile: join(stateDir, 'temporal.db'), uiPort: 8233, namespace: config.temporal.namespace, log: (msg) => log.info(msg) });
+    stops.push(() => server.shutdown());
+    address = server.address;
+    log.info({ address, ui: server.uiUrl }, 'embedded Temporal dev server started');
+  }
+  if (url === '') {
+    const pg = await startEmbeddedPostgres({ dataDir: join(stateDir, 'postgres'), log: (msg) => log.info(msg) });
+    stops.push(() => pg.stop());
+    url = pg.url;
+    log.info('embedded PostgreSQL started');
+  }
+  return { ...config, temporal: { ...config.temporal, address }, database: { ...config.database, url } };
+}
+
+async function run(mode: string): Promise<Stop> {
+  const log = createLogger(`interlock-${mode}`);
+  const configPath = process.env['INTERLOCK_CONFIG'] ?? (mode === 'dev' ? join(REPO_ROOT, 'config', 'interlock.dev.yaml') : undefined);
+  if (configPath === undefined) throw new ConfigError('INTERLOCK_CONFIG is not set: name the configuration file (see config/interlock.example.yaml)');
+  let config = loadConfig(configPath);
+  log.info({ configPath, mode }, 'configuration loaded');
+  const stops: Stop[] = [];
+  const stopAll: Stop = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'error during shutdown'));
+  };
+  try {
+    if (mode === 'dev') config = await startEmbedded(config, log, stops);
+    if (mode === 'migrate') {
+      if (config.database.url === '') throw new ConfigError('database.url (DATABASE_URL) is required to migrate');
+      const pool = createPool(config.database.url);
+      await runMigrations(pool).finally(() => pool.end());
+      log.info('migrations applied');
+      return stopAll;
+    }
+    requireConnections(config, mode);
+    const services = await createServices(config);
+    stops.push(() => services.close());
+    if (mode === 'worker' || mode === 'dev') {
+      const worker = await startWorker(config, services, log);
+      stops.push(() => worker.shutdown());
+      worker.done.catch((error: unknown) => {
+        log.fatal({ err: error }, 'worker stopped with an error');
+        process.exitCode = 1;
+      });
+    }
+    if (mode === 'api' || mode === 'dev') {
+      const connection = await Connection.connect({ address: config.temporal.address });
+      stops.push(() => connection.close());
+      const client = new Client({ connection, namespace: config.temporal.namespace });
+      const app = await createApiApp({ config, temporal: client, services, log });
+      await app.listen(config.server.port, config.server.host);
+      stops.push(() => app.close());
+      log.info({ url: `http://${config.server.host}:${config.server.port}` }, 'API listening');
+    }
+    return stopAll;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const mode = process.argv[2] ?? '';
+  if (!['api', 'worker', 'dev', 'migrate'].includes(mode)) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(2);
+  }
+  let stop: Stop;
+  try {
+    stop = await run(mode);
+  } catch (error) {
+    process.stderr.write(`interlock ${mode}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  if (mode === 'migrate') {
+    await stop();
+    return;
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`interlock ${mode}: ${signal} received, shutting down\n`);
+    stop().then(
+      () => process.exit(process.exitCode ?? 0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+void main();

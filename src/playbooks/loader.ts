@@ -1,0 +1,133 @@
+/**
+ * Loads playbooks from YAML files (Node side: fs and yaml; never import from workflow code).
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { formatPath, toPlaybookIssues, playbookSchema, type Playbook } from './schema';
+
+/** Playbooks are short; anything larger is a mistake (or an attempt to exhaust memory). */
+const MAX_FILE_BYTES = 256 * 1024;
+const PLAYBOOK_FILE = /\.ya?ml$/i;
+
+export interface PlaybookFileIssue {
+  file: string;
+  /** Dotted field path, e.g. "steps.1.action"; "(root)" for the whole document. */
+  path: string;
+  /** 1-based line in the file, when the path can be located. */
+  line?: number;
+  message: string;
+}
+
+/** One or more playbook files are invalid; `issues` names file, field path and line. */
+export class PlaybookLoadError extends Error {
+  override readonly name = 'PlaybookLoadError';
+  constructor(readonly issues: PlaybookFileIssue[]) {
+    super(`invalid playbook:\n${issues.map(formatIssue).join('\n')}`);
+  }
+}
+
+function formatIssue(issue: PlaybookFileIssue): string {
+  const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}`;
+  return `  ${where}: ${issue.path}: ${issue.message}`;
+}
+
+export type PlaybookYamlResult = { ok: true; playbook: Playbook } | { ok: false; issues: PlaybookFileIssue[] };
+
+/** Parses and validates one playbook without throwing (for `POST /playbooks/validate`). */
+export function checkPlaybookYaml(text: string, fileName = '<inline>'): PlaybookYamlResult {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    // A repeated key silently overriding an earlier one (e.g. two `action:`) must be an error.
+    uniqueKeys: true,
+  });
+  const yamlErrors = [...document.errors, ...document.warnings];
+  if (yamlErrors.length > 0) {
+    return {
+      ok: false,
+      issues: yamlErrors.map((error) => ({
+        file: fileName,
+        path: '(yaml)',
+        line: lineCounter.linePos(error.pos[0]).line,
+        message: error.message.split('\n', 1)[0] ?? error.message,
+      })),
+    };
+  }
+  const result = playbookSchema.safeParse(
+    document.toJS({ maxAliasCount: 50 }) /* alias bombs ("billion laughs") stop here */,
+  );
+  if (result.success) return { ok: true, playbook: result.data };
+  return {
+    ok: false,
+    issues: toPlaybookIssues(result.error.issues).map((issue) => ({
+      file: fileName,
+      path: issue.path,
+      line: lineOf(document, lineCounter, issue.path),
+      message: issue.message,
+    })),
+  };
+}
+
+/** Parses and validates one playbook; throws PlaybookLoadError naming file and field path. */
+export function parsePlaybookYaml(text: string, fileName = '<inline>'): Playbook {
+  const result = checkPlaybookYaml(text, fileName);
+  if (!result.ok) throw new PlaybookLoadError(result.issues);
+  return result.playbook;
+}
+
+/** Line of the deepest node on the path that exists in the document. */
+function lineOf(document: Document, lineCounter: LineCounter, path: string): number | undefined {
+  if (path === '(root)') return undefined;
+  const segments: unknown[] = path.split('.').map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
+  for (let length = segments.length; length > 0; length--) {
+    const node: unknown = document.getIn(segments.slice(0, length), true);
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (range) return lineCounter.linePos(range[0]).line;
+  }
+  return undefined;
+}
+
+/**
+ * Loads every *.yaml / *.yml file of `dir` (not recursive), in file-name order. All
+ * problems across all files are reported together in one PlaybookLoadError, including
+ * playbook ids used by more than one file.
+ */
+export async function loadPlaybooks(dir: string): Promise<Playbook[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const files = entries
+    .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && PLAYBOOK_FILE.test(entry.name))
+    .map((entry) => entry.name)
+    .sort();
+
+  const playbooks: Playbook[] = [];
+  const issues: PlaybookFileIssue[] = [];
+  const fileById = new Map<string, string>();
+  for (const name of files) {
+    const path = join(dir, name);
+    const size = (await stat(path)).size;
+    if (size > MAX_FILE_BYTES) {
+      issues.push({ file: path, path: '(root)', message: `file is ${size} bytes; the limit is ${MAX_FILE_BYTES}` });
+      continue;
+    }
+    const result = checkPlaybookYaml(await readFile(path, 'utf8'), path);
+    if (!result.ok) {
+      issues.push(...result.issues);
+      continue;
+    }
+    const other = fileById.get(result.playbook.id);
+    if (other !== undefined) {
+      issues.push({
+        file: path,
+        path: formatPath(['id']),
+        message: `duplicate playbook id "${result.playbook.id}" (also in ${basename(other)})`,
+      });
+      continue;
+    }
+    fileById.set(result.playbook.id, path);
+    playbooks.push(result.playbook);
+  }
+  if (issues.length > 0) throw new PlaybookLoadError(issues);
+  return playbooks;
+}

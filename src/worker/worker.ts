@@ -1,0 +1,50 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/activities';
+import type { InterlockConfig } from '../config/schema';
+import type { Logger } from '../logging';
+import { loadPlaybooks } from '../playbooks/loader';
+import { PolicyEngine } from '../policy/policy-engine';
+import type { Services } from '../runtime/services';
+import { createEnforcementClients } from '../../integrations';
+import { workflowSource } from './workflow-bundle';
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has stopped. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** Starts a Temporal worker that runs Interlock's workflows and activities. */
+export async function startWorker(config: InterlockConfig, services: Services, log: Logger): Promise<RunningWorker> {
+  const playbooks = await loadPlaybooks(config.playbooks.dir);
+  log.info({ playbooks: playbooks.map((p) => `${p.id}@${p.version}`) }, 'playbooks loaded');
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const activities = createActivities({
+    config,
+    policy: new PolicyEngine(config),
+    audit: services.audit,
+    approvals: services.approvals,
+    ledger: services.ledger,
+    playbooks: () => playbooks,
+    enforcement: createEnforcementClients(config.integrations),
+    log,
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities,
+    ...workflowSource(),
+  });
+  const done = worker.run().finally(() => connection.close());
+  log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
+  return {
+    worker,
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

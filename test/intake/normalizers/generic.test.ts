@@ -1,0 +1,148 @@
+import { normalize } from '../../../src/intake/normalizers/generic';
+import { NormalizationError } from '../../../src/intake/normalizers/common';
+import { sha256Hex } from '../../../src/intake/raw-body';
+import { clone, contextFor, loadFixture, only, RECEIVED_AT, rejectedPaths, run } from './support';
+
+const fixture = loadFixture('generic');
+const base = fixture.body as Record<string, unknown>;
+
+describe('generic normalizer', () => {
+  it('normalizes the documented fixture', () => {
+    const ctx = contextFor('generic', fixture.raw);
+    const alert = only(normalize(fixture.body, ctx));
+    expect(alert).toEqual({
+      classUid: 2004,
+      uid: 'gen-20261120-0001',
+      time: '2026-11-20T11:00:00.000Z',
+      title: 'Suspicious login from TOR exit node',
+      severity: 'medium',
+      severityId: 3,
+      vendorSeverity: 'medium',
+      rule: { uid: 'auth-tor-01', name: 'Login from TOR' },
+      hosts: [{ hostname: 'vpn-gw-01', ip: '10.30.0.2' }],
+      ips: ['185.220.101.4', '10.30.0.2'],
+      users: ['a.novak'],
+      observables: [
+        { type: 'hostname', value: 'vpn-gw-01' },
+        { type: 'ip', value: '185.220.101.4' },
+        { type: 'ip', value: '10.30.0.2' },
+        { type: 'user', value: 'a.novak' },
+      ],
+      source: { name: 'generic', product: 'generic' },
+      rawSha256: sha256Hex(fixture.raw),
+    });
+    expect(alert.src).toBeUndefined();
+    expect(alert.dst).toBeUndefined();
+  });
+
+  it('uses the minimal body: no id, no time, no arrays', () => {
+    const body = { title: 'Minimal', severity: 'low' };
+    const ctx = contextFor('generic', JSON.stringify(body));
+    const alert = only(normalize(body, ctx));
+    expect(alert.uid).toBe(`generic:${ctx.rawSha256}`);
+    expect(alert.time).toBe(RECEIVED_AT);
+    expect(alert.rule).toEqual({});
+    expect(alert.hosts).toEqual([]);
+    expect(alert.ips).toEqual([]);
+    expect(alert.users).toEqual([]);
+    expect(alert.observables).toEqual([]);
+    expect(alert.severityId).toBe(2);
+  });
+
+  it('accepts OCSF numeric severities 0-6 and keeps the raw value', () => {
+    const cases: Array<[number, string, number]> = [
+      [0, 'unknown', 0],
+      [1, 'informational', 1],
+      [4, 'high', 4],
+      [6, 'fatal', 6],
+    ];
+    for (const [raw, severity, id] of cases) {
+      const alert = only(run(normalize, 'generic', { ...base, severity: raw }));
+      expect([alert.severity, alert.severityId, alert.vendorSeverity]).toEqual([severity, id, String(raw)]);
+    }
+  });
+
+  it('reads severity words case-insensitively', () => {
+    const alert = only(run(normalize, 'generic', { ...base, severity: 'CRITICAL' }));
+    expect([alert.severity, alert.severityId, alert.vendorSeverity]).toEqual(['critical', 5, 'CRITICAL']);
+  });
+
+  it('maps network direction: dst (target) before src in hosts, both IPs in ips', () => {
+    const body = {
+      title: 'Modbus write from IT network',
+      severity: 'high',
+      rule: { id: 42 },
+      src: { host: 'eng-ws-03', ip: '10.10.4.17' },
+      dst: { host: 'plc-07', ip: '10.20.1.7' },
+      product: 'Acme OT IDS',
+    };
+    const alert = only(run(normalize, 'plant-ids', body));
+    expect(alert.src).toEqual({ hostname: 'eng-ws-03', ip: '10.10.4.17' });
+    expect(alert.dst).toEqual({ hostname: 'plc-07', ip: '10.20.1.7' });
+    expect(alert.hosts).toEqual([
+      { hostname: 'plc-07', ip: '10.20.1.7' },
+      { hostname: 'eng-ws-03', ip: '10.10.4.17' },
+    ]);
+    expect(alert.ips).toEqual(['10.20.1.7', '10.10.4.17']);
+    expect(alert.rule).toEqual({ uid: '42' });
+    expect(alert.source).toEqual({ name: 'plant-ids', product: 'Acme OT IDS' });
+  });
+
+  it('merges a dst that repeats a listed host instead of duplicating it', () => {
+    const alert = only(run(normalize, 'generic', { ...base, dst: { ip: '10.30.0.2' } }));
+    expect(alert.hosts).toEqual([{ hostname: 'vpn-gw-01', ip: '10.30.0.2' }]);
+  });
+
+  it('ignores unknown fields', () => {
+    const alert = only(run(normalize, 'generic', { ...base, extra: { nested: true }, tags: ['x'] }));
+    expect(alert.uid).toBe('gen-20261120-0001');
+    expect(alert).not.toHaveProperty('extra');
+  });
+
+  it('converts time offsets to UTC', () => {
+    const alert = only(run(normalize, 'generic', { ...base, time: '2026-11-20T12:00:00+01:00' }));
+    expect(alert.time).toBe('2026-11-20T11:00:00.000Z');
+  });
+
+  it('gives a re-delivery of the same body the same uid when no id is sent', () => {
+    const { id: _id, ...body } = base;
+    const a = only(run(normalize, 'generic', body));
+    const b = only(run(normalize, 'generic', clone(body)));
+    expect(a.uid).toBe(b.uid);
+    expect(a.uid).toMatch(/^generic:[0-9a-f]{64}$/);
+  });
+
+  describe('rejects invalid bodies with field paths', () => {
+    it('missing title and severity', () => {
+      expect(rejectedPaths(normalize, 'generic', { id: 'x' }).sort()).toEqual(['severity', 'title']);
+    });
+    it('unknown severity word and out-of-range number', () => {
+      expect(rejectedPaths(normalize, 'generic', { ...base, severity: 'severe' })).toEqual(['severity']);
+      expect(rejectedPaths(normalize, 'generic', { ...base, severity: 7 })).toEqual(['severity']);
+      expect(rejectedPaths(normalize, 'generic', { ...base, severity: 2.5 })).toEqual(['severity']);
+    });
+    it('invalid IP addresses, nameless hosts, empty src', () => {
+      const paths = rejectedPaths(normalize, 'generic', {
+        ...base,
+        ips: ['185.220.101.4', 'not-an-ip'],
+        hosts: [{ name: 'ok' }, {}],
+        src: {},
+        dst: { ip: '999.1.1.1' },
+      });
+      expect(paths.sort()).toEqual(['dst.ip', 'hosts.1', 'ips.1', 'src']);
+    });
+    it('a time without a time zone, and a non-object body', () => {
+      expect(rejectedPaths(normalize, 'generic', { ...base, time: '2026-11-20 11:00' })).toEqual(['time']);
+      expect(rejectedPaths(normalize, 'generic', ['not', 'an', 'object'])).toEqual(['']);
+    });
+    it('error message names the source and the paths', () => {
+      try {
+        normalize({ title: '', severity: 'low' }, contextFor('generic', '{}'));
+        throw new Error('expected a NormalizationError');
+      } catch (e) {
+        expect(e).toBeInstanceOf(NormalizationError);
+        expect((e as Error).message).toMatch(/^invalid generic alert: title: /);
+      }
+    });
+  });
+});

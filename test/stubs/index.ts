@@ -1,0 +1,3 @@
+export * from './recording-server';
+export * from './crowdstrike-stub';
+export * from './fortigate-stub';

@@ -1,0 +1,220 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * The common part of the vendor stubs: a real HTTP server on 127.0.0.1 (random port) that records
+ * every request (secrets stripped), can be scripted to fail the next N requests, and hands the
+ * rest to a vendor-specific handler.
+ */
+
+export interface RecordedCall {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** JSON or form bodies parsed; other bodies as text; undefined when empty. */
+  body: unknown;
+  /** Lower-cased request headers without credentials (authorization, cookie). */
+  headers: Record<string, string>;
+  /** The status the stub answered with. */
+  status: number;
+}
+
+export interface StubRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  rawBody: string;
+}
+
+export interface StubResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** Objects are sent as JSON; strings as text/html. */
+  body?: unknown;
+}
+
+export interface FailNextOptions {
+  /** Replace the vendor's usual error body for this status. */
+  body?: unknown;
+  /** Only fail requests whose path starts with this; others pass through untouched. */
+  path?: string;
+}
+
+export interface StubServer {
+  /** Base URL, e.g. http://127.0.0.1:40123 (no trailing slash). */
+  url: string;
+  /** Every request received, in order (live array). */
+  calls: RecordedCall[];
+  /** Requests whose path starts with `pathPrefix`. */
+  callsTo(pathPrefix: string): RecordedCall[];
+  /** Forget recorded calls and scripted failures (vendor state such as tokens is kept). */
+  reset(): void;
+  /** Answer the next `count` requests (optionally only to `options.path`) with `status`. */
+  failNext(status: number, count?: number, headers?: Record<string, string>, options?: FailNextOptions): void;
+  close(): Promise<void>;
+}
+
+export interface RecordingServerOptions {
+  handle(request: StubRequest): StubResponse;
+  /** The vendor's error body for a scripted failure status. */
+  errorBody(status: number): unknown;
+  /** Strips secrets out of a parsed body before it is recorded. */
+  redactBody?(path: string, body: unknown): unknown;
+  /** Query parameters that carry credentials and must not be recorded. */
+  secretQueryParams?: readonly string[];
+}
+
+const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+const MAX_BODY_BYTES = 1_048_576;
+
+interface ScriptedFailure {
+  status: number;
+  remaining: number;
+  headers: Record<string, string>;
+  options: FailNextOptions;
+}
+
+/** Recorded calls whose path starts with `pathPrefix`. */
+export function callsTo(calls: readonly RecordedCall[], pathPrefix: string): RecordedCall[] {
+  return calls.filter((call) => call.path.startsWith(pathPrefix));
+}
+
+/** Constant-time string comparison, as a vendor would do for credentials. */
+export function secretEquals(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function parseBody(headers: IncomingHttpHeaders, raw: string): unknown {
+  if (raw === '') return undefined;
+  const type = headers['content-type'] ?? '';
+  if (type.includes('application/json')) {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      return raw;
+    }
+  }
+  if (type.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw));
+  return raw;
+}
+
+function recordableHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (SECRET_HEADERS.has(name) || value === undefined) continue;
+    result[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return result;
+}
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, response: StubResponse): void {
+  const headers: Record<string, string> = { ...response.headers };
+  let payload = '';
+  if (typeof response.body === 'string') {
+    payload = response.body;
+    headers['content-type'] ??= 'text/html';
+  } else if (response.body !== undefined) {
+    payload = JSON.stringify(response.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  res.writeHead(response.status, headers);
+  res.end(payload);
+}
+
+export async function startRecordingServer(options: RecordingServerOptions): Promise<StubServer> {
+  const calls: RecordedCall[] = [];
+  let failures: ScriptedFailure[] = [];
+  const secretParams = new Set(options.secretQueryParams ?? []);
+
+  const takeFailure = (path: string): ScriptedFailure | undefined => {
+    const failure = failures.find(
+      (f) => f.remaining > 0 && (f.options.path === undefined || path.startsWith(f.options.path)),
+    );
+    if (failure === undefined) return undefined;
+    failure.remaining -= 1;
+    failures = failures.filter((f) => f.remaining > 0);
+    return failure;
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://stub.invalid');
+      const method = req.method ?? 'GET';
+      const rawBody = await readBody(req);
+      const query: Record<string, string> = {};
+      for (const [key, value] of url.searchParams) if (!secretParams.has(key)) query[key] = value;
+
+      let response: StubResponse;
+      const failure = takeFailure(url.pathname);
+      if (failure !== undefined) {
+        response = {
+          status: failure.status,
+          headers: failure.headers,
+          body: failure.options.body ?? options.errorBody(failure.status),
+        };
+      } else if (rawBody === undefined) {
+        response = { status: 413, body: options.errorBody(413) };
+      } else {
+        response = options.handle({
+          method,
+          path: url.pathname,
+          query: url.searchParams,
+          headers: req.headers,
+          rawBody,
+        });
+      }
+      const parsed = parseBody(req.headers, rawBody ?? '');
+      calls.push({
+        method,
+        path: url.pathname,
+        query,
+        body: options.redactBody ? options.redactBody(url.pathname, parsed) : parsed,
+        headers: recordableHeaders(req.headers),
+        status: response.status,
+      });
+      send(res, response);
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    callsTo: (pathPrefix) => callsTo(calls, pathPrefix),
+    reset: () => {
+      calls.length = 0;
+      failures = [];
+    },
+    failNext: (status, count = 1, headers = {}, failOptions = {}) => {
+      failures.push({ status, remaining: count, headers, options: failOptions });
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Node's global agent keeps connections alive; drop them so close() returns promptly.
+        server.closeAllConnections();
+      }),
+  };
+}

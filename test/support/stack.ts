@@ -1,0 +1,220 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { startCrowdStrikeStub, startFortiGateStub, type CrowdStrikeStub, type FortiGateStub } from '../stubs';
+import { createTestDatabase } from './pg';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+const MAIN = join(REPO_ROOT, 'dist', 'src', 'main.js');
+
+/** Credentials of the test stack, as an operator or a SIEM would present them. */
+export const TOKENS = { splunk: 'splunk-test-token-1234', generic: 'generic-test-token-5678' } as const;
+export const API_KEYS = {
+  alice: 'alice-key-0123456789abcdef',
+  omar: 'omar-key-0123456789abcdef',
+  grace: 'grace-key-0123456789abcdef',
+  victor: 'victor-key-0123456789abcdef',
+} as const;
+export const CROWDSTRIKE_AGENT_FIN_LT_042 = '4c1f8e2a9b7d4e6f8a0b1c2d3e4f5a6b';
+
+export interface StackOptions {
+  approvalTtl?: string;
+  closeAfterIdle?: string;
+}
+
+export interface Stack {
+  apiUrl: string;
+  crowdstrike: CrowdStrikeStub;
+  fortigate: FortiGateStub;
+  databaseUrl: string;
+  configPath: string;
+  /** POST a JSON body to a webhook with the source's bearer token (unless headers override). */
+  webhook(source: 'splunk' | 'generic', body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** Call the API as an operator. */
+  api(path: string, options?: { method?: string; operator?: keyof typeof API_KEYS; body?: unknown; apiKey?: string }): Promise<Response>;
+  killWorker(): Promise<void>;
+  startWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function testPlaybooksDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'interlock-playbooks-'));
+  for (const file of readdirSync(join(REPO_ROOT, 'playbooks')).filter((f) => /\.ya?ml$/.test(f))) {
+    cpSync(join(REPO_ROOT, 'playbooks', file), join(dir, file));
+  }
+  cpSync(join(REPO_ROOT, 'test', 'fixtures', 'playbooks'), dir, { recursive: true });
+  return dir;
+}
+
+/** The test stack's configuration: the shared example's inventory, stubs for the vendors. */
+export function stackConfig(o: { port: number; temporal: string; taskQueue: string; databaseUrl: string; playbooksDir: string; crowdstrike: string; fortigate: string } & StackOptions) {
+  return {
+    server: { port: o.port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${o.port}`, maxBodyBytes: 65_536 },
+    temporal: { address: o.temporal, namespace: 'default', taskQueue: o.taskQueue },
+    database: { url: o.databaseUrl },
+    incidents: { closeAfterIdle: o.closeAfterIdle ?? '5m' },
+    playbooks: { dir: o.playbooksDir },
+    sources: { splunk: { token: TOKENS.splunk }, generic: { token: TOKENS.generic } },
+    operators: [
+      { id: 'alice', name: 'Alice Moreau', roles: ['soc-analyst'], apiKey: API_KEYS.alice },
+      { id: 'omar', name: 'Omar Haddad', roles: ['ot-engineer'], apiKey: API_KEYS.omar },
+      { id: 'grace', name: 'Grace Lin', roles: ['ot-engineer', 'shift-lead'], apiKey: API_KEYS.grace },
+      { id: 'victor', name: 'Victor Stahl', roles: ['safety-owner', 'break-glass'], apiKey: API_KEYS.victor },
+    ],
+    zones: [
+      { id: 'corp', purdueLevel: 4, mode: 'auto', cidrs: ['10.30.0.0/16'] },
+      { id: 'eng', purdueLevel: 3, mode: 'approve', cidrs: ['10.10.0.0/16'] },
+      { id: 'dmz', purdueLevel: 3.5, mode: 'approve', cidrs: ['10.15.0.0/16'] },
+      { id: 'line1-cell', purdueLevel: 1, mode: 'approve', site: 'plant-a', owner: 'grace', cidrs: ['10.20.0.0/16'] },
+    ],
+    assets: [
+      { id: 'fin-lt-042', hostnames: ['fin-lt-042', 'fin-lt-042.corp.example.net'], ips: ['10.30.5.42'], zone: 'corp', kind: 'workstation', criticality: 'low', edr: { crowdstrike: CROWDSTRIKE_AGENT_FIN_LT_042 } },
+      { id: 'eng-ws-03', hostnames: ['eng-ws-03'], ips: ['10.10.4.17'], zone: 'eng', kind: 'ews', criticality: 'high' },
+      { id: 'plc-7', hostnames: ['plc-7'], ips: ['10.20.1.7'], zone: 'line1-cell', kind: 'plc', criticality: 'high' },
+      { id: 'sis-1', hostnames: ['sis-1'], ips: ['10.20.9.1'], zone: 'line1-cell', kind: 'sis', criticality: 'safety', safetySystem: true },
+    ],
+    policy: { approvalTtl: o.approvalTtl ?? '10m', escalateAfter: '5m', dualApprovalFor: ['high', 'safety'], otApproverRoles: ['ot-engineer'] },
+    integrations: {
+      crowdstrike: { baseUrl: o.crowdstrike, clientId: 'interlock-test-client', clientSecret: 'interlock-test-secret', timeout: '5s' },
+      fortigate: { baseUrl: o.fortigate, apiKey: 'fortigate-test-api-key', vdom: 'root', timeout: '5s' },
+    },
+  };
+}
+
+/** Spawns `node dist/src/main.js <mode>` and resolves once `ready` appears in its output. */
+function spawnInterlock(mode: 'api' | 'worker', configPath: string, ready: RegExp, output: string[]): Promise<ChildProcess> {
+  return new Promise((resolveChild, reject) => {
+    const child = spawn(process.execPath, [MAIN, mode], {
+      env: { ...process.env, INTERLOCK_CONFIG: configPath, LOG_LEVEL: 'info', NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const timer = setTimeout(() => reject(new Error(`${mode} did not start within 60s:\n${output.join('')}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (ready.test(chunk.toString())) {
+        clearTimeout(timer);
+        resolveChild(child);
+      }
+    };
+    const logFile = process.env['INTERLOCK_TEST_LOG_DIR'];
+    if (logFile !== undefined) {
+      mkdirSync(logFile, { recursive: true });
+      const sink = createWriteStream(join(logFile, `${basename(configPath, '.yaml')}-${mode}-${child.pid ?? 0}.log`));
+      child.stdout.pipe(sink);
+      child.stderr.pipe(sink);
+    }
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${mode} exited with ${code}:\n${output.join('')}`));
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill(signal);
+  await exited;
+}
+
+/**
+ * A complete Interlock deployment for one test file: API and worker as separate real
+ * processes, a fresh PostgreSQL database, the shared Temporal dev server, vendor stubs.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const temporal = process.env['INTERLOCK_TEST_TEMPORAL_ADDRESS'];
+  if (temporal === undefined) throw new Error('the Temporal dev server of test/support/global-setup.ts is not running');
+  const [db, crowdstrike, fortigate, port] = await Promise.all([
+    createTestDatabase(),
+    startCrowdStrikeStub({ clientId: 'interlock-test-client', clientSecret: 'interlock-test-secret' }),
+    startFortiGateStub({ apiKey: 'fortigate-test-api-key' }),
+    freePort(),
+  ]);
+  const workDir = mkdtempSync(join(tmpdir(), 'interlock-stack-'));
+  const configPath = join(workDir, `${basename(workDir)}.yaml`);
+  const config = stackConfig({
+    ...options,
+    port,
+    temporal,
+    taskQueue: `test-${randomBytes(4).toString('hex')}`,
+    databaseUrl: db.url,
+    playbooksDir: testPlaybooksDir(),
+    crowdstrike: crowdstrike.url,
+    fortigate: fortigate.url,
+  });
+  writeFileSync(configPath, stringify(config));
+  const output: string[] = [];
+  let worker: ChildProcess | undefined = await spawnInterlock('worker', configPath, /worker running/, output);
+  const api = await spawnInterlock('api', configPath, /API listening/, output);
+  const apiUrl = `http://127.0.0.1:${port}`;
+
+  return {
+    apiUrl,
+    crowdstrike,
+    fortigate,
+    databaseUrl: db.url,
+    configPath,
+    webhook(source, body, headers = {}) {
+      return fetch(`${apiUrl}/webhooks/${source}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS[source]}`, ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    },
+    api(path, { method = 'GET', operator, body, apiKey } = {}) {
+      const key = apiKey ?? (operator === undefined ? undefined : API_KEYS[operator]);
+      return fetch(`${apiUrl}${path}`, {
+        method,
+        headers: { ...(key === undefined ? {} : { authorization: `Bearer ${key}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    },
+    async killWorker() {
+      await stopChild(worker, 'SIGKILL');
+      worker = undefined;
+    },
+    async startWorker() {
+      worker = await spawnInterlock('worker', configPath, /worker running/, output);
+    },
+    async stop() {
+      await Promise.all([stopChild(api), stopChild(worker)]);
+      await Promise.all([crowdstrike.close(), fortigate.close()]);
+      await db.drop();
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError === undefined ? '' : `: ${String(lastError)}`}`);
+}
