@@ -25,8 +25,12 @@ const REPO_ROOT = resolve(__dirname, '..', '..');
 type Stop = () => Promise<void>;
 
 function requireConnections(config: InterlockConfig, mode: string): void {
-  const missing = [config.temporal.address === '' && 'temporal.address (TEMPORAL_ADDRESS)', config.database.url === '' && 'database.url (DATABASE_URL)'].filter(Boolean);
-  if (missing.length > 0) throw new ConfigError(`${mode} mode needs ${missing.join(' and ')}; only dev mode embeds them`);
+  const missing = [
+    config.temporal.address === '' && 'temporal.address (TEMPORAL_ADDRESS)',
+    config.database.url === '' && 'database.url (DATABASE_URL)',
+  ].filter(Boolean);
+  if (missing.length > 0)
+    throw new ConfigError(`${mode} mode needs ${missing.join(' and ')}; only dev mode embeds them`);
 }
 
 /** dev mode: fill empty connection settings with embedded servers kept under .interlock/. */
@@ -36,7 +40,12 @@ async function startEmbedded(config: InterlockConfig, log: Logger, stops: Stop[]
   let { address } = config.temporal;
   let { url } = config.database;
   if (address === '') {
-    const server = await startTemporalDevServer({ dbFile: join(stateDir, 'temporal.db'), uiPort: 8233, namespace: config.temporal.namespace, log: (msg) => log.info(msg) });
+    const server = await startTemporalDevServer({
+      dbFile: join(stateDir, 'temporal.db'),
+      uiPort: 8233,
+      namespace: config.temporal.namespace,
+      log: (msg) => log.info(msg),
+    });
     stops.push(() => server.shutdown());
     address = server.address;
     log.info({ address, ui: server.uiUrl }, 'embedded Temporal dev server started');
@@ -52,13 +61,18 @@ async function startEmbedded(config: InterlockConfig, log: Logger, stops: Stop[]
 
 async function run(mode: string): Promise<Stop> {
   const log = createLogger(`interlock-${mode}`);
-  const configPath = process.env['INTERLOCK_CONFIG'] ?? (mode === 'dev' ? join(REPO_ROOT, 'config', 'interlock.dev.yaml') : undefined);
-  if (configPath === undefined) throw new ConfigError('INTERLOCK_CONFIG is not set: name the configuration file (see config/interlock.example.yaml)');
+  const configPath =
+    process.env['INTERLOCK_CONFIG'] ?? (mode === 'dev' ? join(REPO_ROOT, 'config', 'interlock.dev.yaml') : undefined);
+  if (configPath === undefined)
+    throw new ConfigError(
+      'INTERLOCK_CONFIG is not set: name the configuration file (see config/interlock.example.yaml)',
+    );
   let config = loadConfig(configPath);
   log.info({ configPath, mode }, 'configuration loaded');
   const stops: Stop[] = [];
   const stopAll: Stop = async () => {
-    for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'error during shutdown'));
+    for (const stop of stops.reverse())
+      await stop().catch((error: unknown) => log.error({ err: error }, 'error during shutdown'));
   };
   try {
     if (mode === 'dev') config = await startEmbedded(config, log, stops);

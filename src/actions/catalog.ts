@@ -4,7 +4,12 @@
  */
 export type ActionEffect = 'read-only' | 'reversible' | 'irreversible';
 
-export const ACTION_TYPES = ['edr.contain_host', 'edr.release_host', 'firewall.quarantine_ip', 'firewall.release_ip'] as const;
+export const ACTION_TYPES = [
+  'edr.contain_host',
+  'edr.release_host',
+  'firewall.quarantine_ip',
+  'firewall.release_ip',
+] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 
 export interface ActionSpec {

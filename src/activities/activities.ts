@@ -86,7 +86,11 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Decides an action with the policy engine and audits the decision with its rule. */
-    async decideAction(input: { action: ActionRequest; context: AuditContext; idempotencyKey: string }): Promise<PolicyDecision> {
+    async decideAction(input: {
+      action: ActionRequest;
+      context: AuditContext;
+      idempotencyKey: string;
+    }): Promise<PolicyDecision> {
       const decision = policy.decide(input.action);
       await audit.append({
         ...input.context,
@@ -97,15 +101,27 @@ export function createActivities(deps: ActivityDeps) {
         target: targetOf(decision),
         decision: { outcome: decision.outcome, rule: decision.rule, reason: decision.reason },
         action: actionOf(decision),
-        details: { affected: decision.affected.map((t) => ({ ref: t.ref, assetId: t.assetId, zone: t.zone, domain: t.domain })) },
+        details: {
+          affected: decision.affected.map((t) => ({ ref: t.ref, assetId: t.assetId, zone: t.zone, domain: t.domain })),
+        },
       });
       return decision;
     },
 
-    async requestApproval(input: { approvalId: string; decision: PolicyDecision; requestedBy: string; expiresAt: string; context: AuditContext }): Promise<void> {
+    async requestApproval(input: {
+      approvalId: string;
+      decision: PolicyDecision;
+      requestedBy: string;
+      expiresAt: string;
+      context: AuditContext;
+    }): Promise<void> {
       const { decision, context } = input;
       const requirement = decision.approval;
-      if (requirement === undefined) throw ApplicationFailure.nonRetryable('approval requested for a decision that needs none', 'InvalidApprovalRequest');
+      if (requirement === undefined)
+        throw ApplicationFailure.nonRetryable(
+          'approval requested for a decision that needs none',
+          'InvalidApprovalRequest',
+        );
       await approvals.recordRequested({
         id: input.approvalId,
         incidentId: context.incidentId,
@@ -143,7 +159,13 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Audits one operator's vote, in the order votes were accepted. */
-    async recordApprovalVote(input: { approvalId: string; vote: ApprovalVote; voteIndex: number; decision: PolicyDecision; context: AuditContext }): Promise<void> {
+    async recordApprovalVote(input: {
+      approvalId: string;
+      vote: ApprovalVote;
+      voteIndex: number;
+      decision: PolicyDecision;
+      context: AuditContext;
+    }): Promise<void> {
       const { vote, decision } = input;
       await audit.append({
         ...input.context,
@@ -156,9 +178,20 @@ export function createActivities(deps: ActivityDeps) {
         approval: {
           approvalId: input.approvalId,
           actionDigest: decision.actionDigest,
-          approvers: [{ operatorId: vote.operatorId, roles: vote.roles, decision: vote.decision, at: vote.at, channel: vote.channel }],
+          approvers: [
+            {
+              operatorId: vote.operatorId,
+              roles: vote.roles,
+              decision: vote.decision,
+              at: vote.at,
+              channel: vote.channel,
+            },
+          ],
         },
-        result: { status: vote.decision === 'approve' ? 'succeeded' : 'refused', ...(vote.reason === undefined ? {} : { detail: vote.reason }) },
+        result: {
+          status: vote.decision === 'approve' ? 'succeeded' : 'refused',
+          ...(vote.reason === undefined ? {} : { detail: vote.reason }),
+        },
       });
     },
 
@@ -171,7 +204,12 @@ export function createActivities(deps: ActivityDeps) {
       context: AuditContext;
     }): Promise<void> {
       const status = input.status === 'pending' ? 'expired' : input.status;
-      await approvals.markDecided(input.approvalId, status, input.votes.map((vote) => ({ ...vote })), nowIso());
+      await approvals.markDecided(
+        input.approvalId,
+        status,
+        input.votes.map((vote) => ({ ...vote })),
+        nowIso(),
+      );
       if (status === 'expired') {
         await audit.append({
           ...input.context,
@@ -181,7 +219,11 @@ export function createActivities(deps: ActivityDeps) {
           eventType: 'approval.expired',
           target: targetOf(input.decision),
           action: actionOf(input.decision),
-          decision: { outcome: 'refuse', rule: 'rule-8-approval-expired', reason: 'no decision before expiry: do not act' },
+          decision: {
+            outcome: 'refuse',
+            rule: 'rule-8-approval-expired',
+            reason: 'no decision before expiry: do not act',
+          },
           approval: { approvalId: input.approvalId, actionDigest: input.decision.actionDigest },
           result: { status: 'skipped', detail: 'approval expired: the action was not taken' },
         });
@@ -201,7 +243,11 @@ export function createActivities(deps: ActivityDeps) {
       context: AuditContext;
     }): Promise<{ summary: string }> {
       const decision = policy.decide(input.action);
-      const gate = checkExecution(decision, { ...(input.approvedDigest === undefined ? {} : { approvedDigest: input.approvedDigest }), votes: input.votes }, config.operators);
+      const gate = checkExecution(
+        decision,
+        { ...(input.approvedDigest === undefined ? {} : { approvedDigest: input.approvedDigest }), votes: input.votes },
+        config.operators,
+      );
       if (!gate.allowed) throw ApplicationFailure.nonRetryable(`refused by policy: ${gate.reason}`, 'PolicyRefused');
 
       const previous = await ledger.find(input.idempotencyKey);
@@ -227,12 +273,25 @@ export function createActivities(deps: ActivityDeps) {
               approval: {
                 approvalId: input.approvalId,
                 actionDigest: decision.actionDigest,
-                approvers: input.votes.map((v) => ({ operatorId: v.operatorId, roles: v.roles, decision: v.decision, at: v.at, channel: v.channel })),
+                approvers: input.votes.map((v) => ({
+                  operatorId: v.operatorId,
+                  roles: v.roles,
+                  decision: v.decision,
+                  at: v.at,
+                  channel: v.channel,
+                })),
               },
             }),
         result: { status: 'succeeded', detail: result.summary },
       });
-      deps.log.info({ action: input.action.type, target: decision.target.assetId ?? decision.target.ref, incidentId: input.context.incidentId }, 'action executed');
+      deps.log.info(
+        {
+          action: input.action.type,
+          target: decision.target.assetId ?? decision.target.ref,
+          incidentId: input.context.incidentId,
+        },
+        'action executed',
+      );
       return { summary: result.summary };
     },
   };

@@ -21,23 +21,37 @@ export async function enforce(decision: PolicyDecision, clients: EnforcementClie
         const client = clients.crowdstrike ?? notConfigured('crowdstrike');
         const deviceId = target.edr['crowdstrike'];
         if (deviceId === undefined) {
-          throw ApplicationFailure.nonRetryable(`${target.assetId ?? target.ref} has no CrowdStrike agent ID in the inventory`, 'IntegrationRejected');
+          throw ApplicationFailure.nonRetryable(
+            `${target.assetId ?? target.ref} has no CrowdStrike agent ID in the inventory`,
+            'IntegrationRejected',
+          );
         }
-        const result = action.type === 'edr.contain_host' ? await client.containHost(deviceId) : await client.liftContainment(deviceId);
-        return { summary: `crowdstrike ${result.action} accepted for ${target.assetId ?? target.ref}`, details: { ...result } };
+        const result =
+          action.type === 'edr.contain_host'
+            ? await client.containHost(deviceId)
+            : await client.liftContainment(deviceId);
+        return {
+          summary: `crowdstrike ${result.action} accepted for ${target.assetId ?? target.ref}`,
+          details: { ...result },
+        };
       }
       case 'firewall.quarantine_ip':
       case 'firewall.release_ip': {
         const client = clients.fortigate ?? notConfigured('fortigate');
         const param = action.params['ip'];
         const ip = typeof param === 'string' && param !== '' ? param : target.ips?.[0];
-        if (ip === undefined) throw ApplicationFailure.nonRetryable(`no IP address to act on for ${target.ref}`, 'IntegrationRejected');
-        const result = action.type === 'firewall.quarantine_ip' ? await client.quarantineIp(ip) : await client.releaseIp(ip);
+        if (ip === undefined)
+          throw ApplicationFailure.nonRetryable(`no IP address to act on for ${target.ref}`, 'IntegrationRejected');
+        const result =
+          action.type === 'firewall.quarantine_ip' ? await client.quarantineIp(ip) : await client.releaseIp(ip);
         return { summary: `fortigate ${result.action} of ${result.ip} on vdom ${result.vdom}`, details: { ...result } };
       }
       default: {
         const unknownType: never = action.type;
-        throw ApplicationFailure.nonRetryable(`no enforcement for action ${String(unknownType)}`, 'IntegrationNotConfigured');
+        throw ApplicationFailure.nonRetryable(
+          `no enforcement for action ${String(unknownType)}`,
+          'IntegrationNotConfigured',
+        );
       }
     }
   } catch (error) {

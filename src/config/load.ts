@@ -97,7 +97,10 @@ export function parseConfig(text: string, env: Env = process.env, origin = 'conf
   const { text: tokenized, resolve } = substituteEnv(text, env);
   const document = parseDocument(tokenized, { prettyErrors: true });
   if (document.errors.length > 0) {
-    throw new ConfigError(`${origin} is not valid YAML`, document.errors.map((e) => e.message));
+    throw new ConfigError(
+      `${origin} is not valid YAML`,
+      document.errors.map((e) => e.message),
+    );
   }
   const parsed: unknown = document.toJS();
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -115,9 +118,13 @@ export function loadConfig(path: string, env: Env = process.env): InterlockConfi
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`Cannot read configuration file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ConfigError(
+      `Cannot read configuration file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   const config = parseConfig(text, env, `configuration ${path}`);
-  const playbooksDir = isAbsolute(config.playbooks.dir) ? config.playbooks.dir : resolve(dirname(path), config.playbooks.dir);
+  const playbooksDir = isAbsolute(config.playbooks.dir)
+    ? config.playbooks.dir
+    : resolve(dirname(path), config.playbooks.dir);
   return { ...config, playbooks: { dir: playbooksDir } };
 }

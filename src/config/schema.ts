@@ -9,8 +9,25 @@ import { durationSchema } from './duration';
 export const CRITICALITIES = ['low', 'medium', 'high', 'safety'] as const;
 export const ZONE_MODES = ['monitor', 'recommend', 'approve', 'auto'] as const;
 export const ASSET_KINDS = [
-  'workstation', 'server', 'laptop', 'hmi', 'ews', 'historian', 'plc', 'rtu', 'sis', 'firewall',
-  'switch', 'router', 'gateway', 'jump-host', 'sensor', 'ied', 'dcs', 'scada-server', 'other',
+  'workstation',
+  'server',
+  'laptop',
+  'hmi',
+  'ews',
+  'historian',
+  'plc',
+  'rtu',
+  'sis',
+  'firewall',
+  'switch',
+  'router',
+  'gateway',
+  'jump-host',
+  'sensor',
+  'ied',
+  'dcs',
+  'scada-server',
+  'other',
 ] as const;
 
 const nonEmpty = z.string().min(1, 'must not be empty');
@@ -83,14 +100,23 @@ const policySchema = z.strictObject({
   otApproverRoles: z.array(nonEmpty).min(1).default(['ot-engineer']),
   /** Who may approve a change to an IT zone that is not in auto mode. */
   itApproverRoles: z.array(nonEmpty).min(1).default(['soc-analyst', 'ot-engineer']),
-  blastRadius: z.strictObject({ perRun: z.number().int().min(0).default(5), perHour: z.number().int().min(0).default(20) }).default({ perRun: 5, perHour: 20 }),
+  blastRadius: z
+    .strictObject({ perRun: z.number().int().min(0).default(5), perHour: z.number().int().min(0).default(20) })
+    .default({ perRun: 5, perHour: 20 }),
 });
 
 const httpIntegration = { baseUrl: z.url(), timeout: durationSchema.default(10_000) };
 
 const integrationsSchema = z.strictObject({
   crowdstrike: z.strictObject({ ...httpIntegration, clientId: nonEmpty, clientSecret: nonEmpty }).optional(),
-  fortigate: z.strictObject({ ...httpIntegration, apiKey: nonEmpty, vdom: nonEmpty.default('root'), banExpiry: durationSchema.default(3_600_000) }).optional(),
+  fortigate: z
+    .strictObject({
+      ...httpIntegration,
+      apiKey: nonEmpty,
+      vdom: nonEmpty.default('root'),
+      banExpiry: durationSchema.default(3_600_000),
+    })
+    .optional(),
 });
 
 const slackSchema = z.strictObject({
@@ -158,29 +184,43 @@ export const configSchema = z
     const zoneIds = new Set(config.zones.map((z) => z.id));
     const operatorIds = new Set(config.operators.map((o) => o.id));
     config.assets.forEach((asset, i) => {
-      if (!zoneIds.has(asset.zone)) ctx.addIssue({ code: 'custom', path: ['assets', i, 'zone'], message: `unknown zone "${asset.zone}"` });
+      if (!zoneIds.has(asset.zone))
+        ctx.addIssue({ code: 'custom', path: ['assets', i, 'zone'], message: `unknown zone "${asset.zone}"` });
     });
     config.maintenanceWindows.forEach((w, i) => {
-      if (!zoneIds.has(w.zone)) ctx.addIssue({ code: 'custom', path: ['maintenanceWindows', i, 'zone'], message: `unknown zone "${w.zone}"` });
-      if (Date.parse(w.end) <= Date.parse(w.start)) ctx.addIssue({ code: 'custom', path: ['maintenanceWindows', i, 'end'], message: 'end must be after start' });
+      if (!zoneIds.has(w.zone))
+        ctx.addIssue({ code: 'custom', path: ['maintenanceWindows', i, 'zone'], message: `unknown zone "${w.zone}"` });
+      if (Date.parse(w.end) <= Date.parse(w.start))
+        ctx.addIssue({ code: 'custom', path: ['maintenanceWindows', i, 'end'], message: 'end must be after start' });
     });
     config.zones.forEach((zone, i) => {
       if (zone.mode === 'auto' && zone.purdueLevel < 4)
-        ctx.addIssue({ code: 'custom', path: ['zones', i, 'mode'], message: 'mode "auto" is for IT zones only (Purdue level 4-5)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['zones', i, 'mode'],
+          message: 'mode "auto" is for IT zones only (Purdue level 4-5)',
+        });
       for (const key of ['owner', 'shiftLead'] as const) {
         const ref = zone[key];
-        if (ref !== undefined && !operatorIds.has(ref)) ctx.addIssue({ code: 'custom', path: ['zones', i, key], message: `unknown operator "${ref}"` });
+        if (ref !== undefined && !operatorIds.has(ref))
+          ctx.addIssue({ code: 'custom', path: ['zones', i, key], message: `unknown operator "${ref}"` });
       }
     });
     const seen = new Map<string, number>();
     config.operators.forEach((op, i) => {
-      if (seen.has(op.id)) ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `duplicate operator id "${op.id}"` });
+      if (seen.has(op.id))
+        ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `duplicate operator id "${op.id}"` });
       seen.set(op.id, i);
     });
     const keys = new Set<string>();
     config.operators.forEach((op, i) => {
       if (op.apiKey === undefined) return;
-      if (keys.has(op.apiKey)) ctx.addIssue({ code: 'custom', path: ['operators', i, 'apiKey'], message: 'API keys must be unique per operator' });
+      if (keys.has(op.apiKey))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['operators', i, 'apiKey'],
+          message: 'API keys must be unique per operator',
+        });
       keys.add(op.apiKey);
     });
   });

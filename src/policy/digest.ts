@@ -7,6 +7,7 @@ import type { ActionRequest } from '../actions/catalog';
  * the resolved target, a parameter or the enforcement point yields another digest.
  */
 export function actionDigest(action: ActionRequest, resolvedTargetId: string, enforcementPoint: string): string {
-  const canonical = canonicalize({ type: action.type, target: resolvedTargetId, params: action.params, enforcementPoint }) ?? '';
+  const canonical =
+    canonicalize({ type: action.type, target: resolvedTargetId, params: action.params, enforcementPoint }) ?? '';
   return createHash('sha256').update(canonical).digest('hex');
 }

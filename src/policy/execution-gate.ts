@@ -15,7 +15,11 @@ export type GateResult = { allowed: true } | { allowed: false; reason: string };
  * it was for this exact action and came from distinct operators who hold a required role
  * now (a role revoked since the vote voids it).
  */
-export function checkExecution(decision: PolicyDecision, evidence: ApprovalEvidence, operators: OperatorConfig[]): GateResult {
+export function checkExecution(
+  decision: PolicyDecision,
+  evidence: ApprovalEvidence,
+  operators: OperatorConfig[],
+): GateResult {
   switch (decision.outcome) {
     case 'refuse':
     case 'recommend':
@@ -28,14 +32,19 @@ export function checkExecution(decision: PolicyDecision, evidence: ApprovalEvide
       if (evidence.approvedDigest !== decision.actionDigest) {
         return { allowed: false, reason: 'rule-8: the approved action differs from the action about to run' };
       }
-      if (evidence.votes.some((v) => v.decision === 'reject')) return { allowed: false, reason: 'the action was rejected' };
+      if (evidence.votes.some((v) => v.decision === 'reject'))
+        return { allowed: false, reason: 'the action was rejected' };
       const approvers = new Set<string>();
       for (const vote of evidence.votes) {
         const operator = operators.find((o) => o.id === vote.operatorId);
-        if (operator !== undefined && operator.roles.some((role) => requirement.roles.includes(role))) approvers.add(operator.id);
+        if (operator !== undefined && operator.roles.some((role) => requirement.roles.includes(role)))
+          approvers.add(operator.id);
       }
       if (approvers.size < requirement.approvals) {
-        return { allowed: false, reason: `${decision.rule}: ${requirement.approvals} authorized approval(s) required, ${approvers.size} valid` };
+        return {
+          allowed: false,
+          reason: `${decision.rule}: ${requirement.approvals} authorized approval(s) required, ${approvers.size} valid`,
+        };
       }
       return { allowed: true };
     }

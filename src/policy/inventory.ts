@@ -42,7 +42,9 @@ export class Inventory {
     const asset =
       this.config.assets.find((a) => a.id === wanted) ??
       this.config.assets.find((a) => a.hostnames.some((h) => h.toLowerCase() === lower)) ??
-      (ip === undefined ? undefined : this.config.assets.find((a) => a.ips.some((candidate) => parseIp(candidate)?.toString() === ip.toString())));
+      (ip === undefined
+        ? undefined
+        : this.config.assets.find((a) => a.ips.some((candidate) => parseIp(candidate)?.toString() === ip.toString())));
     if (asset !== undefined) return this.fromAsset(wanted, asset);
     if (ip !== undefined) {
       const zone = this.config.zones.find((z) => zoneContains(z, ip));

@@ -16,7 +16,8 @@ export interface Services {
 }
 
 export async function createServices(config: InterlockConfig): Promise<Services> {
-  if (config.database.url === '') throw new Error('database.url is empty: set DATABASE_URL (only `dev` mode embeds a database)');
+  if (config.database.url === '')
+    throw new Error('database.url is empty: set DATABASE_URL (only `dev` mode embeds a database)');
   const pool = createPool(config.database.url);
   await runMigrations(pool);
   return {

@@ -12,11 +12,16 @@ const WORKFLOWS_PATH = require.resolve('../workflows');
  * without a prebuilt bundle (e.g. under ts-node) the worker bundles at startup.
  */
 export function workflowSource(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
-  return existsSync(PREBUILT_BUNDLE) ? { workflowBundle: { codePath: PREBUILT_BUNDLE } } : { workflowsPath: WORKFLOWS_PATH };
+  return existsSync(PREBUILT_BUNDLE)
+    ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
+    : { workflowsPath: WORKFLOWS_PATH };
 }
 
 export async function writeWorkflowBundle(path = PREBUILT_BUNDLE): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+  });
   await writeFile(path, code);
 }
 

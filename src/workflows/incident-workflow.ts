@@ -48,8 +48,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   });
   setHandler(incidentStateQuery, () => state);
 
-  const audit = (event: Omit<AuditEventInput, 'incidentId' | 'workflowId' | 'runId' | 'time' | 'actor'> & Partial<AuditEventInput>) =>
-    recordAudit({ incidentId, workflowId, runId, time: new Date().toISOString(), actor: ENGINE_ACTOR, ...event });
+  const audit = (
+    event: Omit<AuditEventInput, 'incidentId' | 'workflowId' | 'runId' | 'time' | 'actor'> & Partial<AuditEventInput>,
+  ) => recordAudit({ incidentId, workflowId, runId, time: new Date().toISOString(), actor: ENGINE_ACTOR, ...event });
 
   await audit({
     idempotencyKey: `${runId}:opened`,
@@ -62,20 +63,32 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     state.lastSeen = new Date().toISOString();
     if (seenUids.has(alert.uid)) {
       state.duplicateCount += 1;
-      await audit({ idempotencyKey: `${runId}:dup:${alert.uid}:${state.duplicateCount}`, eventType: 'alert.duplicate', trigger: triggerOf(alert) });
+      await audit({
+        idempotencyKey: `${runId}:dup:${alert.uid}:${state.duplicateCount}`,
+        eventType: 'alert.duplicate',
+        trigger: triggerOf(alert),
+      });
       return;
     }
     if (seenUids.size >= MAX_REMEMBERED_UIDS) seenUids.clear();
     seenUids.add(alert.uid);
     state.alertCount += 1;
-    await audit({ idempotencyKey: `${runId}:alert:${alert.uid}`, eventType: 'alert.received', trigger: triggerOf(alert) });
+    await audit({
+      idempotencyKey: `${runId}:alert:${alert.uid}`,
+      eventType: 'alert.received',
+      trigger: triggerOf(alert),
+    });
 
     const playbooks = await matchPlaybooks(alert);
     for (const playbook of playbooks) {
       if (startedPlaybooks.has(playbook.id)) continue;
       startedPlaybooks.add(playbook.id);
       const childId = `${workflowId}.${playbook.id}`;
-      const run = { playbookId: playbook.id, workflowId: childId, status: 'running' as IncidentState['playbookRuns'][number]['status'] };
+      const run = {
+        playbookId: playbook.id,
+        workflowId: childId,
+        status: 'running' as IncidentState['playbookRuns'][number]['status'],
+      };
       state.playbookRuns.push(run);
       running += 1;
       const child = await startChild(playbookRunWorkflow, {

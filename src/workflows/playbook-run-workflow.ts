@@ -26,7 +26,8 @@ import {
   type PlaybookRunInput,
 } from './definitions';
 
-const { recordAudit, requestApproval, recordApprovalVote, closeApproval } = proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
+const { recordAudit, requestApproval, recordApprovalVote, closeApproval } =
+  proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
 const { decideAction } = proxyActivities<InterlockActivities>(DECISION_ACTIVITY);
 const { executeAction } = proxyActivities<InterlockActivities>(ACTION_ACTIVITY);
 
@@ -35,6 +36,11 @@ export interface StepOutcome {
   status: 'executed' | 'failed' | 'skipped' | 'refused' | 'recommended' | 'rejected' | 'expired';
   rule?: string;
   detail?: string;
+}
+
+/** Workflow time: the sandbox's deterministic clock (the current workflow task's start). */
+function workflowNow(): number {
+  return new Date().getTime();
 }
 
 /** The engine itself requests approvals; no operator may approve their own request. */
@@ -78,7 +84,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
         approvalsRemaining: Math.max(0, approval.requiredApprovals - approvalsGiven),
       };
     },
-    { validator: (decision) => validateApproval(approvals.get(decision.approvalId), decision) },
+    { validator: (decision: ApprovalDecisionInput) => validateApproval(approvals.get(decision.approvalId), decision) },
   );
 
   const context = (stepId?: string) => ({
@@ -101,20 +107,38 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     let action: ActionRequest;
     try {
       if (step.if !== undefined && !evaluateCondition(step.if, vars())) {
-        await audit({ idempotencyKey: `${runId}:${step.id}:skipped`, stepId: step.id, eventType: 'action.skipped', result: { status: 'skipped', detail: `condition false: ${step.if}` } });
+        await audit({
+          idempotencyKey: `${runId}:${step.id}:skipped`,
+          stepId: step.id,
+          eventType: 'action.skipped',
+          result: { status: 'skipped', detail: `condition false: ${step.if}` },
+        });
         return { stepId: step.id, status: 'skipped', detail: 'condition false' };
       }
-      action = { type: step.action, target: renderTarget(step.target, vars()), params: renderParams(step.params ?? {}, vars()) };
+      action = {
+        type: step.action,
+        target: renderTarget(step.target, vars()),
+        params: renderParams(step.params ?? {}, vars()),
+      };
     } catch (error) {
       // An expression that cannot be evaluated for this alert fails the step, not the workflow task.
       if (!(error instanceof ExpressionError)) throw error;
-      await audit({ idempotencyKey: `${runId}:${step.id}:expression`, stepId: step.id, eventType: 'action.failed', result: { status: 'failed', detail: error.message } });
+      await audit({
+        idempotencyKey: `${runId}:${step.id}:expression`,
+        stepId: step.id,
+        eventType: 'action.failed',
+        result: { status: 'failed', detail: error.message },
+      });
       return { stepId: step.id, status: 'failed', detail: error.message };
     }
 
     let decision: PolicyDecision;
     try {
-      decision = await decideAction({ action, context: context(step.id), idempotencyKey: `${runId}:${step.id}:policy` });
+      decision = await decideAction({
+        action,
+        context: context(step.id),
+        idempotencyKey: `${runId}:${step.id}:policy`,
+      });
     } catch (error) {
       // Rule 9: without a policy decision nothing runs.
       await audit({
@@ -127,14 +151,16 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
       return { stepId: step.id, status: 'refused', rule: 'rule-9-fail-safe' };
     }
 
-    if (decision.outcome === 'refuse') return { stepId: step.id, status: 'refused', rule: decision.rule, detail: decision.reason };
-    if (decision.outcome === 'recommend') return { stepId: step.id, status: 'recommended', rule: decision.rule, detail: decision.reason };
+    if (decision.outcome === 'refuse')
+      return { stepId: step.id, status: 'refused', rule: decision.rule, detail: decision.reason };
+    if (decision.outcome === 'recommend')
+      return { stepId: step.id, status: 'recommended', rule: decision.rule, detail: decision.reason };
 
     let votes: PendingApprovalView['votes'] = [];
     let grantedApprovalId: string | undefined;
     if (decision.outcome === 'approve' && decision.approval !== undefined) {
       const approvalId = `apr-${uuid4()}`;
-      const expiresAt = new Date(Date.now() + decision.approval.ttlMs).toISOString();
+      const expiresAt = new Date(workflowNow() + decision.approval.ttlMs).toISOString();
       const view: PendingApprovalView = {
         approvalId,
         stepId: step.id,
@@ -145,8 +171,10 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
         status: 'pending',
         votes: [],
       };
-      await requestApproval({ approvalId, decision, requestedBy: REQUESTER, expiresAt, context: context(step.id) });
+      // Registered before the request is published, so a decision can never arrive for an
+      // approval this run does not know yet.
       approvals.set(approvalId, view);
+      await requestApproval({ approvalId, decision, requestedBy: REQUESTER, expiresAt, context: context(step.id) });
       let recordedVotes = 0;
       const recordNewVotes = async () => {
         while (recordedVotes < view.votes.length) {
@@ -158,7 +186,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
       // Wait for votes until decided or expired; each vote is audited as it arrives.
       const expiresAtMs = Date.parse(expiresAt);
       while (view.status === 'pending') {
-        const remainingMs = expiresAtMs - Date.now();
+        const remainingMs = expiresAtMs - workflowNow();
         if (remainingMs <= 0) break;
         const woke = await condition(() => view.status !== 'pending' || recordedVotes < view.votes.length, remainingMs);
         await recordNewVotes();
@@ -167,8 +195,15 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
       await recordNewVotes();
       if (view.status === 'pending') view.status = 'expired';
       await closeApproval({ approvalId, status: view.status, decision, votes: view.votes, context: context(step.id) });
-      if (view.status === 'expired') return { stepId: step.id, status: 'expired', rule: 'rule-8-approval-expired', detail: 'approval expired: not acted' };
-      if (view.status === 'rejected') return { stepId: step.id, status: 'rejected', rule: decision.rule, detail: 'approval rejected' };
+      if (view.status === 'expired')
+        return {
+          stepId: step.id,
+          status: 'expired',
+          rule: 'rule-8-approval-expired',
+          detail: 'approval expired: not acted',
+        };
+      if (view.status === 'rejected')
+        return { stepId: step.id, status: 'rejected', rule: decision.rule, detail: 'approval rejected' };
       votes = view.votes;
       grantedApprovalId = approvalId;
     }
@@ -188,7 +223,12 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
         idempotencyKey: `${runId}:${step.id}:failed`,
         stepId: step.id,
         eventType: 'action.failed',
-        action: { type: action.type, params: action.params, enforcementPoint: decision.enforcementPoint, digest: decision.actionDigest },
+        action: {
+          type: action.type,
+          params: action.params,
+          enforcementPoint: decision.enforcementPoint,
+          digest: decision.actionDigest,
+        },
         target: decision.target,
         result: { status: 'failed', detail: errorMessage(error) },
       });
@@ -219,14 +259,22 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
 /** Runs before an approval enters history; throwing refuses it (the caller gets the reason). */
 function validateApproval(approval: PendingApprovalView | undefined, decision: ApprovalDecisionInput): void {
   if (approval === undefined) refuse('ApprovalNotFound', `no approval ${decision.approvalId} in this run`);
-  if (approval.status !== 'pending') refuse('ApprovalAlreadyDecided', `approval ${approval.approvalId} is already ${approval.status}`);
-  if (Date.now() >= Date.parse(approval.expiresAt)) refuse('ApprovalExpired', `approval ${approval.approvalId} expired at ${approval.expiresAt}`);
+  if (approval.status !== 'pending')
+    refuse('ApprovalAlreadyDecided', `approval ${approval.approvalId} is already ${approval.status}`);
+  if (workflowNow() >= Date.parse(approval.expiresAt))
+    refuse('ApprovalExpired', `approval ${approval.approvalId} expired at ${approval.expiresAt}`);
   if (decision.operator.id === REQUESTER) refuse('SelfApproval', 'the requester cannot approve its own request');
   if (approval.votes.some((v) => v.operatorId === decision.operator.id)) {
-    refuse('DuplicateApprover', `${decision.operator.id} has already decided on ${approval.approvalId}; a second approval must come from another operator`);
+    refuse(
+      'DuplicateApprover',
+      `${decision.operator.id} has already decided on ${approval.approvalId}; a second approval must come from another operator`,
+    );
   }
   if (!decision.operator.roles.some((role) => approval.requiredRoles.includes(role))) {
-    refuse('ApproverNotAuthorized', `${decision.operator.id} lacks a required role (${approval.requiredRoles.join(', ')})`);
+    refuse(
+      'ApproverNotAuthorized',
+      `${decision.operator.id} lacks a required role (${approval.requiredRoles.join(', ')})`,
+    );
   }
   if (decision.actionDigest !== undefined && decision.actionDigest !== approval.actionDigest) {
     refuse('ActionChanged', 'the action changed since it was shown: its digest no longer matches');

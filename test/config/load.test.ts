@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, parseConfig } from '../../src/config/load';
 
-const EXAMPLE = readFileSync(join(__dirname, '../../../shared/docs/interlock.example.yaml'), 'utf8');
+const EXAMPLE = readFileSync(join(__dirname, '../../config/interlock.example.yaml'), 'utf8');
 const EXAMPLE_ENV = {
   SPLUNK_TOKEN: 'splunk-token-0123456789',
   ELASTIC_HMAC: 'elastic-hmac-secret',
@@ -50,16 +50,25 @@ describe('parseConfig', () => {
     expect(config.policy.escalateAfter).toBe(10 * 60_000);
     expect(config.zones.find((z) => z.id === 'dmz')?.purdueLevel).toBe(3.5);
     expect(config.assets.find((a) => a.id === 'sis-1')?.safetySystem).toBe(true);
-    expect(config.assets.find((a) => a.id === 'fin-lt-042')?.edr['crowdstrike']).toBe('4c1f8e2a9b7d4e6f8a0b1c2d3e4f5a6b');
+    expect(config.assets.find((a) => a.id === 'fin-lt-042')?.edr['crowdstrike']).toBe(
+      '4c1f8e2a9b7d4e6f8a0b1c2d3e4f5a6b',
+    );
   });
 
   it('names the missing environment variable and the key that uses it', () => {
     const { SPLUNK_TOKEN: _omitted, ...env } = EXAMPLE_ENV;
-    expectConfigError(() => parseConfig(EXAMPLE, env), 'sources.splunk.token: environment variable SPLUNK_TOKEN is not set');
+    expectConfigError(
+      () => parseConfig(EXAMPLE, env),
+      'sources.splunk.token: environment variable SPLUNK_TOKEN is not set',
+    );
   });
 
   it('uses ${VAR:-default} fallbacks and lets the environment override connection settings', () => {
-    const config = parseConfig(EXAMPLE, { ...EXAMPLE_ENV, DATABASE_URL: 'postgres://db/interlock', TEMPORAL_ADDRESS: 't:7233' });
+    const config = parseConfig(EXAMPLE, {
+      ...EXAMPLE_ENV,
+      DATABASE_URL: 'postgres://db/interlock',
+      TEMPORAL_ADDRESS: 't:7233',
+    });
     expect(config.database.url).toBe('postgres://db/interlock');
     expect(config.temporal.address).toBe('t:7233');
   });
@@ -76,9 +85,19 @@ describe('parseConfig', () => {
 
   it('rejects unknown keys, unknown zones and auto mode on OT zones', () => {
     expectConfigError(() => parseConfig(EXAMPLE.replace('publicUrl:', 'publicURL:'), EXAMPLE_ENV), 'server');
-    expectConfigError(() => parseConfig(EXAMPLE.replace('zone: corp', 'zone: nowhere'), EXAMPLE_ENV), 'assets.0.zone: unknown zone "nowhere"');
     expectConfigError(
-      () => parseConfig(EXAMPLE.replace(/id: eng\n(\s+)purdueLevel: 3\n(\s+)mode: approve/, 'id: eng\n$1purdueLevel: 3\n$2mode: auto'), EXAMPLE_ENV),
+      () => parseConfig(EXAMPLE.replace('zone: corp', 'zone: nowhere'), EXAMPLE_ENV),
+      'assets.0.zone: unknown zone "nowhere"',
+    );
+    expectConfigError(
+      () =>
+        parseConfig(
+          EXAMPLE.replace(
+            /id: eng\n(\s+)purdueLevel: 3\n(\s+)mode: approve/,
+            'id: eng\n$1purdueLevel: 3\n$2mode: auto',
+          ),
+          EXAMPLE_ENV,
+        ),
       'zones.1.mode: mode "auto" is for IT zones only',
     );
   });

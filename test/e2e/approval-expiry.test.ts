@@ -40,10 +40,16 @@ it('takes no action once the approval has expired, and refuses a late approval',
   expect(expired).toMatchObject({ decision: { rule: 'rule-8-approval-expired' }, result: { status: 'skipped' } });
   expect(records.map((r) => r.eventType)).not.toContain('action.executed');
 
-  const late = await stack.api(`/approvals/${approvalId}/decision`, { method: 'POST', operator: 'omar', body: { decision: 'approve' } });
+  const late = await stack.api(`/approvals/${approvalId}/decision`, {
+    method: 'POST',
+    operator: 'omar',
+    body: { decision: 'approve' },
+  });
   expect([409, 410]).toContain(late.status);
   const listed = await stack.api(`/approvals?status=expired&incidentId=${incidentId}`, { operator: 'omar' });
-  expect(((await listed.json()) as { approvals: { id: string; status: string }[] }).approvals).toEqual([expect.objectContaining({ id: approvalId, status: 'expired' })]);
+  expect(((await listed.json()) as { approvals: { id: string; status: string }[] }).approvals).toEqual([
+    expect.objectContaining({ id: approvalId, status: 'expired' }),
+  ]);
   await new Promise((r) => setTimeout(r, 300));
   expect(stack.fortigate.callsTo(FORTIGATE_ADD_USERS_PATH)).toHaveLength(0);
 });

@@ -9,7 +9,7 @@ import type { AuditRecord } from '../../src/audit/types';
 import { CROWDSTRIKE_DEVICE_ACTIONS_PATH, FORTIGATE_ADD_USERS_PATH } from '../stubs';
 import { CROWDSTRIKE_AGENT_FIN_LT_042, REPO_ROOT, eventually, startStack, type Stack } from '../support/stack';
 
-const SPLUNK_SAMPLE = readFileSync(join(REPO_ROOT, '..', 'shared', 'fixtures', 'siem', 'splunk.json'), 'utf8');
+const SPLUNK_SAMPLE = readFileSync(join(REPO_ROOT, 'test', 'intake', 'fixtures', 'splunk.json'), 'utf8');
 
 interface Approval {
   id: string;
@@ -31,7 +31,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function accepted(response: Response): Promise<{ incidentId: string; workflowId: string; deduplicated: boolean }> {
+async function accepted(
+  response: Response,
+): Promise<{ incidentId: string; workflowId: string; deduplicated: boolean }> {
   const body = await response.text();
   expect({ status: response.status, body }).toEqual({ status: 202, body: expect.any(String) });
   return JSON.parse(body) as { incidentId: string; workflowId: string; deduplicated: boolean };
@@ -49,9 +51,20 @@ async function pendingApprovalFor(incidentId: string): Promise<Approval> {
   }, `a pending approval for ${incidentId}`);
 }
 
-async function decide(approvalId: string, operator: 'alice' | 'omar' | 'grace' | 'victor', decision: 'approve' | 'reject') {
-  const response = await stack.api(`/approvals/${approvalId}/decision`, { method: 'POST', operator, body: { decision, reason: `test ${decision}` } });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> & { error?: { code: string; message: string } } };
+async function decide(
+  approvalId: string,
+  operator: 'alice' | 'omar' | 'grace' | 'victor',
+  decision: 'approve' | 'reject',
+) {
+  const response = await stack.api(`/approvals/${approvalId}/decision`, {
+    method: 'POST',
+    operator,
+    body: { decision, reason: `test ${decision}` },
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown> & { error?: { code: string; message: string } },
+  };
 }
 
 async function auditOf(incidentId: string, until: (records: AuditRecord[]) => boolean): Promise<AuditRecord[]> {
@@ -68,7 +81,9 @@ const fortigateBans = () => stack.fortigate.callsTo(FORTIGATE_ADD_USERS_PATH).fi
 const containments = () => stack.crowdstrike.callsTo(CROWDSTRIKE_DEVICE_ACTIONS_PATH).filter((c) => c.status === 202);
 
 async function expectChainVerifies(incidentId?: string) {
-  const response = await stack.api(`/audit/verify${incidentId === undefined ? '' : `?incidentId=${incidentId}`}`, { operator: 'alice' });
+  const response = await stack.api(`/audit/verify${incidentId === undefined ? '' : `?incidentId=${incidentId}`}`, {
+    operator: 'alice',
+  });
   expect(response.status).toBe(200);
   expect(await response.json()).toMatchObject({ ok: true });
 }
@@ -78,15 +93,26 @@ describe('S1: ransomware on an office laptop (Splunk)', () => {
 
   it('contains the laptop through CrowdStrike once, with no human, even when Splunk delivers twice', async () => {
     const first = await accepted(await stack.webhook('splunk', SPLUNK_SAMPLE));
-    expect(first).toEqual({ incidentId: expect.stringMatching(/^inc-[0-9a-f]{24}$/), workflowId: first.incidentId, deduplicated: false });
+    expect(first).toEqual({
+      incidentId: expect.stringMatching(/^inc-[0-9a-f]{24}$/),
+      workflowId: first.incidentId,
+      deduplicated: false,
+    });
     incidentId = first.incidentId;
     // Splunk cannot set headers: the same delivery authenticated by ?token= joins the incident.
     const second = await accepted(
-      await fetch(`${stack.apiUrl}/webhooks/splunk?token=splunk-test-token-1234`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: SPLUNK_SAMPLE }),
+      await fetch(`${stack.apiUrl}/webhooks/splunk?token=splunk-test-token-1234`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: SPLUNK_SAMPLE,
+      }),
     );
     expect(second).toEqual({ incidentId, workflowId: incidentId, deduplicated: true });
 
-    const records = await auditOf(incidentId, (r) => types(r).includes('playbook.completed') && types(r).includes('alert.duplicate'));
+    const records = await auditOf(
+      incidentId,
+      (r) => types(r).includes('playbook.completed') && types(r).includes('alert.duplicate'),
+    );
     const calls = containments();
     expect(calls).toHaveLength(1);
     expect(calls[0]?.query['action_name']).toBe('contain');
@@ -95,25 +121,46 @@ describe('S1: ransomware on an office laptop (Splunk)', () => {
 
     const decided = records.find((r) => r.eventType === 'policy.decided');
     expect(decided?.decision).toMatchObject({ outcome: 'auto', rule: 'rule-2-auto-it' });
-    expect(decided?.target).toMatchObject({ assetId: 'fin-lt-042', zone: 'corp', kind: 'workstation', criticality: 'low' });
+    expect(decided?.target).toMatchObject({
+      assetId: 'fin-lt-042',
+      zone: 'corp',
+      kind: 'workstation',
+      criticality: 'low',
+    });
     const executed = records.find((r) => r.eventType === 'action.executed');
-    expect(executed).toMatchObject({ actor: { type: 'system', id: 'interlock' }, result: { status: 'succeeded' }, action: { type: 'edr.contain_host', enforcementPoint: 'crowdstrike' } });
+    expect(executed).toMatchObject({
+      actor: { type: 'system', id: 'interlock' },
+      result: { status: 'succeeded' },
+      action: { type: 'edr.contain_host', enforcementPoint: 'crowdstrike' },
+    });
     expect(records.some((r) => r.eventType.startsWith('approval.'))).toBe(false);
   });
 
   it('keeps an ordered, hash-chained audit trail that verifies', async () => {
     const records = await auditOf(incidentId, (r) => types(r).includes('playbook.completed'));
     expect(types(records)).toEqual(
-      expect.arrayContaining(['incident.opened', 'alert.received', 'playbook.started', 'policy.decided', 'action.executed', 'playbook.completed', 'alert.duplicate']),
+      expect.arrayContaining([
+        'incident.opened',
+        'alert.received',
+        'playbook.started',
+        'policy.decided',
+        'action.executed',
+        'playbook.completed',
+        'alert.duplicate',
+      ]),
     );
-    const order = (t: string) => types(records).indexOf(t);
+    const order = (t: AuditRecord['eventType']) => types(records).indexOf(t);
     expect(order('incident.opened')).toBeLessThan(order('alert.received'));
     expect(order('alert.received')).toBeLessThan(order('playbook.started'));
     expect(order('policy.decided')).toBeLessThan(order('action.executed'));
     expect(order('action.executed')).toBeLessThan(order('playbook.completed'));
     const seqs = records.map((r) => r.seq);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
-    expect(records[0]?.trigger).toMatchObject({ source: 'splunk', title: 'EDR - Ransomware Behaviour', rawSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(records[0]?.trigger).toMatchObject({
+      source: 'splunk',
+      title: 'EDR - Ransomware Behaviour',
+      rawSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     await expectChainVerifies(incidentId);
     await expectChainVerifies();
   });
@@ -133,7 +180,11 @@ describe('S4: Modbus write from an IT host to a PLC', () => {
       ),
     );
     const approval = await pendingApprovalFor(incidentId);
-    expect(approval).toMatchObject({ requiredApprovals: 2, requiredRoles: ['ot-engineer'], target: { assetId: 'plc-7', zone: 'line1-cell' } });
+    expect(approval).toMatchObject({
+      requiredApprovals: 2,
+      requiredRoles: ['ot-engineer'],
+      target: { assetId: 'plc-7', zone: 'line1-cell' },
+    });
     await eventually(() => (containments().length >= 1 ? true : undefined), 'the IT source containment');
     expect(fortigateBans()).toHaveLength(0);
 
@@ -146,7 +197,10 @@ describe('S4: Modbus write from an IT host to a PLC', () => {
 
     const secondVote = await decide(approval.id, 'grace', 'approve');
     expect(secondVote).toMatchObject({ status: 200, body: { status: 'approved', approvalsRemaining: 0 } });
-    const bans = await eventually(() => (fortigateBans().length > 0 ? fortigateBans() : undefined), 'the conduit block');
+    const bans = await eventually(
+      () => (fortigateBans().length > 0 ? fortigateBans() : undefined),
+      'the conduit block',
+    );
     expect(bans).toHaveLength(1);
     expect(bans[0]?.body).toMatchObject({ ip_addresses: ['10.30.5.42'] });
     // The PLC is never the object of an enforcement call.
@@ -170,7 +224,14 @@ describe('S4: Modbus write from an IT host to a PLC', () => {
 describe('approval-gated quarantine of OT and unknown targets', () => {
   it('never calls the firewall for an engineering workstation when an OT engineer rejects', async () => {
     const { incidentId } = await accepted(
-      await stack.webhook('generic', genericAlert('ews-0001', { title: 'Suspicious tool on EWS', rule: { id: 'test-quarantine' }, hosts: [{ name: 'eng-ws-03', ip: '10.10.4.17' }] })),
+      await stack.webhook(
+        'generic',
+        genericAlert('ews-0001', {
+          title: 'Suspicious tool on EWS',
+          rule: { id: 'test-quarantine' },
+          hosts: [{ name: 'eng-ws-03', ip: '10.10.4.17' }],
+        }),
+      ),
     );
     const approval = await pendingApprovalFor(incidentId);
     expect(approval).toMatchObject({ requiredApprovals: 2, target: { assetId: 'eng-ws-03', zone: 'eng' } });
@@ -178,49 +239,89 @@ describe('approval-gated quarantine of OT and unknown targets', () => {
     const records = await auditOf(incidentId, (r) => types(r).includes('playbook.completed'));
     expect(types(records)).not.toContain('action.executed');
     expect(fortigateBans().filter((c) => JSON.stringify(c.body).includes('10.10.4.17'))).toHaveLength(0);
-    expect(await decide(approval.id, 'grace', 'approve')).toMatchObject({ status: 409, body: { error: { code: 'approval_already_decided' } } });
+    expect(await decide(approval.id, 'grace', 'approve')).toMatchObject({
+      status: 409,
+      body: { error: { code: 'approval_already_decided' } },
+    });
   });
 
   it('treats an IP in no known zone as OT, refuses unauthorized approvers, and acts once after approval', async () => {
     const before = fortigateBans().length;
     const { incidentId } = await accepted(
-      await stack.webhook('generic', genericAlert('unk-0001', { title: 'Beacon to unknown host', rule: { id: 'test-quarantine' }, hosts: [{ ip: '192.0.2.77' }] })),
+      await stack.webhook(
+        'generic',
+        genericAlert('unk-0001', {
+          title: 'Beacon to unknown host',
+          rule: { id: 'test-quarantine' },
+          hosts: [{ ip: '192.0.2.77' }],
+        }),
+      ),
     );
     const approval = await pendingApprovalFor(incidentId);
     expect(approval).toMatchObject({ requiredApprovals: 1, target: { ips: ['192.0.2.77'] } });
 
-    expect(await decide(approval.id, 'alice', 'approve')).toMatchObject({ status: 403, body: { error: { code: 'approver_not_authorized' } } });
-    const badKey = await stack.api(`/approvals/${approval.id}/decision`, { method: 'POST', apiKey: 'not-a-real-key-000000', body: { decision: 'approve' } });
+    expect(await decide(approval.id, 'alice', 'approve')).toMatchObject({
+      status: 403,
+      body: { error: { code: 'approver_not_authorized' } },
+    });
+    const badKey = await stack.api(`/approvals/${approval.id}/decision`, {
+      method: 'POST',
+      apiKey: 'not-a-real-key-000000',
+      body: { decision: 'approve' },
+    });
     expect(badKey.status).toBe(401);
     const noKey = await stack.api(`/approvals?status=pending`);
     expect(noKey.status).toBe(401);
-    const badBody = await stack.api(`/approvals/${approval.id}/decision`, { method: 'POST', operator: 'omar', body: { decision: 'maybe' } });
+    const badBody = await stack.api(`/approvals/${approval.id}/decision`, {
+      method: 'POST',
+      operator: 'omar',
+      body: { decision: 'maybe' },
+    });
     expect(badBody.status).toBe(400);
     expect(await badBody.json()).toMatchObject({ error: { issues: [{ path: 'decision' }] } });
     expect(fortigateBans()).toHaveLength(before);
 
     expect(await decide(approval.id, 'omar', 'approve')).toMatchObject({ status: 200, body: { status: 'approved' } });
-    const bans = await eventually(() => (fortigateBans().length > before ? fortigateBans().slice(before) : undefined), 'the quarantine call');
+    const bans = await eventually(
+      () => (fortigateBans().length > before ? fortigateBans().slice(before) : undefined),
+      'the quarantine call',
+    );
     expect(bans.map((b) => b.body)).toEqual([{ ip_addresses: ['192.0.2.77'], expiry: 3600 }]);
     expect(await decide(approval.id, 'grace', 'approve')).toMatchObject({ status: 409 });
 
     const records = await auditOf(incidentId, (r) => types(r).includes('playbook.completed'));
     const decided = records.find((r) => r.eventType === 'policy.decided');
-    expect(decided).toMatchObject({ decision: { outcome: 'approve', rule: 'rule-1-unknown-is-ot' }, target: { known: false } });
+    expect(decided).toMatchObject({
+      decision: { outcome: 'approve', rule: 'rule-1-unknown-is-ot' },
+      target: { known: false },
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(fortigateBans().length - before).toBe(1);
   });
 
   it('loses nothing when the worker is killed while an incident waits for approval', async () => {
     const { incidentId } = await accepted(
-      await stack.webhook('generic', genericAlert('plc-0001', { title: 'PLC talking to the internet', rule: { id: 'test-quarantine' }, hosts: [{ name: 'plc-7', ip: '10.20.1.7' }] })),
+      await stack.webhook(
+        'generic',
+        genericAlert('plc-0001', {
+          title: 'PLC talking to the internet',
+          rule: { id: 'test-quarantine' },
+          hosts: [{ name: 'plc-7', ip: '10.20.1.7' }],
+        }),
+      ),
     );
     const approval = await pendingApprovalFor(incidentId);
     await stack.killWorker();
     await stack.startWorker();
-    expect(await decide(approval.id, 'grace', 'approve')).toMatchObject({ status: 200, body: { status: 'pending', approvalsRemaining: 1 } });
+    expect(await decide(approval.id, 'grace', 'approve')).toMatchObject({
+      status: 200,
+      body: { status: 'pending', approvalsRemaining: 1 },
+    });
     expect(await decide(approval.id, 'omar', 'approve')).toMatchObject({ status: 200, body: { status: 'approved' } });
-    await eventually(() => (fortigateBans().some((c) => JSON.stringify(c.body).includes('10.20.1.7')) ? true : undefined), 'the PLC quarantine after restart');
+    await eventually(
+      () => (fortigateBans().some((c) => JSON.stringify(c.body).includes('10.20.1.7')) ? true : undefined),
+      'the PLC quarantine after restart',
+    );
     const records = await auditOf(incidentId, (r) => types(r).includes('playbook.completed'));
     expect(records.filter((r) => r.eventType === 'action.executed')).toHaveLength(1);
     await expectChainVerifies(incidentId);
@@ -228,10 +329,20 @@ describe('approval-gated quarantine of OT and unknown targets', () => {
 
   it('refuses every action on a safety instrumented system, with no approval asked', async () => {
     const { incidentId } = await accepted(
-      await stack.webhook('generic', genericAlert('sis-0001', { title: 'Traffic to SIS', rule: { id: 'test-quarantine' }, hosts: [{ name: 'sis-1', ip: '10.20.9.1' }] })),
+      await stack.webhook(
+        'generic',
+        genericAlert('sis-0001', {
+          title: 'Traffic to SIS',
+          rule: { id: 'test-quarantine' },
+          hosts: [{ name: 'sis-1', ip: '10.20.9.1' }],
+        }),
+      ),
     );
     const records = await auditOf(incidentId, (r) => types(r).includes('playbook.completed'));
-    expect(records.find((r) => r.eventType === 'policy.decided')?.decision).toMatchObject({ outcome: 'refuse', rule: 'rule-5-safety-system' });
+    expect(records.find((r) => r.eventType === 'policy.decided')?.decision).toMatchObject({
+      outcome: 'refuse',
+      rule: 'rule-5-safety-system',
+    });
     expect(types(records)).not.toContain('approval.requested');
     expect(types(records)).not.toContain('action.executed');
   });
@@ -243,7 +354,9 @@ describe('bad input', () => {
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toMatchObject({ error: { code: 'malformed_json' } });
 
-    const wrongToken = await stack.webhook('generic', genericAlert('x', { title: 't' }), { authorization: 'Bearer wrong-token' });
+    const wrongToken = await stack.webhook('generic', genericAlert('x', { title: 't' }), {
+      authorization: 'Bearer wrong-token',
+    });
     expect(wrongToken.status).toBe(401);
     expect(await wrongToken.json()).toMatchObject({ error: { code: 'unauthorized' } });
 

@@ -4,6 +4,8 @@ import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync,
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { stringify } from 'yaml';
 import { startCrowdStrikeStub, startFortiGateStub, type CrowdStrikeStub, type FortiGateStub } from '../stubs';
 import { createTestDatabase } from './pg';
@@ -35,7 +37,10 @@ export interface Stack {
   /** POST a JSON body to a webhook with the source's bearer token (unless headers override). */
   webhook(source: 'splunk' | 'generic', body: unknown, headers?: Record<string, string>): Promise<Response>;
   /** Call the API as an operator. */
-  api(path: string, options?: { method?: string; operator?: keyof typeof API_KEYS; body?: unknown; apiKey?: string }): Promise<Response>;
+  api(
+    path: string,
+    options?: { method?: string; operator?: keyof typeof API_KEYS; body?: unknown; apiKey?: string },
+  ): Promise<Response>;
   killWorker(): Promise<void>;
   startWorker(): Promise<void>;
   stop(): Promise<void>;
@@ -63,10 +68,21 @@ function testPlaybooksDir(): string {
 }
 
 /** The test stack's configuration: the shared example's inventory, stubs for the vendors. */
-export function stackConfig(o: { port: number; temporal: string; taskQueue: string; databaseUrl: string; playbooksDir: string; crowdstrike: string; fortigate: string } & StackOptions) {
+export function stackConfig(
+  o: {
+    port: number;
+    temporal: string;
+    namespace: string;
+    taskQueue: string;
+    databaseUrl: string;
+    playbooksDir: string;
+    crowdstrike: string;
+    fortigate: string;
+  } & StackOptions,
+) {
   return {
     server: { port: o.port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${o.port}`, maxBodyBytes: 65_536 },
-    temporal: { address: o.temporal, namespace: 'default', taskQueue: o.taskQueue },
+    temporal: { address: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue },
     database: { url: o.databaseUrl },
     incidents: { closeAfterIdle: o.closeAfterIdle ?? '5m' },
     playbooks: { dir: o.playbooksDir },
@@ -84,21 +100,70 @@ export function stackConfig(o: { port: number; temporal: string; taskQueue: stri
       { id: 'line1-cell', purdueLevel: 1, mode: 'approve', site: 'plant-a', owner: 'grace', cidrs: ['10.20.0.0/16'] },
     ],
     assets: [
-      { id: 'fin-lt-042', hostnames: ['fin-lt-042', 'fin-lt-042.corp.example.net'], ips: ['10.30.5.42'], zone: 'corp', kind: 'workstation', criticality: 'low', edr: { crowdstrike: CROWDSTRIKE_AGENT_FIN_LT_042 } },
+      {
+        id: 'fin-lt-042',
+        hostnames: ['fin-lt-042', 'fin-lt-042.corp.example.net'],
+        ips: ['10.30.5.42'],
+        zone: 'corp',
+        kind: 'workstation',
+        criticality: 'low',
+        edr: { crowdstrike: CROWDSTRIKE_AGENT_FIN_LT_042 },
+      },
       { id: 'eng-ws-03', hostnames: ['eng-ws-03'], ips: ['10.10.4.17'], zone: 'eng', kind: 'ews', criticality: 'high' },
       { id: 'plc-7', hostnames: ['plc-7'], ips: ['10.20.1.7'], zone: 'line1-cell', kind: 'plc', criticality: 'high' },
-      { id: 'sis-1', hostnames: ['sis-1'], ips: ['10.20.9.1'], zone: 'line1-cell', kind: 'sis', criticality: 'safety', safetySystem: true },
+      {
+        id: 'sis-1',
+        hostnames: ['sis-1'],
+        ips: ['10.20.9.1'],
+        zone: 'line1-cell',
+        kind: 'sis',
+        criticality: 'safety',
+        safetySystem: true,
+      },
     ],
-    policy: { approvalTtl: o.approvalTtl ?? '10m', escalateAfter: '5m', dualApprovalFor: ['high', 'safety'], otApproverRoles: ['ot-engineer'] },
+    policy: {
+      approvalTtl: o.approvalTtl ?? '10m',
+      escalateAfter: '5m',
+      dualApprovalFor: ['high', 'safety'],
+      otApproverRoles: ['ot-engineer'],
+    },
     integrations: {
-      crowdstrike: { baseUrl: o.crowdstrike, clientId: 'interlock-test-client', clientSecret: 'interlock-test-secret', timeout: '5s' },
+      crowdstrike: {
+        baseUrl: o.crowdstrike,
+        clientId: 'interlock-test-client',
+        clientSecret: 'interlock-test-secret',
+        timeout: '5s',
+      },
       fortigate: { baseUrl: o.fortigate, apiKey: 'fortigate-test-api-key', vdom: 'root', timeout: '5s' },
     },
   };
 }
 
+async function registerNamespace(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs('1 day'),
+    });
+    // The frontend caches namespaces; wait until it knows the new one.
+    await eventually(
+      async () => (await connection.workflowService.describeNamespace({ namespace })).namespaceInfo?.name,
+      `namespace ${namespace}`,
+      10_000,
+    );
+  } finally {
+    await connection.close();
+  }
+}
+
 /** Spawns `node dist/src/main.js <mode>` and resolves once `ready` appears in its output. */
-function spawnInterlock(mode: 'api' | 'worker', configPath: string, ready: RegExp, output: string[]): Promise<ChildProcess> {
+function spawnInterlock(
+  mode: 'api' | 'worker',
+  configPath: string,
+  ready: RegExp,
+  output: string[],
+): Promise<ChildProcess> {
   return new Promise((resolveChild, reject) => {
     const child = spawn(process.execPath, [MAIN, mode], {
       env: { ...process.env, INTERLOCK_CONFIG: configPath, LOG_LEVEL: 'info', NODE_OPTIONS: '' },
@@ -148,12 +213,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     startFortiGateStub({ apiKey: 'fortigate-test-api-key' }),
     freePort(),
   ]);
+  // A namespace per stack: incident IDs are deterministic, so stacks sharing one would
+  // join each other's incidents, exactly as two deployments sharing a namespace would.
+  const namespace = `test-${randomBytes(4).toString('hex')}`;
+  await registerNamespace(temporal, namespace);
   const workDir = mkdtempSync(join(tmpdir(), 'interlock-stack-'));
   const configPath = join(workDir, `${basename(workDir)}.yaml`);
   const config = stackConfig({
     ...options,
     port,
     temporal,
+    namespace,
     taskQueue: `test-${randomBytes(4).toString('hex')}`,
     databaseUrl: db.url,
     playbooksDir: testPlaybooksDir(),
@@ -183,7 +253,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const key = apiKey ?? (operator === undefined ? undefined : API_KEYS[operator]);
       return fetch(`${apiUrl}${path}`, {
         method,
-        headers: { ...(key === undefined ? {} : { authorization: `Bearer ${key}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     },
@@ -204,7 +277,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -216,5 +293,5 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}${lastError === undefined ? '' : `: ${String(lastError)}`}`);
+  throw new Error(`timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
 }

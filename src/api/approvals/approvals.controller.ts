@@ -14,7 +14,10 @@ const decisionBodySchema = z.strictObject({
   decision: z.enum(['approve', 'reject']),
   reason: z.string().max(2000).optional(),
   /** The digest of the action the operator reviewed; refused if the action changed since. */
-  actionDigest: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  actionDigest: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 
 const approvalIdSchema = z.string().regex(/^apr-[0-9a-f-]{36}$/, 'not an approval ID');
@@ -40,7 +43,8 @@ export class ApprovalsController {
   ) {
     const approvalId = parseOrThrow(approvalIdSchema, id, 'approval ID');
     const request = parseOrThrow(decisionBodySchema, body, 'decision');
-    const updateId = idempotencyKey === undefined ? undefined : `${approvalId}:${operator.id}:${idempotencyKey.slice(0, 128)}`;
+    const updateId =
+      idempotencyKey === undefined ? undefined : `${approvalId}:${operator.id}:${idempotencyKey.slice(0, 128)}`;
     return this.approvals.decide(approvalId, operator, request, 'api', updateId);
   }
 }

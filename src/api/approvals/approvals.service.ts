@@ -44,7 +44,8 @@ export class ApprovalsService {
   ): Promise<ApprovalDecisionResult> {
     const approval = await this.approvals.get(approvalId);
     if (approval === undefined) throw new ApiError(404, 'approval_not_found', `no approval ${approvalId}`);
-    if (approval.status !== 'pending') throw new ApiError(409, 'approval_already_decided', `approval ${approvalId} is already ${approval.status}`);
+    if (approval.status !== 'pending')
+      throw new ApiError(409, 'approval_already_decided', `approval ${approvalId} is already ${approval.status}`);
     try {
       const result = await this.temporal.workflow.getHandle(approval.workflowId).executeUpdate(decideApprovalUpdate, {
         args: [
@@ -59,7 +60,10 @@ export class ApprovalsService {
         ],
         updateId,
       });
-      this.log.info({ approvalId, operator: operator.id, decision: request.decision, channel, status: result.status }, 'approval decision accepted');
+      this.log.info(
+        { approvalId, operator: operator.id, decision: request.decision, channel, status: result.status },
+        'approval decision accepted',
+      );
       return result;
     } catch (error) {
       throw this.toApiError(approvalId, error);
@@ -77,7 +81,9 @@ export class ApprovalsService {
       return new ApiError(410, 'approval_closed', `the run waiting for approval ${approvalId} has ended`);
     }
     this.log.error({ err: error, approvalId }, 'approval update failed');
-    return new ApiError(503, 'unavailable', 'the decision could not be delivered; retry later', undefined, { 'Retry-After': '5' });
+    return new ApiError(503, 'unavailable', 'the decision could not be delivered; retry later', undefined, {
+      'Retry-After': '5',
+    });
   }
 }
 

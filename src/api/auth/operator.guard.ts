@@ -14,7 +14,13 @@ export class OperatorGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<RequestWithOperator>();
     const operator = this.directory.authenticate(req.headers.authorization);
     if (operator === undefined) {
-      throw new ApiError(401, 'unauthorized', 'a valid operator API key is required (Authorization: Bearer <key>)', undefined, { 'WWW-Authenticate': 'Bearer' });
+      throw new ApiError(
+        401,
+        'unauthorized',
+        'a valid operator API key is required (Authorization: Bearer <key>)',
+        undefined,
+        { 'WWW-Authenticate': 'Bearer' },
+      );
     }
     req.operator = operator;
     return true;
@@ -22,8 +28,10 @@ export class OperatorGuard implements CanActivate {
 }
 
 /** The operator authenticated by OperatorGuard. */
-export const CurrentOperator = createParamDecorator((_data: unknown, context: ExecutionContext): AuthenticatedOperator => {
-  const operator = context.switchToHttp().getRequest<RequestWithOperator>().operator;
-  if (operator === undefined) throw new ApiError(401, 'unauthorized', 'not authenticated');
-  return operator;
-});
+export const CurrentOperator = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): AuthenticatedOperator => {
+    const operator = context.switchToHttp().getRequest<RequestWithOperator>().operator;
+    if (operator === undefined) throw new ApiError(401, 'unauthorized', 'not authenticated');
+    return operator;
+  },
+);

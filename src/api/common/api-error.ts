@@ -21,7 +21,10 @@ export class ApiError extends HttpException {
   }
 }
 
-export function issuesFromZod(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix = ''): ApiIssue[] {
+export function issuesFromZod(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  prefix = '',
+): ApiIssue[] {
   return issues.map((issue) => ({
     path: [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.') || '(root)',
     message: issue.message,

@@ -21,10 +21,17 @@ export function bodyParsers(maxWebhookBytes: number) {
     parser(req, res, (err?: unknown) => {
       if (err === undefined || err === null) return next();
       const error = err as BodyParserError;
-      if (error.type === 'entity.too.large') return sendError(res, 413, 'payload_too_large', `body exceeds the limit of ${maxWebhookBytes} bytes`);
+      if (error.type === 'entity.too.large')
+        return sendError(res, 413, 'payload_too_large', `body exceeds the limit of ${maxWebhookBytes} bytes`);
       if (error.type === 'entity.parse.failed') return sendError(res, 400, 'malformed_json', 'body is not valid JSON');
-      if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') return sendError(res, 415, 'unsupported_media_type', error.message);
-      return sendError(res, error.status !== undefined && error.status < 500 ? error.status : 400, 'bad_request', 'could not read the request body');
+      if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported')
+        return sendError(res, 415, 'unsupported_media_type', error.message);
+      return sendError(
+        res,
+        error.status !== undefined && error.status < 500 ? error.status : 400,
+        'bad_request',
+        'could not read the request body',
+      );
     });
   };
   return { webhook: handle(raw), json: handle(json), urlencoded: handle(urlencoded) };

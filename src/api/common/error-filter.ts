@@ -32,11 +32,17 @@ export class JsonErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
-      const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
-      response.status(status).json({ error: { status, code: CODES[status] ?? 'error', message: Array.isArray(message) ? message.join('; ') : String(message) } });
+      const raw = typeof body === 'string' ? body : (body as { message?: unknown }).message;
+      const message =
+        typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.map(String).join('; ') : exception.message;
+      response.status(status).json({ error: { status, code: CODES[status] ?? 'error', message } });
       return;
     }
     this.log.error({ err: exception }, 'unhandled error in request');
-    response.status(500).json({ error: { status: 500, code: 'internal_error', message: 'internal error; the incident has been logged' } });
+    response
+      .status(500)
+      .json({
+        error: { status: 500, code: 'internal_error', message: 'internal error; the incident has been logged' },
+      });
   }
 }

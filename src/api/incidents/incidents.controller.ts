@@ -14,10 +14,28 @@ const incidentIdSchema = z.string().regex(/^inc-[0-9a-f]{24}$/, 'not an incident
 const auditQuerySchema = z.strictObject({ format: z.enum(['json', 'csv']).default('json') });
 const verifyQuerySchema = z.strictObject({ incidentId: incidentIdSchema.optional() });
 
-const CSV_COLUMNS = ['seq', 'time', 'eventType', 'incidentId', 'playbookId', 'stepId', 'actor', 'target', 'decision', 'result', 'prevHash', 'hash'] as const;
+const CSV_COLUMNS = [
+  'seq',
+  'time',
+  'eventType',
+  'incidentId',
+  'playbookId',
+  'stepId',
+  'actor',
+  'target',
+  'decision',
+  'result',
+  'prevHash',
+  'hash',
+] as const;
 
 function csvCell(value: unknown): string {
-  const text = value === undefined ? '' : typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+  const text =
+    value === undefined
+      ? ''
+      : typeof value === 'string' || typeof value === 'number'
+        ? String(value)
+        : JSON.stringify(value);
   // Quote everything and neutralise spreadsheet formulas (CSV injection).
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return `"${safe.replace(/"/g, '""')}"`;
@@ -44,9 +62,17 @@ export class IncidentsController {
       const description = await handle.describe();
       const state = await handle.query(incidentStateQuery).catch(() => undefined);
       const approvals = await this.services.approvals.list({ incidentId });
-      return { incidentId, workflowId: incidentId, runId: description.runId, status: description.status.name, state, approvals };
+      return {
+        incidentId,
+        workflowId: incidentId,
+        runId: description.runId,
+        status: description.status.name,
+        state,
+        approvals,
+      };
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new ApiError(404, 'incident_not_found', `no incident ${incidentId}`);
+      if (error instanceof WorkflowNotFoundError)
+        throw new ApiError(404, 'incident_not_found', `no incident ${incidentId}`);
       throw error;
     }
   }
@@ -56,7 +82,8 @@ export class IncidentsController {
     const incidentId = parseOrThrow(incidentIdSchema, id, 'incident ID');
     const { format } = parseOrThrow(auditQuerySchema, query, 'query');
     const records = await this.services.audit.listByIncident(incidentId);
-    if (records.length === 0) throw new ApiError(404, 'incident_not_found', `no audit records for incident ${incidentId}`);
+    if (records.length === 0)
+      throw new ApiError(404, 'incident_not_found', `no audit records for incident ${incidentId}`);
     if (format === 'csv') {
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       res.setHeader('Content-Disposition', `attachment; filename="${incidentId}-audit.csv"`);

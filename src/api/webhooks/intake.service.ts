@@ -38,16 +38,24 @@ export class IntakeService {
 
   async receive(sourceName: string, req: Request): Promise<IntakeResponse> {
     const source = Object.hasOwn(this.config.sources, sourceName) ? this.config.sources[sourceName] : undefined;
-    if (source === undefined) throw new ApiError(404, 'unknown_source', `no webhook source named "${sourceName}" is configured`);
+    if (source === undefined)
+      throw new ApiError(404, 'unknown_source', `no webhook source named "${sourceName}" is configured`);
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 
-    const auth = authenticateWebhook({ source, headers: req.headers, query: req.query as Record<string, unknown>, rawBody });
+    const auth = authenticateWebhook({ source, headers: req.headers, query: req.query, rawBody });
     if (!auth.ok) {
       this.log.warn({ source: sourceName, reason: auth.reason, ip: req.ip }, 'webhook authentication failed');
-      throw new ApiError(401, 'unauthorized', 'missing or invalid webhook credentials', undefined, { 'WWW-Authenticate': 'Bearer' });
+      throw new ApiError(401, 'unauthorized', 'missing or invalid webhook credentials', undefined, {
+        'WWW-Authenticate': 'Bearer',
+      });
     }
     const contentType = req.headers['content-type'] ?? '';
-    if (!JSON_TYPE.test(contentType)) throw new ApiError(415, 'unsupported_media_type', `expected Content-Type application/json, got "${contentType || 'none'}"`);
+    if (!JSON_TYPE.test(contentType))
+      throw new ApiError(
+        415,
+        'unsupported_media_type',
+        `expected Content-Type application/json, got "${contentType || 'none'}"`,
+      );
     if (rawBody.length === 0) throw new ApiError(400, 'empty_body', 'the request body is empty');
 
     let body: unknown;
@@ -62,10 +70,19 @@ export class IntakeService {
     if (normalize === undefined) throw new ApiError(500, 'no_normalizer', `no normalizer for format "${format}"`);
     let alerts: Alert[];
     try {
-      alerts = normalize(body, { source: sourceName, rawSha256: sha256Hex(rawBody), receivedAt: new Date().toISOString() });
+      alerts = normalize(body, {
+        source: sourceName,
+        rawSha256: sha256Hex(rawBody),
+        receivedAt: new Date().toISOString(),
+      });
     } catch (error) {
       if (error instanceof NormalizationError) {
-        throw new ApiError(400, 'invalid_alert', `the body is not a valid ${format} alert`, error.fieldIssues.map((i) => ({ path: i.path || '(body)', message: i.message })));
+        throw new ApiError(
+          400,
+          'invalid_alert',
+          `the body is not a valid ${format} alert`,
+          error.fieldIssues.map((i) => ({ path: i.path || '(body)', message: i.message })),
+        );
       }
       throw error;
     }
@@ -76,7 +93,11 @@ export class IntakeService {
       accepted.push({ ...(await this.deliver(alert, source.correlationKey)), alertUid: alert.uid });
     }
     const [first] = accepted as [AcceptedAlert & { alertUid: string }];
-    const response: IntakeResponse = { incidentId: first.incidentId, workflowId: first.workflowId, deduplicated: first.deduplicated };
+    const response: IntakeResponse = {
+      incidentId: first.incidentId,
+      workflowId: first.workflowId,
+      deduplicated: first.deduplicated,
+    };
     if (accepted.length > 1) response.alerts = accepted;
     return response;
   }
@@ -86,7 +107,12 @@ export class IntakeService {
     const key = correlationKey(alert, correlationFields);
     const incidentId = incidentIdFor(key);
     const workflowId = incidentId;
-    const input: IncidentInput = { incidentId, correlationKey: key, alerts: [alert], settings: { closeAfterIdleMs: this.config.incidents.closeAfterIdle } };
+    const input: IncidentInput = {
+      incidentId,
+      correlationKey: key,
+      alerts: [alert],
+      settings: { closeAfterIdleMs: this.config.incidents.closeAfterIdle },
+    };
     // Two attempts cover the race where the running incident closes between start and signal.
     for (let attempt = 0; ; attempt += 1) {
       try {
@@ -111,6 +137,8 @@ export class IntakeService {
 
   private unavailable(error: unknown): ApiError {
     this.log.error({ err: error }, 'Temporal did not accept an alert');
-    return new ApiError(503, 'unavailable', 'the alert could not be durably accepted; retry later', undefined, { 'Retry-After': '5' });
+    return new ApiError(503, 'unavailable', 'the alert could not be durably accepted; retry later', undefined, {
+      'Retry-After': '5',
+    });
   }
 }
