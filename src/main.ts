@@ -24,6 +24,10 @@ Configuration: the YAML file named by INTERLOCK_CONFIG (dev: config/interlock.de
 const REPO_ROOT = resolve(__dirname, '..', '..');
 type Stop = () => Promise<void>;
 
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
 function requireConnections(config: InterlockConfig, mode: string): void {
   const missing = [
     config.temporal.address === '' && 'temporal.address (TEMPORAL_ADDRESS)',
@@ -42,7 +46,7 @@ async function startEmbedded(config: InterlockConfig, log: Logger, stops: Stop[]
   if (address === '') {
     const server = await startTemporalDevServer({
       dbFile: join(stateDir, 'temporal.db'),
-      uiPort: 8233,
+      uiPort: Number(nonEmpty(process.env['INTERLOCK_TEMPORAL_UI_PORT']) ?? 8233),
       namespace: config.temporal.namespace,
       log: (msg) => log.info(msg),
     });
@@ -62,7 +66,7 @@ async function startEmbedded(config: InterlockConfig, log: Logger, stops: Stop[]
 async function run(mode: string): Promise<Stop> {
   const log = createLogger(`interlock-${mode}`);
   const configPath =
-    process.env['INTERLOCK_CONFIG'] ?? (mode === 'dev' ? join(REPO_ROOT, 'config', 'interlock.dev.yaml') : undefined);
+    nonEmpty(process.env['INTERLOCK_CONFIG']) ?? (mode === 'dev' ? join(REPO_ROOT, 'config', 'interlock.dev.yaml') : undefined);
   if (configPath === undefined)
     throw new ConfigError(
       'INTERLOCK_CONFIG is not set: name the configuration file (see config/interlock.example.yaml)',
