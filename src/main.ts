@@ -66,7 +66,8 @@ async function startEmbedded(config: InterlockConfig, log: Logger, stops: Stop[]
 async function run(mode: string): Promise<Stop> {
   const log = createLogger(`interlock-${mode}`);
   const configPath =
-    nonEmpty(process.env['INTERLOCK_CONFIG']) ?? (mode === 'dev' ? join(REPO_ROOT, 'config', 'interlock.dev.yaml') : undefined);
+    nonEmpty(process.env['INTERLOCK_CONFIG']) ??
+    (mode === 'dev' ? join(REPO_ROOT, 'config', 'interlock.dev.yaml') : undefined);
   if (configPath === undefined)
     throw new ConfigError(
       'INTERLOCK_CONFIG is not set: name the configuration file (see config/interlock.example.yaml)',

@@ -1,7 +1,6 @@
 import { ConfigError, parseConfig } from '../../src/config/load';
 import { EXAMPLE, EXAMPLE_ENV } from '../support/example-config';
 
-
 function expectConfigError(fn: () => unknown, fragment: string): void {
   try {
     fn();

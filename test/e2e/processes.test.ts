@@ -10,9 +10,16 @@ import { REPO_ROOT, eventually } from '../support/stack';
 
 const MAIN = join(REPO_ROOT, 'dist', 'src', 'main.js');
 
-function run(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
+function run(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      env: { ...process.env, NODE_OPTIONS: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -52,12 +59,17 @@ describe('startup errors', () => {
   });
 
   it('says which file it cannot read, and what a mode needs', async () => {
-    expect(await run(['api'], { INTERLOCK_CONFIG: join(dir, 'missing.yaml') })).toMatchObject({ code: 1, output: expect.stringContaining('Cannot read configuration file') });
+    expect(await run(['api'], { INTERLOCK_CONFIG: join(dir, 'missing.yaml') })).toMatchObject({
+      code: 1,
+      output: expect.stringContaining('Cannot read configuration file'),
+    });
     const path = join(dir, 'empty.yaml');
     writeFileSync(path, 'server: { port: 0 }\n');
     expect(await run(['api'], { INTERLOCK_CONFIG: path, TEMPORAL_ADDRESS: '', DATABASE_URL: '' })).toMatchObject({
       code: 1,
-      output: expect.stringContaining('api mode needs temporal.address (TEMPORAL_ADDRESS) and database.url (DATABASE_URL)'),
+      output: expect.stringContaining(
+        'api mode needs temporal.address (TEMPORAL_ADDRESS) and database.url (DATABASE_URL)',
+      ),
     });
     expect(await run(['serve'], {})).toMatchObject({ code: 2, output: expect.stringContaining('usage: interlock') });
   });
@@ -69,7 +81,16 @@ describe('dev mode', () => {
     chmodSync(stateDir, 0o755); // the embedded PostgreSQL runs as the postgres user when we are root
     const port = 30_000 + Math.floor(Math.random() * 20_000);
     const child = spawn(process.execPath, [MAIN, 'dev'], {
-      env: { ...process.env, NODE_OPTIONS: '', INTERLOCK_STATE_DIR: stateDir, INTERLOCK_PORT: String(port), INTERLOCK_CONFIG: '', TEMPORAL_ADDRESS: '', DATABASE_URL: '', INTERLOCK_TEMPORAL_UI_PORT: String(port + 1) },
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        INTERLOCK_STATE_DIR: stateDir,
+        INTERLOCK_PORT: String(port),
+        INTERLOCK_CONFIG: '',
+        TEMPORAL_ADDRESS: '',
+        DATABASE_URL: '',
+        INTERLOCK_TEMPORAL_UI_PORT: String(port + 1),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -77,16 +98,24 @@ describe('dev mode', () => {
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
-      await eventually(() => (output.includes('API listening') ? true : undefined), 'dev mode to start', 90_000).catch((error: Error) => {
-        throw new Error(`${error.message}\n${output}`);
-      });
+      await eventually(() => (output.includes('API listening') ? true : undefined), 'dev mode to start', 90_000).catch(
+        (error: Error) => {
+          throw new Error(`${error.message}\n${output}`);
+        },
+      );
       const sample = readFileSync(join(REPO_ROOT, 'test', 'intake', 'fixtures', 'splunk.json'), 'utf8');
-      const response = await fetch(`http://127.0.0.1:${port}/webhooks/splunk?token=dev-splunk-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sample });
+      const response = await fetch(`http://127.0.0.1:${port}/webhooks/splunk?token=dev-splunk-token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: sample,
+      });
       expect(response.status).toBe(202);
       const { incidentId } = (await response.json()) as { incidentId: string };
       // No enforcement integration is configured in dev: the decision is still made and audited.
       const records = await eventually(async () => {
-        const audit = await fetch(`http://127.0.0.1:${port}/incidents/${incidentId}/audit`, { headers: { authorization: 'Bearer dev-alice-key-0000000000' } });
+        const audit = await fetch(`http://127.0.0.1:${port}/incidents/${incidentId}/audit`, {
+          headers: { authorization: 'Bearer dev-alice-key-0000000000' },
+        });
         const body = (await audit.json()) as { records?: { eventType: string; decision?: { rule: string } }[] };
         return body.records?.some((r) => r.eventType === 'playbook.failed') === true ? body.records : undefined;
       }, 'the dev incident to run');

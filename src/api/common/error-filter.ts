@@ -39,10 +39,8 @@ export class JsonErrorFilter implements ExceptionFilter {
       return;
     }
     this.log.error({ err: exception }, 'unhandled error in request');
-    response
-      .status(500)
-      .json({
-        error: { status: 500, code: 'internal_error', message: 'internal error; the incident has been logged' },
-      });
+    response.status(500).json({
+      error: { status: 500, code: 'internal_error', message: 'internal error; the incident has been logged' },
+    });
   }
 }
