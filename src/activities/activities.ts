@@ -14,6 +14,7 @@ import type { PolicyEngine } from '../policy/policy-engine';
 import type { PolicyDecision } from '../policy/types';
 import type { ApprovalVote } from '../workflows/definitions';
 import { enforce, type EnforcementResult } from './enforcement';
+import type { NotificationEvent, Notifier } from './notifications';
 import type { EnforcementClients } from '../../integrations';
 
 export interface ActivityDeps {
@@ -25,6 +26,8 @@ export interface ActivityDeps {
   /** The playbooks loaded at worker start. */
   playbooks: () => readonly Playbook[];
   enforcement: EnforcementClients;
+  /** Slack and email; SILENT_NOTIFIER when neither is configured. */
+  notifier: Notifier;
   log: Logger;
 }
 
@@ -79,6 +82,11 @@ export function createActivities(deps: ActivityDeps) {
   return {
     async recordAudit(event: AuditEventInput): Promise<void> {
       await appendAudit(event);
+    },
+
+    /** Delivers a notification (Slack, email); the workflow does not wait on it. */
+    async notify(event: NotificationEvent): Promise<void> {
+      await deps.notifier.notify(event);
     },
 
     async matchPlaybooks(alert: Alert): Promise<Playbook[]> {

@@ -18,6 +18,8 @@ export const AUDIT_EVENT_TYPES = [
   'action.failed',
   'action.skipped',
   'people.alerted',
+  'approval.escalated',
+  'notification.failed',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

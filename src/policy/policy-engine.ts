@@ -37,7 +37,16 @@ export class PolicyEngine {
       action,
       actionDigest: digest,
       enforcementPoint,
-      ...(outcome === 'approve' ? { approval: { approvals, roles, ttlMs: this.config.policy.approvalTtl } } : {}),
+      ...(outcome === 'approve'
+        ? {
+            approval: {
+              approvals,
+              roles,
+              ttlMs: this.config.policy.approvalTtl,
+              escalateAfterMs: this.config.policy.escalateAfter,
+            },
+          }
+        : {}),
     });
 
     const safety = affected.find((t) => t.safetySystem);

@@ -18,6 +18,8 @@ export interface ApprovalRequirement {
   /** At least one approver must hold one of these roles. */
   roles: string[];
   ttlMs: number;
+  /** Remind and escalate when no decision has come after this long (policy.escalateAfter). */
+  escalateAfterMs: number;
 }
 
 export interface PolicyDecision {

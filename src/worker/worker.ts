@@ -1,5 +1,6 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/activities';
+import { SILENT_NOTIFIER } from '../activities/notifications';
 import type { InterlockConfig } from '../config/schema';
 import type { Logger } from '../logging';
 import { loadPlaybooks } from '../playbooks/loader';
@@ -28,6 +29,7 @@ export async function startWorker(config: InterlockConfig, services: Services, l
     ledger: services.ledger,
     playbooks: () => playbooks,
     enforcement: createEnforcementClients(config.integrations),
+    notifier: SILENT_NOTIFIER,
     log,
   });
   const worker = await Worker.create({

@@ -15,6 +15,12 @@ export const DECISION_ACTIVITY: ActivityOptions = {
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 8 },
 };
 
+/** Slack and email: retried with backoff for a few minutes, then the failure is audited. */
+export const NOTIFY_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8 },
+};
+
 /** Enforcement calls: idempotent (ledger), retried with backoff, permanent refusals not retried. */
 export const ACTION_ACTIVITY: ActivityOptions = {
   startToCloseTimeout: '2m',

@@ -15,6 +15,7 @@ import { AUDIT_ACTIVITY, DECISION_ACTIVITY } from './activity-options';
 import { alertSignal, incidentStateQuery, type IncidentInput, type IncidentState } from './definitions';
 import { playbookRunWorkflow } from './playbook-run-workflow';
 import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
+import { BackgroundNotifications } from './background';
 
 const { recordAudit } = proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
 const { matchPlaybooks } = proxyActivities<InterlockActivities>(DECISION_ACTIVITY);
@@ -58,6 +59,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     ...(input.alerts[0] === undefined ? {} : { trigger: triggerOf(input.alerts[0]) }),
     details: { correlationKey: input.correlationKey },
   });
+  const notifications = new BackgroundNotifications();
+  const first = input.alerts[0];
+  if (first !== undefined) {
+    notifications.send({
+      kind: 'incident.opened',
+      context: { incidentId, workflowId, runId, trigger: triggerOf(first) },
+      title: first.title,
+      severity: first.severity,
+    });
+  }
 
   const handleAlert = async (alert: Alert): Promise<void> => {
     state.lastSeen = new Date().toISOString();
@@ -129,6 +140,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     eventType: 'incident.closed',
     details: { alertCount: state.alertCount, duplicateCount: state.duplicateCount, playbookRuns: state.playbookRuns },
   });
+  notifications.send({
+    kind: 'incident.closed',
+    context: { incidentId, workflowId, runId },
+    alertCount: state.alertCount,
+    duplicateCount: state.duplicateCount,
+  });
+  await notifications.settle();
   // Alerts that arrived while closing start the next incident run: none is dropped.
   if (pending.length > 0) await continueAsNew<typeof incidentWorkflow>({ ...input, alerts: pending });
   return state;

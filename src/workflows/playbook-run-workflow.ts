@@ -1,13 +1,4 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  proxyActivities,
-  setHandler,
-  uuid4,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ActionRequest } from '../actions/catalog';
 import type { InterlockActivities } from '../activities/activities';
 import type { AuditEventInput } from '../audit/types';
@@ -16,18 +7,11 @@ import type { PlaybookStep } from '../playbooks/schema';
 import type { PolicyDecision } from '../policy/types';
 import { ACTION_ACTIVITY, AUDIT_ACTIVITY, DECISION_ACTIVITY } from './activity-options';
 import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
-import {
-  decideApprovalUpdate,
-  pendingApprovalsQuery,
-  type ApprovalDecisionInput,
-  type ApprovalDecisionResult,
-  type ApprovalRefusal,
-  type PendingApprovalView,
-  type PlaybookRunInput,
-} from './definitions';
+import { ApprovalGate } from './approval-gate';
+import { BackgroundNotifications } from './background';
+import type { ApprovalVote, PlaybookRunInput } from './definitions';
 
-const { recordAudit, requestApproval, recordApprovalVote, closeApproval } =
-  proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
+const { recordAudit } = proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
 const { decideAction } = proxyActivities<InterlockActivities>(DECISION_ACTIVITY);
 const { executeAction } = proxyActivities<InterlockActivities>(ACTION_ACTIVITY);
 
@@ -38,18 +22,6 @@ export interface StepOutcome {
   detail?: string;
 }
 
-/** Workflow time: the sandbox's deterministic clock (the current workflow task's start). */
-function workflowNow(): number {
-  return new Date().getTime();
-}
-
-/** The engine itself requests approvals; no operator may approve their own request. */
-const REQUESTER = 'interlock';
-
-function refuse(type: ApprovalRefusal, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
-
 /**
  * Interprets one playbook for one incident, step by step. Every action goes through the
  * policy engine (decideAction) and, when it says so, waits for operator approval sent as a
@@ -58,34 +30,11 @@ function refuse(type: ApprovalRefusal, message: string): never {
 export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<StepOutcome[]> {
   const { incidentId, playbook, alert } = input;
   const { workflowId, runId } = workflowInfo();
-  const approvals = new Map<string, PendingApprovalView>();
   const outcomes: StepOutcome[] = [];
   const stepResults: Record<string, StepOutcome> = {};
 
-  setHandler(pendingApprovalsQuery, () => [...approvals.values()]);
-  setHandler(
-    decideApprovalUpdate,
-    (decision: ApprovalDecisionInput): ApprovalDecisionResult => {
-      const approval = approvals.get(decision.approvalId) as PendingApprovalView;
-      approval.votes.push({
-        operatorId: decision.operator.id,
-        roles: decision.operator.roles,
-        decision: decision.decision,
-        ...(decision.reason === undefined ? {} : { reason: decision.reason }),
-        channel: decision.channel,
-        at: new Date().toISOString(),
-      });
-      const approvalsGiven = approval.votes.filter((v) => v.decision === 'approve').length;
-      if (decision.decision === 'reject') approval.status = 'rejected';
-      else if (approvalsGiven >= approval.requiredApprovals) approval.status = 'approved';
-      return {
-        approvalId: approval.approvalId,
-        status: approval.status === 'approved' || approval.status === 'rejected' ? approval.status : 'pending',
-        approvalsRemaining: Math.max(0, approval.requiredApprovals - approvalsGiven),
-      };
-    },
-    { validator: (decision: ApprovalDecisionInput) => validateApproval(approvals.get(decision.approvalId), decision) },
-  );
+  const notifications = new BackgroundNotifications();
+  const gate = new ApprovalGate(notifications);
 
   const context = (stepId?: string) => ({
     incidentId,
@@ -156,56 +105,22 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     if (decision.outcome === 'recommend')
       return { stepId: step.id, status: 'recommended', rule: decision.rule, detail: decision.reason };
 
-    let votes: PendingApprovalView['votes'] = [];
+    let votes: ApprovalVote[] = [];
     let grantedApprovalId: string | undefined;
-    if (decision.outcome === 'approve' && decision.approval !== undefined) {
-      const approvalId = `apr-${uuid4()}`;
-      const expiresAt = new Date(workflowNow() + decision.approval.ttlMs).toISOString();
-      const view: PendingApprovalView = {
-        approvalId,
-        stepId: step.id,
-        actionDigest: decision.actionDigest,
-        requiredApprovals: decision.approval.approvals,
-        requiredRoles: decision.approval.roles,
-        expiresAt,
-        status: 'pending',
-        votes: [],
-      };
-      // Registered before the request is published, so a decision can never arrive for an
-      // approval this run does not know yet.
-      approvals.set(approvalId, view);
-      await requestApproval({ approvalId, decision, requestedBy: REQUESTER, expiresAt, context: context(step.id) });
-      let recordedVotes = 0;
-      const recordNewVotes = async () => {
-        while (recordedVotes < view.votes.length) {
-          const vote = view.votes[recordedVotes] as PendingApprovalView['votes'][number];
-          recordedVotes += 1;
-          await recordApprovalVote({ approvalId, vote, decision, voteIndex: recordedVotes, context: context(step.id) });
-        }
-      };
-      // Wait for votes until decided or expired; each vote is audited as it arrives.
-      const expiresAtMs = Date.parse(expiresAt);
-      while (view.status === 'pending') {
-        const remainingMs = expiresAtMs - workflowNow();
-        if (remainingMs <= 0) break;
-        const woke = await condition(() => view.status !== 'pending' || recordedVotes < view.votes.length, remainingMs);
-        await recordNewVotes();
-        if (!woke) break;
-      }
-      await recordNewVotes();
-      if (view.status === 'pending') view.status = 'expired';
-      await closeApproval({ approvalId, status: view.status, decision, votes: view.votes, context: context(step.id) });
-      if (view.status === 'expired')
+    if (decision.outcome === 'approve') {
+      const outcome = await gate.request(decision, context(step.id));
+      if (outcome.status === 'expired') {
         return {
           stepId: step.id,
           status: 'expired',
           rule: 'rule-8-approval-expired',
           detail: 'approval expired: not acted',
         };
-      if (view.status === 'rejected')
+      }
+      if (outcome.status === 'rejected')
         return { stepId: step.id, status: 'rejected', rule: decision.rule, detail: 'approval rejected' };
-      votes = view.votes;
-      grantedApprovalId = approvalId;
+      votes = outcome.votes;
+      grantedApprovalId = outcome.approvalId;
     }
 
     try {
@@ -247,38 +162,19 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     }
   }
 
-  await condition(allHandlersFinished);
   await audit({
     idempotencyKey: `${runId}:completed`,
     eventType: failed ? 'playbook.failed' : 'playbook.completed',
     details: { outcomes },
   });
+  notifications.send({
+    kind: 'playbook.finished',
+    context: context(),
+    outcomes: outcomes.map(({ stepId, status, rule }) => ({ stepId, status, ...(rule === undefined ? {} : { rule }) })),
+  });
+  await notifications.settle();
+  await condition(allHandlersFinished);
   return outcomes;
-}
-
-/** Runs before an approval enters history; throwing refuses it (the caller gets the reason). */
-function validateApproval(approval: PendingApprovalView | undefined, decision: ApprovalDecisionInput): void {
-  if (approval === undefined) refuse('ApprovalNotFound', `no approval ${decision.approvalId} in this run`);
-  if (approval.status !== 'pending')
-    refuse('ApprovalAlreadyDecided', `approval ${approval.approvalId} is already ${approval.status}`);
-  if (workflowNow() >= Date.parse(approval.expiresAt))
-    refuse('ApprovalExpired', `approval ${approval.approvalId} expired at ${approval.expiresAt}`);
-  if (decision.operator.id === REQUESTER) refuse('SelfApproval', 'the requester cannot approve its own request');
-  if (approval.votes.some((v) => v.operatorId === decision.operator.id)) {
-    refuse(
-      'DuplicateApprover',
-      `${decision.operator.id} has already decided on ${approval.approvalId}; a second approval must come from another operator`,
-    );
-  }
-  if (!decision.operator.roles.some((role) => approval.requiredRoles.includes(role))) {
-    refuse(
-      'ApproverNotAuthorized',
-      `${decision.operator.id} lacks a required role (${approval.requiredRoles.join(', ')})`,
-    );
-  }
-  if (decision.actionDigest !== undefined && decision.actionDigest !== approval.actionDigest) {
-    refuse('ActionChanged', 'the action changed since it was shown: its digest no longer matches');
-  }
 }
 
 function errorMessage(error: unknown): string {

@@ -1,0 +1,52 @@
+import type { AuditContext } from './activities';
+import type { PolicyDecision } from '../policy/types';
+import type { ApprovalVote } from '../workflows/definitions';
+
+/**
+ * What people are told, and when. Workflows emit these without waiting on them: a slow or
+ * unreachable Slack or SMTP server never holds up the safety logic (the API can always
+ * decide an approval). Delivery is retried by the activity and failures are audited.
+ */
+export type NotificationEvent =
+  | { kind: 'incident.opened'; context: AuditContext; title: string; severity: string }
+  | { kind: 'incident.closed'; context: AuditContext; alertCount: number; duplicateCount: number }
+  | { kind: 'playbook.finished'; context: AuditContext; outcomes: { stepId: string; status: string; rule?: string }[] }
+  | {
+      kind: 'approval.requested';
+      context: AuditContext;
+      approvalId: string;
+      decision: PolicyDecision;
+      expiresAt: string;
+    }
+  | {
+      kind: 'approval.vote';
+      context: AuditContext;
+      approvalId: string;
+      decision: PolicyDecision;
+      vote: ApprovalVote;
+      approvalsRemaining: number;
+    }
+  | {
+      kind: 'approval.escalated';
+      context: AuditContext;
+      approvalId: string;
+      decision: PolicyDecision;
+      expiresAt: string;
+    }
+  | {
+      kind: 'approval.closed';
+      context: AuditContext;
+      approvalId: string;
+      decision: PolicyDecision;
+      status: 'approved' | 'rejected' | 'expired';
+      votes: ApprovalVote[];
+    };
+
+export interface Notifier {
+  notify(event: NotificationEvent): Promise<void>;
+}
+
+/** Used when neither Slack nor email is configured: nothing to deliver. */
+export const SILENT_NOTIFIER: Notifier = {
+  notify: () => Promise.resolve(),
+};

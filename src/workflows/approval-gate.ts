@@ -1,0 +1,186 @@
+import { ApplicationFailure, condition, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
+import type { AuditContext, InterlockActivities } from '../activities/activities';
+import type { PolicyDecision } from '../policy/types';
+import { AUDIT_ACTIVITY } from './activity-options';
+import { ENGINE_ACTOR } from './audit-helpers';
+import type { BackgroundNotifications } from './background';
+import {
+  decideApprovalUpdate,
+  pendingApprovalsQuery,
+  type ApprovalDecisionInput,
+  type ApprovalDecisionResult,
+  type ApprovalRefusal,
+  type ApprovalVote,
+  type PendingApprovalView,
+} from './definitions';
+
+const { requestApproval, recordApprovalVote, closeApproval, recordAudit } =
+  proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
+
+/** The engine itself requests approvals; no operator may approve their own request. */
+export const REQUESTER = 'interlock';
+
+/** Workflow time: the sandbox's deterministic clock (the current workflow task's start). */
+export function workflowNow(): number {
+  return new Date().getTime();
+}
+
+function refuse(type: ApprovalRefusal, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+/** Runs before an approval enters history; throwing refuses it (the caller gets the reason). */
+export function validateApproval(approval: PendingApprovalView | undefined, decision: ApprovalDecisionInput): void {
+  if (approval === undefined) refuse('ApprovalNotFound', `no approval ${decision.approvalId} in this run`);
+  if (approval.status !== 'pending')
+    refuse('ApprovalAlreadyDecided', `approval ${approval.approvalId} is already ${approval.status}`);
+  if (workflowNow() >= Date.parse(approval.expiresAt))
+    refuse('ApprovalExpired', `approval ${approval.approvalId} expired at ${approval.expiresAt}`);
+  if (decision.operator.id === REQUESTER) refuse('SelfApproval', 'the requester cannot approve its own request');
+  if (approval.votes.some((v) => v.operatorId === decision.operator.id)) {
+    refuse(
+      'DuplicateApprover',
+      `${decision.operator.id} has already decided on ${approval.approvalId}; a second approval must come from another operator`,
+    );
+  }
+  if (!decision.operator.roles.some((role) => approval.requiredRoles.includes(role))) {
+    refuse(
+      'ApproverNotAuthorized',
+      `${decision.operator.id} lacks a required role (${approval.requiredRoles.join(', ')})`,
+    );
+  }
+  if (decision.actionDigest !== undefined && decision.actionDigest !== approval.actionDigest) {
+    refuse('ActionChanged', 'the action changed since it was shown: its digest no longer matches');
+  }
+}
+
+export interface ApprovalOutcome {
+  approvalId: string;
+  status: 'approved' | 'rejected' | 'expired';
+  votes: ApprovalVote[];
+}
+
+/**
+ * Approval requests of one workflow run: registers the decision Update (with its validator)
+ * and the pending-approvals query, and waits for each request's outcome with reminders.
+ */
+export class ApprovalGate {
+  private readonly approvals = new Map<string, PendingApprovalView>();
+
+  constructor(private readonly notifications: BackgroundNotifications) {
+    setHandler(pendingApprovalsQuery, () => [...this.approvals.values()]);
+    setHandler(decideApprovalUpdate, (decision: ApprovalDecisionInput) => this.applyDecision(decision), {
+      validator: (decision: ApprovalDecisionInput) =>
+        validateApproval(this.approvals.get(decision.approvalId), decision),
+    });
+  }
+
+  /** Asks for approval of a decided action and waits until it is approved, rejected or expired. */
+  async request(decision: PolicyDecision, context: AuditContext): Promise<ApprovalOutcome> {
+    const requirement = decision.approval;
+    if (requirement === undefined) throw new Error('approval requested for a decision that needs none');
+    const approvalId = `apr-${uuid4()}`;
+    const requestedAtMs = workflowNow();
+    const expiresAtMs = requestedAtMs + requirement.ttlMs;
+    const expiresAt = new Date(expiresAtMs).toISOString();
+    const view: PendingApprovalView = {
+      approvalId,
+      stepId: context.stepId ?? '',
+      actionDigest: decision.actionDigest,
+      requiredApprovals: requirement.approvals,
+      requiredRoles: requirement.roles,
+      expiresAt,
+      status: 'pending',
+      votes: [],
+    };
+    // Registered before the request is published, so a decision can never arrive for an
+    // approval this run does not know yet.
+    this.approvals.set(approvalId, view);
+    await requestApproval({ approvalId, decision, requestedBy: REQUESTER, expiresAt, context });
+    this.notifications.send({ kind: 'approval.requested', context, approvalId, decision, expiresAt });
+
+    let recorded = 0;
+    const recordNewVotes = async () => {
+      while (recorded < view.votes.length) {
+        const vote = view.votes[recorded] as ApprovalVote;
+        recorded += 1;
+        await recordApprovalVote({ approvalId, vote, decision, voteIndex: recorded, context });
+        const approvalsGiven = view.votes.slice(0, recorded).filter((v) => v.decision === 'approve').length;
+        this.notifications.send({
+          kind: 'approval.vote',
+          context,
+          approvalId,
+          decision,
+          vote,
+          approvalsRemaining: Math.max(0, view.requiredApprovals - approvalsGiven),
+        });
+      }
+    };
+
+    // Wait for votes until decided or expired, auditing each vote as it arrives; remind
+    // once when escalateAfter passes without a decision.
+    const escalateAtMs =
+      requirement.escalateAfterMs > 0 && requirement.escalateAfterMs < requirement.ttlMs
+        ? requestedAtMs + requirement.escalateAfterMs
+        : undefined;
+    let escalated = false;
+    while (view.status === 'pending') {
+      const now = workflowNow();
+      if (now >= expiresAtMs) break;
+      const wakeAt = !escalated && escalateAtMs !== undefined ? Math.min(escalateAtMs, expiresAtMs) : expiresAtMs;
+      const woke = await condition(
+        () => view.status !== 'pending' || recorded < view.votes.length,
+        Math.max(1, wakeAt - now),
+      );
+      await recordNewVotes();
+      if (
+        !woke &&
+        !escalated &&
+        escalateAtMs !== undefined &&
+        workflowNow() >= escalateAtMs &&
+        view.status === 'pending'
+      ) {
+        escalated = true;
+        await recordAudit({
+          ...context,
+          idempotencyKey: `${approvalId}:escalated`,
+          time: new Date().toISOString(),
+          actor: ENGINE_ACTOR,
+          eventType: 'approval.escalated',
+          approval: { approvalId, actionDigest: decision.actionDigest, expiresAt },
+          details: {
+            approvalsGiven: view.votes.filter((v) => v.decision === 'approve').length,
+            requiredApprovals: view.requiredApprovals,
+          },
+        });
+        this.notifications.send({ kind: 'approval.escalated', context, approvalId, decision, expiresAt });
+      }
+    }
+    await recordNewVotes();
+    if (view.status === 'pending') view.status = 'expired';
+    const status = view.status;
+    await closeApproval({ approvalId, status, decision, votes: view.votes, context });
+    this.notifications.send({ kind: 'approval.closed', context, approvalId, decision, status, votes: view.votes });
+    return { approvalId, status, votes: view.votes };
+  }
+
+  private applyDecision(decision: ApprovalDecisionInput): ApprovalDecisionResult {
+    const approval = this.approvals.get(decision.approvalId) as PendingApprovalView;
+    approval.votes.push({
+      operatorId: decision.operator.id,
+      roles: decision.operator.roles,
+      decision: decision.decision,
+      ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+      channel: decision.channel,
+      at: new Date().toISOString(),
+    });
+    const approvalsGiven = approval.votes.filter((v) => v.decision === 'approve').length;
+    if (decision.decision === 'reject') approval.status = 'rejected';
+    else if (approvalsGiven >= approval.requiredApprovals) approval.status = 'approved';
+    return {
+      approvalId: approval.approvalId,
+      status: approval.status === 'approved' || approval.status === 'rejected' ? approval.status : 'pending',
+      approvalsRemaining: Math.max(0, approval.requiredApprovals - approvalsGiven),
+    };
+  }
+}
