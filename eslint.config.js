@@ -58,7 +58,7 @@ module.exports = defineConfig(
       parserOptions: {
         projectService: {
           // Files outside tsconfig.json's include (root config files, scripts/) get a default project.
-          allowDefaultProject: ['*.js', 'scripts/*.ts'],
+          allowDefaultProject: ['*.js', 'scripts/*.ts', 'bench/*.ts'],
         },
         tsconfigRootDir: __dirname,
       },

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createApiApp } from './api/create-app';
+import { runVerifyExport } from './cli/verify-export';
 import { ConfigError, loadConfig } from './config/load';
 import type { InterlockConfig } from './config/schema';
 import { runMigrations } from './db/migrate';
@@ -19,6 +20,7 @@ const USAGE = `usage: interlock <api|worker|dev|migrate>
   dev      API + worker in one process; starts a Temporal dev server and PostgreSQL
            when temporal.address / database.url are empty
   migrate  apply database migrations and exit
+  verify-export <file>  verify an incident audit export or evidence bundle offline
 Configuration: the YAML file named by INTERLOCK_CONFIG (dev: config/interlock.dev.yaml).`;
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -117,6 +119,11 @@ async function run(mode: string): Promise<Stop> {
 
 async function main(): Promise<void> {
   const mode = process.argv[2] ?? '';
+  if (mode === 'verify-export') {
+    // Offline: no configuration, no database.
+    process.exitCode = runVerifyExport(process.argv.slice(3));
+    return;
+  }
   if (!['api', 'worker', 'dev', 'migrate'].includes(mode)) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);

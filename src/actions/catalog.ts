@@ -1,6 +1,7 @@
 /**
- * The action catalog: every action a playbook may name, what it changes, and how it is
- * undone. Pure data — imported by workflow code, policy and validation alike.
+ * The action catalog: every action a playbook may name, what it changes, what it targets,
+ * how it is undone, who carries it out and on which Purdue levels it may ever be executed.
+ * Pure data — imported by workflow code, policy and validation alike.
  */
 export type ActionEffect = 'read-only' | 'reversible' | 'irreversible';
 
@@ -9,18 +10,43 @@ export const ACTION_TYPES = [
   'edr.release_host',
   'firewall.quarantine_ip',
   'firewall.release_ip',
+  'identity.disable_account',
+  'identity.enable_account',
+  'task.create',
+  'ot.restart_device',
+  'ot.stop_device',
+  'ot.change_mode',
+  'ot.download_logic',
+  'ot.quarantine_host',
+  'ot.active_scan',
 ] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
+
+/** Who carries an action out: a connector, or people (a task; the engine never does it itself). */
+export type Executor = 'crowdstrike' | 'fortigate' | 'identity' | 'ticketing' | 'people';
+
+/** Every Purdue level the inventory knows (3.5 = IT/OT DMZ). */
+export const ALL_PURDUE_LEVELS = [0, 1, 2, 3, 3.5, 4, 5] as const;
+/** Rule 4: levels on which restart/stop, mode change, logic download, quarantine and scans are never executed. */
+export const NEVER_AUTOMATED_LEVELS = [0, 1, 2] as const;
+const ABOVE_CELL = [3, 3.5, 4, 5] as const;
 
 export interface ActionSpec {
   /** What the action changes. Policy treats anything but read-only as a change. */
   effect: ActionEffect;
-  /** What `target` names: a host (asset ID, hostname or IP) or an IP address. */
-  targets: 'host' | 'ip';
-  /** Integration that enforces it, i.e. the enforcement point. */
-  integration: 'crowdstrike' | 'fortigate';
-  /** The action that undoes this one, if any. */
+  /**
+   * What `target` names: a host (asset ID, hostname or IP), an IP address, or an account
+   * (judged by the host in `params.host`: an account on an OT host is OT).
+   */
+  targets: 'host' | 'ip' | 'account';
+  /** The enforcement point; `people` actions become tasks and are never executed by the engine. */
+  integration: Executor;
+  /** The action that undoes this one, if any (rule 10, saga rollback). */
   compensation?: ActionType;
+  /** Purdue levels the action may ever be executed on; elsewhere it is only recommended (rule 4). */
+  allowedPurdueLevels: readonly number[];
+  /** Counts against the blast-radius limit when it runs automatically (rule 14). */
+  containment: boolean;
   description: string;
 }
 
@@ -30,6 +56,8 @@ export const ACTION_CATALOG = {
     targets: 'host',
     integration: 'crowdstrike',
     compensation: 'edr.release_host',
+    allowedPurdueLevels: ABOVE_CELL,
+    containment: true,
     description: 'Network-contain a host through its EDR agent (CrowdStrike Falcon).',
   },
   'edr.release_host': {
@@ -37,6 +65,8 @@ export const ACTION_CATALOG = {
     targets: 'host',
     integration: 'crowdstrike',
     compensation: 'edr.contain_host',
+    allowedPurdueLevels: ABOVE_CELL,
+    containment: false,
     description: 'Lift EDR network containment of a host.',
   },
   'firewall.quarantine_ip': {
@@ -44,14 +74,96 @@ export const ACTION_CATALOG = {
     targets: 'ip',
     integration: 'fortigate',
     compensation: 'firewall.release_ip',
-    description: 'Quarantine an IP address on the firewall (FortiGate banned users, no config change).',
+    allowedPurdueLevels: ALL_PURDUE_LEVELS,
+    containment: true,
+    description:
+      'Quarantine an IP address on the firewall (FortiGate banned users, no config change). The target names the segment the block protects; params.ip the address blocked.',
   },
   'firewall.release_ip': {
     effect: 'reversible',
     targets: 'ip',
     integration: 'fortigate',
     compensation: 'firewall.quarantine_ip',
+    allowedPurdueLevels: ALL_PURDUE_LEVELS,
+    containment: false,
     description: 'Remove an IP address from the firewall quarantine.',
+  },
+  'identity.disable_account': {
+    effect: 'reversible',
+    targets: 'account',
+    integration: 'identity',
+    compensation: 'identity.enable_account',
+    allowedPurdueLevels: ALL_PURDUE_LEVELS,
+    containment: true,
+    description:
+      'Disable (suspend) a user account at the identity provider. params.host names the host it was seen on.',
+  },
+  'identity.enable_account': {
+    effect: 'reversible',
+    targets: 'account',
+    integration: 'identity',
+    compensation: 'identity.disable_account',
+    allowedPurdueLevels: ALL_PURDUE_LEVELS,
+    containment: false,
+    description: 'Re-enable a user account at the identity provider.',
+  },
+  'task.create': {
+    effect: 'read-only',
+    targets: 'host',
+    integration: 'ticketing',
+    allowedPurdueLevels: ALL_PURDUE_LEVELS,
+    containment: false,
+    description:
+      'Create a ticket for people about the target (params.summary, params.description). Changes nothing on the target. With params.closeInMaintenanceWindow it is closed at once, citing the change ticket, when the target is inside a listed maintenance window.',
+  },
+  'ot.restart_device': {
+    effect: 'irreversible',
+    targets: 'host',
+    integration: 'people',
+    allowedPurdueLevels: ABOVE_CELL,
+    containment: false,
+    description: 'Restart an OT device. Never executed on levels 0-2 (rule 4): a task for people.',
+  },
+  'ot.stop_device': {
+    effect: 'irreversible',
+    targets: 'host',
+    integration: 'people',
+    allowedPurdueLevels: ABOVE_CELL,
+    containment: false,
+    description: 'Stop an OT device or process. Never executed on levels 0-2 (rule 4): a task for people.',
+  },
+  'ot.change_mode': {
+    effect: 'irreversible',
+    targets: 'host',
+    integration: 'people',
+    allowedPurdueLevels: ABOVE_CELL,
+    containment: false,
+    description: 'Change a controller mode (run/program/remote). Never executed on levels 0-2 (rule 4).',
+  },
+  'ot.download_logic': {
+    effect: 'irreversible',
+    targets: 'host',
+    integration: 'people',
+    allowedPurdueLevels: ABOVE_CELL,
+    containment: false,
+    description: 'Download logic or firmware to a controller. Never executed on levels 0-2 (rule 4).',
+  },
+  'ot.quarantine_host': {
+    effect: 'reversible',
+    targets: 'host',
+    integration: 'people',
+    allowedPurdueLevels: ABOVE_CELL,
+    containment: false,
+    description: 'Quarantine an OT host on its own network. Never executed on levels 0-2 (rule 4).',
+  },
+  'ot.active_scan': {
+    // Active scans can crash fragile controllers: treated as a change, not as read-only.
+    effect: 'irreversible',
+    targets: 'host',
+    integration: 'people',
+    allowedPurdueLevels: ABOVE_CELL,
+    containment: false,
+    description: 'Actively scan an OT host or segment. Never executed on levels 0-2 (rule 4): a task for people.',
   },
 } as const satisfies Record<ActionType, ActionSpec>;
 
@@ -59,10 +171,14 @@ export function isActionType(value: string): value is ActionType {
   return Object.hasOwn(ACTION_CATALOG, value);
 }
 
+export function actionSpec(type: ActionType): ActionSpec {
+  return ACTION_CATALOG[type];
+}
+
 /** One concrete action: what to do, to what, with which parameters. */
 export interface ActionRequest {
   type: ActionType;
-  /** Asset ID, hostname or IP as written by the playbook (after templating). */
+  /** Asset ID, hostname, IP or account as written by the playbook (after templating). */
   target: string;
   params: Record<string, string | number | boolean>;
 }

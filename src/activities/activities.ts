@@ -9,11 +9,12 @@ import type { InterlockConfig } from '../config/schema';
 import type { Logger } from '../logging';
 import { matchingPlaybooks } from '../playbooks/matcher';
 import type { Playbook } from '../playbooks/schema';
-import { checkExecution } from '../policy/execution-gate';
+import { countsAgainstBlastRadius, overBlastRadius, type BlastRadiusStore } from '../policy/blast-radius';
+import { checkExecution, type BreakGlassEvidence } from '../policy/execution-gate';
 import type { PolicyEngine } from '../policy/policy-engine';
 import type { PolicyDecision } from '../policy/types';
 import type { ApprovalVote } from '../workflows/definitions';
-import { enforce, type EnforcementResult } from './enforcement';
+import { enforce, taskFor, type EnforcementResult } from './enforcement';
 import type { NotificationEvent, Notifier } from './notifications';
 import type { EnforcementClients } from '../../integrations';
 
@@ -29,6 +30,8 @@ export interface ActivityDeps {
   /** Slack and email; SILENT_NOTIFIER when neither is configured. */
   notifier: Notifier;
   log: Logger;
+  /** Rule 14 counters; without it (unit tests) automatic containments are not limited. */
+  blastRadius?: BlastRadiusStore;
 }
 
 /** Where an event happened, passed by the workflow with every audited activity. */
@@ -79,6 +82,18 @@ export function createActivities(deps: ActivityDeps) {
   };
   const audit = { append: appendAudit };
 
+  /** Rule 14: an automatic containment spends a slot (once per step), or needs approval past the limit. */
+  const withBlastRadius = async (decision: PolicyDecision, context: AuditContext): Promise<PolicyDecision> => {
+    if (deps.blastRadius === undefined || !countsAgainstBlastRadius(decision)) return decision;
+    const reservation = await deps.blastRadius.reserve({
+      key: `${context.workflowId}:${context.stepId ?? ''}`,
+      workflowId: context.workflowId,
+      actionType: decision.action.type,
+      target: decision.target.assetId ?? decision.target.ref,
+    });
+    return reservation.granted ? decision : overBlastRadius(decision, reservation, config.policy.blastRadius, config);
+  };
+
   return {
     async recordAudit(event: AuditEventInput): Promise<void> {
       await appendAudit(event);
@@ -99,7 +114,7 @@ export function createActivities(deps: ActivityDeps) {
       context: AuditContext;
       idempotencyKey: string;
     }): Promise<PolicyDecision> {
-      const decision = policy.decide(input.action);
+      const decision = await withBlastRadius(policy.decide(input.action), input.context);
       await audit.append({
         ...input.context,
         idempotencyKey: input.idempotencyKey,
@@ -111,9 +126,69 @@ export function createActivities(deps: ActivityDeps) {
         action: actionOf(decision),
         details: {
           affected: decision.affected.map((t) => ({ ref: t.ref, assetId: t.assetId, zone: t.zone, domain: t.domain })),
+          ...(decision.approval === undefined ? {} : { approval: decision.approval }),
+          ...(decision.maintenanceWindow === undefined ? {} : { maintenanceWindow: decision.maintenanceWindow }),
+          ...(decision.compensation === undefined ? {} : { compensation: decision.compensation }),
         },
       });
       return decision;
+    },
+
+    /**
+     * A recommendation the engine will not execute (rules 4, 12) becomes a task for people:
+     * a Jira issue when ticketing is configured, and in every case an audited task record.
+     */
+    async createRecommendationTask(input: {
+      decision: PolicyDecision;
+      idempotencyKey: string;
+      context: AuditContext;
+    }): Promise<{ taskKey?: string }> {
+      const { decision } = input;
+      const task = taskFor(decision, 'Recommended by Interlock: the engine does not execute this action itself.');
+      let taskKey: string | undefined;
+      if (deps.enforcement.jira !== undefined) {
+        const previous = await ledger.find(input.idempotencyKey);
+        if (previous !== undefined) taskKey = (previous.result as { key: string }).key;
+        else {
+          const created = await deps.enforcement.jira.createTask(task);
+          await ledger.record(input.idempotencyKey, 'task.create', created);
+          taskKey = created.key;
+        }
+      }
+      await audit.append({
+        ...input.context,
+        idempotencyKey: `${input.idempotencyKey}:audited`,
+        time: nowIso(),
+        actor: ENGINE,
+        eventType: 'task.created',
+        target: targetOf(decision),
+        decision: { outcome: decision.outcome, rule: decision.rule, reason: decision.reason },
+        action: actionOf(decision),
+        result:
+          taskKey === undefined
+            ? { status: 'skipped', detail: 'ticketing not configured: the task is recorded in the audit trail only' }
+            : { status: 'succeeded', detail: `jira task ${taskKey}` },
+        details: { summary: task.summary, ...(taskKey === undefined ? {} : { taskKey }) },
+      });
+      return taskKey === undefined ? {} : { taskKey };
+    },
+
+    /** Rule 9 and escalations: people are alerted (audited; routed by the notifier). */
+    async alertPeople(input: {
+      reason: string;
+      rule: string;
+      idempotencyKey: string;
+      context: AuditContext;
+    }): Promise<void> {
+      await audit.append({
+        ...input.context,
+        idempotencyKey: input.idempotencyKey,
+        time: nowIso(),
+        actor: ENGINE,
+        eventType: 'people.alerted',
+        decision: { outcome: 'refuse', rule: input.rule, reason: input.reason },
+        result: { status: 'pending', detail: input.reason },
+      });
     },
 
     async requestApproval(input: {
@@ -195,7 +270,9 @@ export function createActivities(deps: ActivityDeps) {
               channel: vote.channel,
             },
           ],
+          ...(vote.breakGlass === undefined ? {} : { breakGlass: true, justification: vote.breakGlass.justification }),
         },
+        ...(vote.breakGlass === undefined ? {} : { details: { reviewRequired: true } }),
         result: {
           status: vote.decision === 'approve' ? 'succeeded' : 'refused',
           ...(vote.reason === undefined ? {} : { detail: vote.reason }),
@@ -249,11 +326,17 @@ export function createActivities(deps: ActivityDeps) {
       votes: ApprovalVote[];
       idempotencyKey: string;
       context: AuditContext;
-    }): Promise<{ summary: string }> {
-      const decision = policy.decide(input.action);
+      /** Rule 11: the action was forced by a break-glass operator. */
+      breakGlass?: BreakGlassEvidence;
+    }): Promise<{ summary: string; details: Record<string, unknown> }> {
+      const decision = await withBlastRadius(policy.decide(input.action), input.context);
       const gate = checkExecution(
         decision,
-        { ...(input.approvedDigest === undefined ? {} : { approvedDigest: input.approvedDigest }), votes: input.votes },
+        {
+          ...(input.approvedDigest === undefined ? {} : { approvedDigest: input.approvedDigest }),
+          votes: input.votes,
+          ...(input.breakGlass === undefined ? {} : { breakGlass: input.breakGlass }),
+        },
         config.operators,
       );
       if (!gate.allowed) throw ApplicationFailure.nonRetryable(`refused by policy: ${gate.reason}`, 'PolicyRefused');
@@ -288,9 +371,16 @@ export function createActivities(deps: ActivityDeps) {
                   at: v.at,
                   channel: v.channel,
                 })),
+                ...(input.breakGlass === undefined
+                  ? {}
+                  : { breakGlass: true, justification: input.breakGlass.justification }),
               },
             }),
         result: { status: 'succeeded', detail: result.summary },
+        details: {
+          ...(decision.compensation === undefined ? {} : { compensation: decision.compensation }),
+          ...(input.breakGlass === undefined ? {} : { reviewRequired: true, forcedBy: input.breakGlass.operatorId }),
+        },
       });
       deps.log.info(
         {
@@ -300,7 +390,7 @@ export function createActivities(deps: ActivityDeps) {
         },
         'action executed',
       );
-      return { summary: result.summary };
+      return { summary: result.summary, details: result.details };
     },
   };
 }

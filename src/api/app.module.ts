@@ -8,7 +8,12 @@ import { ApprovalsService } from './approvals/approvals.service';
 import { OperatorDirectory } from './auth/operator-directory';
 import { HealthController } from './health/health.controller';
 import { IncidentsController } from './incidents/incidents.controller';
+import { PlaybooksController } from './playbooks/playbooks.controller';
+import { PlaybooksService } from './playbooks/playbooks.service';
+import { SlackInteractionsController } from './slack/slack-interactions.controller';
+import { SlackInteractionsService } from './slack/slack-interactions.service';
 import { CONFIG, LOGGER, SERVICES, TEMPORAL_CLIENT } from './tokens';
+import { UiController } from './ui/ui.controller';
 import { IntakeService } from './webhooks/intake.service';
 import { WebhooksController } from './webhooks/webhooks.controller';
 
@@ -25,7 +30,15 @@ export class ApiModule {
   static forRoot(deps: ApiDeps): DynamicModule {
     return {
       module: ApiModule,
-      controllers: [WebhooksController, ApprovalsController, IncidentsController, HealthController],
+      controllers: [
+        WebhooksController,
+        ApprovalsController,
+        IncidentsController,
+        UiController,
+        HealthController,
+        PlaybooksController,
+        SlackInteractionsController,
+      ],
       providers: [
         { provide: CONFIG, useValue: deps.config },
         { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
@@ -33,6 +46,20 @@ export class ApiModule {
         { provide: LOGGER, useValue: deps.log },
         { provide: OperatorDirectory, useValue: new OperatorDirectory(deps.config.operators) },
         { provide: IntakeService, useValue: new IntakeService(deps.config, deps.temporal, deps.log) },
+        { provide: PlaybooksService, useValue: new PlaybooksService(deps.config) },
+        {
+          provide: SlackInteractionsService,
+          useFactory: (approvals: ApprovalsService) =>
+            new SlackInteractionsService(
+              deps.config,
+              approvals,
+              deps.services.approvals,
+              deps.services.audit,
+              deps.services.pool,
+              deps.log,
+            ),
+          inject: [ApprovalsService],
+        },
         { provide: ApprovalsService, useValue: new ApprovalsService(deps.services.approvals, deps.temporal, deps.log) },
       ],
     };

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { ApiModule, type ApiDeps } from './app.module';
 import { bodyParsers } from './common/body-parsers';
 import { JsonErrorFilter } from './common/error-filter';
+import { setupOpenApi } from './openapi';
 
 /** Builds the Nest application with Interlock's body parsing and error format. */
 export async function createApiApp(deps: ApiDeps): Promise<INestApplication> {
@@ -13,6 +14,7 @@ export async function createApiApp(deps: ApiDeps): Promise<INestApplication> {
   app.use('/slack', parsers.webhook);
   app.use(parsers.json);
   app.useGlobalFilters(new JsonErrorFilter(deps.log));
+  setupOpenApi(app);
   app.enableShutdownHooks();
   return app;
 }

@@ -3,6 +3,7 @@ import { ADVISORY_LOCK_KEYS } from '../db/advisory-locks';
 import { withTransaction } from '../db/transaction';
 import { auditEventInputSchema, describeIssues } from './audit-schema';
 import { GENESIS_HASH, computeRecordHash } from './hash';
+import type { ChainLink } from './offline-verify';
 import type { AuditEventInput, AuditRecord, VerifyResult } from './types';
 
 export { auditEventInputSchema } from './audit-schema';
@@ -137,6 +138,29 @@ export class AuditStore {
   }
 
   /**
+   * Hashes (no content) of the records of other incidents between `fromSeq` and `untilSeq`, so
+   * an incident's export can be verified offline as one contiguous piece of the global chain.
+   */
+  async chainLinks(incidentId: string, fromSeq: number, untilSeq: number): Promise<ChainLink[]> {
+    const { rows } = await this.pool.query<{ seq: string; prev_hash: string; hash: string }>(
+      `SELECT seq, prev_hash, hash FROM audit_events
+        WHERE seq BETWEEN $1 AND $2 AND incident_id <> $3 ORDER BY seq`,
+      [fromSeq, untilSeq, incidentId],
+    );
+    return rows.map((r) => ({ seq: toSeq(r.seq), prevHash: r.prev_hash, hash: r.hash }));
+  }
+
+  /** The newest record's seq and hash: anchor it outside the database to detect truncation. */
+  async head(): Promise<{ seq: number; hash: string }> {
+    const client = await this.pool.connect();
+    try {
+      return await this.readHead(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
    * Recomputes the chain and reports the first record that does not verify. Without options
    * the whole chain is checked; with `incidentId` see verifyIncident. `checked` counts the
    * records whose content hash was recomputed, including a failing one.
@@ -145,7 +169,21 @@ export class AuditStore {
    * needs the head hash anchored outside the database (e.g. exported periodically).
    */
   async verify(opts: { incidentId?: string } = {}): Promise<VerifyResult> {
-    return opts.incidentId === undefined ? this.verifyChain() : this.verifyIncident(opts.incidentId);
+    const result =
+      opts.incidentId === undefined ? await this.verifyChain() : await this.verifyIncident(opts.incidentId);
+    return result.firstBroken ? { ...result, firstBroken: await this.nameRecord(result.firstBroken) } : result;
+  }
+
+  /** Adds which event the broken seq is (from the row's columns), so an auditor can find it. */
+  private async nameRecord(broken: NonNullable<VerifyResult['firstBroken']>): Promise<VerifyResult['firstBroken']> {
+    const { rows } = await this.pool.query<{ idempotency_key: string; incident_id: string; event_type: string }>(
+      'SELECT idempotency_key, incident_id, event_type FROM audit_events WHERE seq = $1',
+      [broken.seq],
+    );
+    const row = rows[0];
+    return row
+      ? { ...broken, idempotencyKey: row.idempotency_key, incidentId: row.incident_id, eventType: row.event_type }
+      : broken;
   }
 
   private async readHead(client: PoolClient): Promise<{ seq: number; hash: string }> {

@@ -20,6 +20,14 @@ export const AUDIT_EVENT_TYPES = [
   'people.alerted',
   'approval.escalated',
   'notification.failed',
+  /** An operator's decision the approval rules refused (who, which rule), e.g. a Slack click. */
+  'approval.refused',
+  /** A request claiming to come from Slack that failed verification (signature, age, replay). */
+  'slack.request_refused',
+  /** A task (ticket) for people: a recommendation the engine never executes itself (rules 4, 12). */
+  'task.created',
+  /** Saga rollback (rule 10): earlier actions are being undone after a failure. */
+  'playbook.rolling-back',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -85,6 +93,12 @@ export interface VerifyResult {
   ok: boolean;
   /** Number of records checked. */
   checked: number;
-  /** The first record that does not verify, with why. */
-  firstBroken?: { seq: number; reason: string };
+  /** The first record that does not verify, with why (and, when the row exists, which event it is). */
+  firstBroken?: {
+    seq: number;
+    reason: string;
+    idempotencyKey?: string;
+    incidentId?: string;
+    eventType?: string;
+  };
 }

@@ -117,6 +117,20 @@ const integrationsSchema = z.strictObject({
       banExpiry: durationSchema.default(3_600_000),
     })
     .optional(),
+  /** Ticketing: tasks for people (recommendations, rule 4) become Jira issues. */
+  jira: z
+    .strictObject({
+      ...httpIntegration,
+      email: nonEmpty,
+      apiToken: nonEmpty,
+      projectKey: nonEmpty,
+      issueType: nonEmpty.default('Task'),
+      /** Transition that closes an issue (auto-close inside a maintenance window, rule 13). */
+      doneTransitionId: nonEmpty.default('31'),
+    })
+    .optional(),
+  /** Identity provider for identity.disable_account (Okta lifecycle suspend). */
+  okta: z.strictObject({ ...httpIntegration, apiToken: nonEmpty }).optional(),
 });
 
 const slackSchema = z.strictObject({
@@ -124,6 +138,8 @@ const slackSchema = z.strictObject({
   signingSecret: nonEmpty,
   apiUrl: z.url().default('https://slack.com/api/'),
   channel: nonEmpty,
+  /** Channel per zone or site ID (zone first); anything unmapped goes to `channel`. */
+  channels: z.record(nonEmpty, nonEmpty).default({}),
 });
 
 const emailSchema = z.strictObject({
@@ -153,15 +169,30 @@ export const configSchema = z
         address: z.string().default(''),
         namespace: nonEmpty.default('default'),
         taskQueue: nonEmpty.default('interlock'),
+        /** Temporal Web UI base URL, for links from the incidents API and timeline page ('' = no links). */
+        uiUrl: z.union([z.url(), z.literal('')]).default(''),
       })
-      .default({ address: '', namespace: 'default', taskQueue: 'interlock' }),
+      .default({ address: '', namespace: 'default', taskQueue: 'interlock', uiUrl: '' }),
     database: z.strictObject({ url: z.string().default('') }).default({ url: '' }),
     incidents: z
       .strictObject({
         /** An incident with no new alert and no running playbook for this long is closed. */
         closeAfterIdle: durationSchema.default(24 * 3_600_000),
+        /** An incident run continues as new (state carried) after this many history events. */
+        continueAsNewAfterEvents: z.number().int().min(100).max(40_000).default(5_000),
       })
-      .default({ closeAfterIdle: 24 * 3_600_000 }),
+      .default({ closeAfterIdle: 24 * 3_600_000, continueAsNewAfterEvents: 5_000 }),
+    /** Webhook intake back-pressure and batching (per API process). */
+    intake: z
+      .strictObject({
+        /** Alerts waiting for or in a Temporal call; beyond this, webhooks answer 429. */
+        maxPendingAlerts: z.number().int().min(1).default(20_000),
+        /** Most alert entries signalled to one incident in one Temporal call. */
+        maxBatchAlerts: z.number().int().min(1).max(1_000).default(200),
+        /** Temporal calls in flight at once (each carries one incident's batch). */
+        maxConcurrentCalls: z.number().int().min(1).max(1_000).default(64),
+      })
+      .default({ maxPendingAlerts: 20_000, maxBatchAlerts: 200, maxConcurrentCalls: 64 }),
     playbooks: z.strictObject({ dir: nonEmpty.default('playbooks') }).default({ dir: 'playbooks' }),
     sources: z.record(z.string().regex(/^[a-z0-9-]+$/), sourceSchema).default({}),
     operators: z.array(operatorSchema).default([]),

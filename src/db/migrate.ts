@@ -14,6 +14,13 @@ async function appliedVersions(client: PoolClient): Promise<Set<number>> {
   return new Set(rows.map((row) => row.version));
 }
 
+async function migrationsTableExists(client: PoolClient): Promise<boolean> {
+  const { rows } = await client.query<{ exists: boolean }>(
+    "SELECT to_regclass('schema_migrations') IS NOT NULL AS exists",
+  );
+  return rows[0]?.exists === true;
+}
+
 async function applyOne(client: PoolClient, migration: Migration): Promise<void> {
   await client.query('BEGIN');
   try {
@@ -26,7 +33,10 @@ async function applyOne(client: PoolClient, migration: Migration): Promise<void>
   } catch (error) {
     await client.query('ROLLBACK');
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`migration ${migration.version} (${migration.name}) failed: ${reason}`, { cause: error });
+    const hint = /permission denied|must be owner/.test(reason)
+      ? ' (run `interlock migrate` as the schema owner: the service role may not change the schema)'
+      : '';
+    throw new Error(`migration ${migration.version} (${migration.name}) failed: ${reason}${hint}`, { cause: error });
   }
 }
 
@@ -44,7 +54,9 @@ export async function runMigrations(pool: Pool, migrations: readonly Migration[]
     await client.query('SET statement_timeout = 0');
     await client.query('SELECT pg_advisory_lock($1::bigint)', [ADVISORY_LOCK_KEYS.migrations]);
     try {
-      await client.query(CREATE_MIGRATIONS_TABLE);
+      // The least-privileged service role cannot CREATE: only the owner creates the table, and
+      // a service started on an up-to-date schema finds nothing to do.
+      if (!(await migrationsTableExists(client))) await client.query(CREATE_MIGRATIONS_TABLE);
       const applied = await appliedVersions(client);
       const pending = [...migrations].filter((m) => !applied.has(m.version)).sort((a, b) => a.version - b.version);
       for (const migration of pending) await applyOne(client, migration);

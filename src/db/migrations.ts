@@ -72,4 +72,82 @@ CREATE TABLE action_ledger (
 );
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial-schema', sql: initialSchema }];
+/** Slack and email delivery state, so a retried notification activity posts or sends once. */
+const notificationDeliveries = `
+CREATE TABLE slack_approval_messages (
+  approval_id text PRIMARY KEY,
+  channel     text NOT NULL,
+  ts          text NOT NULL,
+  expires_at  timestamptz NOT NULL,
+  status      text NOT NULL DEFAULT 'pending',
+  votes       jsonb NOT NULL DEFAULT '[]',
+  posted_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE notification_deliveries (
+  delivery_key text PRIMARY KEY,
+  delivered_at timestamptz NOT NULL DEFAULT now()
+);
+-- Signed Slack requests already handled: a byte-identical replay inside the 5-minute window is refused.
+CREATE TABLE slack_request_replays (
+  signature text PRIMARY KEY,
+  seen_at   timestamptz NOT NULL DEFAULT now()
+);
+`;
+
+/** The role the API and worker connect as (through a LOGIN role that is a member of it). */
+export const SERVICE_ROLE = 'interlock_app';
+
+/**
+ * Least privilege (ot-safety.md rule 16): the service role may only INSERT and SELECT audit
+ * rows, and only read schema_migrations; the trigger still refuses UPDATE/DELETE/TRUNCATE for
+ * everyone else, and only the table owner can disable it. Roles are cluster-wide, so the role
+ * may already exist (another database, or a concurrent migration). A migrating user without
+ * CREATEROLE skips the role with a notice; a DBA then creates it (README, "Incidents and
+ * audit"). Default privileges give tables of later migrations ordinary DML: a later
+ * append-only table must REVOKE explicitly, as audit_events does here.
+ */
+const serviceRoleLeastPrivilege = `
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${SERVICE_ROLE}') THEN
+    BEGIN
+      CREATE ROLE ${SERVICE_ROLE} NOLOGIN;
+    EXCEPTION
+      WHEN duplicate_object OR unique_violation THEN NULL;
+      WHEN insufficient_privilege THEN
+        RAISE NOTICE 'cannot create role ${SERVICE_ROLE} (no CREATEROLE): create it, then re-run the grants';
+    END;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${SERVICE_ROLE}') THEN
+    GRANT USAGE ON SCHEMA public TO ${SERVICE_ROLE};
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${SERVICE_ROLE};
+    GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${SERVICE_ROLE};
+    REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM ${SERVICE_ROLE};
+    REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_events FROM ${SERVICE_ROLE};
+    ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${SERVICE_ROLE};
+    ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${SERVICE_ROLE};
+  END IF;
+END
+$$;
+REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_events FROM PUBLIC;
+`;
+
+/** Rule 14: one row per automatic containment, counted per playbook run and per hour. */
+const blastRadius = `
+CREATE TABLE automatic_containments (
+  key         text PRIMARY KEY,
+  workflow_id text NOT NULL,
+  action_type text NOT NULL,
+  target      text NOT NULL,
+  reserved_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX automatic_containments_reserved_at_idx ON automatic_containments (reserved_at);
+CREATE INDEX automatic_containments_workflow_id_idx ON automatic_containments (workflow_id);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial-schema', sql: initialSchema },
+  { version: 2, name: 'notification-deliveries', sql: notificationDeliveries },
+  { version: 3, name: 'service-role-least-privilege', sql: serviceRoleLeastPrivilege },
+  { version: 4, name: 'blast-radius', sql: blastRadius },
+];

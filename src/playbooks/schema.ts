@@ -107,6 +107,12 @@ export const playbookSchema = strictObject({
   version: z.number().int().positive().describe('Bump on every change; recorded in the audit trail.'),
   description: z.string().max(4000).optional(),
   triggers: z.array(triggerSchema).min(1).max(20),
+  rollbackOnFailure: z
+    .boolean()
+    .default(false)
+    .describe(
+      'When a step fails and the playbook stops, undo the actions already executed, newest first (saga). Each rollback is itself decided by the policy and audited.',
+    ),
   steps: z
     .array(playbookStepSchema)
     .min(1)

@@ -1,13 +1,30 @@
 import type { OperatorConfig } from '../config/schema';
 import type { PolicyDecision } from './types';
 
+/** The role that may force an action past approvals and zone modes (rule 11). */
+export const BREAK_GLASS_ROLE = 'break-glass';
+/** A break-glass justification must say something: at least this many characters. */
+export const MIN_JUSTIFICATION_LENGTH = 20;
+
+export interface BreakGlassEvidence {
+  operatorId: string;
+  justification: string;
+}
+
 export interface ApprovalEvidence {
   /** The digest the approvals were given for (rule 8). */
   approvedDigest?: string;
   votes: { operatorId: string; decision: 'approve' | 'reject' }[];
+  /** Rule 11: an operator forced this exact action (approvedDigest must still match). */
+  breakGlass?: BreakGlassEvidence;
 }
 
-export type GateResult = { allowed: true } | { allowed: false; reason: string };
+export type GateResult = { allowed: true; breakGlass?: boolean } | { allowed: false; reason: string };
+
+/** Rules that nothing overrides, not even break-glass: safety systems and levels 0-2 device operations. */
+export function isAbsoluteRefusal(decision: PolicyDecision): boolean {
+  return decision.rule === 'rule-5-safety-system' || decision.rule === 'rule-4-never-automated-ot';
+}
 
 /**
  * The last check before an integration is called, made on a decision computed afresh at
@@ -20,6 +37,8 @@ export function checkExecution(
   evidence: ApprovalEvidence,
   operators: OperatorConfig[],
 ): GateResult {
+  if (evidence.breakGlass !== undefined && decision.outcome !== 'auto')
+    return checkBreakGlass(decision, evidence, operators);
   switch (decision.outcome) {
     case 'refuse':
     case 'recommend':
@@ -49,4 +68,26 @@ export function checkExecution(
       return { allowed: true };
     }
   }
+}
+
+/** Rule 11: a forced action, by a break-glass operator with a written justification — never an SIS. */
+function checkBreakGlass(
+  decision: PolicyDecision,
+  evidence: ApprovalEvidence,
+  operators: OperatorConfig[],
+): GateResult {
+  const forced = evidence.breakGlass as BreakGlassEvidence;
+  if (isAbsoluteRefusal(decision))
+    return { allowed: false, reason: `${decision.rule}: break-glass cannot override it (${decision.reason})` };
+  if (evidence.approvedDigest !== decision.actionDigest)
+    return { allowed: false, reason: 'rule-8: the forced action differs from the action about to run' };
+  const operator = operators.find((o) => o.id === forced.operatorId);
+  if (operator === undefined || !operator.roles.includes(BREAK_GLASS_ROLE))
+    return { allowed: false, reason: `rule-11: ${forced.operatorId} does not hold the ${BREAK_GLASS_ROLE} role` };
+  if (forced.justification.trim().length < MIN_JUSTIFICATION_LENGTH)
+    return {
+      allowed: false,
+      reason: `rule-11: a written justification of at least ${MIN_JUSTIFICATION_LENGTH} characters is required`,
+    };
+  return { allowed: true, breakGlass: true };
 }

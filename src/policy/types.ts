@@ -1,4 +1,4 @@
-import type { ActionRequest } from '../actions/catalog';
+import type { ActionRequest, ActionType } from '../actions/catalog';
 import type { AuditTarget } from '../audit/types';
 
 /** A target resolved against the inventory (rule 1: unknown targets are treated as OT). */
@@ -9,6 +9,8 @@ export interface ResolvedTarget extends AuditTarget {
   mode: 'monitor' | 'recommend' | 'approve' | 'auto';
   /** EDR agent IDs of a known asset. */
   edr: Record<string, string>;
+  /** For an account target: the inventory asset of the host it was seen on. */
+  hostAssetId?: string;
 }
 
 export type PolicyOutcome = 'auto' | 'approve' | 'recommend' | 'refuse';
@@ -35,4 +37,8 @@ export interface PolicyDecision {
   actionDigest: string;
   enforcementPoint: string;
   action: ActionRequest;
+  /** Rule 13: the maintenance window the target is in right now, if any (never relaxes approvals). */
+  maintenanceWindow?: { id: string; changeTicket?: string };
+  /** Rule 10: the action that undoes this one, from the catalog. */
+  compensation?: ActionType;
 }

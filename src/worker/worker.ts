@@ -1,9 +1,10 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/activities';
-import { SILENT_NOTIFIER } from '../activities/notifications';
 import type { InterlockConfig } from '../config/schema';
 import type { Logger } from '../logging';
+import { createNotifier } from '../notifications';
 import { loadPlaybooks } from '../playbooks/loader';
+import { BlastRadiusStore } from '../policy/blast-radius';
 import { PolicyEngine } from '../policy/policy-engine';
 import type { Services } from '../runtime/services';
 import { createEnforcementClients } from '../../integrations';
@@ -29,8 +30,10 @@ export async function startWorker(config: InterlockConfig, services: Services, l
     ledger: services.ledger,
     playbooks: () => playbooks,
     enforcement: createEnforcementClients(config.integrations),
-    notifier: SILENT_NOTIFIER,
+    // Slack and/or email when configured; silent otherwise.
+    notifier: createNotifier(config, services.pool),
     log,
+    blastRadius: new BlastRadiusStore(services.pool, config.policy.blastRadius),
   });
   const worker = await Worker.create({
     connection,

@@ -29,6 +29,33 @@ function refuse(type: ApprovalRefusal, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
+/** The role that may force a gated action on its own (rule 11). */
+export const BREAK_GLASS_ROLE = 'break-glass';
+/** A break-glass justification must say something: at least this many characters. */
+export const MIN_JUSTIFICATION_LENGTH = 20;
+
+/** Rule 11: only a break-glass operator, with a written justification, never past rules 4 and 5. */
+function validateBreakGlass(
+  approval: PendingApprovalView,
+  decision: ApprovalDecisionInput,
+  forced: { justification: string },
+): void {
+  if (decision.decision !== 'approve')
+    refuse('BreakGlassRefused', 'break-glass forces an approval; reject normally instead');
+  if (!decision.operator.roles.includes(BREAK_GLASS_ROLE)) {
+    refuse('ApproverNotAuthorized', `${decision.operator.id} does not hold the ${BREAK_GLASS_ROLE} role`);
+  }
+  if (forced.justification.trim().length < MIN_JUSTIFICATION_LENGTH) {
+    refuse(
+      'BreakGlassRefused',
+      `a written justification of at least ${MIN_JUSTIFICATION_LENGTH} characters is required`,
+    );
+  }
+  if (approval.rule === 'rule-5-safety-system' || approval.rule === 'rule-4-never-automated-ot') {
+    refuse('BreakGlassRefused', `${approval.rule} cannot be overridden, not even by break-glass`);
+  }
+}
+
 /** Runs before an approval enters history; throwing refuses it (the caller gets the reason). */
 export function validateApproval(approval: PendingApprovalView | undefined, decision: ApprovalDecisionInput): void {
   if (approval === undefined) refuse('ApprovalNotFound', `no approval ${decision.approvalId} in this run`);
@@ -43,7 +70,9 @@ export function validateApproval(approval: PendingApprovalView | undefined, deci
       `${decision.operator.id} has already decided on ${approval.approvalId}; a second approval must come from another operator`,
     );
   }
-  if (!decision.operator.roles.some((role) => approval.requiredRoles.includes(role))) {
+  if (decision.breakGlass !== undefined) {
+    validateBreakGlass(approval, decision, decision.breakGlass);
+  } else if (!decision.operator.roles.some((role) => approval.requiredRoles.includes(role))) {
     refuse(
       'ApproverNotAuthorized',
       `${decision.operator.id} lacks a required role (${approval.requiredRoles.join(', ')})`,
@@ -58,6 +87,8 @@ export interface ApprovalOutcome {
   approvalId: string;
   status: 'approved' | 'rejected' | 'expired';
   votes: ApprovalVote[];
+  /** Set when a break-glass operator forced the approval (rule 11). */
+  breakGlass?: { operatorId: string; justification: string };
 }
 
 /**
@@ -92,6 +123,7 @@ export class ApprovalGate {
       expiresAt,
       status: 'pending',
       votes: [],
+      rule: decision.rule,
     };
     // Registered before the request is published, so a decision can never arrive for an
     // approval this run does not know yet.
@@ -161,7 +193,15 @@ export class ApprovalGate {
     const status = view.status;
     await closeApproval({ approvalId, status, decision, votes: view.votes, context });
     this.notifications.send({ kind: 'approval.closed', context, approvalId, decision, status, votes: view.votes });
-    return { approvalId, status, votes: view.votes };
+    const forcedBy = view.votes.find((v) => v.breakGlass !== undefined);
+    return {
+      approvalId,
+      status,
+      votes: view.votes,
+      ...(forcedBy?.breakGlass === undefined
+        ? {}
+        : { breakGlass: { operatorId: forcedBy.operatorId, justification: forcedBy.breakGlass.justification } }),
+    };
   }
 
   private applyDecision(decision: ApprovalDecisionInput): ApprovalDecisionResult {
@@ -173,10 +213,14 @@ export class ApprovalGate {
       ...(decision.reason === undefined ? {} : { reason: decision.reason }),
       channel: decision.channel,
       at: new Date().toISOString(),
+      ...(decision.breakGlass === undefined
+        ? {}
+        : { breakGlass: { justification: decision.breakGlass.justification } }),
     });
     const approvalsGiven = approval.votes.filter((v) => v.decision === 'approve').length;
     if (decision.decision === 'reject') approval.status = 'rejected';
-    else if (approvalsGiven >= approval.requiredApprovals) approval.status = 'approved';
+    else if (decision.breakGlass !== undefined || approvalsGiven >= approval.requiredApprovals)
+      approval.status = 'approved';
     return {
       approvalId: approval.approvalId,
       status: approval.status === 'approved' || approval.status === 'rejected' ? approval.status : 'pending',

@@ -9,6 +9,24 @@ import type { Playbook } from '../playbooks/schema';
 export interface IncidentSettings {
   /** Close the incident after this long without a new alert once playbooks are done. */
   closeAfterIdleMs: number;
+  /** Continue-as-new once the run's history has this many events (default 5,000). */
+  continueAsNewAfterEvents?: number;
+}
+
+/** Deliveries of one alert (by uid) aggregated by the API before they are signalled. */
+export interface AlertDeliveries {
+  alert: Alert;
+  /** How many webhook deliveries carried this alert. */
+  deliveries: number;
+  firstReceivedAt: string;
+  lastReceivedAt: string;
+}
+
+/** What one incident run hands to the next on continue-as-new. */
+export interface CarriedIncident {
+  state: IncidentState;
+  seenUids: string[];
+  startedPlaybooks: string[];
 }
 
 export interface IncidentInput {
@@ -17,16 +35,26 @@ export interface IncidentInput {
   /** Alerts to process first: the one that opened the incident, or those carried over. */
   alerts: Alert[];
   settings: IncidentSettings;
+  /** Aggregated deliveries to process first (batched intake, or carried over). */
+  deliveries?: AlertDeliveries[];
+  /** Set when this run continues an earlier run of the same incident. */
+  carried?: CarriedIncident;
 }
 
 export interface IncidentState {
   incidentId: string;
   status: 'open' | 'closed';
+  /** Every delivery counts: a storm of 10,000 copies of one alert is 10,000. */
   alertCount: number;
+  /** Deliveries of an alert (by uid) the incident had already seen. */
   duplicateCount: number;
+  /** Distinct alerts (by uid). */
+  distinctAlertCount?: number;
+  /** Runs of this incident so far (continue-as-new keeps history bounded). */
+  runCount?: number;
   firstSeen: string;
   lastSeen: string;
-  playbookRuns: { playbookId: string; workflowId: string; status: 'running' | 'completed' | 'failed' }[];
+  playbookRuns: { playbookId: string; workflowId: string; status: 'running' | 'completed' | 'failed' | 'detached' }[];
 }
 
 export interface PlaybookRunInput {
@@ -44,6 +72,8 @@ export interface ApprovalVote {
   reason?: string;
   channel: ApprovalChannel;
   at: string;
+  /** Rule 11: this vote forced the action on its own, with a written justification. */
+  breakGlass?: { justification: string };
 }
 
 export interface ApprovalDecisionInput {
@@ -55,6 +85,8 @@ export interface ApprovalDecisionInput {
   channel: ApprovalChannel;
   /** The action digest the operator saw; refused if the action has changed since (rule 8). */
   actionDigest?: string;
+  /** Rule 11: force the action now (break-glass role, written justification; never an SIS). */
+  breakGlass?: { justification: string };
 }
 
 export interface ApprovalDecisionResult {
@@ -72,6 +104,8 @@ export interface PendingApprovalView {
   expiresAt: string;
   status: 'pending' | 'approved' | 'rejected' | 'expired';
   votes: ApprovalVote[];
+  /** The policy rule that asked for this approval. */
+  rule?: string;
 }
 
 /** Why an approval was refused; the API maps each to an HTTP status. */
@@ -83,10 +117,13 @@ export const APPROVAL_REFUSALS = {
   ApprovalAlreadyDecided: 409,
   ActionChanged: 409,
   ApprovalExpired: 410,
+  BreakGlassRefused: 422,
 } as const;
 export type ApprovalRefusal = keyof typeof APPROVAL_REFUSALS;
 
 export const alertSignal = defineSignal<[Alert]>('alert');
+/** Many deliveries in one Temporal call: what the API's per-incident batcher sends. */
+export const alertBatchSignal = defineSignal<[AlertDeliveries[]]>('alertBatch');
 export const incidentStateQuery = defineQuery<IncidentState>('incidentState');
 export const decideApprovalUpdate = defineUpdate<ApprovalDecisionResult, [ApprovalDecisionInput]>('decideApproval');
 export const pendingApprovalsQuery = defineQuery<PendingApprovalView[]>('pendingApprovals');

@@ -12,7 +12,14 @@ import type { Alert } from '../alerts/alert';
 import type { AuditEventInput } from '../audit/types';
 import type { InterlockActivities } from '../activities/activities';
 import { AUDIT_ACTIVITY, DECISION_ACTIVITY } from './activity-options';
-import { alertSignal, incidentStateQuery, type IncidentInput, type IncidentState } from './definitions';
+import {
+  alertBatchSignal,
+  alertSignal,
+  incidentStateQuery,
+  type AlertDeliveries,
+  type IncidentInput,
+  type IncidentState,
+} from './definitions';
 import { playbookRunWorkflow } from './playbook-run-workflow';
 import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
 import { BackgroundNotifications } from './background';
@@ -22,30 +29,76 @@ const { matchPlaybooks } = proxyActivities<InterlockActivities>(DECISION_ACTIVIT
 
 /** Remembering this many alert UIDs is enough to recognise re-deliveries of recent alerts. */
 const MAX_REMEMBERED_UIDS = 5_000;
+const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 5_000;
+/**
+ * Past this many events a run continues as new even while playbooks run (their runs are then
+ * reported as detached): far below Temporal's 51,200-event and 10,000-signal limits.
+ */
+const HARD_CONTINUE_AS_NEW_FACTOR = 1.6;
+
+type PlaybookRun = IncidentState['playbookRuns'][number];
+
+/** Merges deliveries of the same alert uid: one entry, summed deliveries, widest time span. */
+export function mergeDeliveries(entries: readonly AlertDeliveries[]): AlertDeliveries[] {
+  const byUid = new Map<string, AlertDeliveries>();
+  for (const entry of entries) {
+    const known = byUid.get(entry.alert.uid);
+    if (known === undefined) {
+      byUid.set(entry.alert.uid, { ...entry });
+      continue;
+    }
+    known.deliveries += entry.deliveries;
+    if (entry.firstReceivedAt < known.firstReceivedAt) known.firstReceivedAt = entry.firstReceivedAt;
+    if (entry.lastReceivedAt > known.lastReceivedAt) known.lastReceivedAt = entry.lastReceivedAt;
+  }
+  return [...byUid.values()];
+}
 
 /**
- * One incident: the alerts that share a correlation key. Duplicate deliveries join it
- * (by deterministic workflow ID); each matching playbook runs once as a child workflow.
+ * One incident: the alerts that share a correlation key. Deliveries join it by its
+ * deterministic workflow ID, in batches; every delivery is counted, duplicates are audited
+ * in aggregate, each matching playbook runs once as a child workflow, and the run continues
+ * as new (carrying its state) before its history grows large.
  */
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
-  const { incidentId } = input;
+  const { incidentId, carried } = input;
   const { workflowId, runId } = workflowInfo();
-  const pending: Alert[] = [...input.alerts];
-  const seenUids = new Set<string>();
-  const startedPlaybooks = new Set<string>();
+  const now = new Date().toISOString();
+  const pending: AlertDeliveries[] = [
+    ...(input.deliveries ?? []),
+    ...input.alerts.map((alert) => ({ alert, deliveries: 1, firstReceivedAt: now, lastReceivedAt: now })),
+  ];
+  const seenUids = new Set<string>(carried?.seenUids ?? []);
+  const startedPlaybooks = new Set<string>(carried?.startedPlaybooks ?? []);
   let running = 0;
-  const state: IncidentState = {
-    incidentId,
-    status: 'open',
-    alertCount: 0,
-    duplicateCount: 0,
-    firstSeen: new Date().toISOString(),
-    lastSeen: new Date().toISOString(),
-    playbookRuns: [],
-  };
+  const state: IncidentState = carried?.state
+    ? {
+        ...carried.state,
+        runCount: (carried.state.runCount ?? 1) + 1,
+        // A run still going when the previous run ended can no longer be awaited from here.
+        playbookRuns: carried.state.playbookRuns.map((r) =>
+          r.status === 'running' ? { ...r, status: 'detached' } : r,
+        ),
+      }
+    : {
+        incidentId,
+        status: 'open',
+        alertCount: 0,
+        duplicateCount: 0,
+        distinctAlertCount: 0,
+        runCount: 1,
+        // Set by the first delivery handled, then widened: earliest and latest receipt times.
+        firstSeen: '',
+        lastSeen: '',
+        playbookRuns: [],
+      };
 
   setHandler(alertSignal, (alert) => {
-    pending.push(alert);
+    const at = new Date().toISOString();
+    pending.push({ alert, deliveries: 1, firstReceivedAt: at, lastReceivedAt: at });
+  });
+  setHandler(alertBatchSignal, (deliveries) => {
+    pending.push(...deliveries);
   });
   setHandler(incidentStateQuery, () => state);
 
@@ -53,53 +106,34 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     event: Omit<AuditEventInput, 'incidentId' | 'workflowId' | 'runId' | 'time' | 'actor'> & Partial<AuditEventInput>,
   ) => recordAudit({ incidentId, workflowId, runId, time: new Date().toISOString(), actor: ENGINE_ACTOR, ...event });
 
-  await audit({
-    idempotencyKey: `${runId}:opened`,
-    eventType: 'incident.opened',
-    ...(input.alerts[0] === undefined ? {} : { trigger: triggerOf(input.alerts[0]) }),
-    details: { correlationKey: input.correlationKey },
-  });
   const notifications = new BackgroundNotifications();
-  const first = input.alerts[0];
-  if (first !== undefined) {
-    notifications.send({
-      kind: 'incident.opened',
-      context: { incidentId, workflowId, runId, trigger: triggerOf(first) },
-      title: first.title,
-      severity: first.severity,
+  if (carried === undefined) {
+    // Started by signal-with-start: the opening alert arrives as the first signal.
+    await condition(() => pending.length > 0, input.settings.closeAfterIdleMs);
+    const first = pending[0]?.alert;
+    await audit({
+      idempotencyKey: `${runId}:opened`,
+      eventType: 'incident.opened',
+      ...(first === undefined ? {} : { trigger: triggerOf(first) }),
+      details: { correlationKey: input.correlationKey },
     });
+    if (first !== undefined) {
+      notifications.send({
+        kind: 'incident.opened',
+        context: { incidentId, workflowId, runId, trigger: triggerOf(first) },
+        title: first.title,
+        severity: first.severity,
+      });
+    }
   }
 
-  const handleAlert = async (alert: Alert): Promise<void> => {
-    state.lastSeen = new Date().toISOString();
-    if (seenUids.has(alert.uid)) {
-      state.duplicateCount += 1;
-      await audit({
-        idempotencyKey: `${runId}:dup:${alert.uid}:${state.duplicateCount}`,
-        eventType: 'alert.duplicate',
-        trigger: triggerOf(alert),
-      });
-      return;
-    }
-    if (seenUids.size >= MAX_REMEMBERED_UIDS) seenUids.clear();
-    seenUids.add(alert.uid);
-    state.alertCount += 1;
-    await audit({
-      idempotencyKey: `${runId}:alert:${alert.uid}`,
-      eventType: 'alert.received',
-      trigger: triggerOf(alert),
-    });
-
+  const startPlaybooks = async (alert: Alert): Promise<void> => {
     const playbooks = await matchPlaybooks(alert);
     for (const playbook of playbooks) {
       if (startedPlaybooks.has(playbook.id)) continue;
       startedPlaybooks.add(playbook.id);
       const childId = `${workflowId}.${playbook.id}`;
-      const run = {
-        playbookId: playbook.id,
-        workflowId: childId,
-        status: 'running' as IncidentState['playbookRuns'][number]['status'],
-      };
+      const run: PlaybookRun = { playbookId: playbook.id, workflowId: childId, status: 'running' };
       state.playbookRuns.push(run);
       running += 1;
       const child = await startChild(playbookRunWorkflow, {
@@ -121,24 +155,88 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     }
   };
 
+  const handle = async (entry: AlertDeliveries): Promise<void> => {
+    const { alert, deliveries } = entry;
+    state.alertCount += deliveries;
+    if (state.firstSeen === '' || entry.firstReceivedAt < state.firstSeen) state.firstSeen = entry.firstReceivedAt;
+    if (entry.lastReceivedAt > state.lastSeen) state.lastSeen = entry.lastReceivedAt;
+    const auditDuplicates = (copies: number) =>
+      // One record per alert per batch, however many copies the batch carried.
+      audit({
+        idempotencyKey: `${runId}:dup:${alert.uid}:${state.duplicateCount}`,
+        eventType: 'alert.duplicate',
+        trigger: triggerOf(alert),
+        details: { deliveries: copies, firstReceivedAt: entry.firstReceivedAt, lastReceivedAt: entry.lastReceivedAt },
+      });
+    if (seenUids.has(alert.uid)) {
+      state.duplicateCount += deliveries;
+      await auditDuplicates(deliveries);
+      return;
+    }
+    if (seenUids.size >= MAX_REMEMBERED_UIDS) seenUids.clear();
+    seenUids.add(alert.uid);
+    state.distinctAlertCount = (state.distinctAlertCount ?? 0) + 1;
+    await audit({
+      idempotencyKey: `${runId}:alert:${alert.uid}`,
+      eventType: 'alert.received',
+      trigger: triggerOf(alert),
+    });
+    await startPlaybooks(alert);
+    // Copies that came in the same batch as the first delivery are duplicates too.
+    if (deliveries > 1) {
+      state.duplicateCount += deliveries - 1;
+      await auditDuplicates(deliveries - 1);
+    }
+  };
+
+  const continueAsNewThreshold = input.settings.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
+  const historyIsLarge = (): boolean => {
+    const info = workflowInfo();
+    if (info.historyLength >= continueAsNewThreshold * HARD_CONTINUE_AS_NEW_FACTOR) return true;
+    return running === 0 && (info.continueAsNewSuggested || info.historyLength >= continueAsNewThreshold);
+  };
+
+  let closing = false;
   for (;;) {
     while (pending.length > 0) {
-      await handleAlert(pending.shift() as Alert);
+      for (const entry of mergeDeliveries(pending.splice(0))) await handle(entry);
+      if (historyIsLarge()) break;
     }
+    if (historyIsLarge()) break;
     if (running > 0) {
       await condition(() => pending.length > 0 || running === 0);
       continue;
     }
     const gotAlert = await condition(() => pending.length > 0, input.settings.closeAfterIdleMs);
-    if (!gotAlert) break;
+    if (!gotAlert) {
+      closing = true;
+      break;
+    }
   }
 
   await condition(allHandlersFinished);
+  if (!closing) {
+    // Keep the history small: a fresh run with the same incident ID, state and undone work.
+    await notifications.settle();
+    await continueAsNew<typeof incidentWorkflow>({
+      ...input,
+      alerts: [],
+      deliveries: pending.splice(0),
+      carried: { state, seenUids: [...seenUids], startedPlaybooks: [...startedPlaybooks] },
+    });
+  }
   state.status = 'closed';
   await audit({
     idempotencyKey: `${runId}:closed`,
     eventType: 'incident.closed',
-    details: { alertCount: state.alertCount, duplicateCount: state.duplicateCount, playbookRuns: state.playbookRuns },
+    details: {
+      alertCount: state.alertCount,
+      duplicateCount: state.duplicateCount,
+      distinctAlertCount: state.distinctAlertCount ?? 0,
+      firstSeen: state.firstSeen,
+      lastSeen: state.lastSeen,
+      playbookRuns: state.playbookRuns,
+    },
   });
   notifications.send({
     kind: 'incident.closed',
@@ -148,6 +246,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   });
   await notifications.settle();
   // Alerts that arrived while closing start the next incident run: none is dropped.
-  if (pending.length > 0) await continueAsNew<typeof incidentWorkflow>({ ...input, alerts: pending });
+  if (pending.length > 0)
+    await continueAsNew<typeof incidentWorkflow>({ ...input, alerts: [], deliveries: pending, carried: undefined });
   return state;
 }

@@ -1,5 +1,5 @@
 import { ActivityFailure, allHandlersFinished, condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { ActionRequest } from '../actions/catalog';
+import { actionSpec, type ActionRequest } from '../actions/catalog';
 import type { InterlockActivities } from '../activities/activities';
 import type { AuditEventInput } from '../audit/types';
 import { ExpressionError, evaluateCondition, renderParams, renderTarget } from '../playbooks/expressions';
@@ -7,13 +7,14 @@ import type { PlaybookStep } from '../playbooks/schema';
 import type { PolicyDecision } from '../policy/types';
 import { ACTION_ACTIVITY, AUDIT_ACTIVITY, DECISION_ACTIVITY } from './activity-options';
 import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
-import { ApprovalGate } from './approval-gate';
+import { ApprovalGate, type ApprovalOutcome } from './approval-gate';
 import { BackgroundNotifications } from './background';
 import type { ApprovalVote, PlaybookRunInput } from './definitions';
 
-const { recordAudit } = proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
+// People are alerted through the audit trail: retried like every audit write, never given up.
+const { recordAudit, alertPeople } = proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
 const { decideAction } = proxyActivities<InterlockActivities>(DECISION_ACTIVITY);
-const { executeAction } = proxyActivities<InterlockActivities>(ACTION_ACTIVITY);
+const { executeAction, createRecommendationTask } = proxyActivities<InterlockActivities>(ACTION_ACTIVITY);
 
 export interface StepOutcome {
   stepId: string;
@@ -51,6 +52,8 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
   await audit({ idempotencyKey: `${runId}:started`, eventType: 'playbook.started', details: { name: playbook.name } });
 
   const vars = () => ({ alert, incident: { id: incidentId }, steps: stepResults });
+  /** Executed actions that have a compensation, in order (rule 10). */
+  const executed: { stepId: string; action: ActionRequest }[] = [];
 
   const runStep = async (step: PlaybookStep): Promise<StepOutcome> => {
     let action: ActionRequest;
@@ -81,6 +84,12 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
       return { stepId: step.id, status: 'failed', detail: error.message };
     }
 
+    return runAction(step.id, action);
+  };
+
+  /** Decides one action with the policy, waits for approvals it requires, then executes it. */
+  const runAction = async (stepId: string, action: ActionRequest): Promise<StepOutcome> => {
+    const step = { id: stepId };
     let decision: PolicyDecision;
     try {
       decision = await decideAction({
@@ -89,7 +98,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
         idempotencyKey: `${runId}:${step.id}:policy`,
       });
     } catch (error) {
-      // Rule 9: without a policy decision nothing runs.
+      // Rule 9: without a policy decision nothing runs, and people are told.
       await audit({
         idempotencyKey: `${runId}:${step.id}:fail-safe`,
         stepId: step.id,
@@ -97,16 +106,51 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
         decision: { outcome: 'refuse', rule: 'rule-9-fail-safe', reason: 'policy or inventory unreachable' },
         result: { status: 'refused', detail: errorMessage(error) },
       });
+      await alertPeople({
+        rule: 'rule-9-fail-safe',
+        reason: `no policy decision for ${action.type} on ${action.target}: nothing was done (${errorMessage(error)})`,
+        idempotencyKey: `${runId}:${step.id}:fail-safe:alerted`,
+        context: context(step.id),
+      });
       return { stepId: step.id, status: 'refused', rule: 'rule-9-fail-safe' };
     }
 
-    if (decision.outcome === 'refuse')
+    if (decision.outcome === 'refuse') {
+      if (decision.rule === 'rule-5-safety-system') {
+        // Rule 5: escalate to the safety owner; evidence collection only.
+        await alertPeople({
+          rule: decision.rule,
+          reason: `safety owner: ${decision.reason}`,
+          idempotencyKey: `${runId}:${step.id}:safety-escalation`,
+          context: context(step.id),
+        });
+      }
       return { stepId: step.id, status: 'refused', rule: decision.rule, detail: decision.reason };
-    if (decision.outcome === 'recommend')
-      return { stepId: step.id, status: 'recommended', rule: decision.rule, detail: decision.reason };
+    }
+    if (decision.outcome === 'recommend') {
+      // Rules 4 and 12: a task for people, never executed by the engine.
+      let detail = decision.reason;
+      try {
+        const task = await createRecommendationTask({
+          decision,
+          idempotencyKey: `${workflowId}:${step.id}:task`,
+          context: context(step.id),
+        });
+        if (task.taskKey !== undefined) detail = `${detail} (task ${task.taskKey})`;
+      } catch (error) {
+        await audit({
+          idempotencyKey: `${runId}:${step.id}:task-failed`,
+          stepId: step.id,
+          eventType: 'notification.failed',
+          result: { status: 'failed', detail: `task for ${action.type}: ${errorMessage(error)}` },
+        });
+      }
+      return { stepId: step.id, status: 'recommended', rule: decision.rule, detail };
+    }
 
     let votes: ApprovalVote[] = [];
     let grantedApprovalId: string | undefined;
+    let breakGlass: ApprovalOutcome['breakGlass'];
     if (decision.outcome === 'approve') {
       const outcome = await gate.request(decision, context(step.id));
       if (outcome.status === 'expired') {
@@ -121,6 +165,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
         return { stepId: step.id, status: 'rejected', rule: decision.rule, detail: 'approval rejected' };
       votes = outcome.votes;
       grantedApprovalId = outcome.approvalId;
+      breakGlass = outcome.breakGlass;
     }
 
     try {
@@ -129,9 +174,11 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
         approvedDigest: decision.outcome === 'approve' ? decision.actionDigest : undefined,
         approvalId: grantedApprovalId,
         votes,
+        ...(breakGlass === undefined ? {} : { breakGlass }),
         idempotencyKey: `${workflowId}:${step.id}`,
         context: context(step.id),
       });
+      if (decision.compensation !== undefined) executed.push({ stepId: step.id, action });
       return { stepId: step.id, status: 'executed', rule: decision.rule, detail: result.summary };
     } catch (error) {
       await audit({
@@ -159,6 +206,21 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     if (outcome.status === 'failed' && step.onFailure !== 'continue') {
       failed = true;
       break;
+    }
+  }
+
+  if (failed && playbook.rollbackOnFailure && executed.length > 0) {
+    // Rule 10 (saga): undo what was done, newest first; each compensation is decided and audited like any action.
+    await audit({
+      idempotencyKey: `${runId}:rolling-back`,
+      eventType: 'playbook.rolling-back',
+      details: { steps: executed.map((e) => e.stepId).reverse() },
+    });
+    for (const done of [...executed].reverse()) {
+      const compensation = actionSpec(done.action.type).compensation;
+      if (compensation === undefined) continue;
+      const outcome = await runAction(`${done.stepId}-rollback`, { ...done.action, type: compensation });
+      outcomes.push(outcome);
     }
   }
 

@@ -20,7 +20,15 @@ steps:
 describe('shipped playbooks', () => {
   it('load and validate from the real playbooks/ directory', async () => {
     const playbooks = await loadPlaybooks(SHIPPED_DIR);
-    expect(playbooks.map((p) => p.id)).toEqual(['s1-ransomware-office-laptop', 's4-modbus-write-it-to-plc']);
+    expect(playbooks.map((p) => p.id)).toEqual([
+      's1-ransomware-office-laptop',
+      's2-unauthorized-plc-programming',
+      's3-new-device-level2',
+      's4-modbus-write-it-to-plc',
+      's5-plc-stop-command',
+      's6-traffic-to-sis',
+      's7-unknown-ip-target',
+    ]);
     for (const playbook of playbooks) {
       for (const step of playbook.steps) expect(ACTION_TYPES).toContain(step.action);
     }

@@ -25,7 +25,28 @@ export const CROWDSTRIKE_AGENT_FIN_LT_042 = '4c1f8e2a9b7d4e6f8a0b1c2d3e4f5a6b';
 
 export interface StackOptions {
   approvalTtl?: string;
+  /** Use this database (e.g. a throwaway cluster, or a least-privileged login) instead of a fresh
+   * one on the shared server; the stack does not drop it. */
+  databaseUrl?: string;
+  /** policy.escalateAfter (default 5m). */
+  escalateAfter?: string;
+  /** Point the stack's `slack` settings at a Slack stub. */
+  slack?: {
+    apiUrl: string;
+    botToken: string;
+    signingSecret: string;
+    channel: string;
+    channels?: Record<string, string>;
+  };
+  /** Send the stack's email through this SMTP server. */
+  email?: { host: string; port: number; from?: string };
+  /** Last-minute changes to the generated configuration (e.g. operators' slackUserId/email). */
+  configure?: (config: Record<string, unknown> & ReturnType<typeof stackConfig>) => void;
   closeAfterIdle?: string;
+  /** incidents.continueAsNewAfterEvents (a small value exercises continue-as-new). */
+  continueAsNewAfterEvents?: number;
+  /** policy.blastRadius (the benchmark contains one host many times). */
+  blastRadius?: { perRun: number; perHour: number };
 }
 
 export interface Stack {
@@ -84,7 +105,10 @@ export function stackConfig(
     server: { port: o.port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${o.port}`, maxBodyBytes: 65_536 },
     temporal: { address: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue },
     database: { url: o.databaseUrl },
-    incidents: { closeAfterIdle: o.closeAfterIdle ?? '5m' },
+    incidents: {
+      closeAfterIdle: o.closeAfterIdle ?? '5m',
+      ...(o.continueAsNewAfterEvents === undefined ? {} : { continueAsNewAfterEvents: o.continueAsNewAfterEvents }),
+    },
     playbooks: { dir: o.playbooksDir },
     sources: { splunk: { token: TOKENS.splunk }, generic: { token: TOKENS.generic } },
     operators: [
@@ -123,9 +147,10 @@ export function stackConfig(
     ],
     policy: {
       approvalTtl: o.approvalTtl ?? '10m',
-      escalateAfter: '5m',
+      escalateAfter: o.escalateAfter ?? '5m',
       dualApprovalFor: ['high', 'safety'],
       otApproverRoles: ['ot-engineer'],
+      ...(o.blastRadius === undefined ? {} : { blastRadius: o.blastRadius }),
     },
     integrations: {
       crowdstrike: {
@@ -208,7 +233,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const temporal = process.env['INTERLOCK_TEST_TEMPORAL_ADDRESS'];
   if (temporal === undefined) throw new Error('the Temporal dev server of test/support/global-setup.ts is not running');
   const [db, crowdstrike, fortigate, port] = await Promise.all([
-    createTestDatabase(),
+    options.databaseUrl === undefined
+      ? createTestDatabase()
+      : { url: options.databaseUrl, drop: () => Promise.resolve() },
     startCrowdStrikeStub({ clientId: 'interlock-test-client', clientSecret: 'interlock-test-secret' }),
     startFortiGateStub({ apiKey: 'fortigate-test-api-key' }),
     freePort(),
@@ -230,7 +257,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     crowdstrike: crowdstrike.url,
     fortigate: fortigate.url,
   });
-  writeFileSync(configPath, stringify(config));
+  const withChannels: Record<string, unknown> & typeof config = {
+    ...config,
+    ...(options.slack === undefined ? {} : { slack: { channels: {}, ...options.slack } }),
+    ...(options.email === undefined
+      ? {}
+      : {
+          email: {
+            smtp: { host: options.email.host, port: options.email.port, secure: false },
+            from: options.email.from ?? 'Interlock <interlock@example.test>',
+          },
+        }),
+  };
+  options.configure?.(withChannels);
+  writeFileSync(configPath, stringify(withChannels));
   const output: string[] = [];
   let worker: ChildProcess | undefined = await spawnInterlock('worker', configPath, /worker running/, output);
   const api = await spawnInterlock('api', configPath, /API listening/, output);

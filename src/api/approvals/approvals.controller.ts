@@ -10,15 +10,23 @@ const listQuerySchema = z.strictObject({
   incidentId: z.string().min(1).max(200).optional(),
 });
 
-const decisionBodySchema = z.strictObject({
-  decision: z.enum(['approve', 'reject']),
-  reason: z.string().max(2000).optional(),
-  /** The digest of the action the operator reviewed; refused if the action changed since. */
-  actionDigest: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .optional(),
-});
+const decisionBodySchema = z
+  .strictObject({
+    decision: z.enum(['approve', 'reject']),
+    reason: z.string().max(2000).optional(),
+    /** The digest of the action the operator reviewed; refused if the action changed since. */
+    actionDigest: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+    /** Rule 11: a break-glass operator forces the action now; `justification` is required. */
+    breakGlass: z.boolean().optional(),
+    justification: z.string().trim().min(1).max(2000).optional(),
+  })
+  .refine((body) => body.breakGlass !== true || body.justification !== undefined, {
+    path: ['justification'],
+    message: 'a break-glass decision needs a written justification',
+  });
 
 const approvalIdSchema = z.string().regex(/^apr-[0-9a-f-]{36}$/, 'not an approval ID');
 

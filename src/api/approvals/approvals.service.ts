@@ -17,6 +17,8 @@ export interface DecisionRequest {
   decision: 'approve' | 'reject';
   reason?: string | undefined;
   actionDigest?: string | undefined;
+  breakGlass?: boolean | undefined;
+  justification?: string | undefined;
 }
 
 /**
@@ -56,6 +58,7 @@ export class ApprovalsService {
             ...(request.reason === undefined ? {} : { reason: request.reason }),
             channel,
             ...(request.actionDigest === undefined ? {} : { actionDigest: request.actionDigest }),
+            ...(request.breakGlass === true ? { breakGlass: { justification: request.justification ?? '' } } : {}),
           },
         ],
         updateId,

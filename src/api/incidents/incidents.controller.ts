@@ -1,18 +1,40 @@
 import { Controller, Get, Inject, Param, Query, Res, UseGuards } from '@nestjs/common';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Response } from 'express';
 import { z } from 'zod';
+import { SEVERITIES } from '../../alerts/alert';
+import { buildEvidenceBundle, exportIncident } from '../../audit/evidence';
+import { IncidentIndex } from '../../audit/incident-index';
 import type { AuditRecord } from '../../audit/types';
-import { OperatorGuard } from '../auth/operator.guard';
+import type { InterlockConfig } from '../../config/schema';
+import type { Services } from '../../runtime/services';
+import type { AuthenticatedOperator } from '../auth/operator-directory';
+import { OperatorDirectory } from '../auth/operator-directory';
+import { CurrentOperator, OperatorGuard } from '../auth/operator.guard';
 import { ApiError } from '../common/api-error';
 import { parseOrThrow } from '../common/zod-body';
-import { incidentStateQuery } from '../../workflows/definitions';
-import { SERVICES, TEMPORAL_CLIENT } from '../tokens';
-import type { Services } from '../../runtime/services';
+import { CONFIG, SERVICES, TEMPORAL_CLIENT } from '../tokens';
+import { signTimelineLink } from '../ui/signed-link';
+import { loadIncidentDetail, temporalUiLink } from './incident-view';
 
-const incidentIdSchema = z.string().regex(/^inc-[0-9a-f]{24}$/, 'not an incident ID');
+export const incidentIdSchema = z.string().regex(/^inc-[0-9a-f]{24}$/, 'not an incident ID');
 const auditQuerySchema = z.strictObject({ format: z.enum(['json', 'csv']).default('json') });
 const verifyQuerySchema = z.strictObject({ incidentId: incidentIdSchema.optional() });
+const listQuerySchema = z
+  .strictObject({
+    status: z.enum(['open', 'closed']).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    zone: z.string().min(1).max(200).optional(),
+    source: z.string().min(1).max(200).optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), {
+    message: 'from must be before to',
+    path: ['from'],
+  });
 
 const CSV_COLUMNS = [
   'seq',
@@ -41,9 +63,13 @@ function csvCell(value: unknown): string {
   return `"${safe.replace(/"/g, '""')}"`;
 }
 
+/** The readable columns, then `record`: the full hashed content, so the CSV verifies offline. */
 function toCsv(records: AuditRecord[]): string {
-  const rows = records.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(','));
-  return [CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
+  const rows = records.map((r) => {
+    const { seq: _seq, prevHash: _prev, hash: _hash, ...content } = r;
+    return [...CSV_COLUMNS.map((c) => csvCell(r[c])), csvCell(content)].join(',');
+  });
+  return [[...CSV_COLUMNS, 'record'].join(','), ...rows].join('\r\n') + '\r\n';
 }
 
 @Controller()
@@ -52,44 +78,74 @@ export class IncidentsController {
   constructor(
     @Inject(SERVICES) private readonly services: Services,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(CONFIG) private readonly config: InterlockConfig,
+    @Inject(OperatorDirectory) private readonly directory: OperatorDirectory,
   ) {}
+
+  /** Incidents derived from the audit trail, newest first. */
+  @Get('incidents')
+  async list(@Query() query: unknown) {
+    const filter = parseOrThrow(listQuerySchema, query, 'query');
+    const { incidents, total } = await new IncidentIndex(this.services.pool).list(filter);
+    const nextOffset = filter.offset + incidents.length;
+    return {
+      incidents,
+      total,
+      limit: filter.limit,
+      offset: filter.offset,
+      ...(nextOffset < total && { nextOffset }),
+    };
+  }
 
   @Get('incidents/:id')
   async get(@Param('id') id: string) {
     const incidentId = parseOrThrow(incidentIdSchema, id, 'incident ID');
-    const handle = this.temporal.workflow.getHandle(incidentId);
-    try {
-      const description = await handle.describe();
-      const state = await handle.query(incidentStateQuery).catch(() => undefined);
-      const approvals = await this.services.approvals.list({ incidentId });
-      return {
-        incidentId,
-        workflowId: incidentId,
-        runId: description.runId,
-        status: description.status.name,
-        state,
-        approvals,
-      };
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError)
-        throw new ApiError(404, 'incident_not_found', `no incident ${incidentId}`);
-      throw error;
-    }
+    const detail = await loadIncidentDetail(this.config, this.services, this.temporal, incidentId);
+    if (!detail) throw new ApiError(404, 'incident_not_found', `no incident ${incidentId}`);
+    return detail;
   }
 
   @Get('incidents/:id/audit')
   async audit(@Param('id') id: string, @Query() query: unknown, @Res({ passthrough: true }) res: Response) {
     const incidentId = parseOrThrow(incidentIdSchema, id, 'incident ID');
     const { format } = parseOrThrow(auditQuerySchema, query, 'query');
-    const records = await this.services.audit.listByIncident(incidentId);
-    if (records.length === 0)
-      throw new ApiError(404, 'incident_not_found', `no audit records for incident ${incidentId}`);
+    const exported = await exportIncident(this.services.audit, incidentId);
+    if (!exported) throw new ApiError(404, 'incident_not_found', `no audit records for incident ${incidentId}`);
     if (format === 'csv') {
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       res.setHeader('Content-Disposition', `attachment; filename="${incidentId}-audit.csv"`);
-      return toCsv(records);
+      return toCsv(exported.records);
     }
-    return { incidentId, records };
+    return exported;
+  }
+
+  /** NERC CIP-008/CIP-010 evidence: the chain segment, its hashes and verification data. */
+  @Get('incidents/:id/evidence')
+  async evidence(
+    @Param('id') id: string,
+    @CurrentOperator() operator: AuthenticatedOperator,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const incidentId = parseOrThrow(incidentIdSchema, id, 'incident ID');
+    const temporalUi = temporalUiLink(this.config, incidentId);
+    const bundle = await buildEvidenceBundle(this.services.audit, incidentId, {
+      operator,
+      ...(temporalUi !== undefined && { temporalUiUrl: temporalUi }),
+    });
+    if (!bundle) throw new ApiError(404, 'incident_not_found', `no audit records for incident ${incidentId}`);
+    res.setHeader('Content-Disposition', `attachment; filename="${incidentId}-evidence.json"`);
+    return bundle;
+  }
+
+  /** A link to the timeline page that works in a browser for 15 minutes (no header needed). */
+  @Get('incidents/:id/timeline-link')
+  timelineLink(@Param('id') id: string, @CurrentOperator() operator: AuthenticatedOperator) {
+    const incidentId = parseOrThrow(incidentIdSchema, id, 'incident ID');
+    const apiKey = this.directory.byId(operator.id)?.apiKey;
+    if (apiKey === undefined) throw new ApiError(401, 'unauthorized', 'operator has no API key');
+    const { query, expiresAt } = signTimelineLink(apiKey, incidentId, operator.id);
+    const base = this.config.server.publicUrl.replace(/\/+$/, '');
+    return { url: `${base}/ui/incidents/${incidentId}?${query}`, expiresAt };
   }
 
   @Get('audit/verify')

@@ -1,4 +1,5 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import type { Request } from 'express';
 import type { Alert } from '../../alerts/alert';
 import type { InterlockConfig } from '../../config/schema';
@@ -7,9 +8,20 @@ import { correlationKey, incidentIdFor } from '../../intake/correlation';
 import { getNormalizer, NormalizationError } from '../../intake/normalizers';
 import { sha256Hex } from '../../intake/raw-body';
 import type { Logger } from '../../logging';
-import { alertSignal, type IncidentInput } from '../../workflows/definitions';
-import type { incidentWorkflow } from '../../workflows/incident-workflow';
+import { alertBatchSignal, type AlertDeliveries, type IncidentInput } from '../../workflows/definitions';
 import { ApiError } from '../common/api-error';
+import { KeyedBatcher, OverloadedError } from './keyed-batcher';
+
+/** A Temporal call that has not answered in this time is treated as not accepted (503). */
+const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
+/** Batches stay well under Temporal's 2 MB payload limit. */
+const MAX_BATCH_BYTES = 512 * 1024;
+
+interface PendingDelivery {
+  alert: Alert;
+  correlationKey: string;
+  receivedAt: string;
+}
 
 export interface AcceptedAlert {
   incidentId: string;
@@ -30,11 +42,21 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * workflow. Answers only after Temporal has durably accepted every alert of the delivery.
  */
 export class IntakeService {
+  private readonly batcher: KeyedBatcher<PendingDelivery, AcceptedAlert>;
+
   constructor(
     private readonly config: InterlockConfig,
     private readonly temporal: Client,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.batcher = new KeyedBatcher((workflowId, items) => this.deliverBatch(workflowId, items), {
+      maxPending: config.intake.maxPendingAlerts,
+      maxBatch: config.intake.maxBatchAlerts,
+      maxConcurrentCalls: config.intake.maxConcurrentCalls,
+      maxBatchSize: MAX_BATCH_BYTES,
+      sizeOf: (item) => JSON.stringify((item as PendingDelivery).alert).length,
+    });
+  }
 
   async receive(sourceName: string, req: Request): Promise<IntakeResponse> {
     const source = Object.hasOwn(this.config.sources, sourceName) ? this.config.sources[sourceName] : undefined;
@@ -69,12 +91,9 @@ export class IntakeService {
     const normalize = getNormalizer(format);
     if (normalize === undefined) throw new ApiError(500, 'no_normalizer', `no normalizer for format "${format}"`);
     let alerts: Alert[];
+    const receivedAt = new Date().toISOString();
     try {
-      alerts = normalize(body, {
-        source: sourceName,
-        rawSha256: sha256Hex(rawBody),
-        receivedAt: new Date().toISOString(),
-      });
+      alerts = normalize(body, { source: sourceName, rawSha256: sha256Hex(rawBody), receivedAt });
     } catch (error) {
       if (error instanceof NormalizationError) {
         throw new ApiError(
@@ -88,53 +107,79 @@ export class IntakeService {
     }
     if (alerts.length === 0) throw new ApiError(400, 'no_alerts', 'the delivery carried no alert');
 
-    const accepted: (AcceptedAlert & { alertUid: string })[] = [];
-    for (const alert of alerts) {
-      accepted.push({ ...(await this.deliver(alert, source.correlationKey)), alertUid: alert.uid });
+    let accepted: AcceptedAlert[];
+    try {
+      accepted = await this.batcher.submitAll(
+        alerts.map((alert) => {
+          const key = correlationKey(alert, source.correlationKey);
+          return { key: incidentIdFor(key), item: { alert, correlationKey: key, receivedAt } };
+        }),
+      );
+    } catch (error) {
+      if (error instanceof OverloadedError) {
+        this.log.warn({ source: sourceName, pending: error.pending }, 'webhook refused: intake saturated');
+        throw new ApiError(429, 'overloaded', 'too many alerts in flight; retry later', undefined, {
+          'Retry-After': '1',
+        });
+      }
+      throw this.unavailable(error);
     }
-    const [first] = accepted as [AcceptedAlert & { alertUid: string }];
+    const [first] = accepted as [AcceptedAlert];
     const response: IntakeResponse = {
       incidentId: first.incidentId,
       workflowId: first.workflowId,
       deduplicated: first.deduplicated,
     };
-    if (accepted.length > 1) response.alerts = accepted;
+    if (accepted.length > 1) response.alerts = accepted.map((a, i) => ({ ...a, alertUid: (alerts[i] as Alert).uid }));
     return response;
   }
 
-  /** Starts the incident workflow, or signals it when it is already running. */
-  private async deliver(alert: Alert, correlationFields: string[] | undefined): Promise<AcceptedAlert> {
-    const key = correlationKey(alert, correlationFields);
-    const incidentId = incidentIdFor(key);
-    const workflowId = incidentId;
-    const input: IncidentInput = {
-      incidentId,
-      correlationKey: key,
-      alerts: [alert],
-      settings: { closeAfterIdleMs: this.config.incidents.closeAfterIdle },
-    };
-    // Two attempts cover the race where the running incident closes between start and signal.
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await this.temporal.workflow.start<typeof incidentWorkflow>('incidentWorkflow', {
-          taskQueue: this.config.temporal.taskQueue,
-          workflowId,
-          args: [input],
-          workflowIdConflictPolicy: 'FAIL',
-        });
-        return { incidentId, workflowId, deduplicated: false };
-      } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw this.unavailable(error);
-      }
-      try {
-        await this.temporal.workflow.getHandle(workflowId).signal(alertSignal, alert);
-        return { incidentId, workflowId, deduplicated: true };
-      } catch (error) {
-        if (!(error instanceof WorkflowNotFoundError) || attempt >= 1) throw this.unavailable(error);
+  /**
+   * One Temporal call for a batch of deliveries to one incident: signal-with-start, so the
+   * incident is started when it is not running (a closed incident is reopened as a new run
+   * of the same ID) and signalled otherwise. Deliveries of the same alert are merged first.
+   */
+  private async deliverBatch(workflowId: string, items: PendingDelivery[]): Promise<AcceptedAlert[]> {
+    const byUid = new Map<string, AlertDeliveries>();
+    for (const { alert, receivedAt } of items) {
+      const known = byUid.get(alert.uid);
+      if (known === undefined)
+        byUid.set(alert.uid, { alert, deliveries: 1, firstReceivedAt: receivedAt, lastReceivedAt: receivedAt });
+      else {
+        known.deliveries += 1;
+        if (receivedAt > known.lastReceivedAt) known.lastReceivedAt = receivedAt;
       }
     }
+    const input: IncidentInput = {
+      incidentId: workflowId,
+      correlationKey: (items[0] as PendingDelivery).correlationKey,
+      alerts: [],
+      settings: {
+        closeAfterIdleMs: this.config.incidents.closeAfterIdle,
+        continueAsNewAfterEvents: this.config.incidents.continueAsNewAfterEvents,
+      },
+    };
+    const { payloadConverter } = this.temporal.options.loadedDataConverter;
+    const response = await this.temporal.withDeadline(Date.now() + TEMPORAL_CALL_TIMEOUT_MS, () =>
+      this.temporal.workflowService.signalWithStartWorkflowExecution({
+        namespace: this.temporal.options.namespace,
+        identity: this.temporal.options.identity,
+        requestId: randomUUID(),
+        workflowId,
+        workflowType: { name: 'incidentWorkflow' },
+        taskQueue: { name: this.config.temporal.taskQueue },
+        input: { payloads: [payloadConverter.toPayload(input)] },
+        signalName: alertBatchSignal.name,
+        signalInput: { payloads: [payloadConverter.toPayload([...byUid.values()])] },
+      }),
+    );
+    // Only the delivery that opened (or reopened) the incident is not a duplicate.
+    return items.map((_, index) => ({
+      incidentId: workflowId,
+      workflowId,
+      deduplicated: !(response.started && index === 0),
+    }));
   }
-
   private unavailable(error: unknown): ApiError {
     this.log.error({ err: error }, 'Temporal did not accept an alert');
     return new ApiError(503, 'unavailable', 'the alert could not be durably accepted; retry later', undefined, {

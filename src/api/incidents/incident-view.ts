@@ -1,0 +1,120 @@
+/** The incident detail: Temporal's view of the workflow joined with the audit trail and approvals. */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { ApprovalRow } from '../../audit/approval-store';
+import { IncidentIndex, type IncidentSummary } from '../../audit/incident-index';
+import type { AuditRecord } from '../../audit/types';
+import type { InterlockConfig } from '../../config/schema';
+import type { Services } from '../../runtime/services';
+import { incidentStateQuery } from '../../workflows/definitions';
+
+export interface PlaybookRunView {
+  playbookId: string;
+  workflowId?: string;
+  status: 'running' | 'completed' | 'failed';
+  startedAt: string;
+  endedAt?: string;
+}
+
+export interface IncidentDetail {
+  incidentId: string;
+  workflowId: string;
+  runId?: string;
+  /** Temporal's workflow status (RUNNING, COMPLETED, ...), or null when Temporal no longer knows it. */
+  status: string | null;
+  summary?: IncidentSummary;
+  state?: unknown;
+  alerts: { seq: number; time: string; eventType: string; trigger: AuditRecord['trigger'] }[];
+  runs: PlaybookRunView[];
+  approvals: ApprovalRow[];
+  pendingApprovals: ApprovalRow[];
+  actions: Pick<AuditRecord, 'seq' | 'time' | 'eventType' | 'playbookId' | 'stepId' | 'action' | 'target' | 'result'>[];
+  links: { temporalUi?: string; timeline: string; audit: string; evidence: string };
+}
+
+export function temporalUiLink(config: InterlockConfig, workflowId: string): string | undefined {
+  const base = config.temporal.uiUrl.replace(/\/+$/, '');
+  if (base === '') return undefined;
+  return `${base}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+export async function summaryOf(services: Services, incidentId: string): Promise<IncidentSummary | undefined> {
+  // The index is small per incident; filter by ID through the list query's grouping.
+  const { incidents } = await new IncidentIndex(services.pool).list({ limit: 1, offset: 0, incidentId });
+  return incidents[0];
+}
+
+function runsFrom(records: AuditRecord[]): PlaybookRunView[] {
+  const runs = new Map<string, PlaybookRunView>();
+  for (const r of records) {
+    if (!r.playbookId || !r.eventType.startsWith('playbook.')) continue;
+    if (r.eventType === 'playbook.started') {
+      runs.set(r.playbookId, {
+        playbookId: r.playbookId,
+        ...(r.workflowId !== undefined && { workflowId: r.workflowId }),
+        status: 'running',
+        startedAt: r.time,
+      });
+    } else {
+      const run = runs.get(r.playbookId);
+      if (run) {
+        run.status = r.eventType === 'playbook.completed' ? 'completed' : 'failed';
+        run.endedAt = r.time;
+      }
+    }
+  }
+  return [...runs.values()];
+}
+
+/** undefined when neither Temporal nor the audit trail knows the incident. */
+export async function loadIncidentDetail(
+  config: InterlockConfig,
+  services: Services,
+  temporal: Client,
+  incidentId: string,
+): Promise<IncidentDetail | undefined> {
+  const handle = temporal.workflow.getHandle(incidentId);
+  const [description, records, approvals, summary] = await Promise.all([
+    handle.describe().catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }),
+    services.audit.listByIncident(incidentId),
+    services.approvals.list({ incidentId }),
+    summaryOf(services, incidentId),
+  ]);
+  if (description === undefined && records.length === 0) return undefined;
+  const state = description ? await handle.query(incidentStateQuery).catch(() => undefined) : undefined;
+  const temporalUi = temporalUiLink(config, incidentId);
+  return {
+    incidentId,
+    workflowId: incidentId,
+    ...(description && { runId: description.runId }),
+    status: description?.status.name ?? null,
+    ...(summary && { summary }),
+    ...(state !== undefined && { state }),
+    alerts: records
+      .filter((r) => r.eventType === 'alert.received' || r.eventType === 'alert.duplicate')
+      .map((r) => ({ seq: r.seq, time: r.time, eventType: r.eventType, trigger: r.trigger })),
+    runs: runsFrom(records),
+    approvals,
+    pendingApprovals: approvals.filter((a) => a.status === 'pending'),
+    actions: records
+      .filter((r) => r.eventType.startsWith('action.'))
+      .map(({ seq, time, eventType, playbookId, stepId, action, target, result }) => ({
+        seq,
+        time,
+        eventType,
+        ...(playbookId !== undefined && { playbookId }),
+        ...(stepId !== undefined && { stepId }),
+        ...(action !== undefined && { action }),
+        ...(target !== undefined && { target }),
+        ...(result !== undefined && { result }),
+      })),
+    links: {
+      ...(temporalUi !== undefined && { temporalUi }),
+      timeline: `/ui/incidents/${incidentId}`,
+      audit: `/incidents/${incidentId}/audit`,
+      evidence: `/incidents/${incidentId}/evidence`,
+    },
+  };
+}

@@ -1,0 +1,183 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { z } from 'zod';
+import { VENDOR_FORMATS } from '../intake/normalizers';
+
+type Operation = NonNullable<OpenAPIObject['paths'][string]['post']>;
+type Responses = Operation['responses'];
+
+const ERROR_REF = { $ref: '#/components/schemas/Error' };
+
+const errorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['status', 'code', 'message'],
+      properties: {
+        status: { type: 'integer', example: 400 },
+        code: { type: 'string', example: 'invalid_alert' },
+        message: { type: 'string' },
+        issues: {
+          type: 'array',
+          description: 'Field-level problems, with the path of each field.',
+          items: {
+            type: 'object',
+            required: ['path', 'message'],
+            properties: { path: { type: 'string', example: 'result.search_name' }, message: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+};
+
+const accepted = {
+  type: 'object',
+  required: ['incidentId', 'workflowId', 'deduplicated'],
+  properties: {
+    incidentId: { type: 'string', example: 'inc-3f1a9c0d2b7e4a5f6c8d9e0a' },
+    workflowId: { type: 'string' },
+    deduplicated: { type: 'boolean', description: 'true when the alert joined an open incident' },
+  },
+};
+
+function error(description: string, retryAfter = false): Responses[string] {
+  return {
+    description,
+    content: { 'application/json': { schema: ERROR_REF } },
+    ...(retryAfter
+      ? { headers: { 'Retry-After': { description: 'seconds to wait before retrying', schema: { type: 'integer' } } } }
+      : {}),
+  };
+}
+
+const COMMON_ERRORS: Responses = {
+  '400': error('invalid request: `issues[].path` names each field'),
+  '401': error('missing or invalid credentials'),
+};
+
+const WEBHOOK_RESPONSES: Responses = {
+  '202': {
+    description: 'accepted: Temporal has durably recorded every alert of the delivery',
+    content: {
+      'application/json': {
+        schema: {
+          ...accepted,
+          properties: {
+            ...accepted.properties,
+            alerts: {
+              type: 'array',
+              description: 'one entry per alert when a delivery carried several (Elastic)',
+              items: { ...accepted, properties: { ...accepted.properties, alertUid: { type: 'string' } } },
+            },
+          },
+        },
+      },
+    },
+  },
+  '400': error('`malformed_json`, `empty_body`, `no_alerts`, or `invalid_alert` with `issues[].path`'),
+  '401': error('missing or wrong credentials (bearer, `?token=`, HMAC signature or basic auth)'),
+  '404': error('no such source configured'),
+  '413': error('body larger than `server.maxBodyBytes`'),
+  '415': error('not `application/json`, or an unsupported charset or content encoding'),
+  '429': error('back-pressure: too many alerts in flight in this API process; nothing was accepted', true),
+  '503': error('Temporal did not accept the alert; nothing was acknowledged', true),
+};
+
+const WEBHOOK_DESCRIPTION = `Receives one vendor delivery, authenticates it (\`Authorization: Bearer\`, \`?token=\` for
+Splunk, \`X-Interlock-Signature: sha256=<hex HMAC of the raw body>\`, or basic auth, per source),
+normalizes it to the alert shape and hands it to its incident (correlation key → incident ID).
+Concurrent deliveries for one incident are batched into one Temporal call.
+Formats: ${Object.keys(VENDOR_FORMATS).join(', ')}.`;
+
+function vendorBodySchemas(): Record<string, unknown> {
+  const schemas: Record<string, unknown> = {};
+  for (const [name, format] of Object.entries(VENDOR_FORMATS)) {
+    try {
+      schemas[`${name}-body`] = z.toJSONSchema(format.bodySchema, { unrepresentable: 'any', io: 'input' });
+    } catch {
+      schemas[`${name}-body`] = { type: 'object', description: `${format.product} webhook body` };
+    }
+  }
+  return schemas;
+}
+
+/** Adds what decorators do not say: the error shape, every refusal, webhook bodies, auth. */
+export function describeApi(document: OpenAPIObject): OpenAPIObject {
+  const bodies = vendorBodySchemas();
+  document.components = {
+    ...document.components,
+    schemas: { ...document.components?.schemas, Error: errorSchema, ...(bodies as Record<string, object>) },
+  };
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+      const operation = item[method];
+      if (operation === undefined) continue;
+      if (path.startsWith('/webhooks/')) {
+        operation.summary = 'Receive a SIEM or OT-sensor alert';
+        operation.description = WEBHOOK_DESCRIPTION;
+        operation.tags = ['webhooks'];
+        operation.security = [{ bearer: [] }, { webhookToken: [] }, { hmac: [] }, { basic: [] }];
+        operation.requestBody = {
+          required: true,
+          content: {
+            'application/json': {
+              schema: { oneOf: Object.keys(bodies).map((k) => ({ $ref: `#/components/schemas/${k}` })) },
+            },
+          },
+        };
+        operation.responses = { ...WEBHOOK_RESPONSES };
+        continue;
+      }
+      const tag = path.split('/')[1] ?? 'api';
+      operation.tags = operation.tags?.length ? operation.tags : [tag];
+      const responses: Responses = { ...operation.responses, ...COMMON_ERRORS };
+      if (path.includes('{id}')) responses['404'] = error('not found');
+      if (path.startsWith('/health')) {
+        delete responses['400'];
+        delete responses['401'];
+        responses['503'] = { description: 'PostgreSQL or Temporal does not answer' };
+      } else operation.security = [{ bearer: [] }];
+      if (path.startsWith('/approvals/') && method === 'post') {
+        responses['403'] = error('`approver_not_authorized` or `self_approval`');
+        responses['409'] = error('`duplicate_approver`, `approval_already_decided` or `action_changed`');
+        responses['410'] = error('`approval_expired`');
+      }
+      operation.responses = responses;
+    }
+  }
+  return document;
+}
+
+/** Serves the OpenAPI description: the UI at GET /docs, the JSON at GET /docs-json. */
+export function setupOpenApi(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Interlock')
+    .setDescription(
+      'SOAR playbook automation for IT/OT security operations. Every error is JSON: `{"error": {status, code, message, issues?}}`.',
+    )
+    .setVersion('0.1.0')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'operator API key, or a webhook source token' },
+      'bearer',
+    )
+    .addApiKey(
+      { type: 'apiKey', in: 'query', name: 'token', description: 'webhook token for senders that cannot set headers' },
+      'webhookToken',
+    )
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-Interlock-Signature',
+        description: 'sha256=<hex HMAC-SHA256 of the raw body>',
+      },
+      'hmac',
+    )
+    .addBasicAuth({ type: 'http', scheme: 'basic' }, 'basic')
+    .build();
+  const document = describeApi(SwaggerModule.createDocument(app, config));
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

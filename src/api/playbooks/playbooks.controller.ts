@@ -1,0 +1,60 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { z } from 'zod';
+import { OperatorGuard } from '../auth/operator.guard';
+import { parseOrThrow } from '../common/zod-body';
+import { PlaybooksService } from './playbooks.service';
+
+const validateBodySchema = z.union([
+  z.strictObject({
+    yaml: z
+      .string()
+      .min(1)
+      .max(256 * 1024),
+  }),
+  z.strictObject({ playbook: z.unknown() }),
+]);
+
+const dryRunBodySchema = z.strictObject({
+  /** Webhook source (or format) the alert is written in; default generic. */
+  source: z.string().min(1).max(64).default('generic'),
+  /** The alert, exactly as that source would POST it. */
+  alert: z.unknown().refine((v) => v !== undefined, 'required'),
+});
+
+const playbookIdSchema = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9-]+$/, 'not a playbook ID');
+
+/** Playbook tooling (operators only): list, validate with policy warnings, dry-run. */
+@Controller('playbooks')
+@UseGuards(OperatorGuard)
+export class PlaybooksController {
+  constructor(@Inject(PlaybooksService) private readonly playbooks: PlaybooksService) {}
+
+  @Get()
+  async list() {
+    return { playbooks: await this.playbooks.list() };
+  }
+
+  @Get('schema')
+  schema() {
+    return this.playbooks.jsonSchema();
+  }
+
+  /** `{yaml}` or `{playbook}` → `{valid, issues?, warnings}`: schema errors with paths, policy gates as warnings. */
+  @Post('validate')
+  @HttpCode(200)
+  validate(@Body() body: unknown) {
+    return this.playbooks.validate(parseOrThrow(validateBodySchema, body, 'request'));
+  }
+
+  /** Per step: resolved target, decision and rule — nothing is executed, no integration is called. */
+  @Post(':id/dry-run')
+  @HttpCode(200)
+  dryRun(@Param('id') id: string, @Body() body: unknown) {
+    const playbookId = parseOrThrow(playbookIdSchema, id, 'playbook ID');
+    const request = parseOrThrow(dryRunBodySchema, body, 'request');
+    return this.playbooks.dryRun(playbookId, request.source, request.alert);
+  }
+}

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import type { Alert } from '../../alerts/alert';
+import type { InterlockConfig } from '../../config/schema';
+import { correlationKey, incidentIdFor } from '../../intake/correlation';
+import { getNormalizer, NormalizationError } from '../../intake/normalizers';
+import { dryRunPlaybook, policyWarnings, type PlannedStep, type PolicyWarning } from '../../playbooks/dry-run';
+import { playbookJsonSchema } from '../../playbooks/json-schema';
+import { checkPlaybookYaml, loadPlaybooks } from '../../playbooks/loader';
+import { matchesTrigger } from '../../playbooks/matcher';
+import { validatePlaybook, type Playbook, type PlaybookIssue } from '../../playbooks/schema';
+import { PolicyEngine } from '../../policy/policy-engine';
+import { ApiError } from '../common/api-error';
+
+export type ValidationResult =
+  | { valid: true; playbook: { id: string; version: number }; warnings: PolicyWarning[] }
+  | { valid: false; issues: (PlaybookIssue & { line?: number })[]; warnings: [] };
+
+/**
+ * Playbook tooling for authors: list, validate (schema + policy warnings) and dry-run with an
+ * alert. Pure computation over the configuration and the playbooks directory: no Temporal, no
+ * integration, no database write.
+ */
+export class PlaybooksService {
+  private readonly engine: PolicyEngine;
+  private loaded: Promise<Playbook[]> | undefined;
+
+  constructor(private readonly config: InterlockConfig) {
+    this.engine = new PolicyEngine(config);
+  }
+
+  private playbooks(): Promise<Playbook[]> {
+    this.loaded ??= loadPlaybooks(this.config.playbooks.dir);
+    return this.loaded;
+  }
+
+  async list() {
+    return (await this.playbooks()).map((p) => ({
+      id: p.id,
+      name: p.name,
+      version: p.version,
+      ...(p.description === undefined ? {} : { description: p.description }),
+      rollbackOnFailure: p.rollbackOnFailure,
+      steps: p.steps.map((s) => ({ id: s.id, action: s.action })),
+      warnings: policyWarnings(p, this.engine),
+    }));
+  }
+
+  jsonSchema(): Record<string, unknown> {
+    return playbookJsonSchema();
+  }
+
+  validate(input: { yaml: string } | { playbook: unknown }): ValidationResult {
+    if ('yaml' in input) {
+      const result = checkPlaybookYaml(input.yaml);
+      if (!result.ok)
+        return {
+          valid: false,
+          issues: result.issues.map(({ path, message, line }) => ({
+            path,
+            message,
+            ...(line === undefined ? {} : { line }),
+          })),
+          warnings: [],
+        };
+      return this.validated(result.playbook);
+    }
+    const result = validatePlaybook(input.playbook);
+    if (!result.ok) return { valid: false, issues: result.issues, warnings: [] };
+    return this.validated(result.playbook);
+  }
+
+  private validated(playbook: Playbook): ValidationResult {
+    return {
+      valid: true,
+      playbook: { id: playbook.id, version: playbook.version },
+      warnings: policyWarnings(playbook, this.engine),
+    };
+  }
+
+  async dryRun(
+    playbookId: string,
+    source: string,
+    payload: unknown,
+  ): Promise<{
+    playbook: { id: string; version: number };
+    alert: Pick<Alert, 'uid' | 'title' | 'severity'>;
+    triggerMatches: boolean;
+    sideEffects: 'none';
+    incidentId: string;
+    steps: PlannedStep[];
+  }> {
+    const playbook = (await this.playbooks()).find((p) => p.id === playbookId);
+    if (playbook === undefined) throw new ApiError(404, 'playbook_not_found', `no playbook "${playbookId}"`);
+    const format = this.config.sources[source]?.format ?? source;
+    const normalize = getNormalizer(format);
+    if (normalize === undefined)
+      throw new ApiError(400, 'invalid_request', `unknown alert format "${source}"`, [
+        { path: 'source', message: `no normalizer for "${format}"` },
+      ]);
+    const raw = JSON.stringify(payload);
+    let alerts: Alert[];
+    try {
+      alerts = normalize(payload, {
+        source,
+        rawSha256: createHash('sha256').update(raw).digest('hex'),
+        receivedAt: new Date().toISOString(),
+      });
+    } catch (error) {
+      if (error instanceof NormalizationError)
+        throw new ApiError(
+          400,
+          'invalid_alert',
+          error.message,
+          error.fieldIssues.map((i) => ({ path: `alert.${i.path}`, message: i.message })),
+        );
+      throw error;
+    }
+    const alert = alerts[0];
+    if (alert === undefined) throw new ApiError(400, 'invalid_alert', 'the payload carries no alert');
+    const incidentId = incidentIdFor(correlationKey(alert, this.config.sources[source]?.correlationKey));
+    return {
+      playbook: { id: playbook.id, version: playbook.version },
+      alert: { uid: alert.uid, title: alert.title, severity: alert.severity },
+      triggerMatches: matchesTrigger(playbook, alert),
+      sideEffects: 'none',
+      // The incident ID the alert would get, so templates (and action digests) match the real run.
+      incidentId,
+      steps: dryRunPlaybook(playbook, alert, this.engine, incidentId),
+    };
+  }
+}

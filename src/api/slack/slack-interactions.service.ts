@@ -1,0 +1,272 @@
+import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import type { ApprovalStore } from '../../audit/approval-store';
+import type { AuditStore } from '../../audit/audit-store';
+import type { AuditEventInput } from '../../audit/types';
+import type { InterlockConfig } from '../../config/schema';
+import type { Logger } from '../../logging';
+import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../notifications/slack-messages';
+import { SlackClient } from '../../../integrations/slack';
+import type { ApprovalsService } from '../approvals/approvals.service';
+import { ApiError, issuesFromZod } from '../common/api-error';
+import { SLACK_MAX_AGE_SECONDS, verifySlackSignature } from './slack-signature';
+
+/** The part of Slack's `block_actions` payload Interlock reads; Slack sends many more fields. */
+const blockActionsSchema = z.looseObject({
+  type: z.literal('block_actions'),
+  user: z.looseObject({ id: z.string().min(1).max(64) }),
+  actions: z
+    .array(
+      z.looseObject({
+        action_id: z.string().min(1).max(255),
+        value: z.string().max(2000).optional(),
+        action_ts: z.string().regex(/^\d+(\.\d+)?$/, 'expected a Slack timestamp'),
+      }),
+    )
+    .min(1)
+    .max(25),
+  channel: z.looseObject({ id: z.string().min(1) }).optional(),
+  container: z.looseObject({ channel_id: z.string().optional(), message_ts: z.string().optional() }).optional(),
+});
+type BlockActions = z.infer<typeof blockActionsSchema>;
+
+const approvalIdSchema = z.string().regex(/^apr-[0-9a-f-]{36}$/);
+
+const DECISIONS: Record<string, 'approve' | 'reject'> = {
+  [APPROVE_ACTION_ID]: 'approve',
+  [REJECT_ACTION_ID]: 'reject',
+};
+
+/** Slack waits 3 s for our answer; decisions still running after this finish in the background. */
+const ANSWER_WITHIN_MS = 2_500;
+
+const REFUSAL_HINTS: Record<string, string> = {
+  approver_not_authorized: 'you are not authorized to decide this action',
+  self_approval: 'the requester cannot approve its own request',
+  duplicate_approver: 'you have already decided on this approval; another operator must give the next one',
+  approval_expired: 'this approval has expired: nothing was done',
+  approval_already_decided: 'this approval is already decided',
+  approval_closed: 'this approval is already closed',
+  approval_not_found: 'this approval does not exist',
+  action_changed: 'the action changed since it was shown',
+  unavailable: 'Interlock could not deliver your decision right now; try again or use the API',
+};
+
+function refusalOf(error: unknown): { code: string; message: string } {
+  if (error instanceof ApiError) {
+    const body = error.getResponse() as { error?: { message?: string } };
+    return { code: error.code, message: body.error?.message ?? error.message };
+  }
+  return { code: 'unavailable', message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * `POST /slack/interactions`: verifies Slack's signature over the raw body, refuses replays,
+ * maps the Slack user to an operator and sends the click as the same approval Update the API
+ * uses (same validator, same audit). Refusals are audited and explained to the clicker only.
+ */
+export class SlackInteractionsService {
+  private readonly slack: SlackClient | undefined;
+
+  constructor(
+    private readonly config: InterlockConfig,
+    private readonly approvalsService: ApprovalsService,
+    private readonly approvals: ApprovalStore,
+    private readonly audit: AuditStore,
+    private readonly pool: Pool,
+    private readonly log: Logger,
+  ) {
+    this.slack =
+      config.slack === undefined
+        ? undefined
+        : new SlackClient({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, timeoutMs: 2_000 });
+  }
+
+  async handle(rawBody: Buffer, headers: { timestamp?: string; signature?: string }): Promise<void> {
+    const slackConfig = this.config.slack;
+    if (slackConfig === undefined) throw new ApiError(404, 'slack_not_configured', 'Slack is not configured');
+    const check = verifySlackSignature({
+      rawBody,
+      timestamp: headers.timestamp,
+      signature: headers.signature,
+      signingSecret: slackConfig.signingSecret,
+      nowMs: Date.now(),
+    });
+    if (!check.ok) {
+      await this.auditRejectedRequest(rawBody, check.reason);
+      throw new ApiError(401, check.reason, 'the request is not signed by Slack, or too old');
+    }
+    if (!(await this.firstDelivery(headers.signature as string))) {
+      await this.auditRejectedRequest(rawBody, 'replayed_request');
+      throw new ApiError(401, 'replayed_request', 'this signed request was already received');
+    }
+    const payload = this.parse(rawBody);
+    if (payload === undefined) return; // an interaction Interlock does not handle
+    const work = this.decideAll(payload, (headers.signature as string).slice(3, 19));
+    // Answer Slack in time; a slow decision finishes (and explains itself) in the background.
+    await Promise.race([work, new Promise((resolve) => setTimeout(resolve, ANSWER_WITHIN_MS).unref())]);
+  }
+
+  private parse(rawBody: Buffer): BlockActions | undefined {
+    const form = new URLSearchParams(rawBody.toString('utf8'));
+    const text = form.get('payload');
+    if (text === null) throw new ApiError(400, 'invalid_payload', 'form field "payload" is missing');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ApiError(400, 'invalid_payload', 'form field "payload" is not JSON');
+    }
+    if ((json as { type?: unknown } | null)?.type !== 'block_actions') return undefined;
+    const parsed = blockActionsSchema.safeParse(json);
+    if (!parsed.success)
+      throw new ApiError(
+        400,
+        'invalid_payload',
+        'not a valid block_actions payload',
+        issuesFromZod(parsed.error.issues, 'payload'),
+      );
+    return parsed.data;
+  }
+
+  /** Records the signature; false when it was seen before (a replay inside the window). */
+  private async firstDelivery(signature: string): Promise<boolean> {
+    await this.pool.query(`DELETE FROM slack_request_replays WHERE seen_at < now() - make_interval(secs => $1)`, [
+      SLACK_MAX_AGE_SECONDS * 2,
+    ]);
+    const { rowCount } = await this.pool.query(
+      'INSERT INTO slack_request_replays (signature) VALUES ($1) ON CONFLICT (signature) DO NOTHING',
+      [signature],
+    );
+    return rowCount === 1;
+  }
+
+  private async decideAll(payload: BlockActions, requestKey: string): Promise<void> {
+    for (const [index, action] of payload.actions.entries()) {
+      const decision = DECISIONS[action.action_id];
+      if (decision === undefined) continue;
+      try {
+        await this.decideOne(payload, action, decision, `${requestKey}:${index}`);
+      } catch (error) {
+        this.log.error({ err: error, slackUser: payload.user.id }, 'Slack decision could not be handled');
+      }
+    }
+  }
+
+  private async decideOne(
+    payload: BlockActions,
+    action: BlockActions['actions'][number],
+    decision: 'approve' | 'reject',
+    requestKey: string,
+  ): Promise<void> {
+    const approvalId = approvalIdSchema.safeParse(action.value);
+    if (!approvalId.success) {
+      await this.explain(payload, 'This button does not carry a valid approval ID.');
+      return;
+    }
+    const operatorConfig = this.config.operators.find((op) => op.slackUserId === payload.user.id);
+    if (operatorConfig === undefined) {
+      await this.auditRefusal(approvalId.data, payload.user.id, undefined, decision, requestKey, {
+        code: 'unknown_slack_user',
+        message: `Slack user ${payload.user.id} is not linked to an Interlock operator`,
+      });
+      await this.explain(
+        payload,
+        `Your ${decision} was not recorded: your Slack account is not linked to an Interlock operator.`,
+      );
+      return;
+    }
+    const operator = { id: operatorConfig.id, name: operatorConfig.name, roles: operatorConfig.roles };
+    try {
+      // The action's timestamp identifies the click: a Slack retry of it counts once.
+      const updateId = `slack:${approvalId.data}:${payload.user.id}:${action.action_ts}`;
+      await this.approvalsService.decide(approvalId.data, operator, { decision }, 'slack', updateId);
+    } catch (error) {
+      const refusal = refusalOf(error);
+      await this.auditRefusal(approvalId.data, payload.user.id, operator, decision, requestKey, refusal);
+      const hint = REFUSAL_HINTS[refusal.code] ?? refusal.message;
+      await this.explain(payload, `Your ${decision} was not recorded: ${hint}. (${refusal.message})`);
+    }
+  }
+
+  /** An ephemeral message: only the clicker sees it. */
+  private async explain(payload: BlockActions, text: string): Promise<void> {
+    const channel = payload.channel?.id ?? payload.container?.channel_id;
+    if (this.slack === undefined || channel === undefined) return;
+    try {
+      await this.slack.postEphemeral(channel, payload.user.id, text);
+    } catch (error) {
+      this.log.warn({ err: error, slackUser: payload.user.id }, 'could not post the ephemeral explanation');
+    }
+  }
+
+  private async auditRefusal(
+    approvalId: string,
+    slackUserId: string,
+    operator: { id: string; roles: string[] } | undefined,
+    decision: 'approve' | 'reject',
+    requestKey: string,
+    refusal: { code: string; message: string },
+  ): Promise<void> {
+    const approval = await this.approvals.get(approvalId);
+    await this.appendAudit({
+      idempotencyKey: `slack:refused:${requestKey}`,
+      time: new Date().toISOString(),
+      incidentId: approval?.incidentId ?? 'unattributed',
+      ...(approval === undefined
+        ? {}
+        : { workflowId: approval.workflowId, playbookId: approval.playbookId, stepId: approval.stepId }),
+      actor:
+        operator === undefined
+          ? { type: 'operator', id: `slack:${slackUserId}`, channel: 'slack' }
+          : { type: 'operator', id: operator.id, roles: operator.roles, channel: 'slack' },
+      eventType: 'approval.refused',
+      ...(approval === undefined ? {} : { approval: { approvalId, actionDigest: approval.actionDigest } }),
+      result: { status: 'refused', detail: `${refusal.code}: ${refusal.message}` },
+      details: { decision, slackUserId, approvalId },
+    });
+  }
+
+  /** Best effort: the payload is untrusted, so it only names the incident the record is filed under. */
+  private async auditRejectedRequest(rawBody: Buffer, reason: string): Promise<void> {
+    let approvalId: string | undefined;
+    let slackUserId: string | undefined;
+    try {
+      const payload = JSON.parse(new URLSearchParams(rawBody.toString('utf8')).get('payload') ?? 'null') as {
+        user?: { id?: unknown };
+        actions?: { value?: unknown }[];
+      } | null;
+      const value = payload?.actions?.[0]?.value;
+      if (approvalIdSchema.safeParse(value).success) approvalId = value as string;
+      if (typeof payload?.user?.id === 'string') slackUserId = payload.user.id.slice(0, 64);
+    } catch {
+      // not even a form with JSON: nothing to attribute
+    }
+    const approval = approvalId === undefined ? undefined : await this.approvals.get(approvalId);
+    const bodyHash = createHash('sha256').update(rawBody).digest('hex');
+    await this.appendAudit({
+      idempotencyKey: `slack:rejected:${reason}:${bodyHash}:${Date.now()}`,
+      time: new Date().toISOString(),
+      incidentId: approval?.incidentId ?? 'unattributed',
+      ...(approval === undefined ? {} : { workflowId: approval.workflowId }),
+      actor: { type: 'system', id: 'slack-endpoint', channel: 'slack' },
+      eventType: 'slack.request_refused',
+      ...(approval === undefined ? {} : { approval: { approvalId: approval.id, actionDigest: approval.actionDigest } }),
+      result: { status: 'refused', detail: reason },
+      details: {
+        reason,
+        bodySha256: bodyHash,
+        ...(slackUserId === undefined ? {} : { claimedSlackUserId: slackUserId }),
+      },
+    });
+  }
+
+  private async appendAudit(event: AuditEventInput): Promise<void> {
+    try {
+      await this.audit.append(event);
+    } catch (error) {
+      this.log.error({ err: error, eventType: event.eventType }, 'could not audit a Slack refusal');
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import type { NotificationEvent } from '../activities/notifications';
+import type { EmailClient, EmailMessage } from '../../integrations/email';
+import type { PolicyDecision } from '../policy/types';
+import type { DeliveryStore } from './delivery-store';
+import { incidentLinks, type Directory } from './links';
+import { describeTarget } from './slack-messages';
+
+function escapeHtml(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** One email with a text and an HTML part: paragraphs, then the incident and audit links. */
+function compose(
+  to: string[],
+  subject: string,
+  paragraphs: string[],
+  links: { incident: string; audit: string },
+): EmailMessage {
+  const text = [...paragraphs, `Incident: ${links.incident}`, `Audit trail: ${links.audit}`].join('\n\n');
+  const html = [
+    ...paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
+    `<p><a href="${escapeHtml(links.incident)}">Open the incident</a> · <a href="${escapeHtml(links.audit)}">Audit trail</a></p>`,
+  ].join('\n');
+  return { to, subject, text: `${text}\n`, html: `<!doctype html><html><body>\n${html}\n</body></html>\n` };
+}
+
+function otZonesOf(decision: PolicyDecision): string[] {
+  const zones = new Set<string>();
+  for (const target of [decision.target, ...decision.affected]) {
+    if (target.domain === 'ot' && target.zone !== undefined) zones.add(target.zone);
+  }
+  return [...zones];
+}
+
+/**
+ * Email delivery: OT incidents to the zone's owner and shift lead (rule 15), escalations and
+ * expiry notices to the approvers. Each email is sent once per delivery key.
+ */
+export class EmailNotifier {
+  constructor(
+    private readonly email: EmailClient,
+    private readonly store: DeliveryStore,
+    private readonly directory: Directory,
+  ) {}
+
+  async notify(event: NotificationEvent): Promise<void> {
+    const { incidentId } = event.context;
+    const links = incidentLinks(this.directory.publicUrl, incidentId);
+    switch (event.kind) {
+      case 'approval.requested': {
+        // The first OT action of an incident routes it to the plant, once per zone.
+        for (const zone of otZonesOf(event.decision)) {
+          const to = this.directory.emailsOf(this.directory.plantContactsOf(zone));
+          if (to.length === 0) continue;
+          const title = event.context.trigger?.title ?? 'security incident';
+          await this.send(
+            `email:ot-incident:${incidentId}:${zone}`,
+            compose(
+              to,
+              `[Interlock] OT incident ${incidentId} in zone ${zone}: ${title}`,
+              [
+                `Incident ${incidentId} affects zone ${zone}, which you own or lead a shift for.`,
+                `Alert: ${title}${event.context.trigger === undefined ? '' : ` (severity ${event.context.trigger.severity}, from ${event.context.trigger.source})`}.`,
+                `Proposed action awaiting approval: ${event.decision.action.type} on ${describeTarget(event.decision)} — ${event.decision.rule}. Approval ${event.approvalId} expires at ${event.expiresAt}; without a decision nothing is done.`,
+              ],
+              links,
+            ),
+          );
+        }
+        return;
+      }
+      case 'approval.escalated':
+        await this.toApprovers(
+          event.decision,
+          `email:approval.escalated:${event.approvalId}`,
+          `[Interlock] Reminder: approval ${event.approvalId} is waiting for you`,
+          [
+            `The approval request ${event.approvalId} for ${event.decision.action.type} on ${describeTarget(event.decision)} has had no decision yet.`,
+            `Why: ${event.decision.rule} — ${event.decision.reason}.`,
+            `It expires at ${event.expiresAt}; after that the action is not taken. Decide in Slack or with POST /approvals/${event.approvalId}/decision.`,
+          ],
+          links,
+        );
+        return;
+      case 'approval.closed':
+        if (event.status !== 'expired') return;
+        await this.toApprovers(
+          event.decision,
+          `email:approval.expired:${event.approvalId}`,
+          `[Interlock] Approval ${event.approvalId} expired: nothing was done`,
+          [
+            `The approval request ${event.approvalId} for ${event.decision.action.type} on ${describeTarget(event.decision)} expired without a decision.`,
+            'Nothing was done (rule 8). The incident stays open for a manual follow-up.',
+          ],
+          links,
+        );
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async toApprovers(
+    decision: PolicyDecision,
+    key: string,
+    subject: string,
+    paragraphs: string[],
+    links: { incident: string; audit: string },
+  ): Promise<void> {
+    const to = this.directory.emailsOf(this.directory.approversWith(decision.approval?.roles ?? []));
+    if (to.length === 0) return;
+    await this.send(key, compose(to, subject, paragraphs, links));
+  }
+
+  private send(key: string, message: EmailMessage): Promise<void> {
+    return this.store.once(key, () => this.email.send(message));
+  }
+}

@@ -1,0 +1,52 @@
+import type { InterlockConfig, OperatorConfig } from '../config/schema';
+
+export function incidentLinks(publicUrl: string, incidentId: string): { incident: string; audit: string } {
+  const base = publicUrl.replace(/\/+$/, '');
+  const id = encodeURIComponent(incidentId);
+  return { incident: `${base}/incidents/${id}`, audit: `${base}/incidents/${id}/audit` };
+}
+
+/** Who is who, from the configuration: names, mail addresses, zone owners and channels. */
+export class Directory {
+  readonly publicUrl: string;
+  private readonly operators: Map<string, OperatorConfig>;
+
+  constructor(private readonly config: InterlockConfig) {
+    this.publicUrl = config.server.publicUrl;
+    this.operators = new Map(config.operators.map((op) => [op.id, op]));
+  }
+
+  nameOf(operatorId: string): string {
+    return this.operators.get(operatorId)?.name ?? operatorId;
+  }
+
+  /** Mail addresses of these operators (those that have one), without duplicates. */
+  emailsOf(operatorIds: Iterable<string>): string[] {
+    const emails = new Set<string>();
+    for (const id of operatorIds) {
+      const email = this.operators.get(id)?.email;
+      if (email !== undefined) emails.add(email);
+    }
+    return [...emails];
+  }
+
+  /** Operators holding any of these roles: the people who can decide an approval. */
+  approversWith(roles: readonly string[]): string[] {
+    return this.config.operators.filter((op) => op.roles.some((r) => roles.includes(r))).map((op) => op.id);
+  }
+
+  /** The zone's owner and shift lead (rule 15: OT incidents are routed to the plant). */
+  plantContactsOf(zoneId: string): string[] {
+    const zone = this.config.zones.find((z) => z.id === zoneId);
+    return [zone?.owner, zone?.shiftLead].filter((id): id is string => id !== undefined);
+  }
+
+  /** The Slack channel for a zone: mapped by zone, then by the zone's site, else the default. */
+  slackChannelFor(zoneId: string | undefined): string {
+    const slack = this.config.slack;
+    if (slack === undefined) throw new Error('slack is not configured');
+    if (zoneId === undefined) return slack.channel;
+    const site = this.config.zones.find((z) => z.id === zoneId)?.site;
+    return slack.channels[zoneId] ?? (site === undefined ? undefined : slack.channels[site]) ?? slack.channel;
+  }
+}

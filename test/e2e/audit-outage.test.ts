@@ -1,0 +1,145 @@
+/**
+ * S9 / issue 6 durability: PostgreSQL (a throwaway initdb/pg_ctl cluster) stops for 20 s while
+ * an incident runs. The API and worker survive, /health reports the database down then up,
+ * audit writes wait and resume, every expected record is written exactly once, and the chain
+ * verifies.
+ */
+import type { AuditRecord } from '../../src/audit/types';
+import { runMigrations } from '../../src/db/migrate';
+import { createPool } from '../../src/db/pool';
+import { startPgCluster, type PgCluster } from '../support/pg-cluster';
+import { eventually, startStack, type Stack } from '../support/stack';
+
+const OUTAGE_MS = 20_000;
+
+let cluster: PgCluster;
+let stack: Stack;
+
+beforeAll(async () => {
+  cluster = await startPgCluster();
+  const owner = createPool(cluster.url);
+  await runMigrations(owner).finally(() => owner.end());
+  stack = await startStack({ databaseUrl: cluster.url });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await cluster?.destroy();
+});
+
+const S4_ALERT = {
+  id: 's4-outage-0001',
+  time: '2026-11-20T11:00:00Z',
+  severity: 'high',
+  title: 'Modbus write to PLC from IT host',
+  rule: { id: 'modbus-write-it', name: 'Modbus write from IT' },
+  src: { host: 'fin-lt-042', ip: '10.30.5.42' },
+  dst: { host: 'plc-7', ip: '10.20.1.7' },
+};
+const RANSOMWARE_ALERT = {
+  id: 'rw-outage-0001',
+  severity: 'critical',
+  title: 'Ransomware behaviour on laptop',
+  rule: { id: 'rw-outage', name: 'Ransomware' },
+  hosts: [{ name: 'fin-lt-042', ip: '10.30.5.42' }],
+};
+
+async function accepted(body: unknown): Promise<string> {
+  const response = await stack.webhook('generic', body);
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { incidentId: string }).incidentId;
+}
+
+async function health(): Promise<{ status: number; body: { checks?: { database?: string } } }> {
+  const response = await fetch(`${stack.apiUrl}/health`);
+  return { status: response.status, body: (await response.json()) as { checks?: { database?: string } } };
+}
+
+async function auditOf(incidentId: string, until: (records: AuditRecord[]) => boolean): Promise<AuditRecord[]> {
+  return eventually(
+    async () => {
+      const response = await stack.api(`/incidents/${incidentId}/audit`, { operator: 'alice' });
+      if (response.status !== 200) return undefined;
+      const { records } = (await response.json()) as { records: AuditRecord[] };
+      return until(records) ? records : undefined;
+    },
+    `audit records of ${incidentId}`,
+    90_000,
+  );
+}
+
+function counts(records: AuditRecord[]): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const r of records) result[r.eventType] = (result[r.eventType] ?? 0) + 1;
+  return result;
+}
+
+it('completes an incident across a 20 s PostgreSQL outage with every record exactly once', async () => {
+  const s4 = await accepted(S4_ALERT);
+  const approvalId = await eventually(async () => {
+    const r = await stack.api(`/approvals?status=pending&incidentId=${s4}`, { operator: 'omar' });
+    return ((await r.json()) as { approvals: { id: string }[] }).approvals[0]?.id;
+  }, 'the pending approval');
+
+  await cluster.stop();
+  const outageStarted = Date.now();
+  await eventually(async () => {
+    const h = await health();
+    return h.status === 503 && h.body.checks?.database === 'down' ? true : undefined;
+  }, 'health to report the database down');
+  // Alerts keep arriving during the outage: intake needs only Temporal, the audit writes wait.
+  await accepted(S4_ALERT);
+  const ransomware = await accepted(RANSOMWARE_ALERT);
+  const audit = await stack.api(`/incidents/${s4}/audit`, { operator: 'alice' });
+  expect(audit.status).toBeGreaterThanOrEqual(500);
+  await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - outageStarted))));
+  await cluster.start();
+
+  await eventually(async () => ((await health()).status === 200 ? true : undefined), 'health to be up again', 30_000);
+  for (const operator of ['omar', 'grace'] as const) {
+    const response = await stack.api(`/approvals/${approvalId}/decision`, {
+      method: 'POST',
+      operator,
+      body: { decision: 'approve' },
+    });
+    expect(response.status).toBe(200);
+  }
+
+  const s4Records = await auditOf(
+    s4,
+    (r) => r.some((e) => e.eventType === 'playbook.completed') && r.some((e) => e.eventType === 'alert.duplicate'),
+  );
+  expect(counts(s4Records)).toEqual({
+    'incident.opened': 1,
+    'alert.received': 1,
+    'alert.duplicate': 1,
+    'playbook.started': 1,
+    'policy.decided': 2,
+    'approval.requested': 1,
+    'approval.decided': 2,
+    'action.executed': 2,
+    'playbook.completed': 1,
+  });
+  const rwRecords = await auditOf(ransomware, (r) => r.some((e) => e.eventType === 'playbook.completed'));
+  expect(counts(rwRecords)).toMatchObject({
+    'incident.opened': 1,
+    'alert.received': 1,
+    'playbook.started': 1,
+    'policy.decided': 1,
+    'action.executed': 1,
+    'playbook.completed': 1,
+  });
+
+  const pool = createPool(cluster.url);
+  try {
+    const { rows } = await pool.query<{ count: string; max: string; keys: string }>(
+      'SELECT count(*) AS count, max(seq) AS max, count(DISTINCT idempotency_key) AS keys FROM audit_events',
+    );
+    expect(Number(rows[0]?.max)).toBe(Number(rows[0]?.count));
+    expect(Number(rows[0]?.keys)).toBe(Number(rows[0]?.count));
+    const verify = await stack.api('/audit/verify', { operator: 'alice' });
+    expect(await verify.json()).toEqual({ ok: true, checked: Number(rows[0]?.count) });
+  } finally {
+    await pool.end();
+  }
+}, 180_000);

@@ -1,0 +1,118 @@
+import { KeyedBatcher, OverloadedError } from '../../src/api/webhooks/keyed-batcher';
+
+/** A call whose completion the test controls, recording each batch it was given. */
+function controlledCall() {
+  const batches: { key: string; items: number[]; finish: (ok?: boolean) => void }[] = [];
+  const call = (key: string, items: number[]) =>
+    new Promise<string[]>((resolve, reject) => {
+      batches.push({
+        key,
+        items,
+        finish: (ok = true) => (ok ? resolve(items.map((i) => `${key}:${i}`)) : reject(new Error('temporal down'))),
+      });
+    });
+  return { batches, call };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('KeyedBatcher', () => {
+  it('sends what arrives during an in-flight call as one next call, and answers each submitter', async () => {
+    const { batches, call } = controlledCall();
+    const batcher = new KeyedBatcher(call, { maxPending: 100, maxBatch: 50, maxConcurrentCalls: 4 });
+    const first = batcher.submit('inc-a', 0);
+    const rest = Array.from({ length: 9 }, (_, i) => batcher.submit('inc-a', i + 1));
+    await tick();
+    expect(batches.map((b) => b.items)).toEqual([[0]]);
+    batches[0]?.finish();
+    await expect(first).resolves.toBe('inc-a:0');
+    await tick();
+    expect(batches.map((b) => b.items)).toEqual([[0], [1, 2, 3, 4, 5, 6, 7, 8, 9]]);
+    batches[1]?.finish();
+    await expect(Promise.all(rest)).resolves.toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => `inc-a:${i}`));
+    expect(batcher.pending).toBe(0);
+  });
+
+  it('keeps one call per key in flight, runs keys in parallel up to the limit, and splits by maxBatch', async () => {
+    const { batches, call } = controlledCall();
+    const batcher = new KeyedBatcher(call, { maxPending: 100, maxBatch: 2, maxConcurrentCalls: 2 });
+    const all = [
+      batcher.submit('a', 1),
+      batcher.submit('b', 1),
+      batcher.submit('c', 1),
+      batcher.submit('a', 2),
+      batcher.submit('a', 3),
+      batcher.submit('a', 4),
+    ];
+    await tick();
+    expect(batches.map((b) => [b.key, b.items])).toEqual([
+      ['a', [1]],
+      ['b', [1]],
+    ]);
+    batches[0]?.finish();
+    await tick();
+    // c was waiting for a slot before a's next batch became ready.
+    expect(batches.slice(2).map((b) => [b.key, b.items])).toEqual([['c', [1]]]);
+    batches[1]?.finish();
+    await tick();
+    expect(batches.slice(3).map((b) => [b.key, b.items])).toEqual([['a', [2, 3]]]);
+    for (let i = 2; i < 6; i += 1) {
+      batches[i]?.finish();
+      await tick();
+    }
+    expect(batches.map((b) => b.items.length).reduce((a, b) => a + b)).toBe(6);
+    await expect(Promise.all(all)).resolves.toHaveLength(6);
+  });
+
+  it('refuses beyond maxPending (all or none for a multi-item delivery) and frees room when calls finish', async () => {
+    const { batches, call } = controlledCall();
+    const batcher = new KeyedBatcher(call, { maxPending: 3, maxBatch: 10, maxConcurrentCalls: 1 });
+    const accepted = [batcher.submit('a', 1), batcher.submit('a', 2)];
+    await expect(
+      batcher.submitAll([
+        { key: 'b', item: 1 },
+        { key: 'b', item: 2 },
+      ]),
+    ).rejects.toBeInstanceOf(OverloadedError);
+    const third = batcher.submit('a', 3);
+    await expect(batcher.submit('a', 4)).rejects.toThrow('intake is saturated (3 alerts in flight)');
+    await tick();
+    batches[0]?.finish();
+    await tick();
+    batches[1]?.finish();
+    await expect(Promise.all([...accepted, third])).resolves.toEqual(['a:1', 'a:2', 'a:3']);
+    expect(batcher.hasRoomFor(3)).toBe(true);
+  });
+
+  it('rejects every submitter of a failed call, and the next call still runs', async () => {
+    const { batches, call } = controlledCall();
+    const batcher = new KeyedBatcher(call, { maxPending: 10, maxBatch: 10, maxConcurrentCalls: 1 });
+    const failed = batcher.submit('a', 1);
+    await tick();
+    const later = batcher.submit('a', 2);
+    batches[0]?.finish(false);
+    await expect(failed).rejects.toThrow('temporal down');
+    await tick();
+    batches[1]?.finish();
+    await expect(later).resolves.toBe('a:2');
+  });
+
+  it('closes a batch at the size budget, always sending at least one item', async () => {
+    const { batches, call } = controlledCall();
+    const batcher = new KeyedBatcher(call, {
+      maxPending: 10,
+      maxBatch: 10,
+      maxConcurrentCalls: 1,
+      maxBatchSize: 10,
+      sizeOf: (n) => n as number,
+    });
+    const all = [batcher.submit('a', 1), batcher.submit('a', 20), batcher.submit('a', 4), batcher.submit('a', 5)];
+    await tick();
+    for (let i = 0; i < 3; i += 1) {
+      batches[i]?.finish();
+      await tick();
+    }
+    expect(batches.map((b) => b.items)).toEqual([[1], [20], [4, 5]]);
+    await expect(Promise.all(all)).resolves.toHaveLength(4);
+  });
+});

@@ -1,0 +1,66 @@
+import {
+  secretEquals,
+  startRecordingServer,
+  type StubRequest,
+  type StubResponse,
+  type StubServer,
+} from './recording-server';
+
+/**
+ * An Okta Users API stand-in for lifecycle suspend/unsuspend: `Authorization: SSWS <token>`,
+ * `POST /api/v1/users/{id}/lifecycle/suspend|unsuspend` → 200 `{}`, Okta's error body
+ * (`errorCode`, `errorSummary`) for unknown users and wrong states.
+ */
+
+export interface OktaStubOptions {
+  apiToken?: string;
+  /** Logins that exist; default any. */
+  users?: readonly string[];
+}
+
+export interface OktaStub extends StubServer {
+  suspended: ReadonlySet<string>;
+}
+
+export const OKTA_USERS_PATH = '/api/v1/users';
+
+const oktaError = (code: string, summary: string) => ({ errorCode: code, errorSummary: summary, errorCauses: [] });
+
+export async function startOktaStub(options: OktaStubOptions = {}): Promise<OktaStub> {
+  const apiToken = options.apiToken ?? 'okta-test-api-token';
+  const suspended = new Set<string>();
+
+  const authenticated = (req: StubRequest) => {
+    const token = /^SSWS (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    return token !== undefined && secretEquals(token, apiToken);
+  };
+
+  const handle = (req: StubRequest): StubResponse => {
+    if (!authenticated(req)) return { status: 401, body: oktaError('E0000011', 'Invalid token provided') };
+    const match = /^\/api\/v1\/users\/([^/]+)\/lifecycle\/(suspend|unsuspend)$/.exec(req.path);
+    if (match === null || req.method !== 'POST')
+      return { status: 404, body: oktaError('E0000022', 'The endpoint does not support the provided HTTP method') };
+    const user = decodeURIComponent(match[1] ?? '');
+    if (options.users !== undefined && !options.users.includes(user))
+      return { status: 404, body: oktaError('E0000007', `Not found: Resource not found: ${user} (User)`) };
+    if (match[2] === 'suspend') {
+      if (suspended.has(user))
+        return {
+          status: 400,
+          body: oktaError('E0000001', 'Api validation failed: Cannot suspend a user that is not active'),
+        };
+      suspended.add(user);
+    } else {
+      if (!suspended.has(user))
+        return {
+          status: 400,
+          body: oktaError('E0000001', 'Api validation failed: Cannot unsuspend a user that is not suspended'),
+        };
+      suspended.delete(user);
+    }
+    return { status: 200, body: {} };
+  };
+
+  const server = await startRecordingServer({ handle, errorBody: (status) => oktaError('E0000009', `HTTP ${status}`) });
+  return Object.assign(server, { suspended });
+}

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/dev/embedded-postgres';
+import { SERVICE_ROLE } from '../../src/db/migrations';
+
+/**
+ * A throwaway PostgreSQL cluster (initdb/pg_ctl, as dev mode's embedded database) that a test
+ * may stop and start again on the same port, to play a database outage without touching the
+ * machine's shared server.
+ */
+export interface PgCluster {
+  /** Superuser URL (with the generated password) of the cluster's "interlock" database. */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops the server and deletes the cluster. */
+  destroy(): Promise<void>;
+}
+
+export async function startPgCluster(): Promise<PgCluster> {
+  // Under /tmp (world-traversable): as root the server runs as the postgres user.
+  const dataDir = mkdtempSync(join(tmpdir(), 'interlock-pgcluster-'));
+  let server: EmbeddedPostgres | undefined = await startEmbeddedPostgres({ dataDir });
+  const port = server.port;
+  return {
+    url: server.url,
+    port,
+    async stop() {
+      await server?.stop();
+      server = undefined;
+    },
+    async start() {
+      server ??= await startEmbeddedPostgres({ dataDir, port });
+    },
+    async destroy() {
+      await server?.stop();
+      server = undefined;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A LOGIN role that is a member of the service role, as a deployment would create for the API
+ * and worker (README: run the service as the least-privileged role). Returns the database URL
+ * with that user; `drop()` removes the login. Needs trust or the given password.
+ */
+export async function createServiceLogin(
+  adminUrl: string,
+): Promise<{ user: string; url: string; password: string; drop(): Promise<void> }> {
+  const user = `interlock_svc_${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(12).toString('hex');
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE ROLE ${user} LOGIN PASSWORD '${password}' IN ROLE ${SERVICE_ROLE}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.username = user;
+  url.password = password;
+  return {
+    user,
+    url: url.toString(),
+    password,
+    async drop() {
+      // Through the maintenance database: the test's database may be dropped by now.
+      const maintenance = new URL(adminUrl);
+      maintenance.pathname = '/postgres';
+      const client = new Client({ connectionString: maintenance.toString() });
+      await client.connect();
+      try {
+        await client.query(`DROP ROLE IF EXISTS ${user}`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
