@@ -117,7 +117,10 @@ describe('dev mode', () => {
           headers: { authorization: 'Bearer dev-alice-key-0000000000' },
         });
         const body = (await audit.json()) as { records?: { eventType: string; decision?: { rule: string } }[] };
-        return body.records?.some((r) => r.eventType === 'playbook.completed' || r.eventType === 'playbook.failed') === true ? body.records : undefined;
+        return body.records?.some((r) => r.eventType === 'playbook.completed' || r.eventType === 'playbook.failed') ===
+          true
+          ? body.records
+          : undefined;
       }, 'the dev incident to run');
       expect(records.find((r) => r.eventType === 'policy.decided')?.decision?.rule).toBe('rule-2-auto-it');
       expect(records.map((r) => r.eventType)).toContain('action.failed');
