@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createApiApp } from './api/create-app';
+import { runPruneAudit } from './cli/prune-audit';
 import { runVerifyExport } from './cli/verify-export';
 import { ConfigError, loadConfig } from './config/load';
 import type { InterlockConfig } from './config/schema';
@@ -14,12 +15,14 @@ import { createLogger, type Logger } from './logging';
 import { createServices } from './runtime/services';
 import { startWorker } from './worker/worker';
 
-const USAGE = `usage: interlock <api|worker|dev|migrate>
+const USAGE = `usage: interlock <api|worker|dev|migrate|prune-audit|verify-export>
   api      HTTP API (NestJS)                      needs temporal.address and database.url
   worker   Temporal worker (workflows, activities) needs temporal.address and database.url
   dev      API + worker in one process; starts a Temporal dev server and PostgreSQL
            when temporal.address / database.url are empty
   migrate  apply database migrations and exit
+  prune-audit  remove audit records older than audit.retention (keeps a checkpoint); run as
+           the schema owner, like migrate
   verify-export <file>  verify an incident audit export or evidence bundle offline
 Configuration: the YAML file named by INTERLOCK_CONFIG (dev: config/interlock.dev.yaml).`;
 
@@ -90,6 +93,14 @@ async function run(mode: string): Promise<Stop> {
       log.info('migrations applied');
       return stopAll;
     }
+    if (mode === 'prune-audit') {
+      const result = await runPruneAudit(config);
+      log.info(
+        { pruned: result.pruned, cutoff: result.cutoff, checkpoint: result.checkpoint },
+        result.pruned > 0 ? 'audit records pruned' : 'no audit record older than the retention',
+      );
+      return stopAll;
+    }
     requireConnections(config, mode);
     const services = await createServices(config);
     stops.push(() => services.close());
@@ -124,7 +135,7 @@ async function main(): Promise<void> {
     process.exitCode = runVerifyExport(process.argv.slice(3));
     return;
   }
-  if (!['api', 'worker', 'dev', 'migrate'].includes(mode)) {
+  if (!['api', 'worker', 'dev', 'migrate', 'prune-audit'].includes(mode)) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
@@ -135,7 +146,7 @@ async function main(): Promise<void> {
     process.stderr.write(`interlock ${mode}: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
-  if (mode === 'migrate') {
+  if (mode === 'migrate' || mode === 'prune-audit') {
     await stop();
     return;
   }

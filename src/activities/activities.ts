@@ -16,6 +16,7 @@ import type { PolicyDecision } from '../policy/types';
 import type { ApprovalVote } from '../workflows/definitions';
 import { enforce, taskFor, type EnforcementResult } from './enforcement';
 import type { NotificationEvent, Notifier } from './notifications';
+import { AuditOutageAlarm } from '../notifications/audit-outage-alarm';
 import type { EnforcementClients } from '../../integrations';
 
 export interface ActivityDeps {
@@ -71,12 +72,19 @@ function targetOf(decision: PolicyDecision): NonNullable<AuditEventInput['target
  */
 export function createActivities(deps: ActivityDeps) {
   const { audit: store, approvals, ledger, policy, config } = deps;
+  /** Rule 9: an unreachable audit store holds OT actions (writes retry) and alerts people. */
+  const auditOutage = new AuditOutageAlarm(deps.notifier, deps.log);
   /** A malformed audit event is a bug, not an outage: fail at once instead of retrying forever. */
   const appendAudit = async (event: AuditEventInput) => {
     try {
       return await store.append(event);
     } catch (error) {
       if (error instanceof AuditInputError) throw ApplicationFailure.nonRetryable(error.message, 'AuditInputError');
+      auditOutage.report(error, {
+        incidentId: event.incidentId,
+        workflowId: event.workflowId ?? '',
+        runId: event.runId ?? '',
+      });
       throw error;
     }
   };
@@ -115,7 +123,7 @@ export function createActivities(deps: ActivityDeps) {
       idempotencyKey: string;
     }): Promise<PolicyDecision> {
       const decision = await withBlastRadius(policy.decide(input.action), input.context);
-      await audit.append({
+      const recorded = await audit.append({
         ...input.context,
         idempotencyKey: input.idempotencyKey,
         time: nowIso(),
@@ -131,6 +139,14 @@ export function createActivities(deps: ActivityDeps) {
           ...(decision.compensation === undefined ? {} : { compensation: decision.compensation }),
         },
       });
+      // A retried decision (e.g. a local activity re-run after a failed workflow task) must
+      // not act on anything but the decision already audited: if it differs, refuse (rule 9).
+      if (recorded.decision?.outcome !== decision.outcome || recorded.decision.rule !== decision.rule) {
+        throw ApplicationFailure.nonRetryable(
+          `the policy decision changed since it was audited (${recorded.decision?.rule ?? '?'} → ${decision.rule})`,
+          'PolicyDecisionChanged',
+        );
+      }
       return decision;
     },
 
@@ -189,6 +205,25 @@ export function createActivities(deps: ActivityDeps) {
         decision: { outcome: 'refuse', rule: input.rule, reason: input.reason },
         result: { status: 'pending', detail: input.reason },
       });
+      // Delivered by the notifier; a Slack or SMTP outage must not hold the workflow here.
+      try {
+        await deps.notifier.notify({
+          kind: 'people.alerted',
+          context: input.context,
+          alertId: input.idempotencyKey,
+          subject:
+            input.rule === 'rule-5-safety-system'
+              ? `Safety system involved in incident ${input.context.incidentId}: action refused`
+              : `Fail-safe in incident ${input.context.incidentId}: nothing was done`,
+          rule: input.rule,
+          reason: input.reason,
+        });
+      } catch (error) {
+        deps.log.error(
+          { err: error, incidentId: input.context.incidentId, rule: input.rule },
+          'could not deliver the people.alerted notification',
+        );
+      }
     },
 
     async requestApproval(input: {

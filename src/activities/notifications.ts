@@ -1,4 +1,5 @@
 import type { AuditContext } from './activities';
+import type { Alert } from '../alerts/alert';
 import type { PolicyDecision } from '../policy/types';
 import type { ApprovalVote } from '../workflows/definitions';
 
@@ -8,7 +9,14 @@ import type { ApprovalVote } from '../workflows/definitions';
  * decide an approval). Delivery is retried by the activity and failures are audited.
  */
 export type NotificationEvent =
-  | { kind: 'incident.opened'; context: AuditContext; title: string; severity: string }
+  | {
+      kind: 'incident.opened';
+      context: AuditContext;
+      title: string;
+      severity: string;
+      /** The first alert: its hosts place the incident in zones, whose owner and shift lead are told (rule 15). */
+      alert?: Alert;
+    }
   | { kind: 'incident.closed'; context: AuditContext; alertCount: number; duplicateCount: number }
   | { kind: 'playbook.finished'; context: AuditContext; outcomes: { stepId: string; status: string; rule?: string }[] }
   | {
@@ -40,6 +48,20 @@ export type NotificationEvent =
       decision: PolicyDecision;
       status: 'approved' | 'rejected' | 'expired';
       votes: ApprovalVote[];
+    }
+  | {
+      /**
+       * Rules 5 and 9: something needs people now (a fail-safe refusal, a safety system, the
+       * audit store unreachable). Sent to the OT approvers, the safety owners and the SOC.
+       * Delivered even when PostgreSQL is down: de-duplication is best effort for this kind.
+       */
+      kind: 'people.alerted';
+      context: AuditContext;
+      /** Identifies the alert: one delivery per ID while the database can tell. */
+      alertId: string;
+      subject: string;
+      rule: string;
+      reason: string;
     };
 
 export interface Notifier {

@@ -60,7 +60,10 @@ export class ApiModule {
             ),
           inject: [ApprovalsService],
         },
-        { provide: ApprovalsService, useValue: new ApprovalsService(deps.services.approvals, deps.temporal, deps.log) },
+        {
+          provide: ApprovalsService,
+          useValue: new ApprovalsService(deps.services.approvals, deps.temporal, deps.log, deps.services.audit),
+        },
       ],
     };
   }

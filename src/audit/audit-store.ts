@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { ADVISORY_LOCK_KEYS } from '../db/advisory-locks';
 import { withTransaction } from '../db/transaction';
 import { auditEventInputSchema, describeIssues } from './audit-schema';
+import { readLatestCheckpoint, type RowQuery } from './checkpoints';
 import { GENESIS_HASH, computeRecordHash } from './hash';
 import type { ChainLink } from './offline-verify';
 import type { AuditEventInput, AuditRecord, VerifyResult } from './types';
@@ -81,11 +82,63 @@ function checkRowContent(row: AuditRow): string | undefined {
 }
 
 /**
+ * Walks the stored chain in seq order from `start` (genesis, or the latest retention
+ * checkpoint: the seq and hash of the last pruned record) up to `untilSeq` (default: the head),
+ * a page at a time (keyset pagination, so memory stays flat), and reports the first record that
+ * does not link or does not rehash. A gap right after the start is a deletion not covered by a
+ * checkpoint. Used by verify() and, before deleting anything, by the retention pruning.
+ */
+export async function verifyChainFrom(
+  query: RowQuery,
+  start: { seq: number; hash: string },
+  untilSeq = Number.MAX_SAFE_INTEGER,
+): Promise<VerifyResult> {
+  let expectedSeq = start.seq + 1;
+  let expectedPrevHash = start.hash;
+  let checked = 0;
+  for (;;) {
+    const rows = await query<AuditRow>(
+      `SELECT ${ROW_COLUMNS} FROM audit_events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
+      [expectedSeq, untilSeq, VERIFY_PAGE_SIZE],
+    );
+    for (const row of rows) {
+      const seq = toSeq(row.seq);
+      if (seq !== expectedSeq) {
+        const uncovered =
+          start.seq > 0 && expectedSeq === start.seq + 1 ? ', not covered by a retention checkpoint' : '';
+        return {
+          ok: false,
+          checked,
+          firstBroken: { seq, reason: `seq gap: record(s) ${expectedSeq}..${seq - 1} missing (deleted)${uncovered}` },
+        };
+      }
+      checked++;
+      if (row.prev_hash !== expectedPrevHash) {
+        const what =
+          start.seq > 0 && seq === start.seq + 1
+            ? 'the hash of the last pruned record (retention checkpoint)'
+            : 'the hash of the previous record';
+        return { ok: false, checked, firstBroken: { seq, reason: `prev_hash does not match ${what}` } };
+      }
+      const problem = checkRowContent(row);
+      if (problem) return { ok: false, checked, firstBroken: { seq, reason: problem } };
+      expectedSeq = seq + 1;
+      expectedPrevHash = row.hash;
+    }
+    if (rows.length < VERIFY_PAGE_SIZE) return { ok: true, checked };
+  }
+}
+
+/**
  * The append-only, hash-chained audit trail: one global chain (seq 1, 2, 3, ... with no
  * gaps), each record's hash covering the previous record's hash.
  */
 export class AuditStore {
-  constructor(private readonly pool: Pool) {}
+  private readonly query: RowQuery;
+
+  constructor(private readonly pool: Pool) {
+    this.query = async <R>(sql: string, params: unknown[]) => (await pool.query(sql, params)).rows as R[];
+  }
 
   /**
    * Appends one event exactly once: a retry with an idempotency key already written returns
@@ -165,12 +218,22 @@ export class AuditStore {
    * the whole chain is checked; with `incidentId` see verifyIncident. `checked` counts the
    * records whose content hash was recomputed, including a failing one.
    *
+   * After retention pruning the chain starts from the latest checkpoint (reported as
+   * `checkpoint`): the first remaining record must be the one after it and link to its hash.
+   *
    * Limits: truncation of the newest records leaves a valid shorter chain; detecting that
    * needs the head hash anchored outside the database (e.g. exported periodically).
    */
   async verify(opts: { incidentId?: string } = {}): Promise<VerifyResult> {
-    const result =
-      opts.incidentId === undefined ? await this.verifyChain() : await this.verifyIncident(opts.incidentId);
+    const checkpoint = await readLatestCheckpoint(this.query);
+    const start = checkpoint ?? { seq: 0, hash: GENESIS_HASH };
+    const verified =
+      opts.incidentId === undefined
+        ? await verifyChainFrom(this.query, start)
+        : await this.verifyIncident(opts.incidentId, start);
+    const result: VerifyResult = checkpoint
+      ? { ...verified, checkpoint: { seq: checkpoint.seq, hash: checkpoint.hash, createdAt: checkpoint.createdAt } }
+      : verified;
     return result.firstBroken ? { ...result, firstBroken: await this.nameRecord(result.firstBroken) } : result;
   }
 
@@ -186,48 +249,17 @@ export class AuditStore {
       : broken;
   }
 
+  /** The newest record, or when retention pruned every record, the latest checkpoint. */
   private async readHead(client: PoolClient): Promise<{ seq: number; hash: string }> {
     const { rows } = await client.query<{ seq: string; hash: string }>(
       'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1',
     );
     const head = rows[0];
-    return head ? { seq: toSeq(head.seq), hash: head.hash } : { seq: 0, hash: GENESIS_HASH };
-  }
-
-  /** Whole chain in seq order, a page at a time (keyset pagination, so memory stays flat). */
-  private async verifyChain(): Promise<VerifyResult> {
-    let expectedSeq = 1;
-    let expectedPrevHash = GENESIS_HASH;
-    let checked = 0;
-    for (;;) {
-      const { rows } = await this.pool.query<AuditRow>(
-        `SELECT ${ROW_COLUMNS} FROM audit_events WHERE seq >= $1 ORDER BY seq LIMIT $2`,
-        [expectedSeq, VERIFY_PAGE_SIZE],
-      );
-      for (const row of rows) {
-        const seq = toSeq(row.seq);
-        if (seq !== expectedSeq) {
-          return {
-            ok: false,
-            checked,
-            firstBroken: { seq, reason: `seq gap: record(s) ${expectedSeq}..${seq - 1} missing (deleted)` },
-          };
-        }
-        checked++;
-        if (row.prev_hash !== expectedPrevHash) {
-          return {
-            ok: false,
-            checked,
-            firstBroken: { seq, reason: 'prev_hash does not match the hash of the previous record' },
-          };
-        }
-        const problem = checkRowContent(row);
-        if (problem) return { ok: false, checked, firstBroken: { seq, reason: problem } };
-        expectedSeq = seq + 1;
-        expectedPrevHash = row.hash;
-      }
-      if (rows.length < VERIFY_PAGE_SIZE) return { ok: true, checked };
-    }
+    if (head) return { seq: toSeq(head.seq), hash: head.hash };
+    const checkpoint = await readLatestCheckpoint(async <R>(sql: string, params: unknown[]) => {
+      return (await client.query(sql, params)).rows as R[];
+    });
+    return checkpoint ? { seq: checkpoint.seq, hash: checkpoint.hash } : { seq: 0, hash: GENESIS_HASH };
   }
 
   /**
@@ -241,7 +273,7 @@ export class AuditStore {
    * the incident's first remaining one is outside the range: the whole-chain verify is the
    * authoritative check. The first broken seq across both checks is reported.
    */
-  private async verifyIncident(incidentId: string): Promise<VerifyResult> {
+  private async verifyIncident(incidentId: string, start: { seq: number; hash: string }): Promise<VerifyResult> {
     let checked = 0;
     let contentBroken: { seq: number; reason: string } | undefined;
     let firstSeq: number | undefined;
@@ -266,29 +298,33 @@ export class AuditStore {
     }
     if (firstSeq === undefined) return { ok: true, checked: 0 };
 
-    const linkBroken = await this.firstBrokenLinkFrom(firstSeq);
+    const linkBroken = await this.firstBrokenLinkFrom(firstSeq, start);
     const broken = [contentBroken, linkBroken]
       .filter((b): b is { seq: number; reason: string } => b !== undefined)
       .sort((a, b) => a.seq - b.seq)[0];
     return broken ? { ok: false, checked, firstBroken: broken } : { ok: true, checked };
   }
 
-  private async firstBrokenLinkFrom(fromSeq: number): Promise<{ seq: number; reason: string } | undefined> {
+  /** `start` is genesis or the latest checkpoint: the record after it links to its hash. */
+  private async firstBrokenLinkFrom(
+    fromSeq: number,
+    start: { seq: number; hash: string },
+  ): Promise<{ seq: number; reason: string } | undefined> {
     const { rows } = await this.pool.query<{ seq: string; predecessor: string | null }>(
       `SELECT e.seq, p.seq AS predecessor
          FROM audit_events e
          LEFT JOIN audit_events p ON p.seq = e.seq - 1
         WHERE e.seq >= $1
-          AND CASE WHEN e.seq = 1 THEN e.prev_hash <> $2
+          AND CASE WHEN e.seq = $2 + 1 THEN e.prev_hash <> $3
                    ELSE p.seq IS NULL OR p.hash <> e.prev_hash END
         ORDER BY e.seq
         LIMIT 1`,
-      [fromSeq, GENESIS_HASH],
+      [fromSeq, start.seq, start.hash],
     );
     const row = rows[0];
     if (!row) return undefined;
     const seq = toSeq(row.seq);
-    if (seq !== 1 && row.predecessor === null) {
+    if (seq !== start.seq + 1 && row.predecessor === null) {
       return { seq, reason: `seq gap: record ${seq - 1} (and maybe earlier ones) missing (deleted)` };
     }
     return { seq, reason: 'prev_hash does not match the hash of the previous record' };

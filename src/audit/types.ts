@@ -101,4 +101,6 @@ export interface VerifyResult {
     incidentId?: string;
     eventType?: string;
   };
+  /** Present after retention pruning: the chain was verified from this checkpoint (the last pruned record). */
+  checkpoint?: { seq: number; hash: string; createdAt: string };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_AUDIT_RETENTION_MS, MIN_AUDIT_RETENTION_MS } from '../audit/retention-policy';
 import { durationSchema } from './duration';
 
 /**
@@ -174,6 +175,16 @@ export const configSchema = z
       })
       .default({ address: '', namespace: 'default', taskQueue: 'interlock', uiUrl: '' }),
     database: z.strictObject({ url: z.string().default('') }).default({ url: '' }),
+    audit: z
+      .strictObject({
+        /** How long audit records are kept before `interlock prune-audit` may remove them. */
+        retention: durationSchema
+          .refine((ms) => ms >= MIN_AUDIT_RETENTION_MS, {
+            message: 'must be at least 90 days (90d): NERC CIP-007 R4 keeps security event logs 90 days',
+          })
+          .default(DEFAULT_AUDIT_RETENTION_MS),
+      })
+      .default({ retention: DEFAULT_AUDIT_RETENTION_MS }),
     incidents: z
       .strictObject({
         /** An incident with no new alert and no running playbook for this long is closed. */

@@ -145,9 +145,74 @@ CREATE INDEX automatic_containments_reserved_at_idx ON automatic_containments (r
 CREATE INDEX automatic_containments_workflow_id_idx ON automatic_containments (workflow_id);
 `;
 
+/** The transaction-local setting `interlock prune-audit` sets to let its DELETE through. */
+export const AUDIT_PRUNE_SETTING = 'interlock.audit_prune';
+
+/**
+ * Retention (CIP-007 R4): `interlock prune-audit`, run as the table owner, removes records older
+ * than `audit.retention`. It first writes a checkpoint (the last removed record's seq and hash),
+ * from which verification then starts. The append-only trigger lets a DELETE through only when
+ * all of these hold: the transaction set AUDIT_PRUNE_SETTING, the current user has the table
+ * owner's privileges, and the row is covered by a checkpoint. The service role has no DELETE
+ * privilege at all, and may only read checkpoints, which are append-only like the records.
+ */
+const auditRetention = `
+CREATE TABLE audit_checkpoints (
+  seq          bigint PRIMARY KEY CHECK (seq > 0),
+  hash         text NOT NULL CHECK (hash ~ '^[0-9a-f]{64}$'),
+  pruned_count bigint NOT NULL CHECK (pruned_count > 0),
+  cutoff       timestamptz NOT NULL,
+  last_time    timestamptz NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  created_by   text NOT NULL DEFAULT session_user
+);
+COMMENT ON TABLE audit_checkpoints IS
+  'Retention checkpoints: seq and hash of the last pruned audit record; verification starts after the latest one.';
+
+CREATE FUNCTION audit_checkpoints_refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_checkpoints is append-only: % refused', TG_OP USING ERRCODE = 'raise_exception';
+END;
+$$;
+CREATE TRIGGER audit_checkpoints_append_only
+  BEFORE UPDATE OR DELETE ON audit_checkpoints
+  FOR EACH ROW EXECUTE FUNCTION audit_checkpoints_refuse_change();
+CREATE TRIGGER audit_checkpoints_no_truncate
+  BEFORE TRUNCATE ON audit_checkpoints
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_checkpoints_refuse_change();
+
+CREATE OR REPLACE FUNCTION audit_events_refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  -- Nested IFs: OLD is not a row in the statement-level TRUNCATE trigger.
+  IF TG_OP = 'DELETE' AND current_setting('${AUDIT_PRUNE_SETTING}', true) = 'on' THEN
+    IF pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE')
+       AND OLD.seq <= (SELECT max(seq) FROM audit_checkpoints) THEN
+      RETURN OLD;
+    END IF;
+  END IF;
+  RAISE EXCEPTION 'audit_events is append-only: % refused', TG_OP
+    USING ERRCODE = 'raise_exception',
+          HINT = 'Audit records cannot be changed or removed; append a new event instead.';
+END;
+$$;
+
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_checkpoints FROM PUBLIC;
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${SERVICE_ROLE}') THEN
+    GRANT SELECT ON audit_checkpoints TO ${SERVICE_ROLE};
+    REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_checkpoints FROM ${SERVICE_ROLE};
+  END IF;
+END
+$$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: initialSchema },
   { version: 2, name: 'notification-deliveries', sql: notificationDeliveries },
   { version: 3, name: 'service-role-least-privilege', sql: serviceRoleLeastPrivilege },
   { version: 4, name: 'blast-radius', sql: blastRadius },
+  { version: 5, name: 'audit-retention', sql: auditRetention },
 ];

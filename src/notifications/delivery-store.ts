@@ -115,4 +115,16 @@ export class DeliveryStore {
     await deliver();
     await this.markDelivered(key);
   }
+
+  /**
+   * As `once`, for alarms that must go out when PostgreSQL itself is down: if the store cannot
+   * be read the message is delivered anyway (twice is better than never), and failing to
+   * record the delivery is not an error.
+   */
+  async onceBestEffort(key: string, deliver: () => Promise<void>): Promise<void> {
+    const delivered = await this.wasDelivered(key).catch(() => false);
+    if (delivered) return;
+    await deliver();
+    await this.markDelivered(key).catch(() => undefined);
+  }
 }

@@ -52,6 +52,41 @@ export class EmailNotifier {
     const { incidentId } = event.context;
     const links = incidentLinks(this.directory.publicUrl, incidentId);
     switch (event.kind) {
+      case 'incident.opened': {
+        // Rule 15: the plant hears about an OT incident when it opens, not at the first approval.
+        if (event.alert === undefined) return;
+        for (const zone of this.directory.otZonesOfAlert(event.alert)) {
+          const to = this.directory.emailsOf(this.directory.plantContactsOf(zone));
+          if (to.length === 0) continue;
+          await this.send(
+            `email:ot-incident:${incidentId}:${zone}`,
+            compose(
+              to,
+              `[Interlock] OT incident ${incidentId} in zone ${zone}: ${event.title}`,
+              [
+                `Incident ${incidentId} affects zone ${zone}, which you own or lead a shift for.`,
+                `Alert: ${event.title} (severity ${event.severity}, from ${event.alert.source.name}).`,
+                'Any change the playbooks propose on OT assets waits for an OT approval; you will be told when one is requested.',
+              ],
+              links,
+            ),
+          );
+        }
+        return;
+      }
+      case 'people.alerted': {
+        const to = this.directory.emailsOf(this.directory.alertAudience());
+        if (to.length === 0) return;
+        const message = compose(
+          to,
+          `[Interlock] ${event.subject}`,
+          [`${event.reason}`, `Rule: ${event.rule}. Incident: ${incidentId}.`],
+          links,
+        );
+        // An alarm may be about PostgreSQL itself: deliver even when the store cannot de-duplicate.
+        await this.store.onceBestEffort(`email:people.alerted:${event.alertId}`, () => this.email.send(message));
+        return;
+      }
       case 'approval.requested': {
         // The first OT action of an incident routes it to the plant, once per zone.
         for (const zone of otZonesOf(event.decision)) {

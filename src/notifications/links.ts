@@ -1,4 +1,9 @@
+import type { Alert } from '../alerts/alert';
 import type { InterlockConfig, OperatorConfig } from '../config/schema';
+import { Inventory } from '../policy/inventory';
+
+/** Operators with this role are told about safety-system refusals and fail-safe alarms (rules 5, 9). */
+export const SAFETY_OWNER_ROLE = 'safety-owner';
 
 export function incidentLinks(publicUrl: string, incidentId: string): { incident: string; audit: string } {
   const base = publicUrl.replace(/\/+$/, '');
@@ -10,10 +15,12 @@ export function incidentLinks(publicUrl: string, incidentId: string): { incident
 export class Directory {
   readonly publicUrl: string;
   private readonly operators: Map<string, OperatorConfig>;
+  private readonly inventory: Inventory;
 
   constructor(private readonly config: InterlockConfig) {
     this.publicUrl = config.server.publicUrl;
     this.operators = new Map(config.operators.map((op) => [op.id, op]));
+    this.inventory = new Inventory(config);
   }
 
   nameOf(operatorId: string): string {
@@ -39,6 +46,33 @@ export class Directory {
   plantContactsOf(zoneId: string): string[] {
     const zone = this.config.zones.find((z) => z.id === zoneId);
     return [zone?.owner, zone?.shiftLead].filter((id): id is string => id !== undefined);
+  }
+
+  /**
+   * Who is alerted when people must act (rules 5 and 9): the OT approvers, the safety owners
+   * and the SOC (the IT approver roles).
+   */
+  alertAudience(): string[] {
+    const roles = new Set([
+      ...this.config.policy.otApproverRoles,
+      ...this.config.policy.itApproverRoles,
+      SAFETY_OWNER_ROLE,
+    ]);
+    return this.config.operators.filter((op) => op.roles.some((r) => roles.has(r))).map((op) => op.id);
+  }
+
+  /** The OT zones the alert's hosts and addresses resolve to in the inventory (rule 1), in order. */
+  otZonesOfAlert(alert: Alert): string[] {
+    const refs = [
+      ...[...alert.hosts, alert.src, alert.dst].flatMap((endpoint) => [endpoint?.hostname, endpoint?.ip]),
+      ...alert.ips,
+    ].filter((ref): ref is string => ref !== undefined && ref.trim() !== '');
+    const zones = new Set<string>();
+    for (const ref of refs) {
+      const target = this.inventory.resolve(ref);
+      if (target.domain === 'ot' && target.zone !== undefined) zones.add(target.zone);
+    }
+    return [...zones];
   }
 
   /** The Slack channel for a zone: mapped by zone, then by the zone's site, else the default. */

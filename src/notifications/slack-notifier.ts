@@ -81,6 +81,18 @@ export class SlackNotifier {
         }
         return;
       }
+      case 'people.alerted': {
+        const message = noticeMessage(
+          `:rotating_light: *${escapeMrkdwn(event.subject)}* — ${escapeMrkdwn(event.reason)} (${event.rule})`,
+          incidentId,
+          this.directory,
+        );
+        // Delivered even when PostgreSQL is down (the alarm may be about it).
+        await this.store.onceBestEffort(`slack:people.alerted:${event.alertId}`, async () => {
+          await this.slack.postMessage({ channel: this.directory.slackChannelFor(undefined), ...message });
+        });
+        return;
+      }
       case 'approval.escalated': {
         const stored = await this.store.findApprovalMessage(event.approvalId);
         const approvers = this.directory.approversWith(event.decision.approval?.roles ?? []);

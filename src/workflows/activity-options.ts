@@ -1,18 +1,44 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
 
 /**
  * Timeouts and retry policies for every activity, in one place. Audit writes retry without
  * limit: when PostgreSQL is down the workflow waits (and OT actions hold) until it returns.
  */
-export const AUDIT_ACTIVITY: ActivityOptions = {
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
-};
+const AUDIT_RETRY: RetryPolicy = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' };
+export const AUDIT_ACTIVITY: ActivityOptions = { startToCloseTimeout: '30s', retry: AUDIT_RETRY };
 
 /** Policy decisions and playbook matching read configuration: quick, bounded retries. */
-export const DECISION_ACTIVITY: ActivityOptions = {
+const DECISION_RETRY: RetryPolicy = {
+  initialInterval: '500ms',
+  backoffCoefficient: 2,
+  maximumInterval: '10s',
+  maximumAttempts: 8,
+};
+export const DECISION_ACTIVITY: ActivityOptions = { startToCloseTimeout: '30s', retry: DECISION_RETRY };
+
+/**
+ * Retry backoffs up to this length happen inside the worker; a longer one becomes a durable
+ * server timer, so a long PostgreSQL outage neither holds a workflow task open for minutes nor
+ * depends on one worker staying up.
+ */
+const LOCAL_RETRY_THRESHOLD = '5s';
+
+/**
+ * Audit writes on the hot path (webhook → containment) run as local activities: in the
+ * worker, without a round trip through the Temporal server per write. Same semantics as
+ * AUDIT_ACTIVITY: idempotent by key, retried without limit until PostgreSQL is back.
+ */
+export const AUDIT_LOCAL_ACTIVITY: LocalActivityOptions = {
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 8 },
+  retry: AUDIT_RETRY,
+  localRetryThreshold: LOCAL_RETRY_THRESHOLD,
+};
+
+/** Playbook matching and policy decisions as local activities, with DECISION_ACTIVITY's bounded retries. */
+export const DECISION_LOCAL_ACTIVITY: LocalActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: DECISION_RETRY,
+  localRetryThreshold: LOCAL_RETRY_THRESHOLD,
 };
 
 /** Slack and email: retried with backoff for a few minutes, then the failure is audited. */

@@ -4,14 +4,16 @@ import {
   condition,
   continueAsNew,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Alert } from '../alerts/alert';
+import type { Playbook } from '../playbooks/schema';
 import type { AuditEventInput } from '../audit/types';
 import type { InterlockActivities } from '../activities/activities';
-import { AUDIT_ACTIVITY, DECISION_ACTIVITY } from './activity-options';
+import { AUDIT_ACTIVITY, AUDIT_LOCAL_ACTIVITY, DECISION_LOCAL_ACTIVITY } from './activity-options';
 import {
   alertBatchSignal,
   alertSignal,
@@ -24,8 +26,16 @@ import { playbookRunWorkflow } from './playbook-run-workflow';
 import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
 import { BackgroundNotifications } from './background';
 
-const { recordAudit } = proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
-const { matchPlaybooks } = proxyActivities<InterlockActivities>(DECISION_ACTIVITY);
+// Local activities: the webhook → containment path makes no server round trip per audit write or lookup.
+const { recordAudit: recordAuditLocally } = proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
+const { matchPlaybooks } = proxyLocalActivities<InterlockActivities>(DECISION_LOCAL_ACTIVITY);
+/**
+ * A local activity runs before its workflow task completes, so a task retried with more signals
+ * (e.g. a completion refused because alerts arrived) runs it again. Records whose key or content
+ * depend on how deliveries were batched (duplicate counts, the closing summary) are therefore
+ * written as regular activities, which only run once their task is committed.
+ */
+const { recordAudit: recordAuditCommitted } = proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
 
 /** Remembering this many alert UIDs is enough to recognise re-deliveries of recent alerts. */
 const MAX_REMEMBERED_UIDS = 5_000;
@@ -102,9 +112,19 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   });
   setHandler(incidentStateQuery, () => state);
 
-  const audit = (
-    event: Omit<AuditEventInput, 'incidentId' | 'workflowId' | 'runId' | 'time' | 'actor'> & Partial<AuditEventInput>,
-  ) => recordAudit({ incidentId, workflowId, runId, time: new Date().toISOString(), actor: ENGINE_ACTOR, ...event });
+  type IncidentAuditEvent = Omit<AuditEventInput, 'incidentId' | 'workflowId' | 'runId' | 'time' | 'actor'> &
+    Partial<AuditEventInput>;
+  const withContext = (event: IncidentAuditEvent): AuditEventInput => ({
+    incidentId,
+    workflowId,
+    runId,
+    time: new Date().toISOString(),
+    actor: ENGINE_ACTOR,
+    ...event,
+  });
+  /** For records whose key and content are the same on every attempt of the workflow task. */
+  const audit = (event: IncidentAuditEvent) => recordAuditLocally(withContext(event));
+  const auditCommitted = (event: IncidentAuditEvent) => recordAuditCommitted(withContext(event));
 
   const notifications = new BackgroundNotifications();
   if (carried === undefined) {
@@ -123,12 +143,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         context: { incidentId, workflowId, runId, trigger: triggerOf(first) },
         title: first.title,
         severity: first.severity,
+        alert: first,
       });
     }
   }
 
-  const startPlaybooks = async (alert: Alert): Promise<void> => {
-    const playbooks = await matchPlaybooks(alert);
+  const startPlaybooks = async (alert: Alert, playbooks: readonly Playbook[]): Promise<void> => {
     for (const playbook of playbooks) {
       if (startedPlaybooks.has(playbook.id)) continue;
       startedPlaybooks.add(playbook.id);
@@ -162,7 +182,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     if (entry.lastReceivedAt > state.lastSeen) state.lastSeen = entry.lastReceivedAt;
     const auditDuplicates = (copies: number) =>
       // One record per alert per batch, however many copies the batch carried.
-      audit({
+      auditCommitted({
         idempotencyKey: `${runId}:dup:${alert.uid}:${state.duplicateCount}`,
         eventType: 'alert.duplicate',
         trigger: triggerOf(alert),
@@ -176,12 +196,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     if (seenUids.size >= MAX_REMEMBERED_UIDS) seenUids.clear();
     seenUids.add(alert.uid);
     state.distinctAlertCount = (state.distinctAlertCount ?? 0) + 1;
-    await audit({
-      idempotencyKey: `${runId}:alert:${alert.uid}`,
-      eventType: 'alert.received',
-      trigger: triggerOf(alert),
-    });
-    await startPlaybooks(alert);
+    // Matching reads configuration only: it runs while the alert is audited; playbooks start after both.
+    const [, playbooks] = await Promise.all([
+      audit({ idempotencyKey: `${runId}:alert:${alert.uid}`, eventType: 'alert.received', trigger: triggerOf(alert) }),
+      matchPlaybooks(alert),
+    ]);
+    await startPlaybooks(alert, playbooks);
     // Copies that came in the same batch as the first delivery are duplicates too.
     if (deliveries > 1) {
       state.duplicateCount += deliveries - 1;
@@ -226,7 +246,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     });
   }
   state.status = 'closed';
-  await audit({
+  await auditCommitted({
     idempotencyKey: `${runId}:closed`,
     eventType: 'incident.closed',
     details: {

@@ -1,19 +1,28 @@
-import { ActivityFailure, allHandlersFinished, condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { actionSpec, type ActionRequest } from '../actions/catalog';
 import type { InterlockActivities } from '../activities/activities';
 import type { AuditEventInput } from '../audit/types';
 import { ExpressionError, evaluateCondition, renderParams, renderTarget } from '../playbooks/expressions';
 import type { PlaybookStep } from '../playbooks/schema';
 import type { PolicyDecision } from '../policy/types';
-import { ACTION_ACTIVITY, AUDIT_ACTIVITY, DECISION_ACTIVITY } from './activity-options';
+import { ACTION_ACTIVITY, AUDIT_LOCAL_ACTIVITY, DECISION_LOCAL_ACTIVITY } from './activity-options';
 import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
 import { ApprovalGate, type ApprovalOutcome } from './approval-gate';
 import { BackgroundNotifications } from './background';
 import type { ApprovalVote, PlaybookRunInput } from './definitions';
 
-// People are alerted through the audit trail: retried like every audit write, never given up.
-const { recordAudit, alertPeople } = proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
-const { decideAction } = proxyActivities<InterlockActivities>(DECISION_ACTIVITY);
+// Audit writes and policy decisions are short, idempotent DB/config calls: local activities, so
+// the path to an action has no server round trip per step. People are alerted through the audit
+// trail: retried like every audit write, never given up. Vendor calls stay regular activities.
+const { recordAudit, alertPeople } = proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
+const { decideAction } = proxyLocalActivities<InterlockActivities>(DECISION_LOCAL_ACTIVITY);
 const { executeAction, createRecommendationTask } = proxyActivities<InterlockActivities>(ACTION_ACTIVITY);
 
 export interface StepOutcome {
@@ -133,7 +142,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
       try {
         const task = await createRecommendationTask({
           decision,
-          idempotencyKey: `${workflowId}:${step.id}:task`,
+          idempotencyKey: `${workflowId}:${runId}:${step.id}:task`,
           context: context(step.id),
         });
         if (task.taskKey !== undefined) detail = `${detail} (task ${task.taskKey})`;
@@ -175,7 +184,9 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
         approvalId: grantedApprovalId,
         votes,
         ...(breakGlass === undefined ? {} : { breakGlass }),
-        idempotencyKey: `${workflowId}:${step.id}`,
+        // Per run: a retried activity never acts twice, but a reopened incident (a new run
+        // of this playbook) acts again — the threat came back.
+        idempotencyKey: `${workflowId}:${runId}:${step.id}`,
         context: context(step.id),
       });
       if (decision.compensation !== undefined) executed.push({ stepId: step.id, action });

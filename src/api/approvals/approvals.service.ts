@@ -1,7 +1,8 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
-import type { ApprovalStore } from '../../audit/approval-store';
+import type { ApprovalRow, ApprovalStore } from '../../audit/approval-store';
+import type { AuditStore } from '../../audit/audit-store';
 import type { Logger } from '../../logging';
 import {
   APPROVAL_REFUSALS,
@@ -31,6 +32,8 @@ export class ApprovalsService {
     private readonly approvals: ApprovalStore,
     private readonly temporal: Client,
     private readonly log: Logger,
+    /** Where refused API and CLI decisions are audited (Slack audits its own, with the Slack user). */
+    private readonly audit?: AuditStore,
   ) {}
 
   list(filter: { status?: 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled'; incidentId?: string }) {
@@ -45,6 +48,24 @@ export class ApprovalsService {
     updateId: string = randomUUID(),
   ): Promise<ApprovalDecisionResult> {
     const approval = await this.approvals.get(approvalId);
+    try {
+      return await this.deliver(approvalId, approval, operator, request, channel, updateId);
+    } catch (error) {
+      if (channel !== 'slack' && error instanceof ApiError && error.getStatus() < 500) {
+        await this.auditRefusal(approvalId, approval, operator, request, channel, updateId, error);
+      }
+      throw error;
+    }
+  }
+
+  private async deliver(
+    approvalId: string,
+    approval: ApprovalRow | undefined,
+    operator: AuthenticatedOperator,
+    request: DecisionRequest,
+    channel: ApprovalChannel,
+    updateId: string,
+  ): Promise<ApprovalDecisionResult> {
     if (approval === undefined) throw new ApiError(404, 'approval_not_found', `no approval ${approvalId}`);
     if (approval.status !== 'pending')
       throw new ApiError(409, 'approval_already_decided', `approval ${approvalId} is already ${approval.status}`);
@@ -70,6 +91,45 @@ export class ApprovalsService {
       return result;
     } catch (error) {
       throw this.toApiError(approvalId, error);
+    }
+  }
+
+  /**
+   * A refused decision is audited as Slack's are: who, through which channel, and the refusal
+   * code. Best effort: the operator gets the refusal even when the audit store is down.
+   */
+  private async auditRefusal(
+    approvalId: string,
+    approval: ApprovalRow | undefined,
+    operator: AuthenticatedOperator,
+    request: DecisionRequest,
+    channel: ApprovalChannel,
+    updateId: string,
+    refusal: ApiError,
+  ): Promise<void> {
+    if (this.audit === undefined) return;
+    const body = refusal.getResponse() as { error?: { message?: string } };
+    try {
+      await this.audit.append({
+        idempotencyKey: `${channel}:refused:${updateId}`,
+        time: new Date().toISOString(),
+        incidentId: approval?.incidentId ?? 'unattributed',
+        ...(approval === undefined
+          ? {}
+          : { workflowId: approval.workflowId, playbookId: approval.playbookId, stepId: approval.stepId }),
+        actor: { type: 'operator', id: operator.id, roles: operator.roles, channel },
+        eventType: 'approval.refused',
+        ...(approval === undefined ? {} : { approval: { approvalId, actionDigest: approval.actionDigest } }),
+        result: { status: 'refused', detail: `${refusal.code}: ${body.error?.message ?? refusal.message}` },
+        details: {
+          decision: request.decision,
+          approvalId,
+          refusal: refusal.code,
+          ...(request.breakGlass === true ? { breakGlass: true } : {}),
+        },
+      });
+    } catch (error) {
+      this.log.error({ err: error, approvalId, operator: operator.id }, 'could not audit a refused approval decision');
     }
   }
 

@@ -6,6 +6,7 @@ import type { InterlockConfig } from '../../config/schema';
 import { authenticateWebhook } from '../../intake/auth';
 import { correlationKey, incidentIdFor } from '../../intake/correlation';
 import { getNormalizer, NormalizationError } from '../../intake/normalizers';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../intake/json-depth';
 import { sha256Hex } from '../../intake/raw-body';
 import type { Logger } from '../../logging';
 import { alertBatchSignal, type AlertDeliveries, type IncidentInput } from '../../workflows/definitions';
@@ -85,6 +86,9 @@ export class IntakeService {
       body = JSON.parse(rawBody.toString('utf8'));
     } catch (error) {
       throw new ApiError(400, 'malformed_json', `body is not valid JSON: ${(error as Error).message}`);
+    }
+    if (jsonDepthExceeds(body)) {
+      throw new ApiError(400, 'too_deeply_nested', `the body nests deeper than ${MAX_JSON_DEPTH} levels`);
     }
 
     const format = source.format ?? sourceName;

@@ -20,7 +20,8 @@ import {
 
 export const PRODUCT = 'Microsoft Defender for IoT';
 
-const deviceAddress = z.string().optional();
+// Alerts about one device (e.g. Operational "device disconnected") send null for the other side.
+const deviceAddress = z.string().nullish();
 
 export const bodySchema = z.preprocess(
   lowerCaseKeys,
@@ -35,8 +36,8 @@ export const bodySchema = z.preprocess(
     destinationdevice: z.union([z.number(), z.string()]).nullish(),
     sourcedeviceaddress: deviceAddress,
     destinationdeviceaddress: deviceAddress,
-    sourcedevicename: z.string().optional(),
-    destinationdevicename: z.string().optional(),
+    sourcedevicename: z.string().nullish(),
+    destinationdevicename: z.string().nullish(),
   }),
 );
 

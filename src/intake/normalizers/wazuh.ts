@@ -2,7 +2,8 @@
  * Wazuh integratord alert (the alert JSON as written to alerts.json). `rule.level` is an
  * integer 0–16, `rule.id` a string, timestamps end in "+0000". The agent is the host the
  * alert is about; `data.srcip`/`data.dstip` and `data.srcuser`/`data.dstuser` carry the
- * decoded event's network and user fields.
+ * decoded event's network and user fields (Suricata alerts: `data.src_ip`/`data.dest_ip`;
+ * Windows eventchannel alerts: `data.win.eventdata.ipAddress`/`targetUserName`).
  */
 import { z } from 'zod';
 import type { Alert, Severity } from '../../alerts/alert';
@@ -36,6 +37,21 @@ export const bodySchema = z.object({
       dstip: z.string().optional(),
       srcuser: z.string().optional(),
       dstuser: z.string().optional(),
+      // Suricata EVE JSON decoded by Wazuh's json decoder keeps Suricata's names.
+      src_ip: z.string().optional(),
+      dest_ip: z.string().optional(),
+      // Windows eventchannel alerts carry the event's fields under data.win.eventdata.
+      win: z
+        .object({
+          eventdata: z
+            .object({
+              ipAddress: z.string().optional(),
+              targetUserName: z.string().optional(),
+              subjectUserName: z.string().optional(),
+            })
+            .optional(),
+        })
+        .optional(),
     })
     .optional(),
 });
@@ -54,6 +70,11 @@ const LEVEL_BANDS: ReadonlyArray<readonly [number, Severity]> = [
 export function normalize(body: unknown, ctx: NormalizeContext): Alert[] {
   const b = parseBody(bodySchema, body, ctx.source);
   const data = b.data ?? {};
+  const eventdata = data.win?.eventdata ?? {};
+  // Windows writes "-" for a field it has no value for.
+  const win = Object.fromEntries(Object.entries(eventdata).filter(([, v]) => v !== '-')) as typeof eventdata;
+  const srcIp = data.srcip ?? data.src_ip ?? win.ipAddress;
+  const dstIp = data.dstip ?? data.dest_ip;
   return [
     finishAlert(
       {
@@ -64,10 +85,10 @@ export function normalize(body: unknown, ctx: NormalizeContext): Alert[] {
         vendorSeverity: b.rule.level,
         rule: { uid: b.rule.id, name: b.rule.description },
         hosts: [endpoint(b.agent?.name, b.agent?.ip)],
-        ips: [data.srcip, data.dstip],
-        users: [data.dstuser, data.srcuser],
-        src: endpoint(undefined, data.srcip),
-        dst: endpoint(undefined, data.dstip),
+        ips: [srcIp, dstIp],
+        users: [data.dstuser ?? win.targetUserName, data.srcuser ?? win.subjectUserName],
+        src: endpoint(undefined, srcIp),
+        dst: endpoint(undefined, dstIp),
         product: PRODUCT,
       },
       ctx,

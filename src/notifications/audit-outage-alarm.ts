@@ -1,0 +1,99 @@
+import type { AuditContext } from '../activities/activities';
+import type { Notifier } from '../activities/notifications';
+import type { Logger } from '../logging';
+
+/** Node socket errors that mean the server cannot be reached at all. */
+const SOCKET_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/** pg client messages for a connection that failed or died (they carry no code). */
+const CONNECTION_MESSAGES = [
+  'connection terminated',
+  'timeout exceeded when trying to connect',
+  'client has encountered a connection error',
+  'connection ended unexpectedly',
+];
+
+/**
+ * Whether `error` says PostgreSQL cannot be reached (as opposed to a bad statement or a
+ * constraint): socket errors, pg's connection messages, SQLSTATE class 08 (connection
+ * exception) and 57P01–57P03 (server shutting down, starting up).
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  // Duck-typed, not `instanceof Error`: errors from Node's sockets may come from another realm.
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message, errors, cause } = error as {
+    code?: unknown;
+    message?: unknown;
+    errors?: unknown;
+    cause?: unknown;
+  };
+  if (typeof code === 'string') {
+    if (SOCKET_ERROR_CODES.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code)) return true;
+  }
+  if (typeof message === 'string' && CONNECTION_MESSAGES.some((m) => message.toLowerCase().includes(m))) return true;
+  // Node reports a refused connection to several addresses as an AggregateError.
+  if (Array.isArray(errors) && errors.some(isConnectionFailure)) return true;
+  return cause !== undefined && cause !== error && isConnectionFailure(cause);
+}
+
+/** How often one process may alert about the same outage. */
+export const AUDIT_OUTAGE_ALERT_INTERVAL_MS = 5 * 60_000;
+const RETRY_AFTER_FAILURE_MS = 30_000;
+
+/**
+ * Rule 9, "people are alerted": when an audit write cannot reach PostgreSQL, OT actions hold
+ * (the write is retried until it succeeds) and this tells the OT approvers, safety owners and
+ * SOC — at most once per interval per process, whatever the number of failing writes. Never
+ * throws and never delays the caller: the audit retry must not wait on SMTP or Slack.
+ */
+export class AuditOutageAlarm {
+  private lastAlertAt: number | undefined;
+  private sending = false;
+
+  constructor(
+    private readonly notifier: Notifier,
+    private readonly log: Logger,
+    private readonly intervalMs = AUDIT_OUTAGE_ALERT_INTERVAL_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Reports a failed audit write; alerts when it is a connection failure and none was sent recently. */
+  report(error: unknown, context: AuditContext): void {
+    if (!isConnectionFailure(error) || this.sending) return;
+    const now = this.now();
+    if (this.lastAlertAt !== undefined && now - this.lastAlertAt < this.intervalMs) return;
+    this.lastAlertAt = now;
+    this.sending = true;
+    const message = error instanceof Error ? error.message : String(error);
+    this.log.error({ incidentId: context.incidentId, error: message }, 'audit store unreachable: alerting people');
+    this.notifier
+      .notify({
+        kind: 'people.alerted',
+        context,
+        alertId: `audit-store-unreachable:${process.pid}:${new Date(now).toISOString()}`,
+        subject: 'Audit store unreachable: OT actions are on hold',
+        rule: 'rule-9-fail-safe',
+        reason: `The audit store (PostgreSQL) cannot be reached (${message}). No OT-affecting action runs until it is back; audit records are retried and nothing is lost. Check the database.`,
+      })
+      .catch((notifyError: unknown) => {
+        // Not delivered everywhere: a failing write may try again after a short pause.
+        this.lastAlertAt = now - this.intervalMs + RETRY_AFTER_FAILURE_MS;
+        this.log.error(
+          { error: notifyError instanceof Error ? notifyError.message : String(notifyError) },
+          'could not alert people about the audit store outage',
+        );
+      })
+      .finally(() => {
+        this.sending = false;
+      });
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * S9, "people are alerted": PostgreSQL (a throwaway initdb/pg_ctl cluster) stops while an OT
+ * action waits for approval. The action does not run, the OT approvers, the safety owner and
+ * the SOC get an "audit store unreachable" email over real SMTP; once the store is back the
+ * action can be approved, every record is there and the chain verifies. The same stack shows
+ * that safety-system refusals reach the safety owner (rule 5) and that a refused approval
+ * through the API is audited with the operator, the channel and the refusal code.
+ */
+import type { AuditRecord } from '../../src/audit/types';
+import { runMigrations } from '../../src/db/migrate';
+import { createPool } from '../../src/db/pool';
+import { FORTIGATE_ADD_USERS_PATH } from '../stubs/fortigate-stub';
+import { startPgCluster, type PgCluster } from '../support/pg-cluster';
+import { startSmtpServer, type SmtpTestServer } from '../support/smtp';
+import { eventually, startStack, type Stack } from '../support/stack';
+
+const EMAILS: Record<string, string> = {
+  alice: 'alice@soc.example.test',
+  omar: 'omar@plant.example.test',
+  grace: 'grace@plant.example.test',
+  victor: 'victor@safety.example.test',
+};
+
+let cluster: PgCluster;
+let smtp: SmtpTestServer;
+let stack: Stack;
+
+beforeAll(async () => {
+  [cluster, smtp] = await Promise.all([startPgCluster(), startSmtpServer()]);
+  const owner = createPool(cluster.url);
+  await runMigrations(owner).finally(() => owner.end());
+  stack = await startStack({
+    databaseUrl: cluster.url,
+    email: { host: smtp.host, port: smtp.port },
+    configure(config) {
+      Object.assign(config, { operators: config.operators.map((op) => ({ ...op, email: EMAILS[op.id] })) });
+    },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await Promise.all([cluster?.destroy(), smtp?.close()]);
+});
+
+const S4_ALERT = {
+  id: 's9-s4-0001',
+  time: '2026-11-20T11:00:00Z',
+  severity: 'high',
+  title: 'Modbus write to PLC from IT host',
+  rule: { id: 'modbus-write-it', name: 'Modbus write from IT' },
+  src: { host: 'fin-lt-042', ip: '10.30.5.42' },
+  dst: { host: 'plc-7', ip: '10.20.1.7' },
+};
+const SIS_ALERT = {
+  id: 's9-s6-0001',
+  time: '2026-11-20T11:05:00Z',
+  severity: 'critical',
+  title: 'Traffic to SIS controller',
+  src: { host: 'eng-ws-03', ip: '10.10.4.17' },
+  dst: { host: 'sis-1', ip: '10.20.9.1' },
+};
+
+async function accepted(body: unknown): Promise<string> {
+  const response = await stack.webhook('generic', body);
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { incidentId: string }).incidentId;
+}
+
+async function auditOf(incidentId: string, until: (records: AuditRecord[]) => boolean): Promise<AuditRecord[]> {
+  return eventually(
+    async () => {
+      const response = await stack.api(`/incidents/${incidentId}/audit`, { operator: 'alice' });
+      if (response.status !== 200) return undefined;
+      const { records } = (await response.json()) as { records: AuditRecord[] };
+      return until(records) ? records : undefined;
+    },
+    `audit records of ${incidentId}`,
+    90_000,
+  );
+}
+
+const conduitBans = () =>
+  stack.fortigate
+    .callsTo(FORTIGATE_ADD_USERS_PATH)
+    .filter((c) => c.status < 300 && (c.body as { ip_addresses: string[] }).ip_addresses.includes('10.30.5.42'));
+const outageMails = () => smtp.messages.filter((m) => m.subject.includes('Audit store unreachable'));
+
+let s4: string;
+let approvalId: string;
+
+it('audits a SOC-only operator’s refused API approval with the operator, channel and refusal code', async () => {
+  s4 = await accepted(S4_ALERT);
+  approvalId = await eventually(async () => {
+    const r = await stack.api(`/approvals?status=pending&incidentId=${s4}`, { operator: 'omar' });
+    return ((await r.json()) as { approvals: { id: string }[] }).approvals[0]?.id;
+  }, 'the pending approval');
+
+  const response = await stack.api(`/approvals/${approvalId}/decision`, {
+    method: 'POST',
+    operator: 'alice',
+    body: { decision: 'approve' },
+  });
+  expect(response.status).toBe(403);
+  expect(((await response.json()) as { error: { code: string } }).error.code).toBe('approver_not_authorized');
+
+  const records = await auditOf(s4, (r) => r.some((e) => e.eventType === 'approval.refused'));
+  const refusal = records.find((e) => e.eventType === 'approval.refused');
+  expect(refusal?.actor).toEqual({ type: 'operator', id: 'alice', roles: ['soc-analyst'], channel: 'api' });
+  expect(refusal?.approval?.approvalId).toBe(approvalId);
+  expect(refusal?.result).toMatchObject({ status: 'refused' });
+  expect(refusal?.result?.detail).toMatch(/^approver_not_authorized: /);
+  expect(refusal?.details).toMatchObject({ decision: 'approve', refusal: 'approver_not_authorized', approvalId });
+  expect(records.some((e) => e.eventType === 'approval.decided')).toBe(false);
+}, 120_000);
+
+it('escalates a safety-system refusal to the safety owner by email (rule 5)', async () => {
+  const incidentId = await accepted(SIS_ALERT);
+  const mail = await eventually(
+    () => smtp.messages.find((m) => m.subject.includes(`Safety system involved in incident ${incidentId}`)),
+    'the safety escalation email',
+    60_000,
+  );
+  expect(mail.to).toEqual(expect.arrayContaining([EMAILS['victor'], EMAILS['omar'], EMAILS['alice']]));
+  expect(mail.text).toContain('rule-5-safety-system');
+  expect(mail.text).toContain(`/incidents/${incidentId}`);
+}, 120_000);
+
+it('holds the OT action and alerts people while the audit store is down; nothing is lost once it is back', async () => {
+  expect(conduitBans()).toHaveLength(0);
+  await cluster.stop();
+  // Alerts keep arriving: the duplicate's audit write fails, is retried, and raises the alarm.
+  await accepted(S4_ALERT);
+  const alarm = await eventually(() => outageMails()[0], 'the audit-store-unreachable email', 60_000);
+  expect(alarm.subject).toBe('[Interlock] Audit store unreachable: OT actions are on hold');
+  expect([...alarm.to].sort()).toEqual(Object.values(EMAILS).sort());
+  expect(alarm.text).toContain('No OT-affecting action runs');
+  expect(alarm.text).toContain('rule-9-fail-safe');
+
+  // No decision can reach the workflow without the store: the OT action stays held.
+  const during = await stack.api(`/approvals/${approvalId}/decision`, {
+    method: 'POST',
+    operator: 'omar',
+    body: { decision: 'approve' },
+  });
+  expect(during.status).toBeGreaterThanOrEqual(500);
+  await new Promise((r) => setTimeout(r, 5_000));
+  expect(conduitBans()).toHaveLength(0);
+  // Many writes failed and were retried: still one alarm per outage window.
+  expect(outageMails()).toHaveLength(1);
+
+  await cluster.start();
+  await eventually(
+    async () => ((await fetch(`${stack.apiUrl}/health`)).status === 200 ? true : undefined),
+    'health to be up again',
+    30_000,
+  );
+  for (const operator of ['omar', 'grace'] as const) {
+    const response = await stack.api(`/approvals/${approvalId}/decision`, {
+      method: 'POST',
+      operator,
+      body: { decision: 'approve' },
+    });
+    expect(response.status).toBe(200);
+  }
+  const records = await auditOf(
+    s4,
+    (r) => r.some((e) => e.eventType === 'playbook.completed') && r.some((e) => e.eventType === 'alert.duplicate'),
+  );
+  expect(records.filter((e) => e.eventType === 'alert.duplicate')).toHaveLength(1);
+  expect(records.filter((e) => e.eventType === 'approval.decided').map((e) => e.actor.id)).toEqual(['omar', 'grace']);
+  expect(records.filter((e) => e.eventType === 'action.executed')).toHaveLength(2);
+  expect(conduitBans()).toHaveLength(1);
+
+  const pool = createPool(cluster.url);
+  try {
+    const { rows } = await pool.query<{ count: string; max: string }>(
+      'SELECT count(*) AS count, max(seq) AS max FROM audit_events',
+    );
+    expect(Number(rows[0]?.max)).toBe(Number(rows[0]?.count));
+    const verify = await stack.api('/audit/verify', { operator: 'alice' });
+    expect(await verify.json()).toEqual({ ok: true, checked: Number(rows[0]?.count) });
+  } finally {
+    await pool.end();
+  }
+}, 180_000);
