@@ -10,6 +10,9 @@ export const ACTION_TYPES = [
   'edr.release_host',
   'firewall.quarantine_ip',
   'firewall.release_ip',
+  'firewall.extend_quarantine',
+  'contain.source',
+  'release.source',
   'identity.disable_account',
   'identity.enable_account',
   'task.create',
@@ -30,6 +33,9 @@ export const ALL_PURDUE_LEVELS = [0, 1, 2, 3, 3.5, 4, 5] as const;
 /** Rule 4: levels on which restart/stop, mode change, logic download, quarantine and scans are never executed. */
 export const NEVER_AUTOMATED_LEVELS = [0, 1, 2] as const;
 const ABOVE_CELL = [3, 3.5, 4, 5] as const;
+
+/** Intent actions (rule 6): the playbook names what to contain, the engine picks where. */
+export const INTENT_ACTIONS = ['contain.source', 'release.source'] as const;
 
 export interface ActionSpec {
   /** What the action changes. Policy treats anything but read-only as a change. */
@@ -87,6 +93,37 @@ export const ACTION_CATALOG = {
     allowedPurdueLevels: ALL_PURDUE_LEVELS,
     containment: false,
     description: 'Remove an IP address from the firewall quarantine.',
+  },
+  'firewall.extend_quarantine': {
+    effect: 'reversible',
+    targets: 'ip',
+    integration: 'fortigate',
+    compensation: 'firewall.release_ip',
+    allowedPurdueLevels: ALL_PURDUE_LEVELS,
+    containment: false,
+    description:
+      'Extend an existing firewall quarantine (rule 10: a time-boxed change is extended only as a new, policy-checked action). params.ip the address blocked, params.expirySeconds the new time box.',
+  },
+  'contain.source': {
+    // Intent (rule 6): the engine picks the enforcement point, never inline inside levels 0-2.
+    effect: 'reversible',
+    targets: 'host',
+    integration: 'fortigate',
+    compensation: 'release.source',
+    allowedPurdueLevels: ALL_PURDUE_LEVELS,
+    containment: true,
+    description:
+      'Contain the source of traffic into OT: the target is the source, params.toward the OT asset or address it reached. The engine picks the enforcement point (rule 6): a deny at the IT side of the IT/OT DMZ, else a narrow deny on the zone conduit.',
+  },
+  'release.source': {
+    effect: 'reversible',
+    targets: 'host',
+    integration: 'fortigate',
+    compensation: 'contain.source',
+    allowedPurdueLevels: ALL_PURDUE_LEVELS,
+    containment: false,
+    description:
+      'Lift a contain.source block, at the enforcement point the engine picks for it (same as contain.source).',
   },
   'identity.disable_account': {
     effect: 'reversible',

@@ -67,6 +67,28 @@ function targetOf(decision: PolicyDecision): NonNullable<AuditEventInput['target
 }
 
 /**
+ * Audit evidence of rules 3 (who pre-authorized), 6 (the enforcement point chosen) and 10 (the
+ * time box; with `executedAt`, when the change lapses on its own).
+ */
+function policyEvidence(decision: PolicyDecision, executedAt?: Date): Record<string, unknown> {
+  const { timeBox, preAuthorizations, containment } = decision;
+  return {
+    ...(preAuthorizations === undefined ? {} : { preAuthorizations }),
+    ...(containment === undefined ? {} : { containment }),
+    ...(timeBox === undefined
+      ? {}
+      : {
+          timeBox: {
+            ...timeBox,
+            ...(executedAt === undefined
+              ? {}
+              : { expiresAt: new Date(executedAt.getTime() + timeBox.expiresAfterMs).toISOString() }),
+          },
+        }),
+  };
+}
+
+/**
  * Every activity: the only code that does I/O on behalf of workflows. Each is idempotent —
  * audit writes by idempotency key, enforcement through the action ledger.
  */
@@ -137,6 +159,7 @@ export function createActivities(deps: ActivityDeps) {
           ...(decision.approval === undefined ? {} : { approval: decision.approval }),
           ...(decision.maintenanceWindow === undefined ? {} : { maintenanceWindow: decision.maintenanceWindow }),
           ...(decision.compensation === undefined ? {} : { compensation: decision.compensation }),
+          ...policyEvidence(decision),
         },
       });
       // A retried decision (e.g. a local activity re-run after a failed workflow task) must
@@ -381,7 +404,7 @@ export function createActivities(deps: ActivityDeps) {
       if (previous !== undefined) {
         result = previous.result as EnforcementResult;
       } else {
-        result = await enforce(decision, deps.enforcement);
+        result = await enforce(decision, deps.enforcement, config.integrations.fortigate);
         await ledger.record(input.idempotencyKey, input.action.type, result);
       }
       await audit.append({
@@ -414,6 +437,7 @@ export function createActivities(deps: ActivityDeps) {
         result: { status: 'succeeded', detail: result.summary },
         details: {
           ...(decision.compensation === undefined ? {} : { compensation: decision.compensation }),
+          ...policyEvidence(decision, new Date()),
           ...(input.breakGlass === undefined ? {} : { reviewRequired: true, forcedBy: input.breakGlass.operatorId }),
         },
       });

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { IntegrationError, type EnforcementClients } from '../../integrations';
+import { FortiGateClient, IntegrationError, type EnforcementClients, type FortiGateConfig } from '../../integrations';
 import type { NewTask } from '../../integrations';
 import type { PolicyDecision } from '../policy/types';
 
@@ -12,8 +12,28 @@ function notConfigured(integration: string): never {
   throw ApplicationFailure.nonRetryable(`integration ${integration} is not configured`, 'IntegrationNotConfigured');
 }
 
-/** Calls the integration that enforces a decided action. Permanent failures are not retried. */
-export async function enforce(decision: PolicyDecision, clients: EnforcementClients): Promise<EnforcementResult> {
+/** A positive whole number of seconds from params.expirySeconds (rule 10 time box), if given. */
+function expirySeconds(decision: PolicyDecision): number | undefined {
+  const value = decision.action.params['expirySeconds'];
+  return typeof value === 'number' ? value : undefined;
+}
+
+/** The FortiGate client for the VDOM an enforcement point names (rule 6); the configured one by default. */
+function fortigateFor(vdom: string, clients: EnforcementClients, config: FortiGateConfig | undefined): FortiGateClient {
+  const client = clients.fortigate ?? notConfigured('fortigate');
+  if (config === undefined || config.vdom === vdom) return client;
+  return new FortiGateClient({ ...config, vdom });
+}
+
+/**
+ * Calls the integration that enforces a decided action. Permanent failures are not retried.
+ * `fortigateConfig` lets an enforcement point on another VDOM get its own client.
+ */
+export async function enforce(
+  decision: PolicyDecision,
+  clients: EnforcementClients,
+  fortigateConfig?: FortiGateConfig,
+): Promise<EnforcementResult> {
   const { action, target } = decision;
   try {
     switch (action.type) {
@@ -46,6 +66,38 @@ export async function enforce(decision: PolicyDecision, clients: EnforcementClie
         const result =
           action.type === 'firewall.quarantine_ip' ? await client.quarantineIp(ip) : await client.releaseIp(ip);
         return { summary: `fortigate ${result.action} of ${result.ip} on vdom ${result.vdom}`, details: { ...result } };
+      }
+      case 'firewall.extend_quarantine': {
+        // Rule 10: re-banning an address resets its expiry; this action was decided (and approved) on its own.
+        const client = clients.fortigate ?? notConfigured('fortigate');
+        const param = action.params['ip'];
+        const ip = typeof param === 'string' && param !== '' ? param : target.ips?.[0];
+        if (ip === undefined)
+          throw ApplicationFailure.nonRetryable(`no IP address to act on for ${target.ref}`, 'IntegrationRejected');
+        const result = await client.quarantineIp(ip, expirySeconds(decision));
+        return {
+          summary: `fortigate quarantine of ${result.ip} extended by ${result.expirySeconds ?? '?'}s on vdom ${result.vdom}`,
+          details: { ...result },
+        };
+      }
+      case 'contain.source':
+      case 'release.source': {
+        // Rule 6: the engine picked the enforcement point; the decision carries it (and its digest binds it).
+        const choice = decision.containment;
+        if (choice === undefined)
+          throw ApplicationFailure.nonRetryable(
+            `${action.type}: no enforcement point was chosen`,
+            'IntegrationRejected',
+          );
+        const client = fortigateFor(choice.vdom, clients, fortigateConfig);
+        const result =
+          action.type === 'contain.source'
+            ? await client.quarantineIp(choice.blockedIp, expirySeconds(decision))
+            : await client.releaseIp(choice.blockedIp);
+        return {
+          summary: `fortigate ${result.action} of ${result.ip} at ${choice.enforcementPointId} (${choice.side}, vdom ${result.vdom})`,
+          details: { ...result, enforcementPointId: choice.enforcementPointId, side: choice.side },
+        };
       }
       case 'identity.disable_account':
       case 'identity.enable_account': {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACTION_CATALOG, ACTION_TYPES } from '../actions/catalog';
 import { DEFAULT_AUDIT_RETENTION_MS, MIN_AUDIT_RETENTION_MS } from '../audit/retention-policy';
 import { durationSchema } from './duration';
 
@@ -59,6 +60,41 @@ const operatorSchema = z.strictObject({
 
 const cidrSchema = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'expected a CIDR such as 10.0.0.0/16');
 
+/**
+ * Rule 3 exception: an exact action on this zone, signed off by OT, that runs without a new
+ * approval. Validated below: approvers are OT approvers; `dual: true` needs two of them.
+ */
+const preAuthorizedSchema = z.strictObject({
+  action: z.enum(ACTION_TYPES),
+  /** Operator ID(s) who pre-authorized it (OT approver role). */
+  approvedBy: z.union([nonEmpty, z.array(nonEmpty).min(1)]).transform((v) => (typeof v === 'string' ? [v] : v)),
+  /** The change ticket that records the sign-off. */
+  ticket: nonEmpty,
+  /** Asset IDs it is limited to; omitted: any target in the zone. */
+  targets: z.array(nonEmpty).optional(),
+  /** The exact parameters; omitted: any parameters. */
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** Also covers targets whose criticality needs dual approval (policy.dualApprovalFor): two approvers required. */
+  dual: z.boolean().default(false),
+  /** The pre-authorization lapses at this time. */
+  until: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** Rule 6: where the engine may enforce a contain.source (never inline inside levels 0-2). */
+const enforcementPointSchema = z.strictObject({
+  id: nonEmpty,
+  kind: z.literal('firewall'),
+  integration: z.literal('fortigate'),
+  /** FortiGate VDOM; default: integrations.fortigate.vdom. */
+  vdom: nonEmpty.optional(),
+  /** Zone IDs this point guards traffic into. */
+  protects: z.array(nonEmpty).min(1),
+  /** `it-dmz`: the IT side of the IT/OT DMZ (preferred); `conduit`: a zone conduit. */
+  side: z.enum(['it-dmz', 'conduit']),
+  /** The zone the device sits in, if listed: never a level 0-2 zone. */
+  zone: nonEmpty.optional(),
+});
+
 const zoneSchema = z.strictObject({
   id: nonEmpty,
   purdueLevel: z.number().min(0).max(5),
@@ -69,6 +105,8 @@ const zoneSchema = z.strictObject({
   shiftLead: nonEmpty.optional(),
   /** Change freeze: raises approval requirements while true. */
   changeFreeze: z.boolean().default(false),
+  /** Rule 3 exception: the OT-signed pre-authorized catalog for this zone. */
+  preAuthorized: z.array(preAuthorizedSchema).default([]),
 });
 
 const assetSchema = z.strictObject({
@@ -210,6 +248,7 @@ export const configSchema = z
     zones: z.array(zoneSchema).default([]),
     assets: z.array(assetSchema).default([]),
     maintenanceWindows: z.array(maintenanceWindowSchema).default([]),
+    enforcementPoints: z.array(enforcementPointSchema).default([]),
     policy: policySchema.default({
       approvalTtl: 30 * 60_000,
       escalateAfter: 10 * 60_000,
@@ -248,6 +287,56 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['zones', i, key], message: `unknown operator "${ref}"` });
       }
     });
+    config.zones.forEach((zone, i) =>
+      zone.preAuthorized.forEach((entry, j) => {
+        const path = ['zones', i, 'preAuthorized', j];
+        const issue = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: [...path, key], message });
+        if (zone.purdueLevel >= 4) issue('action', 'pre-authorization is for OT zones (Purdue level 0-3.5)');
+        if (!(ACTION_CATALOG[entry.action].allowedPurdueLevels as readonly number[]).includes(zone.purdueLevel))
+          issue('action', `${entry.action} is never executed on Purdue level ${zone.purdueLevel} (rule 4)`);
+        if (entry.action === 'firewall.extend_quarantine')
+          issue('action', 'extending a time-boxed change needs a new approval (rule 10)');
+        entry.approvedBy.forEach((id, k) => {
+          const operator = config.operators.find((o) => o.id === id);
+          if (operator === undefined)
+            ctx.addIssue({ code: 'custom', path: [...path, 'approvedBy', k], message: `unknown operator "${id}"` });
+          else if (!operator.roles.some((role) => config.policy.otApproverRoles.includes(role)))
+            ctx.addIssue({
+              code: 'custom',
+              path: [...path, 'approvedBy', k],
+              message: `"${id}" holds no OT approver role (${config.policy.otApproverRoles.join(', ')})`,
+            });
+        });
+        if (entry.dual && new Set(entry.approvedBy).size < 2)
+          issue('approvedBy', 'dual: true needs two distinct approvers');
+      }),
+    );
+    const pointIds = new Set<string>();
+    config.enforcementPoints.forEach((point, i) => {
+      const path = ['enforcementPoints', i];
+      if (pointIds.has(point.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'id'],
+          message: `duplicate enforcement point id "${point.id}"`,
+        });
+      pointIds.add(point.id);
+      point.protects.forEach((id, k) => {
+        if (!zoneIds.has(id))
+          ctx.addIssue({ code: 'custom', path: [...path, 'protects', k], message: `unknown zone "${id}"` });
+      });
+      if (point.zone !== undefined) {
+        const level = config.zones.find((z) => z.id === point.zone)?.purdueLevel;
+        if (level === undefined)
+          ctx.addIssue({ code: 'custom', path: [...path, 'zone'], message: `unknown zone "${point.zone}"` });
+        else if (level < 3)
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'zone'],
+            message: 'never inline inside levels 0-2 (rule 6): an enforcement point sits at level 3 or above',
+          });
+      }
+    });
     const seen = new Map<string, number>();
     config.operators.forEach((op, i) => {
       if (seen.has(op.id))
@@ -273,3 +362,5 @@ export type ZoneConfig = InterlockConfig['zones'][number];
 export type AssetConfig = InterlockConfig['assets'][number];
 export type Criticality = (typeof CRITICALITIES)[number];
 export type ZoneMode = (typeof ZONE_MODES)[number];
+export type PreAuthorizedAction = ZoneConfig['preAuthorized'][number];
+export type EnforcementPointConfig = InterlockConfig['enforcementPoints'][number];

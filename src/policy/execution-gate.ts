@@ -21,9 +21,16 @@ export interface ApprovalEvidence {
 
 export type GateResult = { allowed: true; breakGlass?: boolean } | { allowed: false; reason: string };
 
-/** Rules that nothing overrides, not even break-glass: safety systems and levels 0-2 device operations. */
+/**
+ * Rules that nothing overrides, not even break-glass: safety systems, levels 0-2 device
+ * operations, and an intent action with no enforcement point allowed (rule 6: nothing to force).
+ */
 export function isAbsoluteRefusal(decision: PolicyDecision): boolean {
-  return decision.rule === 'rule-5-safety-system' || decision.rule === 'rule-4-never-automated-ot';
+  return (
+    decision.rule === 'rule-5-safety-system' ||
+    decision.rule === 'rule-4-never-automated-ot' ||
+    decision.rule === 'rule-6-containment-order'
+  );
 }
 
 /**

@@ -1,18 +1,39 @@
-import { ACTION_CATALOG, type ActionRequest, type ActionSpec } from '../actions/catalog';
-import type { InterlockConfig } from '../config/schema';
+import { ACTION_CATALOG, INTENT_ACTIONS, type ActionRequest, type ActionSpec } from '../actions/catalog';
+import type { EnforcementPointConfig, InterlockConfig, PreAuthorizedAction } from '../config/schema';
 import { actionDigest } from './digest';
 import { Inventory } from './inventory';
-import type { PolicyDecision, PolicyOutcome, ResolvedTarget } from './types';
+import type {
+  ContainmentChoice,
+  PolicyDecision,
+  PolicyOutcome,
+  PreAuthorization,
+  ResolvedTarget,
+  TimeBox,
+} from './types';
 
-export type PolicyConfig = Pick<InterlockConfig, 'zones' | 'assets' | 'policy' | 'integrations' | 'maintenanceWindows'>;
+export type PolicyConfig = Pick<
+  InterlockConfig,
+  'zones' | 'assets' | 'policy' | 'integrations' | 'maintenanceWindows'
+> &
+  Partial<Pick<InterlockConfig, 'enforcementPoints'>>;
+
+/** Default FortiGate ban expiry when the integration is not configured (matches the config default). */
+const DEFAULT_BAN_EXPIRY_MS = 3_600_000;
+
+/** Rule 6: where an intent action is enforced, or why nowhere. */
+type ContainmentPlan =
+  | { choice: ContainmentChoice; point: EnforcementPointConfig; toward: ResolvedTarget }
+  | { choice?: undefined; toward?: ResolvedTarget; why: string };
 
 /** Every rule name a decision can carry (README "Policy"). */
 export const POLICY_RULES = [
   'rule-1-unknown-is-ot',
   'rule-2-auto-it',
   'rule-3-ot-change-needs-approval',
+  'rule-3-pre-authorized',
   'rule-4-never-automated-ot',
   'rule-5-safety-system',
+  'rule-6-containment-order',
   'rule-7-dual-approval',
   'rule-8-approval-expired',
   'rule-9-fail-safe',
@@ -39,8 +60,10 @@ export class PolicyEngine {
   decide(action: ActionRequest, now: Date = new Date()): PolicyDecision {
     const spec: ActionSpec = ACTION_CATALOG[action.type];
     const target = this.resolveTarget(action, spec);
-    const affected = [target, ...this.extraAffected(action, target, spec)];
-    const enforcementPoint = this.enforcementPoint(spec);
+    const plan = isIntent(action) ? this.planContainment(action, target) : undefined;
+    const affected = [target, ...this.extraAffected(action, target, spec, plan)];
+    const enforcementPoint = this.enforcementPoint(spec, plan);
+    const timeBox = this.timeBox(action, plan);
     const digest = actionDigest(
       action,
       spec.targets === 'account' ? action.target : (target.assetId ?? target.ref),
@@ -53,6 +76,7 @@ export class PolicyEngine {
       reason: string,
       approvals = 0,
       roles: string[] = [],
+      preAuthorizations?: PreAuthorization[],
     ): PolicyDecision => ({
       outcome,
       rule,
@@ -64,6 +88,9 @@ export class PolicyEngine {
       enforcementPoint,
       ...(window === undefined ? {} : { maintenanceWindow: window }),
       ...(spec.compensation === undefined ? {} : { compensation: spec.compensation }),
+      ...(timeBox === undefined ? {} : { timeBox }),
+      ...(plan?.choice === undefined ? {} : { containment: plan.choice }),
+      ...(preAuthorizations === undefined ? {} : { preAuthorizations }),
       ...(outcome === 'approve'
         ? {
             approval: {
@@ -95,6 +122,9 @@ export class PolicyEngine {
       }
     }
     if (spec.effect === 'read-only') return decide('auto', 'read-only', 'the action changes nothing');
+    if (plan !== undefined && plan.choice === undefined) {
+      return decide('recommend', 'rule-6-containment-order', `${action.type}: ${plan.why}; a task for people`);
+    }
 
     const ot = affected.filter((t) => t.domain === 'ot');
     const frozen = affected.find((t) => t.zone !== undefined && this.inventory.zone(t.zone)?.changeFreeze === true);
@@ -140,6 +170,19 @@ export class PolicyEngine {
         `zone ${restricted.zone ?? '?'} is in ${restricted.mode} mode: propose, never execute`,
       );
     }
+    // Rule 3 exception: the exact action is on each OT zone's signed pre-authorized catalog (never under a freeze).
+    const preAuthorizations = frozen === undefined ? this.preAuthorized(action, ot, now) : undefined;
+    if (preAuthorizations !== undefined) {
+      const who = preAuthorizations.map((p) => `${p.zone}: ${p.approvedBy.join(' + ')}, ${p.ticket}`).join('; ');
+      return decide(
+        'auto',
+        'rule-3-pre-authorized',
+        `${action.type} is pre-authorized for ${describe(target)} (${who})`,
+        0,
+        [],
+        preAuthorizations,
+      );
+    }
     const roles = this.config.policy.otApproverRoles;
     const dual = ot.find(
       (t) => t.criticality !== undefined && this.config.policy.dualApprovalFor.some((c) => c === t.criticality),
@@ -183,16 +226,124 @@ export class PolicyEngine {
   }
 
   /** Segments an action affects beyond its target, e.g. the address a firewall rule blocks. */
-  private extraAffected(action: ActionRequest, target: ResolvedTarget, spec: ActionSpec): ResolvedTarget[] {
+  private extraAffected(
+    action: ActionRequest,
+    target: ResolvedTarget,
+    spec: ActionSpec,
+    plan: ContainmentPlan | undefined,
+  ): ResolvedTarget[] {
+    if (plan !== undefined) {
+      // Rule 6: judged by where the traffic went and by the DMZ/conduit firewall changed (rule 3: OT).
+      const extra = plan.toward === undefined ? [] : [plan.toward];
+      return plan.choice === undefined ? extra : [...extra, this.pointSegment(plan.point, plan.choice)];
+    }
     if (spec.targets === 'account') return [];
     const ip = action.params['ip'];
     if (typeof ip === 'string' && ip !== '' && !target.ips?.includes(ip)) return [this.inventory.resolve(ip)];
     return [];
   }
 
-  private enforcementPoint(spec: ActionSpec): string {
+  private enforcementPoint(spec: ActionSpec, plan: ContainmentPlan | undefined): string {
+    if (plan !== undefined) {
+      return plan.choice === undefined ? 'none' : `fortigate:${plan.choice.vdom}@${plan.choice.enforcementPointId}`;
+    }
     if (spec.integration === 'fortigate') return `fortigate:${this.config.integrations.fortigate?.vdom ?? 'root'}`;
     return spec.integration;
+  }
+
+  /**
+   * Rule 6: a deny at the IT side of the IT/OT DMZ, else a narrow deny on the zone conduit,
+   * protecting the zone the traffic reached (params.toward). Remote-access sessions are not
+   * modelled (no connector), so that middle step is skipped; nothing is ever enforced inline
+   * inside levels 0-2 (the configuration refuses such enforcement points).
+   */
+  private planContainment(action: ActionRequest, source: ResolvedTarget): ContainmentPlan {
+    const towardRef = action.params['toward'];
+    if (typeof towardRef !== 'string' || towardRef === '')
+      return { why: 'params.toward (where the traffic went) is missing' };
+    const toward = this.inventory.resolve(towardRef);
+    if (toward.zone === undefined) return { toward, why: `${towardRef} is in no known zone: no enforcement point` };
+    const blockedIp = source.ips?.[0];
+    if (blockedIp === undefined) return { toward, why: `${source.ref} has no known address to deny` };
+    const points = (this.config.enforcementPoints ?? []).filter((p) => p.protects.includes(toward.zone as string));
+    const point = points.find((p) => p.side === 'it-dmz') ?? points.find((p) => p.side === 'conduit');
+    if (point === undefined) return { toward, why: `no enforcement point protects zone ${toward.zone}` };
+    return {
+      point,
+      toward,
+      choice: {
+        enforcementPointId: point.id,
+        side: point.side,
+        integration: point.integration,
+        vdom: point.vdom ?? this.config.integrations.fortigate?.vdom ?? 'root',
+        protectedZone: toward.zone,
+        blockedIp,
+      },
+    };
+  }
+
+  /** The firewall an intent action changes, as a segment: always OT (rule 3: DMZ and conduit rules). */
+  private pointSegment(point: EnforcementPointConfig, choice: ContainmentChoice): ResolvedTarget {
+    const zone = this.inventory.zone(point.zone ?? choice.protectedZone);
+    return {
+      ref: point.id,
+      zone: zone?.id ?? choice.protectedZone,
+      purdueLevel: zone?.purdueLevel,
+      kind: 'firewall',
+      safetySystem: false,
+      known: true,
+      domain: 'ot',
+      mode: zone?.mode === 'auto' || zone === undefined ? 'approve' : zone.mode,
+      edr: {},
+    };
+  }
+
+  /** Rule 10: firewall bans lapse on their own after the FortiGate ban expiry (or params.expirySeconds). */
+  private timeBox(action: ActionRequest, plan: ContainmentPlan | undefined): TimeBox | undefined {
+    if (
+      action.type !== 'firewall.quarantine_ip' &&
+      action.type !== 'firewall.extend_quarantine' &&
+      action.type !== 'contain.source'
+    )
+      return undefined;
+    if (plan !== undefined && plan.choice === undefined) return undefined;
+    const seconds = action.params['expirySeconds'];
+    const expiresAfterMs =
+      typeof seconds === 'number' && seconds > 0
+        ? seconds * 1000
+        : (this.config.integrations.fortigate?.banExpiry ?? DEFAULT_BAN_EXPIRY_MS);
+    return {
+      expiresAfterMs,
+      mechanism: 'fortigate banned-IP expiry',
+      extendWith: action.type === 'contain.source' ? 'contain.source' : 'firewall.extend_quarantine',
+    };
+  }
+
+  /**
+   * Rule 3 exception: every OT segment the action affects is covered by its zone's pre-authorized
+   * catalog. Unknown segments never are; a criticality needing dual approval (rule 7) is covered
+   * only by an entry marked `dual` (the configuration requires two approvers for it).
+   */
+  private preAuthorized(action: ActionRequest, ot: ResolvedTarget[], now: Date): PreAuthorization[] | undefined {
+    const found = new Map<string, PreAuthorization>();
+    for (const segment of ot) {
+      if (!segment.known || segment.zone === undefined) return undefined;
+      const zone = this.inventory.zone(segment.zone);
+      if (zone === undefined) return undefined;
+      const needsDual =
+        segment.criticality !== undefined && this.config.policy.dualApprovalFor.some((c) => c === segment.criticality);
+      const entry = (zone.preAuthorized ?? []).find(
+        (e) => coversSegment(e, action, segment, now) && (!needsDual || e.dual),
+      );
+      if (entry === undefined) return undefined;
+      found.set(`${zone.id}:${entry.ticket}`, {
+        zone: zone.id,
+        approvedBy: entry.approvedBy,
+        ticket: entry.ticket,
+        dual: entry.dual,
+      });
+    }
+    return found.size === 0 ? undefined : [...found.values()];
   }
 
   /** Rule 13: the listed maintenance window covering the target now (its zone, and its asset if listed). */
@@ -208,6 +359,21 @@ export class PolicyEngine {
     if (window === undefined) return undefined;
     return { id: window.id, ...(window.changeTicket === undefined ? {} : { changeTicket: window.changeTicket }) };
   }
+}
+
+function isIntent(action: ActionRequest): boolean {
+  return (INTENT_ACTIONS as readonly string[]).includes(action.type);
+}
+
+/** A pre-authorized entry covers exactly its action, its listed targets and, if given, exactly its parameters. */
+function coversSegment(entry: PreAuthorizedAction, action: ActionRequest, segment: ResolvedTarget, now: Date): boolean {
+  if (entry.action !== action.type) return false;
+  if (entry.until !== undefined && now.getTime() >= Date.parse(entry.until)) return false;
+  if (entry.targets !== undefined && !entry.targets.includes(segment.assetId ?? segment.ref)) return false;
+  if (entry.params === undefined) return true;
+  const wanted = entry.params;
+  const keys = Object.keys(action.params);
+  return keys.length === Object.keys(wanted).length && keys.every((k) => wanted[k] === action.params[k]);
 }
 
 function describe(target: ResolvedTarget): string {

@@ -41,4 +41,37 @@ export interface PolicyDecision {
   maintenanceWindow?: { id: string; changeTicket?: string };
   /** Rule 10: the action that undoes this one, from the catalog. */
   compensation?: ActionType;
+  /** Rule 10: how long the change lasts before it lapses on its own (e.g. a FortiGate ban expiry). */
+  timeBox?: TimeBox;
+  /** Rule 3 exception: the OT sign-off that lets this exact action run without a new approval. */
+  preAuthorizations?: PreAuthorization[];
+  /** Rule 6: the enforcement point the engine picked for an intent action (contain.source). */
+  containment?: ContainmentChoice;
+}
+
+export interface TimeBox {
+  expiresAfterMs: number;
+  /** What makes it lapse, e.g. "fortigate banned-IP expiry". */
+  mechanism: string;
+  /** Extending it is a new action that goes through policy again. */
+  extendWith: ActionType;
+}
+
+/** One zone's sign-off (an action touching several OT zones needs one from each). */
+export interface PreAuthorization {
+  zone: string;
+  approvedBy: string[];
+  ticket: string;
+  dual: boolean;
+}
+
+export interface ContainmentChoice {
+  enforcementPointId: string;
+  side: 'it-dmz' | 'conduit';
+  integration: 'fortigate';
+  vdom: string;
+  /** The zone the traffic reached, which the point guards. */
+  protectedZone: string;
+  /** The source address the deny blocks. */
+  blockedIp: string;
 }

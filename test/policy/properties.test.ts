@@ -5,7 +5,14 @@
  * The oracle below is computed from the generated inventory, not from the engine.
  */
 import fc from 'fast-check';
-import { ACTION_CATALOG, ACTION_TYPES, type ActionRequest, type ActionSpec } from '../../src/actions/catalog';
+import {
+  ACTION_CATALOG,
+  ACTION_TYPES,
+  INTENT_ACTIONS,
+  type ActionRequest,
+  type ActionType,
+  type ActionSpec,
+} from '../../src/actions/catalog';
 import { ASSET_KINDS, CRITICALITIES, configSchema, type InterlockConfig } from '../../src/config/schema';
 import { BREAK_GLASS_ROLE, checkExecution, type ApprovalEvidence } from '../../src/policy/execution-gate';
 import { PolicyEngine } from '../../src/policy/policy-engine';
@@ -19,6 +26,8 @@ const OPERATORS = [
   { id: 'bg-ot', name: 'Break glass OT', roles: ['ot-engineer', BREAK_GLASS_ROLE] },
 ];
 
+type PreAuthorizedEntry = { action: ActionType; dual: boolean; ticket: string };
+
 const zoneArb = (id: string) =>
   fc.constantFrom(...LEVELS).chain((purdueLevel) =>
     fc.record({
@@ -29,8 +38,34 @@ const zoneArb = (id: string) =>
           ? fc.constantFrom('monitor', 'recommend', 'approve', 'auto')
           : fc.constantFrom('monitor', 'recommend', 'approve'),
       changeFreeze: fc.boolean(),
+      // Rule 3 exception: only what the configuration accepts (OT zones, no rule-4 or extend actions).
+      preAuthorized:
+        purdueLevel >= 4
+          ? fc.constant<PreAuthorizedEntry[]>([])
+          : fc.array<PreAuthorizedEntry>(
+              fc.record({
+                action: fc.constantFrom(
+                  ...ACTION_TYPES.filter(
+                    (t) =>
+                      t !== 'firewall.extend_quarantine' &&
+                      (ACTION_CATALOG[t].allowedPurdueLevels as readonly number[]).includes(purdueLevel),
+                  ),
+                ),
+                dual: fc.boolean(),
+                ticket: fc.constant('CHG-1'),
+              }),
+              { maxLength: 5 },
+            ),
     }),
   );
+
+const enforcementPointsArb = fc.array(
+  fc.record({
+    protects: fc.subarray(['z0', 'z1', 'z2'], { minLength: 1 }),
+    side: fc.constantFrom('it-dmz', 'conduit'),
+  }),
+  { maxLength: 3 },
+);
 
 const inventoryArb = fc
   .record({
@@ -45,11 +80,22 @@ const inventoryArb = fc
       { minLength: 1, maxLength: 6 },
     ),
     dualApprovalFor: fc.subarray([...CRITICALITIES]),
+    enforcementPoints: enforcementPointsArb,
   })
-  .map(({ zones, assets, dualApprovalFor }) =>
+  .map(({ zones, assets, dualApprovalFor, enforcementPoints }) =>
     configSchema.parse({
       operators: OPERATORS,
-      zones: zones.map((z) => ({ ...z, cidrs: [] })),
+      zones: zones.map((z) => ({
+        ...z,
+        cidrs: [],
+        preAuthorized: z.preAuthorized.map((e) => ({ ...e, approvedBy: e.dual ? ['ot1', 'ot2'] : ['ot2'] })),
+      })),
+      enforcementPoints: enforcementPoints.map((p, i) => ({
+        ...p,
+        id: `fw${i}`,
+        kind: 'firewall',
+        integration: 'fortigate',
+      })),
       assets: assets.map((a, i) => ({ ...a, id: `a${i}`, hostnames: [`host-${i}`], ips: [`192.168.0.${i + 1}`] })),
       policy: { dualApprovalFor, otApproverRoles: ['ot-engineer'] },
     }),
@@ -67,6 +113,7 @@ const scenarioArb = inventoryArb.chain((config) => {
         fc.constant({}),
         ref.map((ip) => ({ ip })),
         ref.map((host) => ({ host })),
+        ref.map((toward) => ({ toward })),
       ),
     }),
     votes: fc.uniqueArray(
@@ -87,6 +134,10 @@ const scenarioArb = inventoryArb.chain((config) => {
   });
 });
 
+function isIntent(action: ActionRequest): boolean {
+  return (INTENT_ACTIONS as readonly string[]).includes(action.type);
+}
+
 /** The oracle's own view of what an action affects, straight from the generated inventory. */
 function affectedAssets(config: InterlockConfig, action: ActionRequest) {
   const find = (ref: unknown) =>
@@ -94,6 +145,7 @@ function affectedAssets(config: InterlockConfig, action: ActionRequest) {
       ? config.assets.find((a) => a.id === ref || a.hostnames.includes(ref) || a.ips.includes(ref))
       : undefined;
   const spec: ActionSpec = ACTION_CATALOG[action.type];
+  if (isIntent(action)) return [find(action.target), find(action.params['toward'])];
   if (spec.targets === 'account') {
     const host = action.params['host'];
     return [find(typeof host === 'string' ? host : action.target)];
@@ -105,6 +157,7 @@ function affectedAssets(config: InterlockConfig, action: ActionRequest) {
 describe('policy engine + execution gate (property-based)', () => {
   /** Executions the gate let through, by outcome: proves the property is not vacuous. */
   const allowed = { auto: 0, approve: 0, recommend: 0, refuse: 0 };
+  let allowedPreAuthorized = 0;
 
   it('never executes a safety-system action, a rule-4 action on levels 0-2, or an OT change without the required approvals', () => {
     fc.assert(
@@ -133,7 +186,36 @@ describe('policy engine + execution gate (property-based)', () => {
         }
         // Rules 3, 7: an OT-affecting change needs its approvals (or a valid break-glass).
         const ot = assets.filter((a) => a === undefined || (level(a) ?? 0) < 4);
-        if (spec.effect !== 'read-only' && ot.length > 0) {
+        const toward = isIntent(action) ? assets[1] : undefined;
+        if (isIntent(action)) {
+          // Rule 6: an intent runs only at a listed point guarding the zone reached, the DMZ's IT side first.
+          const guarding = (config.enforcementPoints ?? []).filter(
+            (p) => toward !== undefined && p.protects.includes(toward.zone),
+          );
+          const preferred = guarding.find((p) => p.side === 'it-dmz') ?? guarding.find((p) => p.side === 'conduit');
+          expect(preferred).toBeDefined();
+          expect(decision.containment?.enforcementPointId).toBe(preferred?.id);
+        }
+        // The firewall an intent changes is itself OT (rule 3), judged by the zone it guards.
+        const segments = [
+          ...ot.map((a) => (a === undefined ? undefined : { id: a.id, zone: a.zone, criticality: a.criticality })),
+          ...(toward === undefined ? [] : [{ id: undefined, zone: toward.zone, criticality: undefined }]),
+        ];
+        const frozen = assets.some((a) => a !== undefined && config.zones.find((z) => z.id === a.zone)?.changeFreeze);
+        const preAuthorized =
+          !frozen &&
+          segments.length > 0 &&
+          segments.every(
+            (s) =>
+              s !== undefined &&
+              (config.zones.find((z) => z.id === s.zone)?.preAuthorized ?? []).some(
+                (e) =>
+                  e.action === action.type &&
+                  (s.criticality === undefined || !config.policy.dualApprovalFor.includes(s.criticality) || e.dual),
+              ),
+          );
+        if (preAuthorized) allowedPreAuthorized += 1;
+        if (spec.effect !== 'read-only' && segments.length > 0 && !preAuthorized) {
           const forcedBy = OPERATORS.find((o) => o.id === breakGlass?.operatorId);
           const validBreakGlass =
             forcedBy !== undefined &&
@@ -159,5 +241,6 @@ describe('policy engine + execution gate (property-based)', () => {
     );
     expect(allowed.auto).toBeGreaterThan(100);
     expect(allowed.approve).toBeGreaterThan(20);
+    expect(allowedPreAuthorized).toBeGreaterThan(5);
   });
 });

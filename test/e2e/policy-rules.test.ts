@@ -1,0 +1,128 @@
+/**
+ * Rules 3 (pre-authorized catalog), 6 (containment order) and 10 (time box) end to end: the
+ * example playbook `playbooks/examples/contain-source-into-ot.yaml` states the intent
+ * (contain.source), the engine picks the DMZ enforcement point, gates or pre-authorizes the
+ * change, and the FortiGate stub records the ban with its expiry.
+ */
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AuditRecord } from '../../src/audit/types';
+import { FORTIGATE_ADD_USERS_PATH } from '../stubs';
+import { REPO_ROOT, eventually, startStack, type Stack } from '../support/stack';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  const playbooksDir = mkdtempSync(join(tmpdir(), 'interlock-policy-rules-'));
+  cpSync(
+    join(REPO_ROOT, 'playbooks', 'examples', 'contain-source-into-ot.yaml'),
+    join(playbooksDir, 'contain-source-into-ot.yaml'),
+  );
+  stack = await startStack({
+    configure: (config) => {
+      const c = config as Record<string, unknown> & {
+        zones: Record<string, unknown>[];
+        playbooks: { dir: string };
+      };
+      c.playbooks.dir = playbooksDir;
+      c['enforcementPoints'] = [
+        {
+          id: 'fw-dmz',
+          kind: 'firewall',
+          integration: 'fortigate',
+          protects: ['line1-cell', 'eng'],
+          side: 'it-dmz',
+          zone: 'dmz',
+        },
+      ];
+      // The DMZ firewall and the eng zone pre-authorize the containment; line1-cell does not.
+      for (const zone of c.zones)
+        if (zone['id'] === 'dmz' || zone['id'] === 'eng')
+          zone['preAuthorized'] = [
+            { action: 'contain.source', approvedBy: 'grace', ticket: `CHG-${String(zone['id'])}` },
+          ];
+    },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function send(id: string, src: string, dst: string): Promise<string> {
+  const response = await stack.webhook('generic', {
+    id,
+    time: '2026-11-20T11:00:00Z',
+    severity: 'high',
+    title: `Unexpected IT-to-OT connection ${id}`,
+    src: { ip: src },
+    dst: { ip: dst },
+  });
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { incidentId: string }).incidentId;
+}
+
+async function auditOf(incidentId: string, eventType: string): Promise<AuditRecord[]> {
+  return eventually(async () => {
+    const response = await stack.api(`/incidents/${incidentId}/audit`, { operator: 'alice' });
+    if (response.status !== 200) return undefined;
+    const { records } = (await response.json()) as { records: AuditRecord[] };
+    return records.some((r) => r.eventType === eventType) ? records : undefined;
+  }, `${eventType} for ${incidentId}`);
+}
+
+const bans = () =>
+  stack.fortigate
+    .callsTo(FORTIGATE_ADD_USERS_PATH)
+    .filter((c) => c.status < 300)
+    .map((c) => c.body as { ip_addresses: string[]; expiry: number });
+
+describe('contain.source at the enforcement point the engine picks', () => {
+  it('denies at the DMZ only after OT approval, and audits the point and the time box', async () => {
+    const incidentId = await send('rules-1', '10.30.7.7', '10.20.77.1');
+    const pending = await eventually(async () => {
+      const response = await stack.api(`/approvals?status=pending&incidentId=${incidentId}`, { operator: 'omar' });
+      const { approvals } = (await response.json()) as { approvals: { id: string; requiredApprovals: number }[] };
+      return approvals[0];
+    }, 'a pending approval');
+    expect(pending.requiredApprovals).toBe(1);
+    const decided = (await auditOf(incidentId, 'policy.decided')).find((r) => r.eventType === 'policy.decided');
+    expect(decided?.decision).toMatchObject({ outcome: 'approve', rule: 'rule-3-ot-change-needs-approval' });
+    expect(decided?.action?.enforcementPoint).toBe('fortigate:root@fw-dmz');
+    expect(decided?.details).toMatchObject({
+      containment: {
+        enforcementPointId: 'fw-dmz',
+        side: 'it-dmz',
+        protectedZone: 'line1-cell',
+        blockedIp: '10.30.7.7',
+      },
+      timeBox: { expiresAfterMs: 3_600_000, extendWith: 'contain.source' },
+    });
+    expect(bans().flatMap((b) => b.ip_addresses)).not.toContain('10.30.7.7');
+
+    const vote = await stack.api(`/approvals/${pending.id}/decision`, {
+      method: 'POST',
+      operator: 'omar',
+      body: { decision: 'approve' },
+    });
+    expect(vote.status).toBe(200);
+    const executed = (await auditOf(incidentId, 'action.executed')).find((r) => r.eventType === 'action.executed');
+    expect(bans()).toContainEqual({ ip_addresses: ['10.30.7.7'], expiry: 3600 });
+    const expiresAt = (executed?.details?.['timeBox'] as { expiresAt?: string } | undefined)?.expiresAt;
+    expect(Date.parse(expiresAt ?? '') - Date.parse(executed?.time ?? '')).toBeGreaterThan(3_590_000);
+  });
+
+  it('runs without a new approval where every OT zone touched pre-authorized it, naming who signed it off', async () => {
+    const incidentId = await send('rules-2', '10.30.7.8', '10.10.9.9');
+    const records = await auditOf(incidentId, 'action.executed');
+    const executed = records.find((r) => r.eventType === 'action.executed');
+    expect(executed?.decision).toMatchObject({ outcome: 'auto', rule: 'rule-3-pre-authorized' });
+    expect(executed?.details?.['preAuthorizations']).toEqual([
+      { zone: 'eng', approvedBy: ['grace'], ticket: 'CHG-eng', dual: false },
+      { zone: 'dmz', approvedBy: ['grace'], ticket: 'CHG-dmz', dual: false },
+    ]);
+    expect(records.some((r) => r.eventType === 'approval.requested')).toBe(false);
+    expect(bans()).toContainEqual({ ip_addresses: ['10.30.7.8'], expiry: 3600 });
+  });
+});
