@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from './config/load';
 import type { InterlockConfig } from './config/schema';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
-import { startEmbeddedPostgres } from './dev/embedded-postgres';
+import { embeddedPostgresDataDir, startEmbeddedPostgres } from './dev/embedded-postgres';
 import { startTemporalDevServer } from './dev/temporal-server';
 import { createLogger, type Logger } from './logging';
 import { createServices } from './runtime/services';
@@ -60,7 +60,7 @@ async function startEmbedded(config: InterlockConfig, log: Logger, stops: Stop[]
     log.info({ address, ui: server.uiUrl }, 'embedded Temporal dev server started');
   }
   if (url === '') {
-    const pg = await startEmbeddedPostgres({ dataDir: join(stateDir, 'postgres'), log: (msg) => log.info(msg) });
+    const pg = await startEmbeddedPostgres({ dataDir: embeddedPostgresDataDir(stateDir), log: (msg) => log.info(msg) });
     stops.push(() => pg.stop());
     url = pg.url;
     log.info('embedded PostgreSQL started');

@@ -14,12 +14,24 @@
  * so under root the server runs as the `postgres` system user (or INTERLOCK_PG_USER).
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Client } from 'pg';
+
+/**
+ * PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` user, which
+ * cannot enter a private checkout (e.g. under /root or a mktemp directory). Then the cluster
+ * lives in the system's temporary directory instead, one per state directory.
+ */
+export function embeddedPostgresDataDir(stateDir: string): string {
+  if (process.getuid?.() !== 0) return join(stateDir, 'postgres');
+  const id = createHash('sha256').update(stateDir).digest('hex').slice(0, 12);
+  return join(tmpdir(), `interlock-dev-postgres-${id}`);
+}
 
 export interface EmbeddedPostgresOptions {
   /** Directory that holds the cluster (created if missing); reuse it to keep data across restarts. */

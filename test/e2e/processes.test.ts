@@ -3,9 +3,10 @@
  * with a message naming the key, and `dev` mode runs the whole product with embedded defaults.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { embeddedPostgresDataDir } from '../../src/dev/embedded-postgres';
 import { REPO_ROOT, eventually } from '../support/stack';
 
 const MAIN = join(REPO_ROOT, 'dist', 'src', 'main.js');
@@ -78,7 +79,8 @@ describe('startup errors', () => {
 describe('dev mode', () => {
   it('runs API, worker, Temporal and PostgreSQL in one process from the embedded defaults', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'interlock-dev-'));
-    chmodSync(stateDir, 0o755); // the embedded PostgreSQL runs as the postgres user when we are root
+    // mkdtemp makes a private directory: as root, the embedded PostgreSQL (run as the postgres
+    // user) must still find a place it can reach.
     const port = 30_000 + Math.floor(Math.random() * 20_000);
     const child = spawn(process.execPath, [MAIN, 'dev'], {
       env: {
@@ -131,6 +133,7 @@ describe('dev mode', () => {
       const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
       if (code === 'timeout') child.kill('SIGKILL');
       rmSync(stateDir, { recursive: true, force: true });
+      rmSync(embeddedPostgresDataDir(stateDir), { recursive: true, force: true });
       expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
     }
   }, 150_000);
