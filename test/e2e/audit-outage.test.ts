@@ -8,7 +8,11 @@ import type { AuditRecord } from '../../src/audit/types';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster';
+import { acceptedIncident, auditOf, decide, pendingApprovalFor } from '../support/e2e';
 import { eventually, startStack, type Stack } from '../support/stack';
+
+/** Audit writes wait out the outage: allow for it when polling the records. */
+const AUDIT_TIMEOUT_MS = 90_000;
 
 const OUTAGE_MS = 20_000;
 
@@ -44,28 +48,9 @@ const RANSOMWARE_ALERT = {
   hosts: [{ name: 'fin-lt-042', ip: '10.30.5.42' }],
 };
 
-async function accepted(body: unknown): Promise<string> {
-  const response = await stack.webhook('generic', body);
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { incidentId: string }).incidentId;
-}
-
 async function health(): Promise<{ status: number; body: { checks?: { database?: string } } }> {
   const response = await fetch(`${stack.apiUrl}/health`);
   return { status: response.status, body: (await response.json()) as { checks?: { database?: string } } };
-}
-
-async function auditOf(incidentId: string, until: (records: AuditRecord[]) => boolean): Promise<AuditRecord[]> {
-  return eventually(
-    async () => {
-      const response = await stack.api(`/incidents/${incidentId}/audit`, { operator: 'alice' });
-      if (response.status !== 200) return undefined;
-      const { records } = (await response.json()) as { records: AuditRecord[] };
-      return until(records) ? records : undefined;
-    },
-    `audit records of ${incidentId}`,
-    90_000,
-  );
 }
 
 function counts(records: AuditRecord[]): Record<string, number> {
@@ -75,11 +60,8 @@ function counts(records: AuditRecord[]): Record<string, number> {
 }
 
 it('completes an incident across a 20 s PostgreSQL outage with every record exactly once', async () => {
-  const s4 = await accepted(S4_ALERT);
-  const approvalId = await eventually(async () => {
-    const r = await stack.api(`/approvals?status=pending&incidentId=${s4}`, { operator: 'omar' });
-    return ((await r.json()) as { approvals: { id: string }[] }).approvals[0]?.id;
-  }, 'the pending approval');
+  const s4 = await acceptedIncident(stack, S4_ALERT);
+  const approvalId = (await pendingApprovalFor(stack, s4)).id;
 
   await cluster.stop();
   const outageStarted = Date.now();
@@ -88,8 +70,8 @@ it('completes an incident across a 20 s PostgreSQL outage with every record exac
     return h.status === 503 && h.body.checks?.database === 'down' ? true : undefined;
   }, 'health to report the database down');
   // Alerts keep arriving during the outage: intake needs only Temporal, the audit writes wait.
-  await accepted(S4_ALERT);
-  const ransomware = await accepted(RANSOMWARE_ALERT);
+  await acceptedIncident(stack, S4_ALERT);
+  const ransomware = await acceptedIncident(stack, RANSOMWARE_ALERT);
   const audit = await stack.api(`/incidents/${s4}/audit`, { operator: 'alice' });
   expect(audit.status).toBeGreaterThanOrEqual(500);
   await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - outageStarted))));
@@ -97,17 +79,14 @@ it('completes an incident across a 20 s PostgreSQL outage with every record exac
 
   await eventually(async () => ((await health()).status === 200 ? true : undefined), 'health to be up again', 30_000);
   for (const operator of ['omar', 'grace'] as const) {
-    const response = await stack.api(`/approvals/${approvalId}/decision`, {
-      method: 'POST',
-      operator,
-      body: { decision: 'approve' },
-    });
-    expect(response.status).toBe(200);
+    expect((await decide(stack, approvalId, operator)).status).toBe(200);
   }
 
   const s4Records = await auditOf(
+    stack,
     s4,
     (r) => r.some((e) => e.eventType === 'playbook.completed') && r.some((e) => e.eventType === 'alert.duplicate'),
+    AUDIT_TIMEOUT_MS,
   );
   expect(counts(s4Records)).toEqual({
     'incident.opened': 1,
@@ -120,7 +99,12 @@ it('completes an incident across a 20 s PostgreSQL outage with every record exac
     'action.executed': 2,
     'playbook.completed': 1,
   });
-  const rwRecords = await auditOf(ransomware, (r) => r.some((e) => e.eventType === 'playbook.completed'));
+  const rwRecords = await auditOf(
+    stack,
+    ransomware,
+    (r) => r.some((e) => e.eventType === 'playbook.completed'),
+    AUDIT_TIMEOUT_MS,
+  );
   expect(counts(rwRecords)).toMatchObject({
     'incident.opened': 1,
     'alert.received': 1,

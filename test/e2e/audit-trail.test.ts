@@ -15,6 +15,7 @@ import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { createTestDatabase } from '../support/pg';
 import { createServiceLogin } from '../support/pg-cluster';
+import { auditOf, decide, types } from '../support/e2e';
 import { API_KEYS, REPO_ROOT, eventually, startStack, type Stack } from '../support/stack';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
@@ -54,30 +55,6 @@ afterAll(async () => {
   await db?.drop();
   await login?.drop();
 });
-
-const types = (records: AuditRecord[]) => records.map((r) => r.eventType);
-
-async function auditOf(incidentId: string, until: (records: AuditRecord[]) => boolean, timeoutMs = 20_000) {
-  return eventually(
-    async () => {
-      const response = await stack.api(`/incidents/${incidentId}/audit`, { operator: 'alice' });
-      if (response.status !== 200) return undefined;
-      const { records } = (await response.json()) as { records: AuditRecord[] };
-      return until(records) ? records : undefined;
-    },
-    `audit records of ${incidentId}`,
-    timeoutMs,
-  );
-}
-
-async function decide(approvalId: string, operator: 'omar' | 'grace') {
-  const response = await stack.api(`/approvals/${approvalId}/decision`, {
-    method: 'POST',
-    operator,
-    body: { decision: 'approve', reason: 'conduit block ok' },
-  });
-  expect(response.status).toBe(200);
-}
 
 function verifyExportCli(args: string[]): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {
@@ -126,9 +103,11 @@ describe('S4 incident timeline, exports and evidence', () => {
   });
 
   it('shows the alert, each decision with its rule, the approvers and the action results', async () => {
-    await decide(approvalId, 'omar');
-    await decide(approvalId, 'grace');
-    await auditOf(s4, (r) => types(r).includes('playbook.completed'));
+    for (const operator of ['omar', 'grace'] as const) {
+      const vote = await decide(stack, approvalId, operator, { decision: 'approve', reason: 'conduit block ok' });
+      expect(vote.status).toBe(200);
+    }
+    await auditOf(stack, s4, (r) => types(r).includes('playbook.completed'));
 
     const context = await browser.newContext({
       viewport: { width: 1366, height: 900 },
@@ -171,7 +150,7 @@ describe('S4 incident timeline, exports and evidence', () => {
       title: '<img src=x onerror=alert(1)><script>document.title="pwned"</script>',
     });
     const { incidentId } = (await response.json()) as { incidentId: string };
-    await auditOf(incidentId, (r) => types(r).includes('alert.received'));
+    await auditOf(stack, incidentId, (r) => types(r).includes('alert.received'));
     const html = await (
       await fetch(`${stack.apiUrl}/ui/incidents/${incidentId}`, {
         headers: { authorization: `Bearer ${API_KEYS.alice}` },
@@ -182,7 +161,7 @@ describe('S4 incident timeline, exports and evidence', () => {
   });
 
   it('exports JSON, CSV and the evidence bundle with every record, and each verifies offline', async () => {
-    const records = await auditOf(s4, (r) => types(r).includes('playbook.completed'));
+    const records = await auditOf(stack, s4, (r) => types(r).includes('playbook.completed'));
     const json = await (await stack.api(`/incidents/${s4}/audit?format=json`, { operator: 'alice' })).text();
     const csv = await (await stack.api(`/incidents/${s4}/audit?format=csv`, { operator: 'alice' })).text();
     const evidenceResponse = await stack.api(`/incidents/${s4}/evidence`, { operator: 'grace' });
@@ -273,7 +252,12 @@ describe('incidents list and many concurrent incidents', () => {
     ids = answers;
     expect(new Set(ids).size).toBe(CONCURRENT);
     for (const id of ids) {
-      await auditOf(id, (r) => types(r).some((t) => t === 'playbook.completed' || t === 'playbook.failed'), 90_000);
+      await auditOf(
+        stack,
+        id,
+        (r) => types(r).some((t) => t === 'playbook.completed' || t === 'playbook.failed'),
+        90_000,
+      );
     }
     const { rows } = await owner.query<{ count: string; max: string; keys: string }>(
       'SELECT count(*) AS count, max(seq) AS max, count(DISTINCT idempotency_key) AS keys FROM audit_events',

@@ -1,6 +1,7 @@
 /** Rule 11 end to end: a break-glass operator forces a gated OT action with a written justification. */
 import type { AuditRecord } from '../../src/audit/types';
 import { FORTIGATE_ADD_USERS_PATH } from '../stubs';
+import { accepted, pendingApprovalFor } from '../support/e2e';
 import { eventually, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -21,12 +22,8 @@ async function openPlcQuarantine(id: string): Promise<{ incidentId: string; appr
     rule: { id: 'test-quarantine' },
     hosts: [{ name: 'plc-7', ip: '10.20.1.7' }],
   });
-  expect(response.status).toBe(202);
-  const { incidentId } = (await response.json()) as { incidentId: string };
-  const approvalId = await eventually(async () => {
-    const list = await stack.api(`/approvals?status=pending&incidentId=${incidentId}`, { operator: 'victor' });
-    return ((await list.json()) as { approvals: { id: string }[] }).approvals[0]?.id;
-  }, 'the approval request');
+  const { incidentId } = await accepted(response);
+  const { id: approvalId } = await pendingApprovalFor(stack, incidentId, 'victor');
   return { incidentId, approvalId };
 }
 

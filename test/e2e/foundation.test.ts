@@ -7,19 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditRecord } from '../../src/audit/types';
 import { CROWDSTRIKE_DEVICE_ACTIONS_PATH, FORTIGATE_ADD_USERS_PATH } from '../stubs';
+import { accepted, auditOf, decide, pendingApprovalFor, types } from '../support/e2e';
 import { CROWDSTRIKE_AGENT_FIN_LT_042, REPO_ROOT, eventually, startStack, type Stack } from '../support/stack';
 
 const SPLUNK_SAMPLE = readFileSync(join(REPO_ROOT, 'test', 'intake', 'fixtures', 'splunk.json'), 'utf8');
-
-interface Approval {
-  id: string;
-  incidentId: string;
-  status: string;
-  requiredApprovals: number;
-  requiredRoles: string[];
-  actionDigest: string;
-  target: { assetId?: string; zone?: string };
-}
 
 let stack: Stack;
 
@@ -31,52 +22,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function accepted(
-  response: Response,
-): Promise<{ incidentId: string; workflowId: string; deduplicated: boolean }> {
-  const body = await response.text();
-  expect({ status: response.status, body }).toEqual({ status: 202, body: expect.any(String) });
-  return JSON.parse(body) as { incidentId: string; workflowId: string; deduplicated: boolean };
-}
-
 function genericAlert(id: string, fields: Record<string, unknown>) {
   return { id, time: '2026-11-20T11:00:00Z', severity: 'high', ...fields };
 }
 
-async function pendingApprovalFor(incidentId: string): Promise<Approval> {
-  return eventually(async () => {
-    const response = await stack.api(`/approvals?status=pending&incidentId=${incidentId}`, { operator: 'omar' });
-    const { approvals } = (await response.json()) as { approvals: Approval[] };
-    return approvals[0];
-  }, `a pending approval for ${incidentId}`);
-}
-
-async function decide(
-  approvalId: string,
-  operator: 'alice' | 'omar' | 'grace' | 'victor',
-  decision: 'approve' | 'reject',
-) {
-  const response = await stack.api(`/approvals/${approvalId}/decision`, {
-    method: 'POST',
-    operator,
-    body: { decision, reason: `test ${decision}` },
-  });
-  return {
-    status: response.status,
-    body: (await response.json()) as Record<string, unknown> & { error?: { code: string; message: string } },
-  };
-}
-
-async function auditOf(incidentId: string, until: (records: AuditRecord[]) => boolean): Promise<AuditRecord[]> {
-  return eventually(async () => {
-    const response = await stack.api(`/incidents/${incidentId}/audit`, { operator: 'alice' });
-    if (response.status !== 200) return undefined;
-    const { records } = (await response.json()) as { records: AuditRecord[] };
-    return until(records) ? records : undefined;
-  }, `audit records of ${incidentId}`);
-}
-
-const types = (records: AuditRecord[]) => records.map((r) => r.eventType);
 const fortigateBans = () => stack.fortigate.callsTo(FORTIGATE_ADD_USERS_PATH).filter((c) => c.status === 200);
 const containments = () => stack.crowdstrike.callsTo(CROWDSTRIKE_DEVICE_ACTIONS_PATH).filter((c) => c.status === 202);
 
@@ -110,6 +59,7 @@ describe('S1: ransomware on an office laptop (Splunk)', () => {
     expect(second).toEqual({ incidentId, workflowId: incidentId, deduplicated: true });
 
     const records = await auditOf(
+      stack,
       incidentId,
       (r) => types(r).includes('playbook.completed') && types(r).includes('alert.duplicate'),
     );
@@ -137,7 +87,7 @@ describe('S1: ransomware on an office laptop (Splunk)', () => {
   });
 
   it('keeps an ordered, hash-chained audit trail that verifies', async () => {
-    const records = await auditOf(incidentId, (r) => types(r).includes('playbook.completed'));
+    const records = await auditOf(stack, incidentId, (r) => types(r).includes('playbook.completed'));
     expect(types(records)).toEqual(
       expect.arrayContaining([
         'incident.opened',
@@ -179,7 +129,7 @@ describe('S4: Modbus write from an IT host to a PLC', () => {
         }),
       ),
     );
-    const approval = await pendingApprovalFor(incidentId);
+    const approval = await pendingApprovalFor(stack, incidentId);
     expect(approval).toMatchObject({
       requiredApprovals: 2,
       requiredRoles: ['ot-engineer'],
@@ -188,14 +138,14 @@ describe('S4: Modbus write from an IT host to a PLC', () => {
     await eventually(() => (containments().length >= 1 ? true : undefined), 'the IT source containment');
     expect(fortigateBans()).toHaveLength(0);
 
-    const firstVote = await decide(approval.id, 'omar', 'approve');
+    const firstVote = await decide(stack, approval.id, 'omar', 'approve');
     expect(firstVote).toMatchObject({ status: 200, body: { status: 'pending', approvalsRemaining: 1 } });
-    const again = await decide(approval.id, 'omar', 'approve');
+    const again = await decide(stack, approval.id, 'omar', 'approve');
     expect(again).toMatchObject({ status: 409, body: { error: { code: 'duplicate_approver' } } });
     await new Promise((r) => setTimeout(r, 500));
     expect(fortigateBans()).toHaveLength(0);
 
-    const secondVote = await decide(approval.id, 'grace', 'approve');
+    const secondVote = await decide(stack, approval.id, 'grace', 'approve');
     expect(secondVote).toMatchObject({ status: 200, body: { status: 'approved', approvalsRemaining: 0 } });
     const bans = await eventually(
       () => (fortigateBans().length > 0 ? fortigateBans() : undefined),
@@ -206,7 +156,7 @@ describe('S4: Modbus write from an IT host to a PLC', () => {
     // The PLC is never the object of an enforcement call.
     expect(JSON.stringify([...stack.fortigate.calls, ...stack.crowdstrike.calls])).not.toContain('10.20.1.7');
 
-    const records = await auditOf(incidentId, (r) => types(r).includes('playbook.completed'));
+    const records = await auditOf(stack, incidentId, (r) => types(r).includes('playbook.completed'));
     const votes = records.filter((r) => r.eventType === 'approval.decided');
     expect(votes.map((v) => v.actor)).toEqual([
       { type: 'operator', id: 'omar', roles: ['ot-engineer'], channel: 'api' },
@@ -233,13 +183,16 @@ describe('approval-gated quarantine of OT and unknown targets', () => {
         }),
       ),
     );
-    const approval = await pendingApprovalFor(incidentId);
+    const approval = await pendingApprovalFor(stack, incidentId);
     expect(approval).toMatchObject({ requiredApprovals: 2, target: { assetId: 'eng-ws-03', zone: 'eng' } });
-    expect(await decide(approval.id, 'omar', 'reject')).toMatchObject({ status: 200, body: { status: 'rejected' } });
-    const records = await auditOf(incidentId, (r) => types(r).includes('playbook.completed'));
+    expect(await decide(stack, approval.id, 'omar', 'reject')).toMatchObject({
+      status: 200,
+      body: { status: 'rejected' },
+    });
+    const records = await auditOf(stack, incidentId, (r) => types(r).includes('playbook.completed'));
     expect(types(records)).not.toContain('action.executed');
     expect(fortigateBans().filter((c) => JSON.stringify(c.body).includes('10.10.4.17'))).toHaveLength(0);
-    expect(await decide(approval.id, 'grace', 'approve')).toMatchObject({
+    expect(await decide(stack, approval.id, 'grace', 'approve')).toMatchObject({
       status: 409,
       body: { error: { code: 'approval_already_decided' } },
     });
@@ -257,10 +210,10 @@ describe('approval-gated quarantine of OT and unknown targets', () => {
         }),
       ),
     );
-    const approval = await pendingApprovalFor(incidentId);
+    const approval = await pendingApprovalFor(stack, incidentId);
     expect(approval).toMatchObject({ requiredApprovals: 1, target: { ips: ['192.0.2.77'] } });
 
-    expect(await decide(approval.id, 'alice', 'approve')).toMatchObject({
+    expect(await decide(stack, approval.id, 'alice', 'approve')).toMatchObject({
       status: 403,
       body: { error: { code: 'approver_not_authorized' } },
     });
@@ -281,15 +234,18 @@ describe('approval-gated quarantine of OT and unknown targets', () => {
     expect(await badBody.json()).toMatchObject({ error: { issues: [{ path: 'decision' }] } });
     expect(fortigateBans()).toHaveLength(before);
 
-    expect(await decide(approval.id, 'omar', 'approve')).toMatchObject({ status: 200, body: { status: 'approved' } });
+    expect(await decide(stack, approval.id, 'omar', 'approve')).toMatchObject({
+      status: 200,
+      body: { status: 'approved' },
+    });
     const bans = await eventually(
       () => (fortigateBans().length > before ? fortigateBans().slice(before) : undefined),
       'the quarantine call',
     );
     expect(bans.map((b) => b.body)).toEqual([{ ip_addresses: ['192.0.2.77'], expiry: 3600 }]);
-    expect(await decide(approval.id, 'grace', 'approve')).toMatchObject({ status: 409 });
+    expect(await decide(stack, approval.id, 'grace', 'approve')).toMatchObject({ status: 409 });
 
-    const records = await auditOf(incidentId, (r) => types(r).includes('playbook.completed'));
+    const records = await auditOf(stack, incidentId, (r) => types(r).includes('playbook.completed'));
     const decided = records.find((r) => r.eventType === 'policy.decided');
     expect(decided).toMatchObject({
       decision: { outcome: 'approve', rule: 'rule-1-unknown-is-ot' },
@@ -310,19 +266,22 @@ describe('approval-gated quarantine of OT and unknown targets', () => {
         }),
       ),
     );
-    const approval = await pendingApprovalFor(incidentId);
+    const approval = await pendingApprovalFor(stack, incidentId);
     await stack.killWorker();
     await stack.startWorker();
-    expect(await decide(approval.id, 'grace', 'approve')).toMatchObject({
+    expect(await decide(stack, approval.id, 'grace', 'approve')).toMatchObject({
       status: 200,
       body: { status: 'pending', approvalsRemaining: 1 },
     });
-    expect(await decide(approval.id, 'omar', 'approve')).toMatchObject({ status: 200, body: { status: 'approved' } });
+    expect(await decide(stack, approval.id, 'omar', 'approve')).toMatchObject({
+      status: 200,
+      body: { status: 'approved' },
+    });
     await eventually(
       () => (fortigateBans().some((c) => JSON.stringify(c.body).includes('10.20.1.7')) ? true : undefined),
       'the PLC quarantine after restart',
     );
-    const records = await auditOf(incidentId, (r) => types(r).includes('playbook.completed'));
+    const records = await auditOf(stack, incidentId, (r) => types(r).includes('playbook.completed'));
     expect(records.filter((r) => r.eventType === 'action.executed')).toHaveLength(1);
     await expectChainVerifies(incidentId);
   });
@@ -338,7 +297,7 @@ describe('approval-gated quarantine of OT and unknown targets', () => {
         }),
       ),
     );
-    const records = await auditOf(incidentId, (r) => types(r).includes('playbook.completed'));
+    const records = await auditOf(stack, incidentId, (r) => types(r).includes('playbook.completed'));
     expect(records.find((r) => r.eventType === 'policy.decided')?.decision).toMatchObject({
       outcome: 'refuse',
       rule: 'rule-5-safety-system',

@@ -14,8 +14,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditRecord } from '../../src/audit/types';
 import { CROWDSTRIKE_DEVICE_ACTIONS_PATH } from '../stubs';
+import { accepted, auditRecords, types, type IntakeAnswer } from '../support/e2e';
 import { REPO_ROOT, eventually, startStack, type Stack } from '../support/stack';
 
 const SPLUNK_SAMPLE = readFileSync(join(REPO_ROOT, 'test', 'intake', 'fixtures', 'splunk.json'), 'utf8');
@@ -45,11 +45,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function deliver(): Promise<{ incidentId: string; workflowId: string; deduplicated: boolean }> {
-  const response = await stack.webhook('splunk', SPLUNK_SAMPLE);
-  const text = await response.text();
-  expect({ status: response.status, text }).toEqual({ status: 202, text: expect.any(String) });
-  return JSON.parse(text) as { incidentId: string; workflowId: string; deduplicated: boolean };
+async function deliver(): Promise<IntakeAnswer> {
+  return accepted(await stack.webhook('splunk', SPLUNK_SAMPLE));
 }
 
 async function incident(incidentId: string): Promise<IncidentView> {
@@ -58,13 +55,7 @@ async function incident(incidentId: string): Promise<IncidentView> {
   return (await response.json()) as IncidentView;
 }
 
-async function audit(incidentId: string): Promise<AuditRecord[]> {
-  const response = await stack.api(`/incidents/${incidentId}/audit`, { operator: 'alice' });
-  return ((await response.json()) as { records: AuditRecord[] }).records;
-}
-
 const containments = () => stack.crowdstrike.callsTo(CROWDSTRIKE_DEVICE_ACTIONS_PATH).filter((c) => c.status === 202);
-const types = (records: AuditRecord[]) => records.map((r) => r.eventType);
 
 it('reopens a closed incident as a new run of the same ID: counts restart, playbooks run again', async () => {
   const first = await deliver();
@@ -112,7 +103,7 @@ it('reopens a closed incident as a new run of the same ID: counts restart, playb
   );
 
   const records = await eventually(async () => {
-    const r = await audit(incidentId);
+    const r = await auditRecords(stack, incidentId);
     return types(r).filter((t) => t === 'playbook.completed').length === 2 ? r : undefined;
   }, 'the audit of both runs');
   const all = types(records);

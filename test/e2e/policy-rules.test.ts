@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditRecord } from '../../src/audit/types';
 import { FORTIGATE_ADD_USERS_PATH } from '../stubs';
+import { accepted, auditOf } from '../support/e2e';
 import { REPO_ROOT, eventually, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -59,17 +60,12 @@ async function send(id: string, src: string, dst: string): Promise<string> {
     src: { ip: src },
     dst: { ip: dst },
   });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { incidentId: string }).incidentId;
+  return (await accepted(response)).incidentId;
 }
 
-async function auditOf(incidentId: string, eventType: string): Promise<AuditRecord[]> {
-  return eventually(async () => {
-    const response = await stack.api(`/incidents/${incidentId}/audit`, { operator: 'alice' });
-    if (response.status !== 200) return undefined;
-    const { records } = (await response.json()) as { records: AuditRecord[] };
-    return records.some((r) => r.eventType === eventType) ? records : undefined;
-  }, `${eventType} for ${incidentId}`);
+function auditWith(incidentId: string, eventType: string): Promise<AuditRecord[]> {
+  const hasType = (records: AuditRecord[]) => records.some((r) => r.eventType === eventType);
+  return auditOf(stack, incidentId, hasType, undefined, `${eventType} for ${incidentId}`);
 }
 
 const bans = () =>
@@ -87,7 +83,7 @@ describe('contain.source at the enforcement point the engine picks', () => {
       return approvals[0];
     }, 'a pending approval');
     expect(pending.requiredApprovals).toBe(1);
-    const decided = (await auditOf(incidentId, 'policy.decided')).find((r) => r.eventType === 'policy.decided');
+    const decided = (await auditWith(incidentId, 'policy.decided')).find((r) => r.eventType === 'policy.decided');
     expect(decided?.decision).toMatchObject({ outcome: 'approve', rule: 'rule-3-ot-change-needs-approval' });
     expect(decided?.action?.enforcementPoint).toBe('fortigate:root@fw-dmz');
     expect(decided?.details).toMatchObject({
@@ -107,7 +103,7 @@ describe('contain.source at the enforcement point the engine picks', () => {
       body: { decision: 'approve' },
     });
     expect(vote.status).toBe(200);
-    const executed = (await auditOf(incidentId, 'action.executed')).find((r) => r.eventType === 'action.executed');
+    const executed = (await auditWith(incidentId, 'action.executed')).find((r) => r.eventType === 'action.executed');
     expect(bans()).toContainEqual({ ip_addresses: ['10.30.7.7'], expiry: 3600 });
     const expiresAt = (executed?.details?.['timeBox'] as { expiresAt?: string } | undefined)?.expiresAt;
     expect(Date.parse(expiresAt ?? '') - Date.parse(executed?.time ?? '')).toBeGreaterThan(3_590_000);
@@ -115,7 +111,7 @@ describe('contain.source at the enforcement point the engine picks', () => {
 
   it('runs without a new approval where every OT zone touched pre-authorized it, naming who signed it off', async () => {
     const incidentId = await send('rules-2', '10.30.7.8', '10.10.9.9');
-    const records = await auditOf(incidentId, 'action.executed');
+    const records = await auditWith(incidentId, 'action.executed');
     const executed = records.find((r) => r.eventType === 'action.executed');
     expect(executed?.decision).toMatchObject({ outcome: 'auto', rule: 'rule-3-pre-authorized' });
     expect(executed?.details?.['preAuthorizations']).toEqual([

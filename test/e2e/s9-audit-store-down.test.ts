@@ -6,13 +6,16 @@
  * that safety-system refusals reach the safety owner (rule 5) and that a refused approval
  * through the API is audited with the operator, the channel and the refusal code.
  */
-import type { AuditRecord } from '../../src/audit/types';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { FORTIGATE_ADD_USERS_PATH } from '../stubs/fortigate-stub';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster';
 import { startSmtpServer, type SmtpTestServer } from '../support/smtp';
+import { acceptedIncident, auditOf, decide, pendingApprovalFor } from '../support/e2e';
 import { eventually, startStack, type Stack } from '../support/stack';
+
+/** Audit writes wait out the outage: allow for it when polling the records. */
+const AUDIT_TIMEOUT_MS = 90_000;
 
 const EMAILS: Record<string, string> = {
   alice: 'alice@soc.example.test',
@@ -61,25 +64,6 @@ const SIS_ALERT = {
   dst: { host: 'sis-1', ip: '10.20.9.1' },
 };
 
-async function accepted(body: unknown): Promise<string> {
-  const response = await stack.webhook('generic', body);
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { incidentId: string }).incidentId;
-}
-
-async function auditOf(incidentId: string, until: (records: AuditRecord[]) => boolean): Promise<AuditRecord[]> {
-  return eventually(
-    async () => {
-      const response = await stack.api(`/incidents/${incidentId}/audit`, { operator: 'alice' });
-      if (response.status !== 200) return undefined;
-      const { records } = (await response.json()) as { records: AuditRecord[] };
-      return until(records) ? records : undefined;
-    },
-    `audit records of ${incidentId}`,
-    90_000,
-  );
-}
-
 const conduitBans = () =>
   stack.fortigate
     .callsTo(FORTIGATE_ADD_USERS_PATH)
@@ -90,21 +74,14 @@ let s4: string;
 let approvalId: string;
 
 it('audits a SOC-only operator’s refused API approval with the operator, channel and refusal code', async () => {
-  s4 = await accepted(S4_ALERT);
-  approvalId = await eventually(async () => {
-    const r = await stack.api(`/approvals?status=pending&incidentId=${s4}`, { operator: 'omar' });
-    return ((await r.json()) as { approvals: { id: string }[] }).approvals[0]?.id;
-  }, 'the pending approval');
+  s4 = await acceptedIncident(stack, S4_ALERT);
+  approvalId = (await pendingApprovalFor(stack, s4)).id;
 
-  const response = await stack.api(`/approvals/${approvalId}/decision`, {
-    method: 'POST',
-    operator: 'alice',
-    body: { decision: 'approve' },
-  });
-  expect(response.status).toBe(403);
-  expect(((await response.json()) as { error: { code: string } }).error.code).toBe('approver_not_authorized');
+  const refused = await decide(stack, approvalId, 'alice');
+  expect(refused.status).toBe(403);
+  expect(refused.body.error?.code).toBe('approver_not_authorized');
 
-  const records = await auditOf(s4, (r) => r.some((e) => e.eventType === 'approval.refused'));
+  const records = await auditOf(stack, s4, (r) => r.some((e) => e.eventType === 'approval.refused'), AUDIT_TIMEOUT_MS);
   const refusal = records.find((e) => e.eventType === 'approval.refused');
   expect(refusal?.actor).toEqual({ type: 'operator', id: 'alice', roles: ['soc-analyst'], channel: 'api' });
   expect(refusal?.approval?.approvalId).toBe(approvalId);
@@ -115,7 +92,7 @@ it('audits a SOC-only operator’s refused API approval with the operator, chann
 }, 120_000);
 
 it('escalates a safety-system refusal to the safety owner by email (rule 5)', async () => {
-  const incidentId = await accepted(SIS_ALERT);
+  const incidentId = await acceptedIncident(stack, SIS_ALERT);
   const mail = await eventually(
     () => smtp.messages.find((m) => m.subject.includes(`Safety system involved in incident ${incidentId}`)),
     'the safety escalation email',
@@ -130,7 +107,7 @@ it('holds the OT action and alerts people while the audit store is down; nothing
   expect(conduitBans()).toHaveLength(0);
   await cluster.stop();
   // Alerts keep arriving: the duplicate's audit write fails, is retried, and raises the alarm.
-  await accepted(S4_ALERT);
+  await acceptedIncident(stack, S4_ALERT);
   const alarm = await eventually(() => outageMails()[0], 'the audit-store-unreachable email', 60_000);
   expect(alarm.subject).toBe('[Interlock] Audit store unreachable: OT actions are on hold');
   expect([...alarm.to].sort()).toEqual(Object.values(EMAILS).sort());
@@ -156,16 +133,13 @@ it('holds the OT action and alerts people while the audit store is down; nothing
     30_000,
   );
   for (const operator of ['omar', 'grace'] as const) {
-    const response = await stack.api(`/approvals/${approvalId}/decision`, {
-      method: 'POST',
-      operator,
-      body: { decision: 'approve' },
-    });
-    expect(response.status).toBe(200);
+    expect((await decide(stack, approvalId, operator)).status).toBe(200);
   }
   const records = await auditOf(
+    stack,
     s4,
     (r) => r.some((e) => e.eventType === 'playbook.completed') && r.some((e) => e.eventType === 'alert.duplicate'),
+    AUDIT_TIMEOUT_MS,
   );
   expect(records.filter((e) => e.eventType === 'alert.duplicate')).toHaveLength(1);
   expect(records.filter((e) => e.eventType === 'approval.decided').map((e) => e.actor.id)).toEqual(['omar', 'grace']);

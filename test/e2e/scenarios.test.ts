@@ -18,9 +18,11 @@ import {
 } from '../stubs';
 import { JIRA_ISSUE_PATH, startJiraStub, type JiraStub } from '../stubs/jira-stub';
 import { OKTA_USERS_PATH, startOktaStub, type OktaStub } from '../stubs/okta-stub';
+import { auditOf, decide, pendingApprovalFor, type Approval } from '../support/e2e';
 import { CROWDSTRIKE_AGENT_FIN_LT_042, REPO_ROOT, eventually, startStack, type Stack } from '../support/stack';
 
 const APPROVAL_TTL_MS = 12_000;
+const AUDIT_TIMEOUT_MS = 30_000;
 const BLAST_RADIUS = { perRun: 5, perHour: 10 };
 const REQUESTER_KEY = 'interlock-requester-key-0123456789';
 const JIRA = { email: 'interlock@example.net', apiToken: 'jira-test-api-token', projectKey: 'SEC' };
@@ -47,18 +49,6 @@ steps:
     action: edr.contain_host
     target: 10.30.8.8
 `;
-
-interface Approval {
-  id: string;
-  incidentId: string;
-  status: string;
-  stepId: string;
-  requiredApprovals: number;
-  requiredRoles: string[];
-  actionDigest: string;
-  expiresAt: string;
-  decision?: { rule: string };
-}
 
 let stack: Stack;
 let jira: JiraStub;
@@ -118,19 +108,6 @@ async function send(fields: Record<string, unknown>): Promise<string> {
   return ((await response.json()) as { incidentId: string }).incidentId;
 }
 
-async function auditOf(incidentId: string, until: (records: AuditRecord[]) => boolean): Promise<AuditRecord[]> {
-  return eventually(
-    async () => {
-      const response = await stack.api(`/incidents/${incidentId}/audit`, { operator: 'alice' });
-      if (response.status !== 200) return undefined;
-      const { records } = (await response.json()) as { records: AuditRecord[] };
-      return until(records) ? records : undefined;
-    },
-    `audit records of ${incidentId}`,
-    30_000,
-  );
-}
-
 const has =
   (type: string, count = 1) =>
   (records: AuditRecord[]) =>
@@ -142,26 +119,6 @@ const decisions = (records: AuditRecord[]) =>
     outcome: r.decision?.outcome,
     rule: r.decision?.rule,
   }));
-
-async function pendingApproval(incidentId: string): Promise<Approval> {
-  return eventually(async () => {
-    const response = await stack.api(`/approvals?status=pending&incidentId=${incidentId}`, { operator: 'omar' });
-    const { approvals } = (await response.json()) as { approvals: Approval[] };
-    return approvals[0];
-  }, `a pending approval for ${incidentId}`);
-}
-
-async function decide(
-  approvalId: string,
-  who: { operator: 'alice' | 'omar' | 'grace' | 'victor' } | { apiKey: string },
-  body: Record<string, unknown> = { decision: 'approve' },
-) {
-  const response = await stack.api(`/approvals/${approvalId}/decision`, { method: 'POST', ...who, body });
-  return {
-    status: response.status,
-    body: (await response.json()) as { status?: string; approvalsRemaining?: number; error?: { code: string } },
-  };
-}
 
 const okCalls = (calls: RecordedCall[]) => calls.filter((c) => c.status < 300);
 const bans = () => okCalls(stack.fortigate.callsTo(FORTIGATE_ADD_USERS_PATH));
@@ -182,7 +139,7 @@ describe('S1: ransomware on an office laptop', () => {
     const response = await stack.webhook('splunk', SPLUNK_SAMPLE);
     expect(response.status).toBe(202);
     const { incidentId } = (await response.json()) as { incidentId: string };
-    const records = await auditOf(incidentId, has('playbook.completed'));
+    const records = await auditOf(stack, incidentId, has('playbook.completed'), AUDIT_TIMEOUT_MS);
 
     expect(decisions(records)).toEqual([
       { step: 'contain-host', outcome: 'auto', rule: 'rule-2-auto-it' },
@@ -212,13 +169,13 @@ describe('S2 + S8: unauthorized PLC programming, and approval hygiene', () => {
       src: { host: 'eng-ws-03', ip: '10.10.4.17' },
       dst: { host: 'plc-7', ip: '10.20.1.7' },
     });
-    approval = await pendingApproval(incidentId);
+    approval = await pendingApprovalFor(stack, incidentId);
     expect(approval).toMatchObject({
       stepId: 'block-source-at-conduit',
       requiredApprovals: 2,
       requiredRoles: ['ot-engineer'],
     });
-    const records = await auditOf(incidentId, has('approval.requested'));
+    const records = await auditOf(stack, incidentId, has('approval.requested'), AUDIT_TIMEOUT_MS);
     expect(decisions(records)).toEqual([
       { step: 'logic-compare-task', outcome: 'auto', rule: 'read-only' },
       { step: 'block-source-at-conduit', outcome: 'approve', rule: 'rule-7-dual-approval' },
@@ -229,27 +186,32 @@ describe('S2 + S8: unauthorized PLC programming, and approval hygiene', () => {
   });
 
   it('refuses a SOC-only approver, the requester, a changed action and the same person twice', async () => {
-    expect(await decide(approval.id, { operator: 'alice' })).toMatchObject({
+    expect(await decide(stack, approval.id, { operator: 'alice' })).toMatchObject({
       status: 403,
       body: { error: { code: 'approver_not_authorized' } },
     });
-    expect(await decide(approval.id, { apiKey: REQUESTER_KEY })).toMatchObject({
+    expect(await decide(stack, approval.id, { apiKey: REQUESTER_KEY })).toMatchObject({
       status: 403,
       body: { error: { code: 'self_approval' } },
     });
     expect(
-      await decide(approval.id, { operator: 'omar' }, { decision: 'approve', actionDigest: 'f'.repeat(64) }),
+      await decide(stack, approval.id, { operator: 'omar' }, { decision: 'approve', actionDigest: 'f'.repeat(64) }),
     ).toMatchObject({ status: 409, body: { error: { code: 'action_changed' } } });
 
     expect(
-      await decide(approval.id, { operator: 'omar' }, { decision: 'approve', actionDigest: approval.actionDigest }),
+      await decide(
+        stack,
+        approval.id,
+        { operator: 'omar' },
+        { decision: 'approve', actionDigest: approval.actionDigest },
+      ),
     ).toMatchObject({ status: 200, body: { status: 'pending', approvalsRemaining: 1 } });
-    expect(await decide(approval.id, { operator: 'omar' })).toMatchObject({
+    expect(await decide(stack, approval.id, { operator: 'omar' })).toMatchObject({
       status: 409,
       body: { error: { code: 'duplicate_approver' } },
     });
     // A SOC analyst cannot be the second of two approvers either.
-    expect(await decide(approval.id, { operator: 'alice' })).toMatchObject({
+    expect(await decide(stack, approval.id, { operator: 'alice' })).toMatchObject({
       status: 403,
       body: { error: { code: 'approver_not_authorized' } },
     });
@@ -257,11 +219,11 @@ describe('S2 + S8: unauthorized PLC programming, and approval hygiene', () => {
   });
 
   it('blocks the workstation at the conduit once a second OT engineer approves, audited with both approvers', async () => {
-    expect(await decide(approval.id, { operator: 'grace' })).toMatchObject({
+    expect(await decide(stack, approval.id, { operator: 'grace' })).toMatchObject({
       status: 200,
       body: { status: 'approved', approvalsRemaining: 0 },
     });
-    const records = await auditOf(incidentId, has('playbook.completed'));
+    const records = await auditOf(stack, incidentId, has('playbook.completed'), AUDIT_TIMEOUT_MS);
     expect(bannedIps().filter((ip) => ip === '10.10.4.17')).toHaveLength(1);
     const executed = ofType(records, 'action.executed').find((r) => r.stepId === 'block-source-at-conduit');
     expect(executed).toMatchObject({
@@ -277,8 +239,8 @@ describe('S3: new device on a level-2 network', () => {
     const inside = await send({ id: 's3-1', title: 'New device detected', hosts: [{ ip: '10.25.0.50' }] });
     const outside = await send({ id: 's3-2', title: 'New device detected', hosts: [{ ip: '10.26.0.50' }] });
     const [insideRecords, outsideRecords] = await Promise.all([
-      auditOf(inside, has('playbook.completed')),
-      auditOf(outside, has('playbook.completed')),
+      auditOf(stack, inside, has('playbook.completed'), AUDIT_TIMEOUT_MS),
+      auditOf(stack, outside, has('playbook.completed'), AUDIT_TIMEOUT_MS),
     ]);
     const closed = [...jira.issues.values()].find((i) => i.summary === 'Confirm the new device 10.25.0.50');
     const open = [...jira.issues.values()].find((i) => i.summary === 'Confirm the new device 10.26.0.50');
@@ -300,8 +262,8 @@ describe('S4 + dry-run: Modbus write from an IT host to a PLC', () => {
   it('contains the IT source automatically, holds the conduit rule for approval, leaves the PLC untouched', async () => {
     const before = containCalls().length;
     const incidentId = await send(alert);
-    await pendingApproval(incidentId);
-    const records = await auditOf(incidentId, has('approval.requested'));
+    await pendingApprovalFor(stack, incidentId);
+    const records = await auditOf(stack, incidentId, has('approval.requested'), AUDIT_TIMEOUT_MS);
     expect(decisions(records)).toEqual([
       { step: 'contain-source', outcome: 'auto', rule: 'rule-2-auto-it' },
       { step: 'block-source-at-conduit', outcome: 'approve', rule: 'rule-7-dual-approval' },
@@ -350,9 +312,9 @@ describe('S5: PLC stop command seen', () => {
       src: { host: 'eng-ws-03', ip: '10.10.4.17' },
       dst: { host: 'plc-7', ip: '10.20.1.7' },
     });
-    const approval = await pendingApproval(incidentId);
+    const approval = await pendingApprovalFor(stack, incidentId);
     expect(approval.stepId).toBe('block-sender-at-conduit');
-    const records = await auditOf(incidentId, has('task.created'));
+    const records = await auditOf(stack, incidentId, has('task.created'), AUDIT_TIMEOUT_MS);
     expect(decisions(records)).toEqual([
       { step: 'page-operations', outcome: 'auto', rule: 'read-only' },
       { step: 'restore-run-mode', outcome: 'recommend', rule: 'rule-4-never-automated-ot' },
@@ -379,7 +341,7 @@ describe('S6: traffic to the SIS controller', () => {
       src: { host: 'eng-ws-03', ip: '10.10.4.17' },
       dst: { host: 'sis-1', ip: '10.20.9.1' },
     });
-    const records = await auditOf(incidentId, has('playbook.completed'));
+    const records = await auditOf(stack, incidentId, has('playbook.completed'), AUDIT_TIMEOUT_MS);
     expect(decisions(records)).toEqual([
       { step: 'block-sender-at-sis-conduit', outcome: 'refuse', rule: 'rule-5-safety-system' },
       { step: 'isolate-sis', outcome: 'refuse', rule: 'rule-5-safety-system' },
@@ -402,14 +364,14 @@ describe('S7 + S8: unknown IP as target, and approval after expiry', () => {
       src: { host: 'fin-lt-042', ip: '10.30.5.42' },
       dst: { ip: '198.51.100.77' },
     });
-    const approval = await pendingApproval(incidentId);
+    const approval = await pendingApprovalFor(stack, incidentId);
     expect(approval).toMatchObject({ requiredApprovals: 1, requiredRoles: ['ot-engineer'] });
-    const records = await auditOf(incidentId, has('approval.expired'));
+    const records = await auditOf(stack, incidentId, has('approval.expired'), AUDIT_TIMEOUT_MS);
     expect(decisions(records)).toEqual([
       { step: 'quarantine-destination', outcome: 'approve', rule: 'rule-1-unknown-is-ot' },
     ]);
     expect(ofType(records, 'approval.expired')[0]?.decision?.rule).toBe('rule-8-approval-expired');
-    const late = await decide(approval.id, { operator: 'omar' });
+    const late = await decide(stack, approval.id, { operator: 'omar' });
     expect([409, 410]).toContain(late.status);
     expect(bannedIps()).not.toContain('198.51.100.77');
   }, 40_000);
@@ -474,7 +436,7 @@ describe('S10: a playbook targeting a PLC with no approval step', () => {
       rule: { id: 'test-quarantine' },
       hosts: [{ ip: '10.20.1.7' }],
     });
-    const approval = await pendingApproval(incidentId);
+    const approval = await pendingApprovalFor(stack, incidentId);
     expect(approval).toMatchObject({ stepId: 'quarantine-host', requiredApprovals: 2 });
     expect(bannedIps()).not.toContain('10.20.1.7');
   });
@@ -499,7 +461,7 @@ describe('rule 10: saga rollback', () => {
   it('rolls back earlier actions newest first when a later step fails, each decided and audited', async () => {
     const releasesBefore = okCalls(stack.fortigate.callsTo(FORTIGATE_CLEAR_USERS_PATH)).length;
     const incidentId = await send({ id: 'saga-1', title: 'Saga', rule: { id: 'test-saga' } });
-    const records = await auditOf(incidentId, has('playbook.failed'));
+    const records = await auditOf(stack, incidentId, has('playbook.failed'), AUDIT_TIMEOUT_MS);
     expect(ofType(records, 'playbook.rolling-back')).toHaveLength(1);
     expect(decisions(records).map((d) => d.step)).toEqual([
       'contain-laptop',
@@ -543,7 +505,12 @@ describe('rule 14: blast radius under an alert storm', () => {
     );
     const outcomes = await Promise.all(
       incidents.map(async (incidentId) => {
-        const records = await auditOf(incidentId, (r) => has('action.executed')(r) || has('approval.requested')(r));
+        const records = await auditOf(
+          stack,
+          incidentId,
+          (r) => has('action.executed')(r) || has('approval.requested')(r),
+          AUDIT_TIMEOUT_MS,
+        );
         return ofType(records, 'policy.decided')[0]?.decision?.rule;
       }),
     );

@@ -3,10 +3,10 @@
  * signed button clicks to POST /slack/interactions, escalation by Slack and a real SMTP
  * server on loopback, and the degraded modes (429, Slack down).
  */
-import type { AuditRecord } from '../../src/audit/types';
 import { signBody } from '../../src/api/slack/slack-signature';
 import { startSlackStub, type SlackStub, type SlackStubMessage } from '../stubs/slack-stub';
 import { startSmtpServer, type SmtpTestServer } from '../support/smtp';
+import { accepted, auditRecords } from '../support/e2e';
 import { eventually, startStack, type Stack } from '../support/stack';
 
 const SIGNING_SECRET = 'slack-signing-secret-for-tests-0123';
@@ -63,8 +63,7 @@ async function alertOn(ip: string, host: string): Promise<string> {
     rule: { id: 'test-quarantine' },
     hosts: [{ name: host, ip }],
   });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { incidentId: string }).incidentId;
+  return (await accepted(response)).incidentId;
 }
 
 async function approvalOf(incidentId: string): Promise<{ id: string; status: string }> {
@@ -144,11 +143,6 @@ async function click(
   });
 }
 
-async function auditOf(incidentId: string): Promise<AuditRecord[]> {
-  const response = await stack.api(`/incidents/${incidentId}/audit`, { operator: 'alice' });
-  return ((await response.json()) as { records: AuditRecord[] }).records;
-}
-
 const bans = (ip: string) =>
   stack.fortigate
     .callsTo('/api/v2/monitor/user/banned/add_users')
@@ -189,7 +183,7 @@ describe('approval from Slack', () => {
       'the message showing the approval',
     );
     expect(JSON.stringify(final.blocks)).not.toContain('interlock.approval.approve');
-    const decided = (await auditOf(incidentId)).find((r) => r.eventType === 'approval.decided');
+    const decided = (await auditRecords(stack, incidentId)).find((r) => r.eventType === 'approval.decided');
     expect(decided?.actor).toMatchObject({ type: 'operator', id: 'omar', channel: 'slack' });
   });
 });
@@ -245,7 +239,7 @@ describe('dual approval of a PLC quarantine through Slack', () => {
     expect((await click(SLACK_USERS.engine, approvalId, 'approve', message)).status).toBe(200);
 
     const records = await eventually(async () => {
-      const all = await auditOf(incidentId);
+      const all = await auditRecords(stack, incidentId);
       return all.filter((r) => r.eventType === 'approval.refused').length >= 3 ? all : undefined;
     }, 'the refusals in the audit');
     const refused = records.filter((r) => r.eventType === 'approval.refused').map((r) => r.result?.detail ?? '');
@@ -305,7 +299,7 @@ describe('dual approval of a PLC quarantine through Slack', () => {
     );
     expect(final).toContain('Omar Haddad');
     expect(final).toContain('Grace Lin');
-    const votes = (await auditOf(incidentId)).filter((r) => r.eventType === 'approval.decided');
+    const votes = (await auditRecords(stack, incidentId)).filter((r) => r.eventType === 'approval.decided');
     expect(votes.map((r) => r.actor.id)).toEqual(['omar', 'grace']);
   });
 
