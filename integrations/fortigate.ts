@@ -30,6 +30,7 @@ export interface BanResult {
 const INTEGRATION = 'fortigate';
 const ADD_USERS_PATH = '/api/v2/monitor/user/banned/add_users';
 const CLEAR_USERS_PATH = '/api/v2/monitor/user/banned/clear_users';
+const BANNED_PATH = '/api/v2/monitor/user/banned';
 /** Automation never bans indefinitely (FortiOS reads expiry 0 as "forever"); a year is the ceiling. */
 const MAX_EXPIRY_SECONDS = 365 * 24 * 3600;
 
@@ -46,6 +47,19 @@ const monitorResponseSchema = z.object({
   vdom: z.string().optional(),
   error: z.union([z.number(), z.string()]).optional(),
 });
+
+/** `GET monitor/user/banned`: the quarantined addresses, with their expiry (epoch seconds). */
+const bannedListSchema = monitorResponseSchema.extend({
+  results: z.array(z.object({ ip_address: z.string(), expires: z.number().optional() }).loose()).default([]),
+});
+
+/** Whether an address is quarantined, read before a change so the audit holds the prior state (rule 10). */
+export interface BanState {
+  ip: string;
+  banned: boolean;
+  /** Epoch seconds at which the existing ban ends, when banned. */
+  expires?: number;
+}
 
 function invalidInput(message: string): IntegrationError {
   return new IntegrationError(`${INTEGRATION}: ${message}`, {
@@ -90,6 +104,31 @@ export class FortiGateClient {
     if (!expiry.success) throw invalidInput(expiry.error.issues[0]?.message ?? 'invalid expiry');
     await this.monitorPost(ADD_USERS_PATH, { ip_addresses: [address], expiry: expiry.data }, 'add_users');
     return { ip: address, action: 'quarantine', vdom: this.config.vdom, expirySeconds: expiry.data };
+  }
+
+  /** The address's quarantine state on this VDOM, before a change is made. */
+  async banState(ip: string): Promise<BanState> {
+    const address = canonicalIp(ip);
+    const response = await this.http.get<unknown>(BANNED_PATH, {
+      params: { vdom: this.config.vdom },
+      headers: { Authorization: `Bearer ${this.config.apiKey}` },
+    });
+    const list = parseResponse(bannedListSchema, response.data, INTEGRATION, 'banned list');
+    if (list.status !== 'success') {
+      const status = list.http_status ?? response.status;
+      throw new IntegrationError(`${INTEGRATION}: banned list failed with status "error" (HTTP ${status})`, {
+        integration: INTEGRATION,
+        kind: 'vendor-error',
+        status,
+        retryable: status >= 500,
+      });
+    }
+    const entry = list.results.find((r) => r.ip_address === address);
+    return {
+      ip: address,
+      banned: entry !== undefined,
+      ...(entry?.expires === undefined ? {} : { expires: entry.expires }),
+    };
   }
 
   /** Removes an IP from the banned list. Releasing an IP that is not banned succeeds. */

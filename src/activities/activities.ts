@@ -437,6 +437,7 @@ export function createActivities(deps: ActivityDeps) {
         result: { status: 'succeeded', detail: result.summary },
         details: {
           ...(decision.compensation === undefined ? {} : { compensation: decision.compensation }),
+          ...(result.details['preChange'] === undefined ? {} : { preChange: result.details['preChange'] }),
           ...policyEvidence(decision, new Date()),
           ...(input.breakGlass === undefined ? {} : { reviewRequired: true, forcedBy: input.breakGlass.operatorId }),
         },

@@ -12,6 +12,18 @@ function notConfigured(integration: string): never {
   throw ApplicationFailure.nonRetryable(`integration ${integration} is not configured`, 'IntegrationNotConfigured');
 }
 
+/**
+ * Rule 10: the address's quarantine state before the change, recorded with the result (and so
+ * in the audit). A failed read does not hold up containment; it is recorded as unknown.
+ */
+async function preChangeState(client: FortiGateClient, ip: string): Promise<Record<string, unknown>> {
+  try {
+    return { ...(await client.banState(ip)) };
+  } catch (error) {
+    return { ip, unknown: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 /** A positive whole number of seconds from params.expirySeconds (rule 10 time box), if given. */
 function expirySeconds(decision: PolicyDecision): number | undefined {
   const value = decision.action.params['expirySeconds'];
@@ -63,9 +75,13 @@ export async function enforce(
         const ip = typeof param === 'string' && param !== '' ? param : target.ips?.[0];
         if (ip === undefined)
           throw ApplicationFailure.nonRetryable(`no IP address to act on for ${target.ref}`, 'IntegrationRejected');
+        const before = await preChangeState(client, ip);
         const result =
           action.type === 'firewall.quarantine_ip' ? await client.quarantineIp(ip) : await client.releaseIp(ip);
-        return { summary: `fortigate ${result.action} of ${result.ip} on vdom ${result.vdom}`, details: { ...result } };
+        return {
+          summary: `fortigate ${result.action} of ${result.ip} on vdom ${result.vdom}`,
+          details: { ...result, preChange: before },
+        };
       }
       case 'firewall.extend_quarantine': {
         // Rule 10: re-banning an address resets its expiry; this action was decided (and approved) on its own.
@@ -74,10 +90,11 @@ export async function enforce(
         const ip = typeof param === 'string' && param !== '' ? param : target.ips?.[0];
         if (ip === undefined)
           throw ApplicationFailure.nonRetryable(`no IP address to act on for ${target.ref}`, 'IntegrationRejected');
+        const before = await preChangeState(client, ip);
         const result = await client.quarantineIp(ip, expirySeconds(decision));
         return {
           summary: `fortigate quarantine of ${result.ip} extended by ${result.expirySeconds ?? '?'}s on vdom ${result.vdom}`,
-          details: { ...result },
+          details: { ...result, preChange: before },
         };
       }
       case 'contain.source':
@@ -90,13 +107,14 @@ export async function enforce(
             'IntegrationRejected',
           );
         const client = fortigateFor(choice.vdom, clients, fortigateConfig);
+        const before = await preChangeState(client, choice.blockedIp);
         const result =
           action.type === 'contain.source'
             ? await client.quarantineIp(choice.blockedIp, expirySeconds(decision))
             : await client.releaseIp(choice.blockedIp);
         return {
           summary: `fortigate ${result.action} of ${result.ip} at ${choice.enforcementPointId} (${choice.side}, vdom ${result.vdom})`,
-          details: { ...result, enforcementPointId: choice.enforcementPointId, side: choice.side },
+          details: { ...result, enforcementPointId: choice.enforcementPointId, side: choice.side, preChange: before },
         };
       }
       case 'identity.disable_account':

@@ -167,6 +167,11 @@ describe('S4: Modbus write from an IT host to a PLC', () => {
     expect(gated?.target).toMatchObject({ assetId: 'plc-7', zone: 'line1-cell', kind: 'plc', criticality: 'high' });
     const executed = records.filter((r) => r.eventType === 'action.executed').map((r) => r.action?.type);
     expect(executed).toEqual(['edr.contain_host', 'firewall.quarantine_ip']);
+    // Rule 10: the firewall change records the address's state before it.
+    const conduitBlock = records.find(
+      (r) => r.eventType === 'action.executed' && r.action?.type === 'firewall.quarantine_ip',
+    );
+    expect(conduitBlock?.details?.['preChange']).toEqual({ ip: '10.30.5.42', banned: false });
     await expectChainVerifies(incidentId);
   });
 });

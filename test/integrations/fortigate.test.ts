@@ -35,6 +35,22 @@ async function caught(promise: Promise<unknown>): Promise<IntegrationError> {
 }
 
 describe('FortiGateClient', () => {
+  it("reads an address's quarantine state from the banned list, per VDOM (rule 10 pre-change state)", async () => {
+    expect(await client().banState('203.0.113.9')).toEqual({ ip: '203.0.113.9', banned: false });
+    const before = Math.floor(Date.now() / 1000);
+    await client().quarantineIp('203.0.113.9', 600);
+    const state = await client().banState('203.0.113.9');
+    expect(state).toMatchObject({ ip: '203.0.113.9', banned: true });
+    expect(state.expires).toBeGreaterThanOrEqual(before + 600);
+    expect(await client({ vdom: 'ot-dmz' }).banState('203.0.113.9')).toEqual({ ip: '203.0.113.9', banned: false });
+    expect(stub.callsTo('/api/v2/monitor/user/banned').filter((c) => c.method === 'GET')).toHaveLength(3);
+  });
+
+  it('refuses a banned list of the wrong shape', async () => {
+    stub.failNext(200, 1, {}, { body: { status: 'success', results: 'nope' }, path: '/api/v2/monitor/user/banned' });
+    expect((await caught(client().banState('203.0.113.9'))).kind).toBe('invalid-response');
+  });
+
   it('quarantines an IP with the documented add_users request, using banExpiry by default', async () => {
     const result = await client().quarantineIp('203.0.113.7');
 

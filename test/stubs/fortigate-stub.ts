@@ -24,6 +24,8 @@ export interface BannedEntry {
   vdom: string;
   /** Seconds requested; 0 means indefinite in FortiOS. */
   expiry: number;
+  /** When the ban was (last) set, epoch seconds. */
+  since: number;
 }
 
 export interface FortiGateStub extends StubServer {
@@ -35,6 +37,8 @@ export interface FortiGateStub extends StubServer {
 
 export const FORTIGATE_ADD_USERS_PATH = '/api/v2/monitor/user/banned/add_users';
 export const FORTIGATE_CLEAR_USERS_PATH = '/api/v2/monitor/user/banned/clear_users';
+/** GET: the banned list (read before a change to record the prior state). */
+export const FORTIGATE_BANNED_PATH = '/api/v2/monitor/user/banned';
 
 const UNAUTHORIZED_HTML =
   '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>401 Unauthorized</title>\n</head><body>\n<h1>Unauthorized</h1>\n</body></html>\n';
@@ -82,6 +86,18 @@ export async function startFortiGateStub(options: FortiGateStubOptions = {}): Pr
     const action = req.path.split('/').pop() ?? '';
     const vdom = req.query.get('vdom') ?? 'root';
     if (!authenticated(req)) return errorResponse(req.method, 401, vdom, action);
+    if (req.path === FORTIGATE_BANNED_PATH) {
+      if (req.method !== 'GET') return errorResponse(req.method, 405, vdom, action);
+      if (!vdoms.has(vdom)) return errorResponse(req.method, 404, vdom, action);
+      const results = [...banned.entries()]
+        .filter(([, entry]) => entry.vdom === vdom)
+        .map(([key, entry]) => ({
+          ip_address: key.slice(vdom.length + 1),
+          source: 'admin',
+          ...(entry.expiry === 0 ? {} : { expires: entry.since + entry.expiry }),
+        }));
+      return { status: 200, body: envelope('GET', 200, vdom, action, { results }) };
+    }
     if (req.path !== FORTIGATE_ADD_USERS_PATH && req.path !== FORTIGATE_CLEAR_USERS_PATH)
       return errorResponse(req.method, 404, vdom, action);
     if (req.method !== 'POST') return errorResponse(req.method, 405, vdom, action);
@@ -100,7 +116,7 @@ export async function startFortiGateStub(options: FortiGateStubOptions = {}): Pr
       const expiry = (body as { expiry?: unknown }).expiry ?? 0;
       if (typeof expiry !== 'number' || !Number.isInteger(expiry) || expiry < 0)
         return errorResponse(req.method, 400, vdom, action);
-      for (const ip of ips) banned.set(`${vdom}/${ip}`, { vdom, expiry });
+      for (const ip of ips) banned.set(`${vdom}/${ip}`, { vdom, expiry, since: Math.floor(Date.now() / 1000) });
     } else {
       for (const ip of ips) banned.delete(`${vdom}/${ip}`);
     }
