@@ -24,8 +24,6 @@ export interface BannedEntry {
   vdom: string;
   /** Seconds requested; 0 means indefinite in FortiOS. */
   expiry: number;
-  /** When the ban was (last) set, epoch seconds. */
-  since: number;
 }
 
 export interface FortiGateStub extends StubServer {
@@ -75,6 +73,8 @@ export async function startFortiGateStub(options: FortiGateStubOptions = {}): Pr
   const apiKey = options.apiKey ?? 'fgt-test-api-key-0a1b2c3d4e5f';
   const vdoms = new Set(options.vdoms ?? ['root']);
   const banned = new Map<string, BannedEntry>();
+  /** When each ban was (last) set, epoch seconds: FortiOS reports `expires`, not the duration. */
+  const bannedSince = new Map<string, number>();
 
   const authenticated = (req: StubRequest): boolean => {
     const header = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
@@ -94,7 +94,7 @@ export async function startFortiGateStub(options: FortiGateStubOptions = {}): Pr
         .map(([key, entry]) => ({
           ip_address: key.slice(vdom.length + 1),
           source: 'admin',
-          ...(entry.expiry === 0 ? {} : { expires: entry.since + entry.expiry }),
+          ...(entry.expiry === 0 ? {} : { expires: (bannedSince.get(key) ?? 0) + entry.expiry }),
         }));
       return { status: 200, body: envelope('GET', 200, vdom, action, { results }) };
     }
@@ -116,7 +116,10 @@ export async function startFortiGateStub(options: FortiGateStubOptions = {}): Pr
       const expiry = (body as { expiry?: unknown }).expiry ?? 0;
       if (typeof expiry !== 'number' || !Number.isInteger(expiry) || expiry < 0)
         return errorResponse(req.method, 400, vdom, action);
-      for (const ip of ips) banned.set(`${vdom}/${ip}`, { vdom, expiry, since: Math.floor(Date.now() / 1000) });
+      for (const ip of ips) {
+        banned.set(`${vdom}/${ip}`, { vdom, expiry });
+        bannedSince.set(`${vdom}/${ip}`, Math.floor(Date.now() / 1000));
+      }
     } else {
       for (const ip of ips) banned.delete(`${vdom}/${ip}`);
     }
