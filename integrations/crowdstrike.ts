@@ -1,7 +1,13 @@
 import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
 import type { InterlockConfig } from '../src/config/schema';
-import { createHttpClient, IntegrationError, parseResponse, type IntegrationLogger, type RetryOptions } from './http';
+import {
+  createVendorHttpClient,
+  IntegrationError,
+  parseResponse,
+  type IntegrationLogger,
+  type RetryOptions,
+} from './http';
 
 /**
  * CrowdStrike Falcon host containment over the OAuth2 API (client-credentials tokens, Hosts API
@@ -72,14 +78,7 @@ export class CrowdStrikeClient {
   ) {
     this.now = options.now ?? Date.now;
     this.refreshMarginMs = options.tokenRefreshMarginMs ?? 60_000;
-    this.http = createHttpClient({
-      baseUrl: config.baseUrl,
-      timeoutMs: config.timeout,
-      name: INTEGRATION,
-      secrets: [config.clientSecret],
-      ...(options.retry === undefined ? {} : { retry: options.retry }),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
-    });
+    this.http = createVendorHttpClient(INTEGRATION, config, [config.clientSecret], options);
   }
 
   /** Network-contains a host. Resolves once Falcon has accepted the request (HTTP 202). */

@@ -2,7 +2,13 @@ import type { AxiosInstance } from 'axios';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { InterlockConfig } from '../src/config/schema';
-import { createHttpClient, IntegrationError, parseResponse, type IntegrationLogger, type RetryOptions } from './http';
+import {
+  createVendorHttpClient,
+  IntegrationError,
+  parseResponse,
+  type IntegrationLogger,
+  type RetryOptions,
+} from './http';
 
 /**
  * FortiGate IP quarantine through the FortiOS monitor API's banned-users list: takes effect
@@ -87,14 +93,7 @@ export class FortiGateClient {
     private readonly config: FortiGateConfig,
     options: FortiGateClientOptions = {},
   ) {
-    this.http = createHttpClient({
-      baseUrl: config.baseUrl,
-      timeoutMs: config.timeout,
-      name: INTEGRATION,
-      secrets: [config.apiKey],
-      ...(options.retry === undefined ? {} : { retry: options.retry }),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
-    });
+    this.http = createVendorHttpClient(INTEGRATION, config, [config.apiKey], options);
   }
 
   /** Bans an IP for `expirySeconds` (default: the configured banExpiry). */

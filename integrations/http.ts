@@ -40,6 +40,29 @@ export interface HttpClientOptions {
   logger?: IntegrationLogger;
 }
 
+/** What every vendor client takes besides its configuration: test-tunable retries and a logger. */
+export interface VendorClientOptions {
+  retry?: Partial<RetryOptions>;
+  logger?: IntegrationLogger;
+}
+
+/** The HTTP client of a configured vendor integration (`baseUrl` and `timeout` from its config). */
+export function createVendorHttpClient(
+  name: string,
+  config: { baseUrl: string; timeout: number },
+  secrets: readonly string[],
+  options: VendorClientOptions,
+): AxiosInstance {
+  return createHttpClient({
+    baseUrl: config.baseUrl,
+    timeoutMs: config.timeout,
+    name,
+    secrets,
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+}
+
 export type IntegrationErrorKind =
   'http' | 'network' | 'timeout' | 'invalid-response' | 'vendor-error' | 'invalid-input';
 

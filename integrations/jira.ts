@@ -1,7 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
 import type { InterlockConfig } from '../src/config/schema';
-import { createHttpClient, parseResponse, type IntegrationLogger, type RetryOptions } from './http';
+import { createVendorHttpClient, parseResponse, type IntegrationLogger, type RetryOptions } from './http';
 
 /**
  * Jira (Cloud/Data Center REST API v2) as the ticketing integration: tasks for people — a
@@ -40,14 +40,7 @@ export class JiraClient {
     private readonly config: JiraConfig,
     options: JiraClientOptions = {},
   ) {
-    this.http = createHttpClient({
-      baseUrl: config.baseUrl,
-      timeoutMs: config.timeout,
-      name: INTEGRATION,
-      secrets: [config.apiToken],
-      ...(options.retry === undefined ? {} : { retry: options.retry }),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
-    });
+    this.http = createVendorHttpClient(INTEGRATION, config, [config.apiToken], options);
   }
 
   private get auth() {

@@ -1,6 +1,6 @@
 import type { AxiosInstance } from 'axios';
 import type { InterlockConfig } from '../src/config/schema';
-import { createHttpClient, type IntegrationLogger, type RetryOptions } from './http';
+import { createVendorHttpClient, type IntegrationLogger, type RetryOptions } from './http';
 
 /**
  * Okta as the identity provider: an account is disabled by suspending it (lifecycle
@@ -29,14 +29,7 @@ export class OktaClient {
     private readonly config: OktaConfig,
     options: OktaClientOptions = {},
   ) {
-    this.http = createHttpClient({
-      baseUrl: config.baseUrl,
-      timeoutMs: config.timeout,
-      name: INTEGRATION,
-      secrets: [config.apiToken],
-      ...(options.retry === undefined ? {} : { retry: options.retry }),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
-    });
+    this.http = createVendorHttpClient(INTEGRATION, config, [config.apiToken], options);
   }
 
   /** `account` is the Okta user ID or login. */

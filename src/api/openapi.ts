@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { z } from 'zod';
 import { VENDOR_FORMATS } from '../intake/normalizers';
+import { decisionBodySchema } from './approvals/approvals.controller';
 
 type Operation = NonNullable<OpenAPIObject['paths'][string]['post']>;
 type Responses = Operation['responses'];
@@ -135,6 +136,13 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
       operation.tags = operation.tags?.length ? operation.tags : [tag];
       const responses: Responses = { ...operation.responses, ...COMMON_ERRORS };
       if (path.includes('{id}')) responses['404'] = error('not found');
+      if (path.startsWith('/slack/')) {
+        // Slack authenticates by signing the raw body (X-Slack-Signature), not with an API key.
+        operation.security = [];
+        responses['401'] = error('bad or stale Slack signature, or a replayed request');
+        operation.responses = responses;
+        continue;
+      }
       if (path.startsWith('/health')) {
         delete responses['400'];
         delete responses['401'];
@@ -144,6 +152,11 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
         responses['403'] = error('`approver_not_authorized` or `self_approval`');
         responses['409'] = error('`duplicate_approver`, `approval_already_decided` or `action_changed`');
         responses['410'] = error('`approval_expired`');
+        responses['422'] = error('`break_glass_refused`: break-glass without a sufficient justification');
+        operation.requestBody = {
+          required: true,
+          content: { 'application/json': { schema: z.toJSONSchema(decisionBodySchema, { io: 'input' }) as object } },
+        };
       }
       operation.responses = responses;
     }

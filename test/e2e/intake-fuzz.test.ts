@@ -232,6 +232,27 @@ describe('OpenAPI', () => {
     for (const path of ['/approvals', '/approvals/{id}/decision', '/incidents/{id}', '/health'])
       expect(Object.keys(doc.paths)).toContain(path);
     expect(doc.paths['/approvals/{id}/decision']?.['post']?.responses['409']).toBeDefined();
+    for (const path of [
+      '/playbooks/validate',
+      '/playbooks/{id}/dry-run',
+      '/incidents',
+      '/incidents/{id}/evidence',
+      '/slack/interactions',
+    ])
+      expect(Object.keys(doc.paths)).toContain(path);
+    const decision = doc.paths['/approvals/{id}/decision']?.['post'] as unknown as {
+      responses: Record<string, unknown>;
+      requestBody?: {
+        content: { 'application/json': { schema: { properties: Record<string, unknown>; required?: string[] } } };
+      };
+    };
+    expect(decision.responses['422']).toBeDefined();
+    const body = decision.requestBody?.content['application/json'].schema;
+    expect(Object.keys(body?.properties ?? {})).toEqual(
+      expect.arrayContaining(['decision', 'reason', 'actionDigest', 'breakGlass', 'justification']),
+    );
+    expect(body?.required).toEqual(['decision']);
+    expect((doc.paths['/slack/interactions']?.['post'] as unknown as { security: unknown[] }).security).toEqual([]);
     const ui = await fetch(`${baseUrl}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');

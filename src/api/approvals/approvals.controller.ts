@@ -10,7 +10,7 @@ const listQuerySchema = z.strictObject({
   incidentId: z.string().min(1).max(200).optional(),
 });
 
-const decisionBodySchema = z
+export const decisionBodySchema = z
   .strictObject({
     decision: z.enum(['approve', 'reject']),
     reason: z.string().max(2000).optional(),
