@@ -15,7 +15,7 @@ import type { PolicyEngine } from '../policy/policy-engine';
 import type { PolicyDecision } from '../policy/types';
 import type { ApprovalVote } from '../workflows/definitions';
 import { enforce, taskFor, type EnforcementResult } from './enforcement';
-import type { NotificationEvent, Notifier } from './notifications';
+import { SILENT_NOTIFIER, type NotificationEvent, type Notifier } from './notifications';
 import { AuditOutageAlarm } from '../notifications/audit-outage-alarm';
 import type { EnforcementClients } from '../../integrations';
 
@@ -129,21 +129,36 @@ export function createActivities(deps: ActivityDeps) {
       await appendAudit(event);
     },
 
+    /** Several records in one call, appended in order (one local-activity round trip, not one each). */
+    async recordAudits(events: AuditEventInput[]): Promise<void> {
+      for (const event of events) await appendAudit(event);
+    },
+
     /** Delivers a notification (Slack, email); the workflow does not wait on it. */
     async notify(event: NotificationEvent): Promise<void> {
       await deps.notifier.notify(event);
     },
 
-    async matchPlaybooks(alert: Alert): Promise<Playbook[]> {
-      return matchingPlaybooks(deps.playbooks(), alert);
+    /**
+     * What a new alert sets in motion: the playbooks it matches, and whether anyone can be
+     * told (a notification channel is configured) — so a workflow with nobody to tell
+     * schedules no notification activities at all.
+     */
+    async triageAlert(alert: Alert): Promise<AlertTriage> {
+      return { playbooks: matchingPlaybooks(deps.playbooks(), alert), notify: deps.notifier !== SILENT_NOTIFIER };
     },
 
-    /** Decides an action with the policy engine and audits the decision with its rule. */
+    /**
+     * Decides an action with the policy engine and audits the decision with its rule.
+     * `preceding` records (a run's opening record) are appended first, in the same call.
+     */
     async decideAction(input: {
       action: ActionRequest;
       context: AuditContext;
       idempotencyKey: string;
+      preceding?: AuditEventInput[];
     }): Promise<PolicyDecision> {
+      for (const event of input.preceding ?? []) await appendAudit(event);
       const decision = await withBlastRadius(policy.decide(input.action), input.context);
       const recorded = await audit.append({
         ...input.context,
@@ -453,6 +468,12 @@ export function createActivities(deps: ActivityDeps) {
       return { summary: result.summary, details: result.details };
     },
   };
+}
+
+export interface AlertTriage {
+  playbooks: Playbook[];
+  /** False when no notification channel (Slack, email) is configured. */
+  notify: boolean;
 }
 
 export type InterlockActivities = ReturnType<typeof createActivities>;

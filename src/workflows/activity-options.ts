@@ -48,13 +48,23 @@ export const NOTIFY_ACTIVITY: ActivityOptions = {
 };
 
 /** Enforcement calls: idempotent (ledger), retried with backoff, permanent refusals not retried. */
-export const ACTION_ACTIVITY: ActivityOptions = {
+const ACTION_RETRY: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: 6,
+  nonRetryableErrorTypes: ['PolicyRefused', 'IntegrationRejected', 'IntegrationNotConfigured'],
+};
+export const ACTION_ACTIVITY: ActivityOptions = { startToCloseTimeout: '2m', retry: ACTION_RETRY };
+
+/**
+ * An action the policy lets run without people (IT containment) runs as a local activity, in
+ * the workflow task that decided it: no server round trip between the decision and the
+ * vendor call. Same timeouts and retries as ACTION_ACTIVITY; the action ledger keeps it
+ * idempotent when a workflow task is retried.
+ */
+export const ACTION_LOCAL_ACTIVITY: LocalActivityOptions = {
   startToCloseTimeout: '2m',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    maximumAttempts: 6,
-    nonRetryableErrorTypes: ['PolicyRefused', 'IntegrationRejected', 'IntegrationNotConfigured'],
-  },
+  retry: ACTION_RETRY,
+  localRetryThreshold: LOCAL_RETRY_THRESHOLD,
 };

@@ -16,7 +16,11 @@ export class BackgroundNotifications {
   private readonly pending: Promise<void>[] = [];
   private count = 0;
 
+  /** @param enabled false when no channel is configured: nothing is scheduled. */
+  constructor(public enabled = true) {}
+
   send(event: NotificationEvent): void {
+    if (!this.enabled) return;
     this.count += 1;
     const key = `${workflowInfo().runId}:notify:${this.count}`;
     this.pending.push(

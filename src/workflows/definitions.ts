@@ -27,6 +27,8 @@ export interface CarriedIncident {
   state: IncidentState;
   seenUids: string[];
   startedPlaybooks: string[];
+  /** Whether a notification channel was configured when last checked. */
+  notify?: boolean;
 }
 
 export interface IncidentInput {
@@ -61,6 +63,8 @@ export interface PlaybookRunInput {
   incidentId: string;
   playbook: Playbook;
   alert: Alert;
+  /** False when no notification channel is configured (default true). */
+  notify?: boolean;
 }
 
 export type ApprovalChannel = 'api' | 'slack' | 'cli';

@@ -27,8 +27,8 @@ import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
 import { BackgroundNotifications } from './background';
 
 // Local activities: the webhook → containment path makes no server round trip per audit write or lookup.
-const { recordAudit: recordAuditLocally } = proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
-const { matchPlaybooks } = proxyLocalActivities<InterlockActivities>(DECISION_LOCAL_ACTIVITY);
+const { recordAudits: recordAuditsLocally } = proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
+const { triageAlert } = proxyLocalActivities<InterlockActivities>(DECISION_LOCAL_ACTIVITY);
 /**
  * A local activity runs before its workflow task completes, so a task retried with more signals
  * (e.g. a completion refused because alerts arrived) runs it again. Records whose key or content
@@ -123,28 +123,29 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     ...event,
   });
   /** For records whose key and content are the same on every attempt of the workflow task. */
-  const audit = (event: IncidentAuditEvent) => recordAuditLocally(withContext(event));
+  const audit = (...events: IncidentAuditEvent[]) => recordAuditsLocally(events.map(withContext));
   const auditCommitted = (event: IncidentAuditEvent) => recordAuditCommitted(withContext(event));
 
-  const notifications = new BackgroundNotifications();
+  const notifications = new BackgroundNotifications(carried?.notify ?? true);
+  /**
+   * A new incident is recorded as opened together with its first alert (one audit call), and
+   * announced once that alert's triage has said whether anyone is to be told.
+   */
+  let opening: IncidentAuditEvent | undefined;
   if (carried === undefined) {
     // Started by signal-with-start: the opening alert arrives as the first signal.
     await condition(() => pending.length > 0, input.settings.closeAfterIdleMs);
     const first = pending[0]?.alert;
-    await audit({
+    opening = {
       idempotencyKey: `${runId}:opened`,
       eventType: 'incident.opened',
       ...(first === undefined ? {} : { trigger: triggerOf(first) }),
       details: { correlationKey: input.correlationKey },
-    });
-    if (first !== undefined) {
-      notifications.send({
-        kind: 'incident.opened',
-        context: { incidentId, workflowId, runId, trigger: triggerOf(first) },
-        title: first.title,
-        severity: first.severity,
-        alert: first,
-      });
+    };
+    // Nothing arrived before the idle timeout: the incident is still recorded as opened.
+    if (first === undefined) {
+      await audit(opening);
+      opening = undefined;
     }
   }
 
@@ -158,7 +159,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       running += 1;
       const child = await startChild(playbookRunWorkflow, {
         workflowId: childId,
-        args: [{ incidentId, playbook, alert }],
+        args: [{ incidentId, playbook, alert, notify: notifications.enabled }],
         // A playbook run finishes its safety logic even if the incident is terminated.
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
@@ -197,11 +198,27 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     seenUids.add(alert.uid);
     state.distinctAlertCount = (state.distinctAlertCount ?? 0) + 1;
     // Matching reads configuration only: it runs while the alert is audited; playbooks start after both.
-    const [, playbooks] = await Promise.all([
-      audit({ idempotencyKey: `${runId}:alert:${alert.uid}`, eventType: 'alert.received', trigger: triggerOf(alert) }),
-      matchPlaybooks(alert),
+    const received: IncidentAuditEvent = {
+      idempotencyKey: `${runId}:alert:${alert.uid}`,
+      eventType: 'alert.received',
+      trigger: triggerOf(alert),
+    };
+    const [, triage] = await Promise.all([
+      opening === undefined ? audit(received) : audit(opening, received),
+      triageAlert(alert),
     ]);
-    await startPlaybooks(alert, playbooks);
+    notifications.enabled = triage.notify;
+    if (opening !== undefined) {
+      opening = undefined;
+      notifications.send({
+        kind: 'incident.opened',
+        context: { incidentId, workflowId, runId, trigger: triggerOf(alert) },
+        title: alert.title,
+        severity: alert.severity,
+        alert,
+      });
+    }
+    await startPlaybooks(alert, triage.playbooks);
     // Copies that came in the same batch as the first delivery are duplicates too.
     if (deliveries > 1) {
       state.duplicateCount += deliveries - 1;
@@ -242,7 +259,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       ...input,
       alerts: [],
       deliveries: pending.splice(0),
-      carried: { state, seenUids: [...seenUids], startedPlaybooks: [...startedPlaybooks] },
+      carried: {
+        state,
+        seenUids: [...seenUids],
+        startedPlaybooks: [...startedPlaybooks],
+        notify: notifications.enabled,
+      },
     });
   }
   state.status = 'closed';

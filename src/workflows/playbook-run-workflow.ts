@@ -12,7 +12,12 @@ import type { AuditEventInput } from '../audit/types';
 import { ExpressionError, evaluateCondition, renderParams, renderTarget } from '../playbooks/expressions';
 import type { PlaybookStep } from '../playbooks/schema';
 import type { PolicyDecision } from '../policy/types';
-import { ACTION_ACTIVITY, AUDIT_LOCAL_ACTIVITY, DECISION_LOCAL_ACTIVITY } from './activity-options';
+import {
+  ACTION_ACTIVITY,
+  ACTION_LOCAL_ACTIVITY,
+  AUDIT_LOCAL_ACTIVITY,
+  DECISION_LOCAL_ACTIVITY,
+} from './activity-options';
 import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
 import { ApprovalGate, type ApprovalOutcome } from './approval-gate';
 import { BackgroundNotifications } from './background';
@@ -20,9 +25,13 @@ import type { ApprovalVote, PlaybookRunInput } from './definitions';
 
 // Audit writes and policy decisions are short, idempotent DB/config calls: local activities, so
 // the path to an action has no server round trip per step. People are alerted through the audit
-// trail: retried like every audit write, never given up. Vendor calls stay regular activities.
-const { recordAudit, alertPeople } = proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
+// trail: retried like every audit write, never given up.
+const { recordAudits, alertPeople } = proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
 const { decideAction } = proxyLocalActivities<InterlockActivities>(DECISION_LOCAL_ACTIVITY);
+// An automatic action (IT containment) runs in the workflow task that decided it; an approved
+// change runs as a regular activity, so the approval's Update is answered without waiting on
+// the vendor. Both are idempotent through the action ledger.
+const { executeAction: executeActionNow } = proxyLocalActivities<InterlockActivities>(ACTION_LOCAL_ACTIVITY);
 const { executeAction, createRecommendationTask } = proxyActivities<InterlockActivities>(ACTION_ACTIVITY);
 
 export interface StepOutcome {
@@ -43,7 +52,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
   const outcomes: StepOutcome[] = [];
   const stepResults: Record<string, StepOutcome> = {};
 
-  const notifications = new BackgroundNotifications();
+  const notifications = new BackgroundNotifications(input.notify ?? true);
   const gate = new ApprovalGate(notifications);
 
   const context = (stepId?: string) => ({
@@ -55,10 +64,27 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     ...(stepId === undefined ? {} : { stepId }),
     trigger: triggerOf(alert),
   });
-  const audit = (event: Omit<AuditEventInput, 'incidentId' | 'time' | 'actor'> & Partial<AuditEventInput>) =>
-    recordAudit({ ...context(), time: new Date().toISOString(), actor: ENGINE_ACTOR, ...event });
-
-  await audit({ idempotencyKey: `${runId}:started`, eventType: 'playbook.started', details: { name: playbook.name } });
+  const withContext = (event: Omit<AuditEventInput, 'incidentId' | 'time' | 'actor'> & Partial<AuditEventInput>) => ({
+    ...context(),
+    time: new Date().toISOString(),
+    actor: ENGINE_ACTOR,
+    ...event,
+  });
+  /**
+   * The run's opening record goes out with the run's first audit write or policy decision
+   * (one local-activity round trip fewer before the first action), always ahead of it.
+   */
+  const started = withContext({
+    idempotencyKey: `${runId}:started`,
+    eventType: 'playbook.started',
+    details: { name: playbook.name },
+  });
+  let startedRecorded = false;
+  const unrecordedStart = (): AuditEventInput[] => (startedRecorded ? [] : [started]);
+  const audit = async (event: Parameters<typeof withContext>[0]) => {
+    await recordAudits([...unrecordedStart(), withContext(event)]);
+    startedRecorded = true;
+  };
 
   const vars = () => ({ alert, incident: { id: incidentId }, steps: stepResults });
   /** Executed actions that have a compensation, in order (rule 10). */
@@ -105,7 +131,9 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
         action,
         context: context(step.id),
         idempotencyKey: `${runId}:${step.id}:policy`,
+        preceding: unrecordedStart(),
       });
+      startedRecorded = true;
     } catch (error) {
       // Rule 9: without a policy decision nothing runs, and people are told.
       await audit({
@@ -178,7 +206,8 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     }
 
     try {
-      const result = await executeAction({
+      const execute = decision.outcome === 'auto' ? executeActionNow : executeAction;
+      const result = await execute({
         action,
         approvedDigest: decision.outcome === 'approve' ? decision.actionDigest : undefined,
         approvalId: grantedApprovalId,
