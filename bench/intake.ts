@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
@@ -58,11 +59,40 @@ async function latencies(samples: number, once: (i: number) => Promise<number>):
   return values.sort((a, b) => a - b);
 }
 
-function expectStatus(response: Response, status: number): void {
+function expectStatus(response: { status: number }, status: number): void {
   if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}`);
 }
 
+/**
+ * The load generator: plain node:http over kept-alive connections, reading each answer in
+ * full — lighter than fetch, so the machine's two cores go to the system under test.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+function postJson(url: string, headers: Record<string, string>, body: string): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Resolves once `done()` holds, checking every 20 ms. */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((r) => setTimeout(r, 20));
+}
+
 interface Figures {
+  /** Requests (floor: workflow starts) accepted per second while the burst was being sent. */
+  acceptedPerSecond: number;
+  /** Alerts (floor: workflows) carried through to their containment call, per second. */
   distinctPerSecond: number;
   p50: number;
   p95: number;
@@ -88,6 +118,7 @@ async function measureFloor(temporalAddress: string): Promise<Figures> {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ ids: [agentId] }),
       });
+      await response.arrayBuffer(); // read in full so the connection is reused
       if (!response.ok) throw new Error(`containment answered ${response.status}`);
     },
   };
@@ -120,18 +151,20 @@ async function measureFloor(temporalAddress: string): Promise<Figures> {
       });
       return (await reached) - started;
     });
-    const elapsed = await withConcurrency(DISTINCT_ALERTS, IN_FLIGHT, async (i) => {
+    const before = stub.callsTo(CROWDSTRIKE_DEVICE_ACTIONS_PATH).length;
+    const phaseStart = performance.now();
+    const acceptedMs = await withConcurrency(DISTINCT_ALERTS, IN_FLIGHT, async (i) => {
       await client.workflow.start('floorWorkflow', {
         taskQueue,
         workflowId: `floor-tp-${run}-${i}`,
         args: [CROWDSTRIKE_AGENT_FIN_LT_042],
       });
     });
-    // Let the started workflows drain before the next phase competes with them.
-    while (stub.callsTo(CROWDSTRIKE_DEVICE_ACTIONS_PATH).length < DISTINCT_ALERTS + LATENCY_SAMPLES + 1)
-      await new Promise((r) => setTimeout(r, 200));
+    await until(() => stub.callsTo(CROWDSTRIKE_DEVICE_ACTIONS_PATH).length >= before + DISTINCT_ALERTS);
+    const containedMs = performance.now() - phaseStart;
     return {
-      distinctPerSecond: DISTINCT_ALERTS / (elapsed / 1000),
+      acceptedPerSecond: DISTINCT_ALERTS / (acceptedMs / 1000),
+      distinctPerSecond: DISTINCT_ALERTS / (containedMs / 1000),
       p50: percentile(sorted, 50),
       p95: percentile(sorted, 95),
       p99: percentile(sorted, 99),
@@ -150,11 +183,7 @@ async function measureInterlock(): Promise<Figures & { stormPerSecond: number }>
   const stack = await startStack({ blastRadius: { perRun: 5, perHour: 1_000_000 } });
   const next = containmentWatcher(stack.crowdstrike);
   const post = (body: string) =>
-    fetch(`${stack.apiUrl}/webhooks/generic`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.generic}` },
-      body,
-    });
+    postJson(`${stack.apiUrl}/webhooks/generic`, { authorization: `Bearer ${TOKENS.generic}` }, body);
   const itAlert = (id: string) =>
     JSON.stringify({
       id,
@@ -176,25 +205,24 @@ async function measureInterlock(): Promise<Figures & { stormPerSecond: number }>
       expectStatus(await post(itAlert(`bench-lat-${run}-${i}`)), 202);
       return (await reached) - started;
     });
-    // Distinct incidents: each alert has its own rule, so its own incident (no playbook matches).
-    const distinctMs = await withConcurrency(DISTINCT_ALERTS, IN_FLIGHT, async (i) => {
-      const response = await post(
-        JSON.stringify({ id: `tp-${run}-${i}`, title: 'Port scan', severity: 'low', rule: { id: `tp-${run}-${i}` } }),
-      );
-      expectStatus(response, 202);
+    // Distinct incidents: each alert has its own rule, so its own incident, and its own containment.
+    const before = stack.crowdstrike.callsTo(CROWDSTRIKE_DEVICE_ACTIONS_PATH).length;
+    const phaseStart = performance.now();
+    const acceptedMs = await withConcurrency(DISTINCT_ALERTS, IN_FLIGHT, async (i) => {
+      expectStatus(await post(itAlert(`tp-${run}-${i}`)), 202);
     });
+    await until(() => stack.crowdstrike.callsTo(CROWDSTRIKE_DEVICE_ACTIONS_PATH).length >= before + DISTINCT_ALERTS);
+    const containedMs = performance.now() - phaseStart;
+    // Let the incidents' trailing work (playbook completion, audit) settle before the storm.
     await new Promise((r) => setTimeout(r, 3_000));
     const storm = readFileSync(join(REPO_ROOT, 'test', 'intake', 'fixtures', 'splunk.json'), 'utf8');
     const stormMs = await withConcurrency(STORM_ALERTS, STORM_IN_FLIGHT, async () => {
-      const response = await fetch(`${stack.apiUrl}/webhooks/splunk?token=${TOKENS.splunk}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: storm,
-      });
+      const response = await postJson(`${stack.apiUrl}/webhooks/splunk?token=${TOKENS.splunk}`, {}, storm);
       expectStatus(response, 202);
     });
     return {
-      distinctPerSecond: DISTINCT_ALERTS / (distinctMs / 1000),
+      acceptedPerSecond: DISTINCT_ALERTS / (acceptedMs / 1000),
+      distinctPerSecond: DISTINCT_ALERTS / (containedMs / 1000),
       stormPerSecond: STORM_ALERTS / (stormMs / 1000),
       p50: percentile(sorted, 50),
       p95: percentile(sorted, 95),
@@ -216,11 +244,11 @@ async function main(): Promise<void> {
     const ratio = (a: number, b: number) => (a / b).toFixed(2);
     const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
     const lines = [
-      `intake benchmark (latency: ${LATENCY_SAMPLES} sequential IT alerts; distinct: ${DISTINCT_ALERTS} alerts, ${IN_FLIGHT} in flight; storm: ${STORM_ALERTS} duplicates, ${STORM_IN_FLIGHT} in flight)`,
-      `floor    distinct ${floor.distinctPerSecond.toFixed(0)} workflows/s   latency p50 ${ms(floor.p50)}  p95 ${ms(floor.p95)}  p99 ${ms(floor.p99)}`,
-      `interlock distinct ${ours.distinctPerSecond.toFixed(0)} alerts/s   latency p50 ${ms(ours.p50)}  p95 ${ms(ours.p95)}  p99 ${ms(ours.p99)}`,
+      `intake benchmark (latency: ${LATENCY_SAMPLES} sequential IT alerts; distinct: ${DISTINCT_ALERTS} IT alerts, each its own incident and containment, ${IN_FLIGHT} in flight; storm: ${STORM_ALERTS} duplicates, ${STORM_IN_FLIGHT} in flight)`,
+      `floor    distinct ${floor.distinctPerSecond.toFixed(0)} workflows/s start to containment call (starts accepted ${floor.acceptedPerSecond.toFixed(0)}/s)   latency p50 ${ms(floor.p50)}  p95 ${ms(floor.p95)}  p99 ${ms(floor.p99)}`,
+      `interlock distinct ${ours.distinctPerSecond.toFixed(0)} alerts/s webhook to containment call (webhooks answered ${ours.acceptedPerSecond.toFixed(0)}/s)   latency p50 ${ms(ours.p50)}  p95 ${ms(ours.p95)}  p99 ${ms(ours.p99)}`,
       `interlock storm    ${ours.stormPerSecond.toFixed(0)} alerts/s (target >= 2000: ${verdict(ours.stormPerSecond >= 2000)})`,
-      `ratio distinct ${ratio(ours.distinctPerSecond, floor.distinctPerSecond)} (target >= 0.80: ${verdict(ours.distinctPerSecond >= 0.8 * floor.distinctPerSecond)})`,
+      `ratio distinct ${ratio(ours.distinctPerSecond, floor.distinctPerSecond)} (target >= 0.80: ${verdict(ours.distinctPerSecond >= 0.8 * floor.distinctPerSecond)})   answered/accepted ${ratio(ours.acceptedPerSecond, floor.acceptedPerSecond)}`,
       `ratio p50 ${ratio(ours.p50, floor.p50)} (target <= 1.50: ${verdict(ours.p50 <= 1.5 * floor.p50)})   p95 ${ratio(ours.p95, floor.p95)}   p99 ${ratio(ours.p99, floor.p99)} (target <= 2.00: ${verdict(ours.p99 <= 2 * floor.p99)})`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

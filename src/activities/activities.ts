@@ -8,7 +8,8 @@ import type { AuditEventInput } from '../audit/types';
 import type { InterlockConfig } from '../config/schema';
 import type { Logger } from '../logging';
 import { matchingPlaybooks } from '../playbooks/matcher';
-import type { Playbook } from '../playbooks/schema';
+import type { Playbook, PlaybookStep } from '../playbooks/schema';
+import { ExpressionError, evaluateCondition, renderParams, renderTarget } from '../playbooks/expressions';
 import { countsAgainstBlastRadius, overBlastRadius, type BlastRadiusStore } from '../policy/blast-radius';
 import { checkExecution, type BreakGlassEvidence } from '../policy/execution-gate';
 import type { PolicyEngine } from '../policy/policy-engine';
@@ -124,6 +125,41 @@ export function createActivities(deps: ActivityDeps) {
     return reservation.granted ? decision : overBlastRadius(decision, reservation, config.policy.blastRadius, config);
   };
 
+  /**
+   * Decides an action with the policy engine and audits the decision with its rule.
+   * `preceding` records (a run's opening record) are appended first, in the same call.
+   */
+  const decideAndAudit = async (input: DecisionRequest): Promise<PolicyDecision> => {
+    for (const event of input.preceding ?? []) await appendAudit(event);
+    const decision = await withBlastRadius(policy.decide(input.action), input.context);
+    const recorded = await audit.append({
+      ...input.context,
+      idempotencyKey: input.idempotencyKey,
+      time: nowIso(),
+      actor: ENGINE,
+      eventType: 'policy.decided',
+      target: targetOf(decision),
+      decision: { outcome: decision.outcome, rule: decision.rule, reason: decision.reason },
+      action: actionOf(decision),
+      details: {
+        affected: decision.affected.map((t) => ({ ref: t.ref, assetId: t.assetId, zone: t.zone, domain: t.domain })),
+        ...(decision.approval === undefined ? {} : { approval: decision.approval }),
+        ...(decision.maintenanceWindow === undefined ? {} : { maintenanceWindow: decision.maintenanceWindow }),
+        ...(decision.compensation === undefined ? {} : { compensation: decision.compensation }),
+        ...policyEvidence(decision),
+      },
+    });
+    // A retried decision (e.g. a local activity re-run after a failed workflow task) must
+    // not act on anything but the decision already audited: if it differs, refuse (rule 9).
+    if (recorded.decision?.outcome !== decision.outcome || recorded.decision.rule !== decision.rule) {
+      throw ApplicationFailure.nonRetryable(
+        `the policy decision changed since it was audited (${recorded.decision?.rule ?? '?'} → ${decision.rule})`,
+        'PolicyDecisionChanged',
+      );
+    }
+    return decision;
+  };
+
   return {
     async recordAudit(event: AuditEventInput): Promise<void> {
       await appendAudit(event);
@@ -148,44 +184,40 @@ export function createActivities(deps: ActivityDeps) {
       return { playbooks: matchingPlaybooks(deps.playbooks(), alert), notify: deps.notifier !== SILENT_NOTIFIER };
     },
 
+    async decideAction(input: DecisionRequest): Promise<PolicyDecision> {
+      return decideAndAudit(input);
+    },
+
     /**
-     * Decides an action with the policy engine and audits the decision with its rule.
-     * `preceding` records (a run's opening record) are appended first, in the same call.
+     * One playbook step, outside the workflow sandbox: evaluates its \`if\`, renders its target
+     * and params (CEL is costly to load in every workflow execution) and decides the action —
+     * one local activity per step. An expression that cannot be evaluated is an answer
+     * (\`invalid\`), not a failure; the opening records in \`preceding\` are appended first.
      */
-    async decideAction(input: {
-      action: ActionRequest;
+    async decideStep(input: {
+      step: PlaybookStep;
+      /** The expression variables: the alert, the incident and earlier steps' results. */
+      vars: Readonly<Record<string, unknown>>;
       context: AuditContext;
       idempotencyKey: string;
       preceding?: AuditEventInput[];
-    }): Promise<PolicyDecision> {
+    }): Promise<StepPlan> {
       for (const event of input.preceding ?? []) await appendAudit(event);
-      const decision = await withBlastRadius(policy.decide(input.action), input.context);
-      const recorded = await audit.append({
-        ...input.context,
-        idempotencyKey: input.idempotencyKey,
-        time: nowIso(),
-        actor: ENGINE,
-        eventType: 'policy.decided',
-        target: targetOf(decision),
-        decision: { outcome: decision.outcome, rule: decision.rule, reason: decision.reason },
-        action: actionOf(decision),
-        details: {
-          affected: decision.affected.map((t) => ({ ref: t.ref, assetId: t.assetId, zone: t.zone, domain: t.domain })),
-          ...(decision.approval === undefined ? {} : { approval: decision.approval }),
-          ...(decision.maintenanceWindow === undefined ? {} : { maintenanceWindow: decision.maintenanceWindow }),
-          ...(decision.compensation === undefined ? {} : { compensation: decision.compensation }),
-          ...policyEvidence(decision),
-        },
-      });
-      // A retried decision (e.g. a local activity re-run after a failed workflow task) must
-      // not act on anything but the decision already audited: if it differs, refuse (rule 9).
-      if (recorded.decision?.outcome !== decision.outcome || recorded.decision.rule !== decision.rule) {
-        throw ApplicationFailure.nonRetryable(
-          `the policy decision changed since it was audited (${recorded.decision?.rule ?? '?'} → ${decision.rule})`,
-          'PolicyDecisionChanged',
-        );
+      const { step, vars } = input;
+      let action: ActionRequest;
+      try {
+        if (step.if !== undefined && !evaluateCondition(step.if, vars)) return { kind: 'skipped' };
+        action = {
+          type: step.action,
+          target: renderTarget(step.target, vars),
+          params: renderParams(step.params ?? {}, vars),
+        };
+      } catch (error) {
+        if (error instanceof ExpressionError) return { kind: 'invalid', message: error.message };
+        throw error;
       }
-      return decision;
+      const decision = await decideAndAudit({ action, context: input.context, idempotencyKey: input.idempotencyKey });
+      return { kind: 'decided', action, decision };
     },
 
     /**
@@ -469,6 +501,19 @@ export function createActivities(deps: ActivityDeps) {
     },
   };
 }
+
+interface DecisionRequest {
+  action: ActionRequest;
+  context: AuditContext;
+  idempotencyKey: string;
+  preceding?: AuditEventInput[];
+}
+
+/** What a playbook step comes to once its expressions are evaluated and its action decided. */
+export type StepPlan =
+  | { kind: 'skipped' }
+  | { kind: 'invalid'; message: string }
+  | { kind: 'decided'; action: ActionRequest; decision: PolicyDecision };
 
 export interface AlertTriage {
   playbooks: Playbook[];

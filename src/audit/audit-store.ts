@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { checkOut } from '../db/client';
 import { ADVISORY_LOCK_KEYS } from '../db/advisory-locks';
 import { withTransaction } from '../db/transaction';
 import { auditEventInputSchema, describeIssues } from './audit-schema';
@@ -151,34 +152,48 @@ export class AuditStore {
     if (!parsed.success) throw new AuditInputError(`invalid audit event: ${describeIssues(parsed.error)}`);
     const stored = toStoredForm(parsed.data);
 
-    return withTransaction(this.pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [ADVISORY_LOCK_KEYS.auditChain]);
-      const existing = await client.query<AuditRow>(
-        `SELECT ${ROW_COLUMNS} FROM audit_events WHERE idempotency_key = $1`,
-        [stored.idempotencyKey],
-      );
-      const existingRow = existing.rows[0];
-      if (existingRow) return toAuditRecord(existingRow);
+    // Four round trips: BEGIN with the chain lock; the key's existing record and the head in
+    // one read (a statement of its own: it must see what the lock's previous holder committed);
+    // the INSERT; COMMIT.
+    return withTransaction(
+      this.pool,
+      async (client) => {
+        const { rows } = await client.query<Partial<AuditRow> & { head_seq: string | null; head_hash: string | null }>(
+          `SELECT ${ROW_COLUMNS.split(', ')
+            .map((c) => `e.${c}`)
+            .join(', ')}, h.seq AS head_seq, h.hash AS head_hash
+             FROM (SELECT 1) AS one
+             LEFT JOIN audit_events e ON e.idempotency_key = $1
+             LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) h ON true`,
+          [stored.idempotencyKey],
+        );
+        const found = rows[0];
+        if (found?.seq != null) return toAuditRecord(found as AuditRow);
 
-      const head = await this.readHead(client);
-      const seq = head.seq + 1;
-      const hash = computeRecordHash(head.hash, stored, seq);
-      await client.query(
-        `INSERT INTO audit_events (seq, idempotency_key, time, incident_id, event_type, record, prev_hash, hash)
+        const head =
+          found?.head_seq != null && found.head_hash != null
+            ? { seq: toSeq(found.head_seq), hash: found.head_hash }
+            : await this.readHead(client);
+        const seq = head.seq + 1;
+        const hash = computeRecordHash(head.hash, stored, seq);
+        await client.query(
+          `INSERT INTO audit_events (seq, idempotency_key, time, incident_id, event_type, record, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)`,
-        [
-          seq,
-          stored.idempotencyKey,
-          stored.time,
-          stored.incidentId,
-          stored.eventType,
-          JSON.stringify(stored),
-          head.hash,
-          hash,
-        ],
-      );
-      return { ...stored, seq, prevHash: head.hash, hash };
-    });
+          [
+            seq,
+            stored.idempotencyKey,
+            stored.time,
+            stored.incidentId,
+            stored.eventType,
+            JSON.stringify(stored),
+            head.hash,
+            hash,
+          ],
+        );
+        return { ...stored, seq, prevHash: head.hash, hash };
+      },
+      { begin: `BEGIN; SELECT pg_advisory_xact_lock(${ADVISORY_LOCK_KEYS.auditChain}::bigint)` },
+    );
   }
 
   /** All events of one incident, oldest first. */
@@ -205,11 +220,11 @@ export class AuditStore {
 
   /** The newest record's seq and hash: anchor it outside the database to detect truncation. */
   async head(): Promise<{ seq: number; hash: string }> {
-    const client = await this.pool.connect();
+    const { client, release } = await checkOut(this.pool);
     try {
       return await this.readHead(client);
     } finally {
-      client.release();
+      release();
     }
   }
 

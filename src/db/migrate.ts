@@ -1,3 +1,4 @@
+import { checkOut } from './client';
 import type { Pool, PoolClient } from 'pg';
 import { ADVISORY_LOCK_KEYS } from './advisory-locks';
 import { MIGRATIONS, type Migration } from './migrations';
@@ -47,7 +48,7 @@ async function applyOne(client: PoolClient, migration: Migration): Promise<void>
  * failure leaves no half-applied migration behind.
  */
 export async function runMigrations(pool: Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<void> {
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   let broken: Error | undefined;
   try {
     // Waiting for another process's migrations must not trip the pool's statement timeout.
@@ -69,6 +70,6 @@ export async function runMigrations(pool: Pool, migrations: readonly Migration[]
     broken = error instanceof Error ? error : new Error(String(error));
     throw error;
   } finally {
-    client.release(broken);
+    release(broken);
   }
 }

@@ -1,14 +1,20 @@
 import type { Pool, PoolClient } from 'pg';
+import { checkOut } from './client';
 
 /**
  * Runs `work` inside BEGIN/COMMIT on one pooled client; rolls back on any error. A client
  * whose ROLLBACK itself failed is destroyed rather than returned to the pool in an unknown state.
  */
-export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+export async function withTransaction<T>(
+  pool: Pool,
+  work: (client: PoolClient) => Promise<T>,
+  /** The statement(s) that open the transaction: BEGIN, optionally with constant-only statements after it. */
+  options: { begin?: string } = {},
+): Promise<T> {
+  const { client, release } = await checkOut(pool);
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
+    await client.query(options.begin ?? 'BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
@@ -20,6 +26,6 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
     }
     throw error;
   } finally {
-    client.release(broken);
+    release(broken);
   }
 }

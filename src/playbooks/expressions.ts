@@ -20,7 +20,7 @@
  * Numbers: integer-valued JS numbers are passed to CEL as `int`, so `alert.severityId >= 4`
  * and `size(alert.hosts) + 1` work; CEL ints come back as JS numbers.
  */
-import { Environment, Optional } from '@marcbachmann/cel-js';
+import type { Environment } from '@marcbachmann/cel-js';
 import type { Alert } from '../alerts/alert';
 
 /** The variables expressions see. `steps` holds the results of earlier steps by step id. */
@@ -45,17 +45,32 @@ export class ExpressionError extends Error {
 
 type CompiledExpression = ReturnType<Environment['parse']>;
 
-const environment = new Environment({
-  // Playbook literals like ["a", 1] are harmless; requiring dyn() would only confuse authors.
-  homogeneousAggregateLiterals: false,
-  // `.?field` / `.orValue()` is the readable way to fall back on missing alert fields.
-  enableOptionalTypes: true,
-  // Playbook expressions are one-liners; anything bigger is a mistake or an attack.
-  limits: { maxAstNodes: 2000, maxDepth: 64, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 16 },
-})
-  .registerVariable('alert', 'map', { description: 'The normalized alert that triggered the playbook' })
-  .registerVariable('incident', 'map', { description: 'The incident: { id }' })
-  .registerVariable('steps', 'map', { description: 'Results of earlier steps, keyed by step id' });
+type CelModule = typeof import('@marcbachmann/cel-js');
+let cel: { module: CelModule; environment: Environment } | undefined;
+
+/**
+ * The CEL library is loaded on first use, not on import: a Temporal workflow evaluates the
+ * modules it imports afresh for every workflow execution, and CEL's standard library takes
+ * tens of milliseconds of CPU to set up — a cost only code that evaluates expressions pays.
+ */
+function loadCel(): { module: CelModule; environment: Environment } {
+  if (cel !== undefined) return cel;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy (see above)
+  const module = require('@marcbachmann/cel-js') as CelModule;
+  const environment = new module.Environment({
+    // Playbook literals like ["a", 1] are harmless; requiring dyn() would only confuse authors.
+    homogeneousAggregateLiterals: false,
+    // `.?field` / `.orValue()` is the readable way to fall back on missing alert fields.
+    enableOptionalTypes: true,
+    // Playbook expressions are one-liners; anything bigger is a mistake or an attack.
+    limits: { maxAstNodes: 2000, maxDepth: 64, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 16 },
+  })
+    .registerVariable('alert', 'map', { description: 'The normalized alert that triggered the playbook' })
+    .registerVariable('incident', 'map', { description: 'The incident: { id }' })
+    .registerVariable('steps', 'map', { description: 'Results of earlier steps, keyed by step id' });
+  cel = { module, environment };
+  return cel;
+}
 
 /** Parsed programs by source; playbooks reuse a handful of expressions many times. */
 const compiledCache = new Map<string, CompiledExpression>();
@@ -74,7 +89,7 @@ function compile(expr: string): CompiledExpression {
   if (cached) return cached;
   let compiled: CompiledExpression;
   try {
-    compiled = environment.parse(expr);
+    compiled = loadCel().environment.parse(expr);
   } catch (error) {
     throw new ExpressionError(`invalid expression "${expr}": ${describeError(error)}`, expr, {
       cause: error,
@@ -106,7 +121,8 @@ function fromCel(value: unknown): unknown {
     const asNumber = Number(value);
     return Number.isSafeInteger(asNumber) ? asNumber : value.toString();
   }
-  if (value instanceof Optional) return value.hasValue() ? fromCel(value.value()) : null;
+  if (cel !== undefined && value instanceof cel.module.Optional)
+    return value.hasValue() ? fromCel(value.value()) : null;
   if (Array.isArray(value)) return value.map(fromCel);
   if (value instanceof Map) {
     return Object.fromEntries([...value.entries()].map(([k, v]) => [String(k), fromCel(v)]));
@@ -163,7 +179,7 @@ function describe(value: unknown): string {
 function typeCheck(expr: string): { error?: string; type?: string } {
   if (expr.trim() === '') return { error: 'expression is empty' };
   try {
-    const result = environment.check(expr);
+    const result = loadCel().environment.check(expr);
     return result.valid ? { type: result.type } : { error: describeError(result.error ?? 'invalid expression') };
   } catch (error) {
     return { error: describeError(error) };

@@ -9,7 +9,6 @@ import {
 import { actionSpec, type ActionRequest } from '../actions/catalog';
 import type { InterlockActivities } from '../activities/activities';
 import type { AuditEventInput } from '../audit/types';
-import { ExpressionError, evaluateCondition, renderParams, renderTarget } from '../playbooks/expressions';
 import type { PlaybookStep } from '../playbooks/schema';
 import type { PolicyDecision } from '../policy/types';
 import {
@@ -27,7 +26,7 @@ import type { ApprovalVote, PlaybookRunInput } from './definitions';
 // the path to an action has no server round trip per step. People are alerted through the audit
 // trail: retried like every audit write, never given up.
 const { recordAudits, alertPeople } = proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
-const { decideAction } = proxyLocalActivities<InterlockActivities>(DECISION_LOCAL_ACTIVITY);
+const { decideAction, decideStep } = proxyLocalActivities<InterlockActivities>(DECISION_LOCAL_ACTIVITY);
 // An automatic action (IT containment) runs in the workflow task that decided it; an approved
 // change runs as a regular activity, so the approval's Update is answered without waiting on
 // the vendor. Both are idempotent through the action ledger.
@@ -90,68 +89,90 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
   /** Executed actions that have a compensation, in order (rule 10). */
   const executed: { stepId: string; action: ActionRequest }[] = [];
 
+  /**
+   * One step: its expressions are evaluated and its action decided in one local activity
+   * (CEL stays out of the workflow sandbox, where it would be loaded for every execution).
+   */
   const runStep = async (step: PlaybookStep): Promise<StepOutcome> => {
-    let action: ActionRequest;
-    try {
-      if (step.if !== undefined && !evaluateCondition(step.if, vars())) {
-        await audit({
-          idempotencyKey: `${runId}:${step.id}:skipped`,
-          stepId: step.id,
-          eventType: 'action.skipped',
-          result: { status: 'skipped', detail: `condition false: ${step.if}` },
-        });
-        return { stepId: step.id, status: 'skipped', detail: 'condition false' };
-      }
-      action = {
-        type: step.action,
-        target: renderTarget(step.target, vars()),
-        params: renderParams(step.params ?? {}, vars()),
-      };
-    } catch (error) {
-      // An expression that cannot be evaluated for this alert fails the step, not the workflow task.
-      if (!(error instanceof ExpressionError)) throw error;
-      await audit({
-        idempotencyKey: `${runId}:${step.id}:expression`,
-        stepId: step.id,
-        eventType: 'action.failed',
-        result: { status: 'failed', detail: error.message },
-      });
-      return { stepId: step.id, status: 'failed', detail: error.message };
-    }
-
-    return runAction(step.id, action);
-  };
-
-  /** Decides one action with the policy, waits for approvals it requires, then executes it. */
-  const runAction = async (stepId: string, action: ActionRequest): Promise<StepOutcome> => {
-    const step = { id: stepId };
-    let decision: PolicyDecision;
-    try {
-      decision = await decideAction({
-        action,
+    const decide = async () => {
+      const plan = await decideStep({
+        step,
+        vars: vars(),
         context: context(step.id),
         idempotencyKey: `${runId}:${step.id}:policy`,
         preceding: unrecordedStart(),
       });
       startedRecorded = true;
+      return plan;
+    };
+    let plan: Awaited<ReturnType<typeof decide>>;
+    try {
+      plan = await decide();
     } catch (error) {
-      // Rule 9: without a policy decision nothing runs, and people are told.
+      // The target as the playbook wrote it: rendering happens with the decision that failed.
+      return failSafe(step.id, { type: step.action, target: step.target, params: {} }, error);
+    }
+    if (plan.kind === 'skipped') {
       await audit({
-        idempotencyKey: `${runId}:${step.id}:fail-safe`,
+        idempotencyKey: `${runId}:${step.id}:skipped`,
         stepId: step.id,
         eventType: 'action.skipped',
-        decision: { outcome: 'refuse', rule: 'rule-9-fail-safe', reason: 'policy or inventory unreachable' },
-        result: { status: 'refused', detail: errorMessage(error) },
+        result: { status: 'skipped', detail: `condition false: ${step.if ?? ''}` },
       });
-      await alertPeople({
-        rule: 'rule-9-fail-safe',
-        reason: `no policy decision for ${action.type} on ${action.target}: nothing was done (${errorMessage(error)})`,
-        idempotencyKey: `${runId}:${step.id}:fail-safe:alerted`,
-        context: context(step.id),
-      });
-      return { stepId: step.id, status: 'refused', rule: 'rule-9-fail-safe' };
+      return { stepId: step.id, status: 'skipped', detail: 'condition false' };
     }
+    if (plan.kind === 'invalid') {
+      // An expression that cannot be evaluated for this alert fails the step, not the run.
+      await audit({
+        idempotencyKey: `${runId}:${step.id}:expression`,
+        stepId: step.id,
+        eventType: 'action.failed',
+        result: { status: 'failed', detail: plan.message },
+      });
+      return { stepId: step.id, status: 'failed', detail: plan.message };
+    }
+    return carryOut(step.id, plan.action, plan.decision);
+  };
 
+  /** Decides one action (a compensation) with the policy, then carries it out. */
+  const runAction = async (stepId: string, action: ActionRequest): Promise<StepOutcome> => {
+    let decision: PolicyDecision;
+    try {
+      decision = await decideAction({
+        action,
+        context: context(stepId),
+        idempotencyKey: `${runId}:${stepId}:policy`,
+        preceding: unrecordedStart(),
+      });
+      startedRecorded = true;
+    } catch (error) {
+      return failSafe(stepId, action, error);
+    }
+    return carryOut(stepId, action, decision);
+  };
+
+  /** Rule 9: without a policy decision nothing runs, and people are told. */
+  const failSafe = async (stepId: string, action: ActionRequest, error: unknown): Promise<StepOutcome> => {
+    const step = { id: stepId };
+    await audit({
+      idempotencyKey: `${runId}:${step.id}:fail-safe`,
+      stepId: step.id,
+      eventType: 'action.skipped',
+      decision: { outcome: 'refuse', rule: 'rule-9-fail-safe', reason: 'policy or inventory unreachable' },
+      result: { status: 'refused', detail: errorMessage(error) },
+    });
+    await alertPeople({
+      rule: 'rule-9-fail-safe',
+      reason: `no policy decision for ${action.type} on ${action.target}: nothing was done (${errorMessage(error)})`,
+      idempotencyKey: `${runId}:${step.id}:fail-safe:alerted`,
+      context: context(step.id),
+    });
+    return { stepId: step.id, status: 'refused', rule: 'rule-9-fail-safe' };
+  };
+
+  /** Acts on a decision: refuse, recommend, wait for approval, or execute. */
+  const carryOut = async (stepId: string, action: ActionRequest, decision: PolicyDecision): Promise<StepOutcome> => {
+    const step = { id: stepId };
     if (decision.outcome === 'refuse') {
       if (decision.rule === 'rule-5-safety-system') {
         // Rule 5: escalate to the safety owner; evidence collection only.
