@@ -1,6 +1,7 @@
 import type { NotificationEvent } from '../../src/activities/notifications';
 import { createLogger } from '../../src/logging';
-import { AuditOutageAlarm, isConnectionFailure } from '../../src/notifications/audit-outage-alarm';
+import { isConnectionFailure } from '../../src/db/connection-errors';
+import { AuditOutageAlarm } from '../../src/notifications/audit-outage-alarm';
 import { createPool } from '../../src/db/pool';
 
 const context = { incidentId: 'inc-1', workflowId: 'incident-inc-1', runId: 'run-1' };

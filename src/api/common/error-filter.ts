@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Response } from 'express';
+import { isConnectionFailure } from '../../db/connection-errors';
 import type { Logger } from '../../logging';
 import { ApiError } from './api-error';
 
@@ -36,6 +37,15 @@ export class JsonErrorFilter implements ExceptionFilter {
       const message =
         typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.map(String).join('; ') : exception.message;
       response.status(status).json({ error: { status, code: CODES[status] ?? 'error', message } });
+      return;
+    }
+    if (isConnectionFailure(exception)) {
+      // PostgreSQL is down or restarting: a temporary condition the caller can retry, not a bug.
+      this.log.warn({ err: exception }, 'request failed: database unreachable');
+      response.setHeader('Retry-After', '5');
+      response.status(503).json({
+        error: { status: 503, code: 'unavailable', message: 'the database is unreachable; retry later' },
+      });
       return;
     }
     this.log.error({ err: exception }, 'unhandled error in request');
