@@ -84,9 +84,13 @@ function postJson(url: string, headers: Record<string, string>, body: string): P
   });
 }
 
-/** Resolves once `done()` holds, checking every 20 ms. */
-async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((r) => setTimeout(r, 20));
+/** Resolves once `done()` holds, checking every 20 ms; fails after `timeoutMs` naming `what`. */
+async function until(done: () => boolean, what: string, timeoutMs = 600_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 interface Figures {
@@ -160,7 +164,10 @@ async function measureFloor(temporalAddress: string): Promise<Figures> {
         args: [CROWDSTRIKE_AGENT_FIN_LT_042],
       });
     });
-    await until(() => stub.callsTo(CROWDSTRIKE_DEVICE_ACTIONS_PATH).length >= before + DISTINCT_ALERTS);
+    await until(
+      () => stub.callsTo(CROWDSTRIKE_DEVICE_ACTIONS_PATH).length >= before + DISTINCT_ALERTS,
+      `the floor's ${DISTINCT_ALERTS} containment calls`,
+    );
     const containedMs = performance.now() - phaseStart;
     return {
       acceptedPerSecond: DISTINCT_ALERTS / (acceptedMs / 1000),
@@ -211,7 +218,10 @@ async function measureInterlock(): Promise<Figures & { stormPerSecond: number }>
     const acceptedMs = await withConcurrency(DISTINCT_ALERTS, IN_FLIGHT, async (i) => {
       expectStatus(await post(itAlert(`tp-${run}-${i}`)), 202);
     });
-    await until(() => stack.crowdstrike.callsTo(CROWDSTRIKE_DEVICE_ACTIONS_PATH).length >= before + DISTINCT_ALERTS);
+    await until(
+      () => stack.crowdstrike.callsTo(CROWDSTRIKE_DEVICE_ACTIONS_PATH).length >= before + DISTINCT_ALERTS,
+      `Interlock's ${DISTINCT_ALERTS} containment calls`,
+    );
     const containedMs = performance.now() - phaseStart;
     // Let the incidents' trailing work (playbook completion, audit) settle before the storm.
     await new Promise((r) => setTimeout(r, 3_000));
