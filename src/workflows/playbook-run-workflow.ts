@@ -42,8 +42,9 @@ export interface StepOutcome {
 
 /**
  * Interprets one playbook for one incident, step by step. Every action goes through the
- * policy engine (decideAction) and, when it says so, waits for operator approval sent as a
- * workflow Update; the validator refuses bad approvals before they enter history.
+ * policy engine (decideStep; decideAction for a compensation) and, when it says so, waits for
+ * operator approval sent as a workflow Update; the validator refuses bad approvals before they
+ * enter history.
  */
 export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<StepOutcome[]> {
   const { incidentId, playbook, alert } = input;
