@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Alert } from '../alerts/alert';
 import type { Playbook } from '../playbooks/schema';
+import type { StepPlan } from '../activities/activities';
 
 export interface IncidentSettings {
   /** Close the incident after this long without a new alert once playbooks are done. */
@@ -65,6 +66,21 @@ export interface PlaybookRunInput {
   alert: Alert;
   /** False when no notification channel is configured (default true). */
   notify?: boolean;
+  /** The first step, already decided (and carried out when automatic) by the incident workflow. */
+  firstStep?: PreparedFirstStep;
+}
+
+/**
+ * What the incident workflow did with a playbook's first step before starting the run: an
+ * automatic containment happens in the incident's own workflow task, one server hop sooner.
+ */
+export interface PreparedFirstStep {
+  /** Idempotency key of the run's `playbook.started` record (written with the decision). */
+  startedKey: string;
+  /** Absent when no decision could be made: the run decides the step itself. */
+  plan?: StepPlan;
+  /** For an automatic action: what executing it gave. */
+  execution?: { summary: string } | { error: string };
 }
 
 export type ApprovalChannel = 'api' | 'slack' | 'cli';

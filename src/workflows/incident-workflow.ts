@@ -13,22 +13,29 @@ import type { Alert } from '../alerts/alert';
 import type { Playbook } from '../playbooks/schema';
 import type { AuditEventInput } from '../audit/types';
 import type { InterlockActivities } from '../activities/activities';
-import { AUDIT_ACTIVITY, AUDIT_LOCAL_ACTIVITY, DECISION_LOCAL_ACTIVITY } from './activity-options';
+import {
+  ACTION_LOCAL_ACTIVITY,
+  AUDIT_ACTIVITY,
+  AUDIT_LOCAL_ACTIVITY,
+  DECISION_LOCAL_ACTIVITY,
+} from './activity-options';
 import {
   alertBatchSignal,
   alertSignal,
   incidentStateQuery,
   type AlertDeliveries,
   type IncidentInput,
+  type PreparedFirstStep,
   type IncidentState,
 } from './definitions';
-import { playbookRunWorkflow } from './playbook-run-workflow';
+import { errorMessage, playbookRunWorkflow } from './playbook-run-workflow';
 import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
 import { BackgroundNotifications } from './background';
 
 // Local activities: the webhook → containment path makes no server round trip per audit write or lookup.
 const { recordAudits: recordAuditsLocally } = proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
-const { triageAlert } = proxyLocalActivities<InterlockActivities>(DECISION_LOCAL_ACTIVITY);
+const { triageAlert, decideStep } = proxyLocalActivities<InterlockActivities>(DECISION_LOCAL_ACTIVITY);
+const { executeAction: executeActionNow } = proxyLocalActivities<InterlockActivities>(ACTION_LOCAL_ACTIVITY);
 /**
  * A local activity runs before its workflow task completes, so a task retried with more signals
  * (e.g. a completion refused because alerts arrived) runs it again. Records whose key or content
@@ -149,6 +156,67 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     }
   }
 
+  /**
+   * Decides a playbook's first step here, and carries it out when the policy makes it automatic
+   * (IT containment), before the run's child workflow starts: the containment then happens in
+   * this workflow task instead of one server hop later. Anything that needs people (approval,
+   * recommendation) or fails is left to the run, which takes the plan over. The records carry
+   * the run's workflow ID and this incident run's ID.
+   */
+  const prepareFirstStep = async (
+    playbook: Playbook,
+    alert: Alert,
+    childId: string,
+  ): Promise<PreparedFirstStep | undefined> => {
+    const [step] = playbook.steps;
+    if (step === undefined) return undefined;
+    const runContext = {
+      incidentId,
+      workflowId: childId,
+      runId,
+      playbookId: playbook.id,
+      playbookVersion: playbook.version,
+      trigger: triggerOf(alert),
+    };
+    const startedKey = `${runId}:${playbook.id}:started`;
+    let plan: PreparedFirstStep['plan'];
+    try {
+      plan = await decideStep({
+        step,
+        vars: { alert, incident: { id: incidentId }, steps: {} },
+        context: { ...runContext, stepId: step.id },
+        idempotencyKey: `${runId}:${playbook.id}:${step.id}:policy`,
+        preceding: [
+          {
+            ...runContext,
+            idempotencyKey: startedKey,
+            time: new Date().toISOString(),
+            actor: ENGINE_ACTOR,
+            eventType: 'playbook.started',
+            details: { name: playbook.name },
+          },
+        ],
+      });
+    } catch {
+      // No decision (rule 9 territory): the run decides again and handles the failure.
+      return { startedKey };
+    }
+    if (plan.kind !== 'decided' || plan.decision.outcome !== 'auto') return { startedKey, plan };
+    try {
+      const result = await executeActionNow({
+        action: plan.action,
+        approvedDigest: undefined,
+        approvalId: undefined,
+        votes: [],
+        idempotencyKey: `${childId}:${runId}:${step.id}`,
+        context: { ...runContext, stepId: step.id },
+      });
+      return { startedKey, plan, execution: { summary: result.summary } };
+    } catch (error) {
+      return { startedKey, plan, execution: { error: errorMessage(error) } };
+    }
+  };
+
   const startPlaybooks = async (alert: Alert, playbooks: readonly Playbook[]): Promise<void> => {
     for (const playbook of playbooks) {
       if (startedPlaybooks.has(playbook.id)) continue;
@@ -157,9 +225,18 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       const run: PlaybookRun = { playbookId: playbook.id, workflowId: childId, status: 'running' };
       state.playbookRuns.push(run);
       running += 1;
+      const firstStep = await prepareFirstStep(playbook, alert, childId);
       const child = await startChild(playbookRunWorkflow, {
         workflowId: childId,
-        args: [{ incidentId, playbook, alert, notify: notifications.enabled }],
+        args: [
+          {
+            incidentId,
+            playbook,
+            alert,
+            notify: notifications.enabled,
+            ...(firstStep === undefined ? {} : { firstStep }),
+          },
+        ],
         // A playbook run finishes its safety logic even if the incident is terminated.
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });

@@ -7,7 +7,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { actionSpec, type ActionRequest } from '../actions/catalog';
-import type { InterlockActivities } from '../activities/activities';
+import type { InterlockActivities, StepPlan } from '../activities/activities';
 import type { AuditEventInput } from '../audit/types';
 import type { PlaybookStep } from '../playbooks/schema';
 import type { PolicyDecision } from '../policy/types';
@@ -20,7 +20,7 @@ import {
 import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
 import { ApprovalGate, type ApprovalOutcome } from './approval-gate';
 import { BackgroundNotifications } from './background';
-import type { ApprovalVote, PlaybookRunInput } from './definitions';
+import type { ApprovalVote, PlaybookRunInput, PreparedFirstStep } from './definitions';
 
 // Audit writes and policy decisions are short, idempotent DB/config calls: local activities, so
 // the path to an action has no server round trip per step. People are alerted through the audit
@@ -74,12 +74,14 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
    * The run's opening record goes out with the run's first audit write or policy decision
    * (one local-activity round trip fewer before the first action), always ahead of it.
    */
+  const { firstStep } = input;
   const started = withContext({
-    idempotencyKey: `${runId}:started`,
+    idempotencyKey: firstStep?.startedKey ?? `${runId}:started`,
     eventType: 'playbook.started',
     details: { name: playbook.name },
   });
-  let startedRecorded = false;
+  // The incident workflow wrote it with the first step's decision.
+  let startedRecorded = firstStep?.plan !== undefined;
   const unrecordedStart = (): AuditEventInput[] => (startedRecorded ? [] : [started]);
   const audit = async (event: Parameters<typeof withContext>[0]) => {
     await recordAudits([...unrecordedStart(), withContext(event)]);
@@ -94,7 +96,8 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
    * One step: its expressions are evaluated and its action decided in one local activity
    * (CEL stays out of the workflow sandbox, where it would be loaded for every execution).
    */
-  const runStep = async (step: PlaybookStep): Promise<StepOutcome> => {
+  const runStep = async (step: PlaybookStep, prepared?: PreparedFirstStep): Promise<StepOutcome> => {
+    if (prepared?.plan !== undefined) return followPlan(step, prepared.plan, prepared.execution);
     const decide = async () => {
       const plan = await decideStep({
         step,
@@ -113,6 +116,15 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
       // The target as the playbook wrote it: rendering happens with the decision that failed.
       return failSafe(step.id, { type: step.action, target: step.target, params: {} }, error);
     }
+    return followPlan(step, plan);
+  };
+
+  /** Records a skipped or invalid step, or carries out its decision (`done`: already executed). */
+  const followPlan = async (
+    step: PlaybookStep,
+    plan: StepPlan,
+    done?: PreparedFirstStep['execution'],
+  ): Promise<StepOutcome> => {
     if (plan.kind === 'skipped') {
       await audit({
         idempotencyKey: `${runId}:${step.id}:skipped`,
@@ -132,7 +144,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
       });
       return { stepId: step.id, status: 'failed', detail: plan.message };
     }
-    return carryOut(step.id, plan.action, plan.decision);
+    return carryOut(step.id, plan.action, plan.decision, done);
   };
 
   /** Decides one action (a compensation) with the policy, then carries it out. */
@@ -172,7 +184,12 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
   };
 
   /** Acts on a decision: refuse, recommend, wait for approval, or execute. */
-  const carryOut = async (stepId: string, action: ActionRequest, decision: PolicyDecision): Promise<StepOutcome> => {
+  const carryOut = async (
+    stepId: string,
+    action: ActionRequest,
+    decision: PolicyDecision,
+    done?: PreparedFirstStep['execution'],
+  ): Promise<StepOutcome> => {
     const step = { id: stepId };
     if (decision.outcome === 'refuse') {
       if (decision.rule === 'rule-5-safety-system') {
@@ -228,6 +245,12 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     }
 
     try {
+      if (done !== undefined && decision.outcome === 'auto') {
+        // Executed by the incident workflow (same action ledger key scheme, its run's keys).
+        if ('error' in done) throw new Error(done.error);
+        if (decision.compensation !== undefined) executed.push({ stepId: step.id, action });
+        return { stepId: step.id, status: 'executed', rule: decision.rule, detail: done.summary };
+      }
       const execute = decision.outcome === 'auto' ? executeActionNow : executeAction;
       const result = await execute({
         action,
@@ -261,8 +284,8 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
   };
 
   let failed = false;
-  for (const step of playbook.steps) {
-    const outcome = await runStep(step);
+  for (const [index, step] of playbook.steps.entries()) {
+    const outcome = await runStep(step, index === 0 ? firstStep : undefined);
     outcomes.push(outcome);
     stepResults[step.id] = outcome;
     if (outcome.status === 'failed' && step.onFailure !== 'continue') {
@@ -301,7 +324,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
   return outcomes;
 }
 
-function errorMessage(error: unknown): string {
+export function errorMessage(error: unknown): string {
   if (error instanceof ActivityFailure && error.cause !== undefined) return error.cause.message;
   return error instanceof Error ? error.message : String(error);
 }

@@ -114,6 +114,21 @@ describe('S1: ransomware on an office laptop (Splunk)', () => {
     await expectChainVerifies(incidentId);
     await expectChainVerifies();
   });
+
+  it('contains the laptop in the incident workflow’s own task, before the playbook run’s workflow starts', async () => {
+    const records = await auditOf(stack, incidentId, (r) => types(r).includes('playbook.completed'));
+    const incidentRunId = records.find((r) => r.eventType === 'incident.opened')?.runId;
+    const containment = records.find((r) => r.eventType === 'action.executed' && r.stepId === 'contain-host');
+    const completed = records.find((r) => r.eventType === 'playbook.completed');
+    // The first step's records carry the run's workflow ID but the incident run's ID: the
+    // incident workflow decided and executed it; the run's own workflow took over after it.
+    expect(containment?.workflowId).toBe(`${incidentId}.s1-ransomware-office-laptop`);
+    expect(containment?.runId).toBe(incidentRunId);
+    expect(completed?.workflowId).toBe(containment?.workflowId);
+    expect(completed?.runId).not.toBe(incidentRunId);
+    expect(types(records).filter((t) => t === 'playbook.started')).toHaveLength(1);
+    expect(containments()).toHaveLength(1);
+  });
 });
 
 describe('S4: Modbus write from an IT host to a PLC', () => {
