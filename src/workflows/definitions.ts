@@ -66,21 +66,27 @@ export interface PlaybookRunInput {
   alert: Alert;
   /** False when no notification channel is configured (default true). */
   notify?: boolean;
-  /** The first step, already decided (and carried out when automatic) by the incident workflow. */
-  firstStep?: PreparedFirstStep;
+  /** Leading steps the incident workflow already decided (and carried out when automatic). */
+  prepared?: PreparedRun;
+}
+
+/** One step the incident workflow decided and, when automatic, carried out. */
+export interface PreparedStep {
+  plan: StepPlan;
+  /** For an automatic action: what executing it gave. */
+  execution?: { summary: string } | { error: string };
 }
 
 /**
- * What the incident workflow did with a playbook's first step before starting the run: an
- * automatic containment happens in the incident's own workflow task, one server hop sooner.
+ * The leading steps of a playbook run that the incident workflow handled in its own workflow
+ * task — those that need nobody: automatic actions (IT containment) and skipped steps. The
+ * run's workflow takes over at the first step that needs people, fails or cannot be decided,
+ * and is not started at all when every step was handled.
  */
-export interface PreparedFirstStep {
-  /** Idempotency key of the run's `playbook.started` record (written with the decision). */
+export interface PreparedRun {
+  /** Idempotency key of the run's `playbook.started` record (written with the first decision). */
   startedKey: string;
-  /** Absent when no decision could be made: the run decides the step itself. */
-  plan?: StepPlan;
-  /** For an automatic action: what executing it gave. */
-  execution?: { summary: string } | { error: string };
+  steps: PreparedStep[];
 }
 
 export type ApprovalChannel = 'api' | 'slack' | 'cli';

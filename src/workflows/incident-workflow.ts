@@ -12,7 +12,7 @@ import {
 import type { Alert } from '../alerts/alert';
 import type { Playbook } from '../playbooks/schema';
 import type { AuditEventInput } from '../audit/types';
-import type { InterlockActivities } from '../activities/activities';
+import type { InterlockActivities, StepPlan } from '../activities/activities';
 import {
   ACTION_LOCAL_ACTIVITY,
   AUDIT_ACTIVITY,
@@ -25,10 +25,16 @@ import {
   incidentStateQuery,
   type AlertDeliveries,
   type IncidentInput,
-  type PreparedFirstStep,
+  type PreparedRun,
   type IncidentState,
 } from './definitions';
-import { errorMessage, playbookRunWorkflow } from './playbook-run-workflow';
+import {
+  errorMessage,
+  playbookRunWorkflow,
+  skippedOutcome,
+  skippedRecord,
+  type StepOutcome,
+} from './playbook-run-workflow';
 import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
 import { BackgroundNotifications } from './background';
 
@@ -157,64 +163,109 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   }
 
   /**
-   * Decides a playbook's first step here, and carries it out when the policy makes it automatic
-   * (IT containment), before the run's child workflow starts: the containment then happens in
-   * this workflow task instead of one server hop later. Anything that needs people (approval,
-   * recommendation) or fails is left to the run, which takes the plan over. The records carry
-   * the run's workflow ID and this incident run's ID.
+   * Runs a playbook's leading steps that need nobody — automatic actions (IT containment) and
+   * skipped steps — here, in this workflow task: the containment happens one server hop before
+   * a child workflow could start. Returns them for the run's workflow, which takes over at the
+   * first step that needs people, fails or cannot be decided; `outcomes` is set when every step
+   * was handled and no run workflow is needed. Records carry the run's workflow ID and this
+   * incident run's ID.
    */
-  const prepareFirstStep = async (
+  const prepareRun = async (
     playbook: Playbook,
     alert: Alert,
-    childId: string,
-  ): Promise<PreparedFirstStep | undefined> => {
-    const [step] = playbook.steps;
-    if (step === undefined) return undefined;
+    runWorkflowId: string,
+  ): Promise<{ prepared: PreparedRun; outcomes?: StepOutcome[] }> => {
     const runContext = {
       incidentId,
-      workflowId: childId,
+      workflowId: runWorkflowId,
       runId,
       playbookId: playbook.id,
       playbookVersion: playbook.version,
       trigger: triggerOf(alert),
     };
-    const startedKey = `${runId}:${playbook.id}:started`;
-    let plan: PreparedFirstStep['plan'];
-    try {
-      plan = await decideStep({
-        step,
-        vars: { alert, incident: { id: incidentId }, steps: {} },
-        context: { ...runContext, stepId: step.id },
-        idempotencyKey: `${runId}:${playbook.id}:${step.id}:policy`,
-        preceding: [
-          {
-            ...runContext,
-            idempotencyKey: startedKey,
-            time: new Date().toISOString(),
-            actor: ENGINE_ACTOR,
-            eventType: 'playbook.started',
-            details: { name: playbook.name },
-          },
-        ],
-      });
-    } catch {
-      // No decision (rule 9 territory): the run decides again and handles the failure.
-      return { startedKey };
+    const record = (event: Omit<AuditEventInput, 'incidentId' | 'time' | 'actor'> & Partial<AuditEventInput>) => ({
+      ...runContext,
+      time: new Date().toISOString(),
+      actor: ENGINE_ACTOR,
+      ...event,
+    });
+    const prepared: PreparedRun = { startedKey: `${runId}:${playbook.id}:started`, steps: [] };
+    // Records not yet written, in chain order: they go out with the next decision.
+    let unwritten: AuditEventInput[] = [
+      record({ idempotencyKey: prepared.startedKey, eventType: 'playbook.started', details: { name: playbook.name } }),
+    ];
+    const outcomes: StepOutcome[] = [];
+    const stepResults: Record<string, StepOutcome> = {};
+    for (const step of playbook.steps) {
+      let plan: StepPlan;
+      try {
+        plan = await decideStep({
+          step,
+          vars: { alert, incident: { id: incidentId }, steps: stepResults },
+          context: { ...runContext, stepId: step.id },
+          idempotencyKey: `${runId}:${playbook.id}:${step.id}:policy`,
+          preceding: unwritten,
+        });
+      } catch {
+        // No decision (rule 9 territory): the run decides this step again and handles the failure.
+        if (prepared.steps.length > 0) await recordAuditsLocally(unwritten);
+        return { prepared };
+      }
+      unwritten = [];
+      if (plan.kind === 'skipped') {
+        prepared.steps.push({ plan });
+        unwritten.push(record(skippedRecord(step, `${runId}:${playbook.id}:${step.id}:skipped`)));
+        const outcome = skippedOutcome(step);
+        outcomes.push(outcome);
+        stepResults[step.id] = outcome;
+        continue;
+      }
+      if (plan.kind !== 'decided' || plan.decision.outcome !== 'auto') {
+        prepared.steps.push({ plan });
+        return { prepared };
+      }
+      try {
+        const result = await executeActionNow({
+          action: plan.action,
+          approvedDigest: undefined,
+          approvalId: undefined,
+          votes: [],
+          idempotencyKey: `${runWorkflowId}:${runId}:${step.id}`,
+          context: { ...runContext, stepId: step.id },
+        });
+        prepared.steps.push({ plan, execution: { summary: result.summary } });
+        const outcome: StepOutcome = {
+          stepId: step.id,
+          status: 'executed',
+          rule: plan.decision.rule,
+          detail: result.summary,
+        };
+        outcomes.push(outcome);
+        stepResults[step.id] = outcome;
+      } catch (error) {
+        // The run records the failure and applies the step's onFailure (and any rollback).
+        prepared.steps.push({ plan, execution: { error: errorMessage(error) } });
+        return { prepared };
+      }
     }
-    if (plan.kind !== 'decided' || plan.decision.outcome !== 'auto') return { startedKey, plan };
-    try {
-      const result = await executeActionNow({
-        action: plan.action,
-        approvedDigest: undefined,
-        approvalId: undefined,
-        votes: [],
-        idempotencyKey: `${childId}:${runId}:${step.id}`,
-        context: { ...runContext, stepId: step.id },
-      });
-      return { startedKey, plan, execution: { summary: result.summary } };
-    } catch (error) {
-      return { startedKey, plan, execution: { error: errorMessage(error) } };
-    }
+    await recordAuditsLocally([
+      ...unwritten,
+      record({
+        idempotencyKey: `${runId}:${playbook.id}:completed`,
+        eventType: 'playbook.completed',
+        details: { outcomes },
+      }),
+    ]);
+    notifications.send({
+      kind: 'playbook.finished',
+      context: runContext,
+      outcomes: outcomes.map(({ stepId, status, rule }) => ({
+        stepId,
+        status,
+        ...(rule === undefined ? {} : { rule }),
+      })),
+    });
+    return { prepared, outcomes };
   };
 
   const startPlaybooks = async (alert: Alert, playbooks: readonly Playbook[]): Promise<void> => {
@@ -224,19 +275,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       const childId = `${workflowId}.${playbook.id}`;
       const run: PlaybookRun = { playbookId: playbook.id, workflowId: childId, status: 'running' };
       state.playbookRuns.push(run);
+      const { prepared, outcomes } = await prepareRun(playbook, alert, childId);
+      if (outcomes !== undefined) {
+        // Every step was handled here: no run workflow is needed.
+        run.status = 'completed';
+        continue;
+      }
       running += 1;
-      const firstStep = await prepareFirstStep(playbook, alert, childId);
       const child = await startChild(playbookRunWorkflow, {
         workflowId: childId,
-        args: [
-          {
-            incidentId,
-            playbook,
-            alert,
-            notify: notifications.enabled,
-            ...(firstStep === undefined ? {} : { firstStep }),
-          },
-        ],
+        args: [{ incidentId, playbook, alert, notify: notifications.enabled, prepared }],
         // A playbook run finishes its safety logic even if the incident is terminated.
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });

@@ -20,7 +20,7 @@ import {
 import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
 import { ApprovalGate, type ApprovalOutcome } from './approval-gate';
 import { BackgroundNotifications } from './background';
-import type { ApprovalVote, PlaybookRunInput, PreparedFirstStep } from './definitions';
+import type { ApprovalVote, PlaybookRunInput, PreparedStep } from './definitions';
 
 // Audit writes and policy decisions are short, idempotent DB/config calls: local activities, so
 // the path to an action has no server round trip per step. People are alerted through the audit
@@ -74,14 +74,14 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
    * The run's opening record goes out with the run's first audit write or policy decision
    * (one local-activity round trip fewer before the first action), always ahead of it.
    */
-  const { firstStep } = input;
+  const { prepared } = input;
   const started = withContext({
-    idempotencyKey: firstStep?.startedKey ?? `${runId}:started`,
+    idempotencyKey: prepared?.startedKey ?? `${runId}:started`,
     eventType: 'playbook.started',
     details: { name: playbook.name },
   });
   // The incident workflow wrote it with the first step's decision.
-  let startedRecorded = firstStep?.plan !== undefined;
+  let startedRecorded = (prepared?.steps.length ?? 0) > 0;
   const unrecordedStart = (): AuditEventInput[] => (startedRecorded ? [] : [started]);
   const audit = async (event: Parameters<typeof withContext>[0]) => {
     await recordAudits([...unrecordedStart(), withContext(event)]);
@@ -96,8 +96,12 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
    * One step: its expressions are evaluated and its action decided in one local activity
    * (CEL stays out of the workflow sandbox, where it would be loaded for every execution).
    */
-  const runStep = async (step: PlaybookStep, prepared?: PreparedFirstStep): Promise<StepOutcome> => {
-    if (prepared?.plan !== undefined) return followPlan(step, prepared.plan, prepared.execution);
+  const runStep = async (step: PlaybookStep, preparedStep?: PreparedStep): Promise<StepOutcome> => {
+    if (preparedStep !== undefined) {
+      // A skipped step's record was written by the incident workflow with its decision.
+      if (preparedStep.plan.kind === 'skipped') return skippedOutcome(step);
+      return followPlan(step, preparedStep.plan, preparedStep.execution);
+    }
     const decide = async () => {
       const plan = await decideStep({
         step,
@@ -123,16 +127,11 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
   const followPlan = async (
     step: PlaybookStep,
     plan: StepPlan,
-    done?: PreparedFirstStep['execution'],
+    done?: PreparedStep['execution'],
   ): Promise<StepOutcome> => {
     if (plan.kind === 'skipped') {
-      await audit({
-        idempotencyKey: `${runId}:${step.id}:skipped`,
-        stepId: step.id,
-        eventType: 'action.skipped',
-        result: { status: 'skipped', detail: `condition false: ${step.if ?? ''}` },
-      });
-      return { stepId: step.id, status: 'skipped', detail: 'condition false' };
+      await audit(skippedRecord(step, `${runId}:${step.id}:skipped`));
+      return skippedOutcome(step);
     }
     if (plan.kind === 'invalid') {
       // An expression that cannot be evaluated for this alert fails the step, not the run.
@@ -188,7 +187,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     stepId: string,
     action: ActionRequest,
     decision: PolicyDecision,
-    done?: PreparedFirstStep['execution'],
+    done?: PreparedStep['execution'],
   ): Promise<StepOutcome> => {
     const step = { id: stepId };
     if (decision.outcome === 'refuse') {
@@ -285,7 +284,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
 
   let failed = false;
   for (const [index, step] of playbook.steps.entries()) {
-    const outcome = await runStep(step, index === 0 ? firstStep : undefined);
+    const outcome = await runStep(step, prepared?.steps[index]);
     outcomes.push(outcome);
     stepResults[step.id] = outcome;
     if (outcome.status === 'failed' && step.onFailure !== 'continue') {
@@ -322,6 +321,21 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
   await notifications.settle();
   await condition(allHandlersFinished);
   return outcomes;
+}
+
+/** What a step whose `if` is false comes to (also what later steps' expressions see). */
+export function skippedOutcome(step: PlaybookStep): StepOutcome {
+  return { stepId: step.id, status: 'skipped', detail: 'condition false' };
+}
+
+/** The audit record of a step whose `if` is false. */
+export function skippedRecord(step: PlaybookStep, idempotencyKey: string) {
+  return {
+    idempotencyKey,
+    stepId: step.id,
+    eventType: 'action.skipped' as const,
+    result: { status: 'skipped' as const, detail: `condition false: ${step.if ?? ''}` },
+  };
 }
 
 export function errorMessage(error: unknown): string {
