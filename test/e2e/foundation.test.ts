@@ -129,6 +129,40 @@ describe('S1: ransomware on an office laptop (Splunk)', () => {
     expect(types(records).filter((t) => t === 'playbook.started')).toHaveLength(1);
     expect(containments()).toHaveLength(1);
   });
+
+  it('runs a playbook that needs nobody entirely in the incident workflow: contained, the rest skipped, no child run', async () => {
+    const before = containments().length;
+    const response = await stack.webhook(
+      'generic',
+      genericAlert('s1-nouser-0001', {
+        title: 'Ransomware behaviour on fin-lt-042',
+        rule: { id: 's1-nouser' },
+        hosts: [{ name: 'fin-lt-042' }],
+      }),
+    );
+    const { incidentId: id } = await accepted(response);
+    const records = await auditOf(stack, id, (r) => types(r).includes('playbook.completed'));
+    const incidentRunId = records.find((r) => r.eventType === 'incident.opened')?.runId;
+    const run = records.filter((r) => r.playbookId === 's1-ransomware-office-laptop');
+    // Every record of the run, completion included, comes from the incident workflow's run.
+    expect(run.map((r) => r.runId)).toEqual(run.map(() => incidentRunId));
+    expect(types(run)).toEqual([
+      'playbook.started',
+      'policy.decided',
+      'action.executed',
+      'action.skipped',
+      'playbook.completed',
+    ]);
+    expect(run.find((r) => r.eventType === 'action.skipped')?.stepId).toBe('disable-account');
+    expect(run.find((r) => r.eventType === 'playbook.completed')?.details).toMatchObject({
+      outcomes: [
+        { stepId: 'contain-host', status: 'executed', rule: 'rule-2-auto-it' },
+        { stepId: 'disable-account', status: 'skipped' },
+      ],
+    });
+    expect(containments()).toHaveLength(before + 1);
+    await expectChainVerifies(id);
+  });
 });
 
 describe('S4: Modbus write from an IT host to a PLC', () => {
