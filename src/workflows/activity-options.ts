@@ -68,3 +68,13 @@ export const ACTION_LOCAL_ACTIVITY: LocalActivityOptions = {
   retry: ACTION_RETRY,
   localRetryThreshold: LOCAL_RETRY_THRESHOLD,
 };
+
+/**
+ * The incident workflow's single attempt at an automatic step: if it fails, the playbook run's
+ * own workflow retries it (same ledger key, ACTION_LOCAL_ACTIVITY's retries), so a failing
+ * vendor never keeps the incident from taking in new deliveries.
+ */
+export const ACTION_FIRST_ATTEMPT: LocalActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { ...ACTION_RETRY, maximumAttempts: 1 },
+};

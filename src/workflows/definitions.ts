@@ -73,8 +73,10 @@ export interface PlaybookRunInput {
 /** One step the incident workflow decided and, when automatic, carried out. */
 export interface PreparedStep {
   plan: StepPlan;
-  /** For an automatic action: what executing it gave. */
-  execution?: { summary: string } | { error: string };
+  /** For an automatic action the incident workflow carried out: what it gave. */
+  execution?: { summary: string };
+  /** For an automatic action whose first attempt failed: the ledger key the run retries it with. */
+  executionKey?: string;
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Playbook } from '../playbooks/schema';
 import type { AuditEventInput } from '../audit/types';
 import type { InterlockActivities, StepPlan } from '../activities/activities';
 import {
-  ACTION_LOCAL_ACTIVITY,
+  ACTION_FIRST_ATTEMPT,
   AUDIT_ACTIVITY,
   AUDIT_LOCAL_ACTIVITY,
   DECISION_LOCAL_ACTIVITY,
@@ -28,20 +28,14 @@ import {
   type PreparedRun,
   type IncidentState,
 } from './definitions';
-import {
-  errorMessage,
-  playbookRunWorkflow,
-  skippedOutcome,
-  skippedRecord,
-  type StepOutcome,
-} from './playbook-run-workflow';
+import { playbookRunWorkflow, skippedOutcome, skippedRecord, type StepOutcome } from './playbook-run-workflow';
 import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
 import { BackgroundNotifications } from './background';
 
 // Local activities: the webhook → containment path makes no server round trip per audit write or lookup.
 const { recordAudits: recordAuditsLocally } = proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
 const { triageAlert, decideStep } = proxyLocalActivities<InterlockActivities>(DECISION_LOCAL_ACTIVITY);
-const { executeAction: executeActionNow } = proxyLocalActivities<InterlockActivities>(ACTION_LOCAL_ACTIVITY);
+const { executeAction: executeActionOnce } = proxyLocalActivities<InterlockActivities>(ACTION_FIRST_ATTEMPT);
 /**
  * A local activity runs before its workflow task completes, so a task retried with more signals
  * (e.g. a completion refused because alerts arrived) runs it again. Records whose key or content
@@ -224,13 +218,14 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         prepared.steps.push({ plan });
         return { prepared };
       }
+      const executionKey = `${runWorkflowId}:${runId}:${step.id}`;
       try {
-        const result = await executeActionNow({
+        const result = await executeActionOnce({
           action: plan.action,
           approvedDigest: undefined,
           approvalId: undefined,
           votes: [],
-          idempotencyKey: `${runWorkflowId}:${runId}:${step.id}`,
+          idempotencyKey: executionKey,
           context: { ...runContext, stepId: step.id },
         });
         prepared.steps.push({ plan, execution: { summary: result.summary } });
@@ -242,9 +237,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         };
         outcomes.push(outcome);
         stepResults[step.id] = outcome;
-      } catch (error) {
-        // The run records the failure and applies the step's onFailure (and any rollback).
-        prepared.steps.push({ plan, execution: { error: errorMessage(error) } });
+      } catch {
+        // The run retries it with the same ledger key, then records the outcome and applies the
+        // step's onFailure (and any rollback).
+        prepared.steps.push({ plan, executionKey });
         return { prepared };
       }
     }

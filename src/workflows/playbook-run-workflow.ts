@@ -100,7 +100,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     if (preparedStep !== undefined) {
       // A skipped step's record was written by the incident workflow with its decision.
       if (preparedStep.plan.kind === 'skipped') return skippedOutcome(step);
-      return followPlan(step, preparedStep.plan, preparedStep.execution);
+      return followPlan(step, preparedStep.plan, preparedStep);
     }
     const decide = async () => {
       const plan = await decideStep({
@@ -127,7 +127,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
   const followPlan = async (
     step: PlaybookStep,
     plan: StepPlan,
-    done?: PreparedStep['execution'],
+    prepared?: Pick<PreparedStep, 'execution' | 'executionKey'>,
   ): Promise<StepOutcome> => {
     if (plan.kind === 'skipped') {
       await audit(skippedRecord(step, `${runId}:${step.id}:skipped`));
@@ -143,7 +143,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
       });
       return { stepId: step.id, status: 'failed', detail: plan.message };
     }
-    return carryOut(step.id, plan.action, plan.decision, done);
+    return carryOut(step.id, plan.action, plan.decision, prepared);
   };
 
   /** Decides one action (a compensation) with the policy, then carries it out. */
@@ -187,7 +187,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     stepId: string,
     action: ActionRequest,
     decision: PolicyDecision,
-    done?: PreparedStep['execution'],
+    prepared?: Pick<PreparedStep, 'execution' | 'executionKey'>,
   ): Promise<StepOutcome> => {
     const step = { id: stepId };
     if (decision.outcome === 'refuse') {
@@ -244,9 +244,9 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     }
 
     try {
+      const done = prepared?.execution;
       if (done !== undefined && decision.outcome === 'auto') {
-        // Executed by the incident workflow (same action ledger key scheme, its run's keys).
-        if ('error' in done) throw new Error(done.error);
+        // Carried out by the incident workflow (its ledger key, its run's ID in the records).
         if (decision.compensation !== undefined) executed.push({ stepId: step.id, action });
         return { stepId: step.id, status: 'executed', rule: decision.rule, detail: done.summary };
       }
@@ -259,7 +259,8 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
         ...(breakGlass === undefined ? {} : { breakGlass }),
         // Per run: a retried activity never acts twice, but a reopened incident (a new run
         // of this playbook) acts again — the threat came back.
-        idempotencyKey: `${workflowId}:${runId}:${step.id}`,
+        // A step the incident workflow tried first keeps its key: the ledger acts once.
+        idempotencyKey: prepared?.executionKey ?? `${workflowId}:${runId}:${step.id}`,
         context: context(step.id),
       });
       if (decision.compensation !== undefined) executed.push({ stepId: step.id, action });
@@ -338,7 +339,7 @@ export function skippedRecord(step: PlaybookStep, idempotencyKey: string) {
   };
 }
 
-export function errorMessage(error: unknown): string {
+function errorMessage(error: unknown): string {
   if (error instanceof ActivityFailure && error.cause !== undefined) return error.cause.message;
   return error instanceof Error ? error.message : String(error);
 }

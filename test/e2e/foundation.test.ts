@@ -163,6 +163,34 @@ describe('S1: ransomware on an office laptop (Splunk)', () => {
     expect(containments()).toHaveLength(before + 1);
     await expectChainVerifies(id);
   });
+
+  it('hands a containment whose first attempt fails to the playbook run, which retries it under the same ledger key', async () => {
+    const before = containments().length;
+    // Every request of the incident workflow's single attempt (the client's own retries included) fails.
+    stack.crowdstrike.failNext(503, 4, {}, { path: CROWDSTRIKE_DEVICE_ACTIONS_PATH });
+    const { incidentId: id } = await accepted(
+      await stack.webhook(
+        'generic',
+        genericAlert('s1-retry-0001', {
+          title: 'Ransomware behaviour on fin-lt-042',
+          rule: { id: 's1-retry' },
+          hosts: [{ name: 'fin-lt-042' }],
+        }),
+      ),
+    );
+    const records = await auditOf(stack, id, (r) => types(r).includes('playbook.completed'), 60_000);
+    const incidentRunId = records.find((r) => r.eventType === 'incident.opened')?.runId;
+    const executedRecord = records.find((r) => r.eventType === 'action.executed');
+    expect(executedRecord?.stepId).toBe('contain-host');
+    // Carried out by the run's own workflow, after the incident workflow's attempt failed.
+    expect(executedRecord?.runId).not.toBe(incidentRunId);
+    // …under the key of the incident workflow's attempt: the action ledger acts once per key.
+    expect(executedRecord?.idempotencyKey).toBe(
+      `${id}.s1-ransomware-office-laptop:${incidentRunId}:contain-host:executed`,
+    );
+    expect(types(records)).not.toContain('action.failed');
+    expect(containments()).toHaveLength(before + 1);
+  }, 90_000);
 });
 
 describe('S4: Modbus write from an IT host to a PLC', () => {
