@@ -103,6 +103,17 @@ interface Figures {
   p99: number;
 }
 
+/** The distinct phase's rates and the latency percentiles, for the floor and for Interlock alike. */
+function figures(acceptedMs: number, containedMs: number, sortedLatencies: number[]): Figures {
+  return {
+    acceptedPerSecond: DISTINCT_ALERTS / (acceptedMs / 1000),
+    distinctPerSecond: DISTINCT_ALERTS / (containedMs / 1000),
+    p50: percentile(sortedLatencies, 50),
+    p95: percentile(sortedLatencies, 95),
+    p99: percentile(sortedLatencies, 99),
+  };
+}
+
 async function measureFloor(temporalAddress: string): Promise<Figures> {
   const stub = await startCrowdStrikeStub({ clientId: 'bench', clientSecret: 'bench-secret' });
   const next = containmentWatcher(stub);
@@ -169,13 +180,7 @@ async function measureFloor(temporalAddress: string): Promise<Figures> {
       `the floor's ${DISTINCT_ALERTS} containment calls`,
     );
     const containedMs = performance.now() - phaseStart;
-    return {
-      acceptedPerSecond: DISTINCT_ALERTS / (acceptedMs / 1000),
-      distinctPerSecond: DISTINCT_ALERTS / (containedMs / 1000),
-      p50: percentile(sorted, 50),
-      p95: percentile(sorted, 95),
-      p99: percentile(sorted, 99),
-    };
+    return figures(acceptedMs, containedMs, sorted);
   } finally {
     worker.shutdown();
     await running;
@@ -230,14 +235,7 @@ async function measureInterlock(): Promise<Figures & { stormPerSecond: number }>
       const response = await postJson(`${stack.apiUrl}/webhooks/splunk?token=${TOKENS.splunk}`, {}, storm);
       expectStatus(response, 202);
     });
-    return {
-      acceptedPerSecond: DISTINCT_ALERTS / (acceptedMs / 1000),
-      distinctPerSecond: DISTINCT_ALERTS / (containedMs / 1000),
-      stormPerSecond: STORM_ALERTS / (stormMs / 1000),
-      p50: percentile(sorted, 50),
-      p95: percentile(sorted, 95),
-      p99: percentile(sorted, 99),
-    };
+    return { ...figures(acceptedMs, containedMs, sorted), stormPerSecond: STORM_ALERTS / (stormMs / 1000) };
   } finally {
     await stack.stop();
   }

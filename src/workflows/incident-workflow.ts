@@ -28,7 +28,14 @@ import {
   type PreparedRun,
   type IncidentState,
 } from './definitions';
-import { playbookRunWorkflow, skippedOutcome, skippedRecord, type StepOutcome } from './playbook-run-workflow';
+import {
+  executedOutcome,
+  playbookFinished,
+  playbookRunWorkflow,
+  skippedOutcome,
+  skippedRecord,
+  type StepOutcome,
+} from './playbook-run-workflow';
 import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
 import { BackgroundNotifications } from './background';
 
@@ -229,12 +236,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
           context: { ...runContext, stepId: step.id },
         });
         prepared.steps.push({ plan, execution: { summary: result.summary } });
-        const outcome: StepOutcome = {
-          stepId: step.id,
-          status: 'executed',
-          rule: plan.decision.rule,
-          detail: result.summary,
-        };
+        const outcome = executedOutcome(step.id, plan.decision, result.summary);
         outcomes.push(outcome);
         stepResults[step.id] = outcome;
       } catch {
@@ -252,15 +254,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         details: { outcomes },
       }),
     ]);
-    notifications.send({
-      kind: 'playbook.finished',
-      context: runContext,
-      outcomes: outcomes.map(({ stepId, status, rule }) => ({
-        stepId,
-        status,
-        ...(rule === undefined ? {} : { rule }),
-      })),
-    });
+    notifications.send(playbookFinished(runContext, outcomes));
     return { prepared, outcomes };
   };
 

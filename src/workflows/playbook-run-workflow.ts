@@ -7,7 +7,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { actionSpec, type ActionRequest } from '../actions/catalog';
-import type { InterlockActivities, StepPlan } from '../activities/activities';
+import type { AuditContext, InterlockActivities, StepPlan } from '../activities/activities';
+import type { NotificationEvent } from '../activities/notifications';
 import type { AuditEventInput } from '../audit/types';
 import type { PlaybookStep } from '../playbooks/schema';
 import type { PolicyDecision } from '../policy/types';
@@ -244,27 +245,25 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     }
 
     try {
-      const done = prepared?.execution;
-      if (done !== undefined && decision.outcome === 'auto') {
-        // Carried out by the incident workflow (its ledger key, its run's ID in the records).
-        if (decision.compensation !== undefined) executed.push({ stepId: step.id, action });
-        return { stepId: step.id, status: 'executed', rule: decision.rule, detail: done.summary };
-      }
       const execute = decision.outcome === 'auto' ? executeActionNow : executeAction;
-      const result = await execute({
-        action,
-        approvedDigest: decision.outcome === 'approve' ? decision.actionDigest : undefined,
-        approvalId: grantedApprovalId,
-        votes,
-        ...(breakGlass === undefined ? {} : { breakGlass }),
-        // Per run: a retried activity never acts twice, but a reopened incident (a new run
-        // of this playbook) acts again — the threat came back.
-        // A step the incident workflow tried first keeps its key: the ledger acts once.
-        idempotencyKey: prepared?.executionKey ?? `${workflowId}:${runId}:${step.id}`,
-        context: context(step.id),
-      });
+      // An automatic step the incident workflow already carried out is not executed again.
+      const done = decision.outcome === 'auto' ? prepared?.execution : undefined;
+      const result =
+        done ??
+        (await execute({
+          action,
+          approvedDigest: decision.outcome === 'approve' ? decision.actionDigest : undefined,
+          approvalId: grantedApprovalId,
+          votes,
+          ...(breakGlass === undefined ? {} : { breakGlass }),
+          // Per run: a retried activity never acts twice, but a reopened incident (a new run
+          // of this playbook) acts again — the threat came back.
+          // A step the incident workflow tried first keeps its key: the ledger acts once.
+          idempotencyKey: prepared?.executionKey ?? `${workflowId}:${runId}:${step.id}`,
+          context: context(step.id),
+        }));
       if (decision.compensation !== undefined) executed.push({ stepId: step.id, action });
-      return { stepId: step.id, status: 'executed', rule: decision.rule, detail: result.summary };
+      return executedOutcome(step.id, decision, result.summary);
     } catch (error) {
       await audit({
         idempotencyKey: `${runId}:${step.id}:failed`,
@@ -314,14 +313,24 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     eventType: failed ? 'playbook.failed' : 'playbook.completed',
     details: { outcomes },
   });
-  notifications.send({
-    kind: 'playbook.finished',
-    context: context(),
-    outcomes: outcomes.map(({ stepId, status, rule }) => ({ stepId, status, ...(rule === undefined ? {} : { rule }) })),
-  });
+  notifications.send(playbookFinished(context(), outcomes));
   await notifications.settle();
   await condition(allHandlersFinished);
   return outcomes;
+}
+
+/** What an executed step comes to (also what later steps' expressions see). */
+export function executedOutcome(stepId: string, decision: PolicyDecision, summary: string): StepOutcome {
+  return { stepId, status: 'executed', rule: decision.rule, detail: summary };
+}
+
+/** The notification that sums up a finished playbook run. */
+export function playbookFinished(context: AuditContext, outcomes: readonly StepOutcome[]): NotificationEvent {
+  return {
+    kind: 'playbook.finished',
+    context,
+    outcomes: outcomes.map(({ stepId, status, rule }) => ({ stepId, status, ...(rule === undefined ? {} : { rule }) })),
+  };
 }
 
 /** What a step whose `if` is false comes to (also what later steps' expressions see). */
