@@ -57,6 +57,7 @@ function error(description: string, retryAfter = false): Responses[string] {
 const COMMON_ERRORS: Responses = {
   '400': error('invalid request: `issues[].path` names each field'),
   '401': error('missing or invalid credentials'),
+  '503': error('`unavailable`: PostgreSQL (or Temporal) cannot be reached right now; retry', true),
 };
 
 const WEBHOOK_RESPONSES: Responses = {

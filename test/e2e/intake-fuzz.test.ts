@@ -232,6 +232,8 @@ describe('OpenAPI', () => {
     for (const path of ['/approvals', '/approvals/{id}/decision', '/incidents/{id}', '/health'])
       expect(Object.keys(doc.paths)).toContain(path);
     expect(doc.paths['/approvals/{id}/decision']?.['post']?.responses['409']).toBeDefined();
+    // Routes that read PostgreSQL say they answer 503 (JSON error) while it is unreachable.
+    expect(doc.paths['/incidents/{id}/audit']?.['get']?.responses['503']?.content).toBeDefined();
     for (const path of [
       '/playbooks/validate',
       '/playbooks/{id}/dry-run',
