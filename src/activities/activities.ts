@@ -97,19 +97,28 @@ export function createActivities(deps: ActivityDeps) {
   const { audit: store, approvals, ledger, policy, config } = deps;
   /** Rule 9: an unreachable audit store holds OT actions (writes retry) and alerts people. */
   const auditOutage = new AuditOutageAlarm(deps.notifier, deps.log);
-  /** A malformed audit event is a bug, not an outage: fail at once instead of retrying forever. */
-  const appendAudit = async (event: AuditEventInput) => {
+  /**
+   * Appends records in order, in one transaction. A malformed audit event is a bug, not an
+   * outage: fail at once instead of retrying forever.
+   */
+  const appendAudits = async (events: readonly AuditEventInput[]) => {
     try {
-      return await store.append(event);
+      return await store.appendMany(events);
     } catch (error) {
       if (error instanceof AuditInputError) throw ApplicationFailure.nonRetryable(error.message, 'AuditInputError');
+      const [event] = events;
       auditOutage.report(error, {
-        incidentId: event.incidentId,
-        workflowId: event.workflowId ?? '',
-        runId: event.runId ?? '',
+        incidentId: event?.incidentId ?? '',
+        workflowId: event?.workflowId ?? '',
+        runId: event?.runId ?? '',
       });
       throw error;
     }
+  };
+  const appendAudit = async (event: AuditEventInput) => {
+    const [record] = await appendAudits([event]);
+    if (record === undefined) throw new Error('audit append returned no record');
+    return record;
   };
   const audit = { append: appendAudit };
 
@@ -127,12 +136,11 @@ export function createActivities(deps: ActivityDeps) {
 
   /**
    * Decides an action with the policy engine and audits the decision with its rule.
-   * `preceding` records (a run's opening record) are appended first, in the same call.
+   * `preceding` records (a run's opening record) go before it, in the same audit transaction.
    */
   const decideAndAudit = async (input: DecisionRequest): Promise<PolicyDecision> => {
-    for (const event of input.preceding ?? []) await appendAudit(event);
     const decision = await withBlastRadius(policy.decide(input.action), input.context);
-    const recorded = await audit.append({
+    const decided: AuditEventInput = {
       ...input.context,
       idempotencyKey: input.idempotencyKey,
       time: nowIso(),
@@ -148,16 +156,90 @@ export function createActivities(deps: ActivityDeps) {
         ...(decision.compensation === undefined ? {} : { compensation: decision.compensation }),
         ...policyEvidence(decision),
       },
-    });
+    };
+    const recorded = (await appendAudits([...(input.preceding ?? []), decided])).at(-1);
     // A retried decision (e.g. a local activity re-run after a failed workflow task) must
     // not act on anything but the decision already audited: if it differs, refuse (rule 9).
-    if (recorded.decision?.outcome !== decision.outcome || recorded.decision.rule !== decision.rule) {
+    if (recorded?.decision?.outcome !== decision.outcome || recorded.decision.rule !== decision.rule) {
       throw ApplicationFailure.nonRetryable(
-        `the policy decision changed since it was audited (${recorded.decision?.rule ?? '?'} → ${decision.rule})`,
+        `the policy decision changed since it was audited (${recorded?.decision?.rule ?? '?'} → ${decision.rule})`,
         'PolicyDecisionChanged',
       );
     }
     return decision;
+  };
+
+  /**
+   * The gate every action passes through, given a fresh decision: checks the approvals against
+   * it, then calls the integration at most once per idempotency key and audits the result.
+   */
+  const executeDecided = async (
+    decision: PolicyDecision,
+    input: ExecutionRequest,
+  ): Promise<{ summary: string; details: Record<string, unknown> }> => {
+    const gate = checkExecution(
+      decision,
+      {
+        ...(input.approvedDigest === undefined ? {} : { approvedDigest: input.approvedDigest }),
+        votes: input.votes,
+        ...(input.breakGlass === undefined ? {} : { breakGlass: input.breakGlass }),
+      },
+      config.operators,
+    );
+    if (!gate.allowed) throw ApplicationFailure.nonRetryable(`refused by policy: ${gate.reason}`, 'PolicyRefused');
+
+    const previous = await ledger.find(input.idempotencyKey);
+    let result: EnforcementResult;
+    if (previous !== undefined) {
+      result = previous.result as EnforcementResult;
+    } else {
+      result = await enforce(decision, deps.enforcement, config.integrations.fortigate);
+      await ledger.record(input.idempotencyKey, input.action.type, result);
+    }
+    await audit.append({
+      ...input.context,
+      idempotencyKey: `${input.idempotencyKey}:executed`,
+      time: nowIso(),
+      actor: ENGINE,
+      eventType: 'action.executed',
+      target: targetOf(decision),
+      decision: { outcome: decision.outcome, rule: decision.rule, reason: decision.reason },
+      action: actionOf(decision),
+      ...(input.approvalId === undefined
+        ? {}
+        : {
+            approval: {
+              approvalId: input.approvalId,
+              actionDigest: decision.actionDigest,
+              approvers: input.votes.map((v) => ({
+                operatorId: v.operatorId,
+                roles: v.roles,
+                decision: v.decision,
+                at: v.at,
+                channel: v.channel,
+              })),
+              ...(input.breakGlass === undefined
+                ? {}
+                : { breakGlass: true, justification: input.breakGlass.justification }),
+            },
+          }),
+      result: { status: 'succeeded', detail: result.summary },
+      details: {
+        ...(decision.compensation === undefined ? {} : { compensation: decision.compensation }),
+        ...(result.details['preChange'] === undefined ? {} : { preChange: result.details['preChange'] }),
+        ...policyEvidence(decision, new Date()),
+        ...(input.breakGlass === undefined ? {} : { reviewRequired: true, forcedBy: input.breakGlass.operatorId }),
+      },
+    });
+    deps.log.info(
+      {
+        action: input.action.type,
+        target: decision.target.assetId ?? decision.target.ref,
+        incidentId: input.context.incidentId,
+      },
+      'action executed',
+    );
+    return { summary: result.summary, details: result.details };
   };
 
   return {
@@ -165,9 +247,9 @@ export function createActivities(deps: ActivityDeps) {
       await appendAudit(event);
     },
 
-    /** Several records in one call, appended in order (one local-activity round trip, not one each). */
+    /** Several records in one call, appended in order in one transaction (one local-activity round trip). */
     async recordAudits(events: AuditEventInput[]): Promise<void> {
-      for (const event of events) await appendAudit(event);
+      await appendAudits(events);
     },
 
     /** Delivers a notification (Slack, email); the workflow does not wait on it. */
@@ -176,11 +258,13 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /**
-     * What a new alert sets in motion: the playbooks it matches, and whether anyone can be
-     * told (a notification channel is configured) — so a workflow with nobody to tell
-     * schedules no notification activities at all.
+     * Admits a new alert: appends its records (`alert.received`, with `incident.opened` for the
+     * first) and says what it sets in motion: the playbooks it matches, and whether anyone can
+     * be told (a notification channel is configured) — so a workflow with nobody to tell
+     * schedules no notification activities at all. One local activity, not two.
      */
-    async triageAlert(alert: Alert): Promise<AlertTriage> {
+    async triageAlert(alert: Alert, records: AuditEventInput[] = []): Promise<AlertTriage> {
+      await appendAudits(records);
       return { playbooks: matchingPlaybooks(deps.playbooks(), alert), notify: deps.notifier !== SILENT_NOTIFIER };
     },
 
@@ -201,23 +285,45 @@ export function createActivities(deps: ActivityDeps) {
       context: AuditContext;
       idempotencyKey: string;
       preceding?: AuditEventInput[];
-    }): Promise<StepPlan> {
-      for (const event of input.preceding ?? []) await appendAudit(event);
-      const { step, vars } = input;
-      let action: ActionRequest;
-      try {
-        if (step.if !== undefined && !evaluateCondition(step.if, vars)) return { kind: 'skipped' };
-        action = {
-          type: step.action,
-          target: renderTarget(step.target, vars),
-          params: renderParams(step.params ?? {}, vars),
-        };
-      } catch (error) {
-        if (error instanceof ExpressionError) return { kind: 'invalid', message: error.message };
-        throw error;
+      /**
+       * The incident workflow's fast path: when the decision needs nobody, make the action's
+       * first attempt in this same call, under this ledger key. A failed attempt is reported
+       * in the answer (the playbook run retries it under the same key), not thrown.
+       */
+      executeAutomatic?: { idempotencyKey: string };
+    }): Promise<StepPlan & { firstAttempt?: FirstAttempt }> {
+      const { step, vars, preceding = [] } = input;
+      const rendered = renderStep(step, vars);
+      if (rendered.kind !== 'action') {
+        await appendAudits(preceding);
+        return rendered;
       }
-      const decision = await decideAndAudit({ action, context: input.context, idempotencyKey: input.idempotencyKey });
-      return { kind: 'decided', action, decision };
+      const { action } = rendered;
+      const decision = await decideAndAudit({
+        action,
+        context: input.context,
+        idempotencyKey: input.idempotencyKey,
+        preceding,
+      });
+      const plan = { kind: 'decided', action, decision } as const;
+      if (input.executeAutomatic === undefined || decision.outcome !== 'auto') return plan;
+      try {
+        // The decision was made (and its blast-radius slot reserved) a moment ago in this call.
+        const { summary } = await executeDecided(decision, {
+          action,
+          approvedDigest: undefined,
+          approvalId: undefined,
+          votes: [],
+          idempotencyKey: input.executeAutomatic.idempotencyKey,
+          context: input.context,
+        });
+        return { ...plan, firstAttempt: { ok: true, summary } };
+      } catch (error) {
+        return {
+          ...plan,
+          firstAttempt: { ok: false, message: error instanceof Error ? error.message : String(error) },
+        };
+      }
     },
 
     /**
@@ -424,83 +530,50 @@ export function createActivities(deps: ActivityDeps) {
      * The gate every action passes through: decides again, checks the approvals against that
      * fresh decision, then calls the integration at most once per idempotency key.
      */
-    async executeAction(input: {
-      action: ActionRequest;
-      approvedDigest: string | undefined;
-      approvalId: string | undefined;
-      votes: ApprovalVote[];
-      idempotencyKey: string;
-      context: AuditContext;
-      /** Rule 11: the action was forced by a break-glass operator. */
-      breakGlass?: BreakGlassEvidence;
-    }): Promise<{ summary: string; details: Record<string, unknown> }> {
-      const decision = await withBlastRadius(policy.decide(input.action), input.context);
-      const gate = checkExecution(
-        decision,
-        {
-          ...(input.approvedDigest === undefined ? {} : { approvedDigest: input.approvedDigest }),
-          votes: input.votes,
-          ...(input.breakGlass === undefined ? {} : { breakGlass: input.breakGlass }),
-        },
-        config.operators,
-      );
-      if (!gate.allowed) throw ApplicationFailure.nonRetryable(`refused by policy: ${gate.reason}`, 'PolicyRefused');
-
-      const previous = await ledger.find(input.idempotencyKey);
-      let result: EnforcementResult;
-      if (previous !== undefined) {
-        result = previous.result as EnforcementResult;
-      } else {
-        result = await enforce(decision, deps.enforcement, config.integrations.fortigate);
-        await ledger.record(input.idempotencyKey, input.action.type, result);
-      }
-      await audit.append({
-        ...input.context,
-        idempotencyKey: `${input.idempotencyKey}:executed`,
-        time: nowIso(),
-        actor: ENGINE,
-        eventType: 'action.executed',
-        target: targetOf(decision),
-        decision: { outcome: decision.outcome, rule: decision.rule, reason: decision.reason },
-        action: actionOf(decision),
-        ...(input.approvalId === undefined
-          ? {}
-          : {
-              approval: {
-                approvalId: input.approvalId,
-                actionDigest: decision.actionDigest,
-                approvers: input.votes.map((v) => ({
-                  operatorId: v.operatorId,
-                  roles: v.roles,
-                  decision: v.decision,
-                  at: v.at,
-                  channel: v.channel,
-                })),
-                ...(input.breakGlass === undefined
-                  ? {}
-                  : { breakGlass: true, justification: input.breakGlass.justification }),
-              },
-            }),
-        result: { status: 'succeeded', detail: result.summary },
-        details: {
-          ...(decision.compensation === undefined ? {} : { compensation: decision.compensation }),
-          ...(result.details['preChange'] === undefined ? {} : { preChange: result.details['preChange'] }),
-          ...policyEvidence(decision, new Date()),
-          ...(input.breakGlass === undefined ? {} : { reviewRequired: true, forcedBy: input.breakGlass.operatorId }),
-        },
-      });
-      deps.log.info(
-        {
-          action: input.action.type,
-          target: decision.target.assetId ?? decision.target.ref,
-          incidentId: input.context.incidentId,
-        },
-        'action executed',
-      );
-      return { summary: result.summary, details: result.details };
+    async executeAction(input: ExecutionRequest): Promise<{ summary: string; details: Record<string, unknown> }> {
+      return executeDecided(await withBlastRadius(policy.decide(input.action), input.context), input);
     },
   };
 }
+
+/**
+ * A step's `if` and its rendered target and params. An expression that cannot be evaluated
+ * is an answer (`invalid`), not a failure.
+ */
+function renderStep(
+  step: PlaybookStep,
+  vars: Readonly<Record<string, unknown>>,
+): { kind: 'action'; action: ActionRequest } | Extract<StepPlan, { kind: 'skipped' | 'invalid' }> {
+  try {
+    if (step.if !== undefined && !evaluateCondition(step.if, vars)) return { kind: 'skipped' };
+    return {
+      kind: 'action',
+      action: {
+        type: step.action,
+        target: renderTarget(step.target, vars),
+        params: renderParams(step.params ?? {}, vars),
+      },
+    };
+  } catch (error) {
+    if (error instanceof ExpressionError) return { kind: 'invalid', message: error.message };
+    throw error;
+  }
+}
+
+/** An action to carry out, with the approvals that allow it. */
+interface ExecutionRequest {
+  action: ActionRequest;
+  approvedDigest: string | undefined;
+  approvalId: string | undefined;
+  votes: ApprovalVote[];
+  idempotencyKey: string;
+  context: AuditContext;
+  /** Rule 11: the action was forced by a break-glass operator. */
+  breakGlass?: BreakGlassEvidence;
+}
+
+/** The incident workflow's first attempt at an automatic action, made with its decision. */
+export type FirstAttempt = { ok: true; summary: string } | { ok: false; message: string };
 
 interface DecisionRequest {
   action: ActionRequest;

@@ -58,6 +58,28 @@ function toStoredForm(input: AuditEventInput): AuditEventInput {
   return JSON.parse(json) as AuditEventInput;
 }
 
+/** One INSERT for all new rows of a batch, column arrays unnested in order. */
+async function insertRows(
+  client: PoolClient,
+  rows: readonly { event: AuditEventInput; record: AuditRecord }[],
+): Promise<void> {
+  const column = <T>(pick: (row: { event: AuditEventInput; record: AuditRecord }) => T) => rows.map(pick);
+  await client.query(
+    `INSERT INTO audit_events (seq, idempotency_key, time, incident_id, event_type, record, prev_hash, hash)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[])`,
+    [
+      column(({ record }) => record.seq),
+      column(({ event }) => event.idempotencyKey),
+      column(({ event }) => event.time),
+      column(({ event }) => event.incidentId),
+      column(({ event }) => event.eventType),
+      column(({ event }) => JSON.stringify(event)),
+      column(({ record }) => record.prevHash),
+      column(({ record }) => record.hash),
+    ],
+  );
+}
+
 /** Checks one stored row: its columns agree with its hashed record and its own hash is right. */
 function checkRowContent(row: AuditRow): string | undefined {
   let record: AuditEventInput;
@@ -143,18 +165,37 @@ export class AuditStore {
 
   /**
    * Appends one event exactly once: a retry with an idempotency key already written returns
-   * the stored record (its content is not compared; the first write wins). Appends are
-   * serialized by a transaction-level advisory lock so concurrent writers from any number of
-   * connections or processes extend one gapless chain.
+   * the stored record (its content is not compared; the first write wins).
    */
   async append(input: AuditEventInput): Promise<AuditRecord> {
-    const parsed = auditEventInputSchema.safeParse(input);
-    if (!parsed.success) throw new AuditInputError(`invalid audit event: ${describeIssues(parsed.error)}`);
-    const stored = toStoredForm(parsed.data);
+    const [record] = await this.appendMany([input]);
+    if (record === undefined) throw new Error('audit append returned no record');
+    return record;
+  }
 
-    // Four round trips: BEGIN with the chain lock; the key's existing record and the head in
+  /**
+   * Appends events in order, atomically (all or none), each exactly once as in `append`: a
+   * key already written (or repeated earlier in the same call) returns the stored record.
+   * Appends are serialized by a transaction-level advisory lock so concurrent writers from
+   * any number of connections or processes extend one gapless chain. Batching matters: the
+   * lock is taken once and the new rows go in one INSERT, so an activity that writes several
+   * records costs the chain four round trips, not four per record.
+   */
+  async appendMany(inputs: readonly AuditEventInput[]): Promise<AuditRecord[]> {
+    if (inputs.length === 0) return [];
+    const stored = inputs.map((input, index) => {
+      const parsed = auditEventInputSchema.safeParse(input);
+      if (!parsed.success) {
+        const which = inputs.length === 1 ? '' : ` (event ${index})`;
+        throw new AuditInputError(`invalid audit event${which}: ${describeIssues(parsed.error)}`);
+      }
+      return toStoredForm(parsed.data);
+    });
+    const keys = [...new Set(stored.map((event) => event.idempotencyKey))];
+
+    // Four round trips: BEGIN with the chain lock; the keys' existing records and the head in
     // one read (a statement of its own: it must see what the lock's previous holder committed);
-    // the INSERT; COMMIT.
+    // one INSERT of every new row; COMMIT.
     return withTransaction(
       this.pool,
       async (client) => {
@@ -163,34 +204,37 @@ export class AuditStore {
             .map((c) => `e.${c}`)
             .join(', ')}, h.seq AS head_seq, h.hash AS head_hash
              FROM (SELECT 1) AS one
-             LEFT JOIN audit_events e ON e.idempotency_key = $1
+             LEFT JOIN audit_events e ON e.idempotency_key = ANY($1::text[])
              LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) h ON true`,
-          [stored.idempotencyKey],
+          [keys],
         );
-        const found = rows[0];
-        if (found?.seq != null) return toAuditRecord(found as AuditRow);
-
-        const head =
-          found?.head_seq != null && found.head_hash != null
-            ? { seq: toSeq(found.head_seq), hash: found.head_hash }
+        const byKey = new Map<string, AuditRecord>();
+        for (const row of rows)
+          if (row.seq != null) byKey.set(row.idempotency_key as string, toAuditRecord(row as AuditRow));
+        const first = rows[0];
+        let head =
+          first?.head_seq != null && first.head_hash != null
+            ? { seq: toSeq(first.head_seq), hash: first.head_hash }
             : await this.readHead(client);
-        const seq = head.seq + 1;
-        const hash = computeRecordHash(head.hash, stored, seq);
-        await client.query(
-          `INSERT INTO audit_events (seq, idempotency_key, time, incident_id, event_type, record, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)`,
-          [
+
+        const written: { event: AuditEventInput; record: AuditRecord }[] = [];
+        const records = stored.map((event) => {
+          const existing = byKey.get(event.idempotencyKey);
+          if (existing !== undefined) return existing;
+          const seq = head.seq + 1;
+          const record: AuditRecord = {
+            ...event,
             seq,
-            stored.idempotencyKey,
-            stored.time,
-            stored.incidentId,
-            stored.eventType,
-            JSON.stringify(stored),
-            head.hash,
-            hash,
-          ],
-        );
-        return { ...stored, seq, prevHash: head.hash, hash };
+            prevHash: head.hash,
+            hash: computeRecordHash(head.hash, event, seq),
+          };
+          byKey.set(event.idempotencyKey, record);
+          written.push({ event, record });
+          head = record;
+          return record;
+        });
+        if (written.length > 0) await insertRows(client, written);
+        return records;
       },
       { begin: `BEGIN; SELECT pg_advisory_xact_lock(${ADVISORY_LOCK_KEYS.auditChain}::bigint)` },
     );

@@ -32,28 +32,50 @@ export class BlastRadiusStore {
     private readonly limits: BlastRadiusLimits,
   ) {}
 
+  /**
+   * A slot once reserved stays reserved, so a key already present is granted from one read
+   * without the lock (the execution gate asks again for a step its decision reserved). Otherwise,
+   * under the lock: one statement sees the key, counts the slots and inserts if both limits allow.
+   */
   async reserve(slot: ContainmentSlot, now: Date = new Date()): Promise<Reservation> {
-    return withTransaction(this.pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [BLAST_RADIUS_LOCK_KEY]);
-      const existing = await client.query('SELECT 1 FROM automatic_containments WHERE key = $1', [slot.key]);
-      if (existing.rowCount !== null && existing.rowCount > 0) return { granted: true };
-      const { rows } = await client.query<{ per_run: string; per_hour: string }>(
-        `SELECT count(*) FILTER (WHERE workflow_id = $1) AS per_run,
-                count(*) FILTER (WHERE reserved_at > $2::timestamptz - interval '1 hour') AS per_hour
-           FROM automatic_containments`,
-        [slot.workflowId, now.toISOString()],
-      );
-      const perRun = Number(rows[0]?.per_run ?? 0);
-      const perHour = Number(rows[0]?.per_hour ?? 0);
-      if (perRun >= this.limits.perRun) return { granted: false, limit: 'perRun', count: perRun };
-      if (perHour >= this.limits.perHour) return { granted: false, limit: 'perHour', count: perHour };
-      await client.query(
-        `INSERT INTO automatic_containments (key, workflow_id, action_type, target, reserved_at)
-         VALUES ($1, $2, $3, $4, $5)`,
-        [slot.key, slot.workflowId, slot.actionType, slot.target, now.toISOString()],
-      );
-      return { granted: true };
-    });
+    const known = await this.pool.query('SELECT 1 FROM automatic_containments WHERE key = $1', [slot.key]);
+    if (known.rowCount !== null && known.rowCount > 0) return { granted: true };
+    return withTransaction(
+      this.pool,
+      async (client) => {
+        const { rows } = await client.query<{ existed: boolean; inserted: boolean; per_run: string; per_hour: string }>(
+          `WITH existing AS (SELECT 1 FROM automatic_containments WHERE key = $1),
+                counts AS (
+                  SELECT count(*) FILTER (WHERE workflow_id = $2) AS per_run,
+                         count(*) FILTER (WHERE reserved_at > $5::timestamptz - interval '1 hour') AS per_hour
+                    FROM automatic_containments),
+                inserted AS (
+                  INSERT INTO automatic_containments (key, workflow_id, action_type, target, reserved_at)
+                  SELECT $1, $2, $3, $4, $5::timestamptz FROM counts
+                   WHERE NOT EXISTS (SELECT 1 FROM existing) AND per_run < $6 AND per_hour < $7
+                  RETURNING 1)
+           SELECT EXISTS (SELECT 1 FROM existing) AS existed, EXISTS (SELECT 1 FROM inserted) AS inserted,
+                  per_run, per_hour
+             FROM counts`,
+          [
+            slot.key,
+            slot.workflowId,
+            slot.actionType,
+            slot.target,
+            now.toISOString(),
+            this.limits.perRun,
+            this.limits.perHour,
+          ],
+        );
+        const row = rows[0];
+        if (row === undefined) throw new Error('blast-radius reservation returned no row');
+        if (row.existed || row.inserted) return { granted: true };
+        const perRun = Number(row.per_run);
+        if (perRun >= this.limits.perRun) return { granted: false, limit: 'perRun', count: perRun };
+        return { granted: false, limit: 'perHour', count: Number(row.per_hour) };
+      },
+      { begin: `BEGIN; SELECT pg_advisory_xact_lock(${BLAST_RADIUS_LOCK_KEY}::bigint)` },
+    );
   }
 }
 

@@ -34,7 +34,12 @@ export const AUDIT_LOCAL_ACTIVITY: LocalActivityOptions = {
   localRetryThreshold: LOCAL_RETRY_THRESHOLD,
 };
 
-/** Playbook matching and policy decisions as local activities, with DECISION_ACTIVITY's bounded retries. */
+/**
+ * Policy decisions as local activities, with DECISION_ACTIVITY's bounded retries. In the
+ * incident workflow a decision that needs nobody also makes the action's first attempt in the
+ * same call: within the same timeout, idempotent through its ledger key, and a failed attempt
+ * is reported in the answer (the playbook run retries it), so it is not retried here.
+ */
 export const DECISION_LOCAL_ACTIVITY: LocalActivityOptions = {
   startToCloseTimeout: '30s',
   retry: DECISION_RETRY,
@@ -67,14 +72,4 @@ export const ACTION_LOCAL_ACTIVITY: LocalActivityOptions = {
   startToCloseTimeout: '2m',
   retry: ACTION_RETRY,
   localRetryThreshold: LOCAL_RETRY_THRESHOLD,
-};
-
-/**
- * The incident workflow's single attempt at an automatic step: if it fails, the playbook run's
- * own workflow retries it (same ledger key, ACTION_LOCAL_ACTIVITY's retries), so a failing
- * vendor never keeps the incident from taking in new deliveries.
- */
-export const ACTION_FIRST_ATTEMPT: LocalActivityOptions = {
-  startToCloseTimeout: '30s',
-  retry: { ...ACTION_RETRY, maximumAttempts: 1 },
 };

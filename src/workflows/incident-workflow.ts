@@ -12,13 +12,8 @@ import {
 import type { Alert } from '../alerts/alert';
 import type { Playbook } from '../playbooks/schema';
 import type { AuditEventInput } from '../audit/types';
-import type { InterlockActivities, StepPlan } from '../activities/activities';
-import {
-  ACTION_FIRST_ATTEMPT,
-  AUDIT_ACTIVITY,
-  AUDIT_LOCAL_ACTIVITY,
-  DECISION_LOCAL_ACTIVITY,
-} from './activity-options';
+import type { InterlockActivities } from '../activities/activities';
+import { AUDIT_ACTIVITY, AUDIT_LOCAL_ACTIVITY, DECISION_LOCAL_ACTIVITY } from './activity-options';
 import {
   alertBatchSignal,
   alertSignal,
@@ -40,9 +35,10 @@ import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
 import { BackgroundNotifications } from './background';
 
 // Local activities: the webhook → containment path makes no server round trip per audit write or lookup.
-const { recordAudits: recordAuditsLocally } = proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
-const { triageAlert, decideStep } = proxyLocalActivities<InterlockActivities>(DECISION_LOCAL_ACTIVITY);
-const { executeAction: executeActionOnce } = proxyLocalActivities<InterlockActivities>(ACTION_FIRST_ATTEMPT);
+// Triage writes the alert's records: retried like every audit write (rule 9).
+const { recordAudits: recordAuditsLocally, triageAlert } =
+  proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
+const { decideStep } = proxyLocalActivities<InterlockActivities>(DECISION_LOCAL_ACTIVITY);
 /**
  * A local activity runs before its workflow task completes, so a task retried with more signals
  * (e.g. a completion refused because alerts arrived) runs it again. Records whose key or content
@@ -198,14 +194,17 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     const outcomes: StepOutcome[] = [];
     const stepResults: Record<string, StepOutcome> = {};
     for (const step of playbook.steps) {
-      let plan: StepPlan;
+      const executionKey = `${runWorkflowId}:${runId}:${step.id}`;
+      let plan: Awaited<ReturnType<typeof decideStep>>;
       try {
+        // An automatic action's first attempt is made in the same local activity as its decision.
         plan = await decideStep({
           step,
           vars: { alert, incident: { id: incidentId }, steps: stepResults },
           context: { ...runContext, stepId: step.id },
           idempotencyKey: `${runId}:${playbook.id}:${step.id}:policy`,
           preceding: unwritten,
+          executeAutomatic: { idempotencyKey: executionKey },
         });
       } catch {
         // No decision (rule 9 territory): the run decides this step again and handles the failure.
@@ -221,30 +220,21 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         stepResults[step.id] = outcome;
         continue;
       }
-      if (plan.kind !== 'decided' || plan.decision.outcome !== 'auto') {
-        prepared.steps.push({ plan });
+      const { firstAttempt, ...decided } = plan;
+      if (decided.kind !== 'decided' || decided.decision.outcome !== 'auto' || firstAttempt === undefined) {
+        prepared.steps.push({ plan: decided });
         return { prepared };
       }
-      const executionKey = `${runWorkflowId}:${runId}:${step.id}`;
-      try {
-        const result = await executeActionOnce({
-          action: plan.action,
-          approvedDigest: undefined,
-          approvalId: undefined,
-          votes: [],
-          idempotencyKey: executionKey,
-          context: { ...runContext, stepId: step.id },
-        });
-        prepared.steps.push({ plan, execution: { summary: result.summary } });
-        const outcome = executedOutcome(step.id, plan.decision, result.summary);
-        outcomes.push(outcome);
-        stepResults[step.id] = outcome;
-      } catch {
+      if (!firstAttempt.ok) {
         // The run retries it with the same ledger key, then records the outcome and applies the
         // step's onFailure (and any rollback).
-        prepared.steps.push({ plan, executionKey });
+        prepared.steps.push({ plan: decided, executionKey });
         return { prepared };
       }
+      prepared.steps.push({ plan: decided, execution: { summary: firstAttempt.summary } });
+      const outcome = executedOutcome(step.id, decided.decision, firstAttempt.summary);
+      outcomes.push(outcome);
+      stepResults[step.id] = outcome;
     }
     await recordAuditsLocally([
       ...unwritten,
@@ -318,10 +308,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       eventType: 'alert.received',
       trigger: triggerOf(alert),
     };
-    const [, triage] = await Promise.all([
-      opening === undefined ? audit(received) : audit(opening, received),
-      triageAlert(alert),
-    ]);
+    const triage = await triageAlert(
+      alert,
+      (opening === undefined ? [received] : [opening, received]).map(withContext),
+    );
     notifications.enabled = triage.notify;
     if (opening !== undefined) {
       opening = undefined;

@@ -103,6 +103,50 @@ describe('AuditStore', () => {
     expect(await store.verify({ incidentId: 'inc-1' })).toEqual({ ok: true, checked: 17 });
   });
 
+  it('appends a batch in order under one lock: existing and repeated keys return the stored record', async () => {
+    const earlierInput = event();
+    const earlier = await store.append(earlierInput);
+    const [a, b] = [
+      event(),
+      event({ incidentId: 'inc-b', details: { quote: 'it\'s "quoted", {braces} \\ and ünïcode' } }),
+    ];
+    if (a === undefined || b === undefined) throw new Error('unreachable');
+    const records = await store.appendMany([
+      a,
+      { ...earlierInput, time: '2030-01-01T00:00:00.000Z' },
+      b,
+      { ...a, time: '2031-01-01T00:00:00.000Z' },
+    ]);
+
+    expect(records.map((r) => r.seq)).toEqual([2, 1, 3, 2]);
+    expect(records[1]).toEqual(earlier);
+    expect(records[3]).toEqual(records[0]);
+    expect(records[2]).toMatchObject({ prevHash: records[0]?.hash, details: b.details });
+    expect(await store.listByIncident('inc-b')).toEqual([records[2]]);
+    expect(await store.verify()).toEqual({ ok: true, checked: 3 });
+    expect(await store.appendMany([])).toEqual([]);
+  });
+
+  it('writes nothing of a batch with one invalid event, naming the event', async () => {
+    const bad = { ...event(), eventType: 'made.up' } as unknown as AuditEventInput;
+    await expect(store.appendMany([event(), bad])).rejects.toThrow(/event 1.*eventType/s);
+    const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM audit_events');
+    expect(rows[0]?.n).toBe('0');
+  });
+
+  it('serializes concurrent batches into one gapless chain that verifies', async () => {
+    const batches = Array.from({ length: 20 }, (_, i) => [
+      event({ incidentId: `inc-${i}` }),
+      event({ incidentId: `inc-${i}` }),
+    ]);
+    await Promise.all([...batches, ...batches].map((batch) => store.appendMany(batch)));
+    expect(await store.verify()).toEqual({ ok: true, checked: 40 });
+    const listed = await store.listByIncident('inc-7');
+    // A batch's records are adjacent in the chain.
+    expect(listed.map((r) => r.idempotencyKey)).toEqual(batches[7]?.map((e) => e.idempotencyKey));
+    expect((listed[1]?.seq ?? 0) - (listed[0]?.seq ?? 0)).toBe(1);
+  });
+
   it('keeps exactly what it hashed: undefined members dropped, extra nested fields kept', async () => {
     const record = await store.append(
       event({
