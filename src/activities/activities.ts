@@ -1,13 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActionRequest } from '../actions/catalog';
-import type { Alert } from '../alerts/alert';
 import type { ActionLedger } from '../audit/action-ledger';
 import type { ApprovalStore } from '../audit/approval-store';
 import { AuditInputError, type AuditStore } from '../audit/audit-store';
 import type { AuditEventInput } from '../audit/types';
 import type { InterlockConfig } from '../config/schema';
 import type { Logger } from '../logging';
-import { matchingPlaybooks } from '../playbooks/matcher';
 import type { Playbook, PlaybookStep } from '../playbooks/schema';
 import { ExpressionError, evaluateCondition, renderParams, renderTarget } from '../playbooks/expressions';
 import { countsAgainstBlastRadius, overBlastRadius, type BlastRadiusStore } from '../policy/blast-radius';
@@ -15,6 +13,7 @@ import { checkExecution, type BreakGlassEvidence } from '../policy/execution-gat
 import type { PolicyEngine } from '../policy/policy-engine';
 import type { PolicyDecision } from '../policy/types';
 import type { ApprovalVote } from '../workflows/definitions';
+import { admitAlert, type Admission, type AdmissionRequest } from './admission';
 import { enforce, taskFor, type EnforcementResult } from './enforcement';
 import { SILENT_NOTIFIER, type NotificationEvent, type Notifier } from './notifications';
 import { AuditOutageAlarm } from '../notifications/audit-outage-alarm';
@@ -242,6 +241,47 @@ export function createActivities(deps: ActivityDeps) {
     return { summary: result.summary, details: result.details };
   };
 
+  /**
+   * One playbook step, outside the workflow sandbox: evaluates its \`if\`, renders its target
+   * and params (CEL is costly to load in every workflow execution) and decides the action —
+   * one local activity per step. An expression that cannot be evaluated is an answer
+   * (\`invalid\`), not a failure; the opening records in \`preceding\` are appended first.
+   */
+  const decideStep = async (input: StepRequest): Promise<StepPlan & { firstAttempt?: FirstAttempt }> => {
+    const { step, vars, preceding = [] } = input;
+    const rendered = renderStep(step, vars);
+    if (rendered.kind !== 'action') {
+      await appendAudits(preceding);
+      return rendered;
+    }
+    const { action } = rendered;
+    const decision = await decideAndAudit({
+      action,
+      context: input.context,
+      idempotencyKey: input.idempotencyKey,
+      preceding,
+    });
+    const plan = { kind: 'decided', action, decision } as const;
+    if (input.executeAutomatic === undefined || decision.outcome !== 'auto') return plan;
+    try {
+      // The decision was made (and its blast-radius slot reserved) a moment ago in this call.
+      const { summary } = await executeDecided(decision, {
+        action,
+        approvedDigest: undefined,
+        approvalId: undefined,
+        votes: [],
+        idempotencyKey: input.executeAutomatic.idempotencyKey,
+        context: input.context,
+      });
+      return { ...plan, firstAttempt: { ok: true, summary } };
+    } catch (error) {
+      return {
+        ...plan,
+        firstAttempt: { ok: false, message: error instanceof Error ? error.message : String(error) },
+      };
+    }
+  };
+
   return {
     async recordAudit(event: AuditEventInput): Promise<void> {
       await appendAudit(event);
@@ -258,73 +298,23 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Admits a new alert: appends its records (`alert.received`, with `incident.opened` for the
-     * first) and says what it sets in motion: the playbooks it matches, and whether anyone can
-     * be told (a notification channel is configured) — so a workflow with nobody to tell
-     * schedules no notification activities at all. One local activity, not two.
+     * Admits a new alert to its incident in one local activity: appends its records, finds the
+     * playbooks it starts and runs their leading steps that need nobody (see admission.ts).
      */
-    async triageAlert(alert: Alert, records: AuditEventInput[] = []): Promise<AlertTriage> {
-      await appendAudits(records);
-      return { playbooks: matchingPlaybooks(deps.playbooks(), alert), notify: deps.notifier !== SILENT_NOTIFIER };
+    async admitAlert(input: AdmissionRequest): Promise<Admission> {
+      return admitAlert(input, {
+        appendAudits,
+        decideStep,
+        playbooks: deps.playbooks(),
+        notify: deps.notifier !== SILENT_NOTIFIER,
+      });
     },
 
     async decideAction(input: DecisionRequest): Promise<PolicyDecision> {
       return decideAndAudit(input);
     },
 
-    /**
-     * One playbook step, outside the workflow sandbox: evaluates its \`if\`, renders its target
-     * and params (CEL is costly to load in every workflow execution) and decides the action —
-     * one local activity per step. An expression that cannot be evaluated is an answer
-     * (\`invalid\`), not a failure; the opening records in \`preceding\` are appended first.
-     */
-    async decideStep(input: {
-      step: PlaybookStep;
-      /** The expression variables: the alert, the incident and earlier steps' results. */
-      vars: Readonly<Record<string, unknown>>;
-      context: AuditContext;
-      idempotencyKey: string;
-      preceding?: AuditEventInput[];
-      /**
-       * The incident workflow's fast path: when the decision needs nobody, make the action's
-       * first attempt in this same call, under this ledger key. A failed attempt is reported
-       * in the answer (the playbook run retries it under the same key), not thrown.
-       */
-      executeAutomatic?: { idempotencyKey: string };
-    }): Promise<StepPlan & { firstAttempt?: FirstAttempt }> {
-      const { step, vars, preceding = [] } = input;
-      const rendered = renderStep(step, vars);
-      if (rendered.kind !== 'action') {
-        await appendAudits(preceding);
-        return rendered;
-      }
-      const { action } = rendered;
-      const decision = await decideAndAudit({
-        action,
-        context: input.context,
-        idempotencyKey: input.idempotencyKey,
-        preceding,
-      });
-      const plan = { kind: 'decided', action, decision } as const;
-      if (input.executeAutomatic === undefined || decision.outcome !== 'auto') return plan;
-      try {
-        // The decision was made (and its blast-radius slot reserved) a moment ago in this call.
-        const { summary } = await executeDecided(decision, {
-          action,
-          approvedDigest: undefined,
-          approvalId: undefined,
-          votes: [],
-          idempotencyKey: input.executeAutomatic.idempotencyKey,
-          context: input.context,
-        });
-        return { ...plan, firstAttempt: { ok: true, summary } };
-      } catch (error) {
-        return {
-          ...plan,
-          firstAttempt: { ok: false, message: error instanceof Error ? error.message : String(error) },
-        };
-      }
-    },
+    decideStep,
 
     /**
      * A recommendation the engine will not execute (rules 4, 12) becomes a task for people:
@@ -560,6 +550,22 @@ function renderStep(
   }
 }
 
+/** One playbook step to decide (and, on the incident's fast path, to attempt). */
+export interface StepRequest {
+  step: PlaybookStep;
+  /** The expression variables: the alert, the incident and earlier steps' results. */
+  vars: Readonly<Record<string, unknown>>;
+  context: AuditContext;
+  idempotencyKey: string;
+  preceding?: AuditEventInput[];
+  /**
+   * The incident admission's fast path: when the decision needs nobody, make the action's
+   * first attempt in this same call, under this ledger key. A failed attempt is reported in
+   * the answer (the playbook run retries it under the same key), not thrown.
+   */
+  executeAutomatic?: { idempotencyKey: string };
+}
+
 /** An action to carry out, with the approvals that allow it. */
 interface ExecutionRequest {
   action: ActionRequest;
@@ -587,11 +593,5 @@ export type StepPlan =
   | { kind: 'skipped' }
   | { kind: 'invalid'; message: string }
   | { kind: 'decided'; action: ActionRequest; decision: PolicyDecision };
-
-export interface AlertTriage {
-  playbooks: Playbook[];
-  /** False when no notification channel (Slack, email) is configured. */
-  notify: boolean;
-}
 
 export type InterlockActivities = ReturnType<typeof createActivities>;

@@ -34,15 +34,22 @@ export const AUDIT_LOCAL_ACTIVITY: LocalActivityOptions = {
   localRetryThreshold: LOCAL_RETRY_THRESHOLD,
 };
 
-/**
- * Policy decisions as local activities, with DECISION_ACTIVITY's bounded retries. In the
- * incident workflow a decision that needs nobody also makes the action's first attempt in the
- * same call: within the same timeout, idempotent through its ledger key, and a failed attempt
- * is reported in the answer (the playbook run retries it), so it is not retried here.
- */
+/** Policy decisions as local activities, with DECISION_ACTIVITY's bounded retries. */
 export const DECISION_LOCAL_ACTIVITY: LocalActivityOptions = {
   startToCloseTimeout: '30s',
   retry: DECISION_RETRY,
+  localRetryThreshold: LOCAL_RETRY_THRESHOLD,
+};
+
+/**
+ * Admitting an alert (admission.ts): its records, then the leading automatic steps of the
+ * playbooks it starts, each action's first attempt included. Retried like an audit write —
+ * the alert must be recorded — and safely: every part is idempotent by key. The timeout leaves
+ * room for a few vendor calls; a failed attempt is reported in the answer, not retried here.
+ */
+export const ADMISSION_LOCAL_ACTIVITY: LocalActivityOptions = {
+  startToCloseTimeout: '2m',
+  retry: AUDIT_RETRY,
   localRetryThreshold: LOCAL_RETRY_THRESHOLD,
 };
 

@@ -6,6 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Alert } from '../alerts/alert';
 import type { Playbook } from '../playbooks/schema';
 import type { StepPlan } from '../activities/activities';
+import type { AuditEventInput } from '../audit/types';
 
 export interface IncidentSettings {
   /** Close the incident after this long without a new alert once playbooks are done. */
@@ -66,29 +67,34 @@ export interface PlaybookRunInput {
   alert: Alert;
   /** False when no notification channel is configured (default true). */
   notify?: boolean;
-  /** Leading steps the incident workflow already decided (and carried out when automatic). */
+  /** Leading steps the incident's admission already decided (and carried out when automatic). */
   prepared?: PreparedRun;
 }
 
-/** One step the incident workflow decided and, when automatic, carried out. */
+/** One step the incident's admission decided and, when automatic, carried out. */
 export interface PreparedStep {
   plan: StepPlan;
-  /** For an automatic action the incident workflow carried out: what it gave. */
+  /** For an automatic action the admission carried out: what it gave. */
   execution?: { summary: string };
   /** For an automatic action whose first attempt failed: the ledger key the run retries it with. */
   executionKey?: string;
 }
 
 /**
- * The leading steps of a playbook run that the incident workflow handled in its own workflow
- * task — those that need nobody: automatic actions (IT containment) and skipped steps. The
- * run's workflow takes over at the first step that needs people, fails or cannot be decided,
- * and is not started at all when every step was handled.
+ * The leading steps of a playbook run that the incident's admission (the `admitAlert` local
+ * activity) handled — those that need nobody: automatic actions (IT containment) and skipped
+ * steps. The run's workflow takes over at the first step that needs people, fails or cannot be
+ * decided, and is not started at all when every step was handled.
  */
 export interface PreparedRun {
   /** Idempotency key of the run's `playbook.started` record (written with the first decision). */
   startedKey: string;
   steps: PreparedStep[];
+  /**
+   * Records of handled steps not yet in the audit trail (the admission stopped at a step whose
+   * decision failed): the run writes them first, ahead of its own.
+   */
+  unwritten?: AuditEventInput[];
 }
 
 export type ApprovalChannel = 'api' | 'slack' | 'cli';

@@ -10,35 +10,27 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Alert } from '../alerts/alert';
-import type { Playbook } from '../playbooks/schema';
 import type { AuditEventInput } from '../audit/types';
 import type { InterlockActivities } from '../activities/activities';
-import { AUDIT_ACTIVITY, AUDIT_LOCAL_ACTIVITY, DECISION_LOCAL_ACTIVITY } from './activity-options';
+import type { AdmittedRun } from '../activities/admission';
+import { ADMISSION_LOCAL_ACTIVITY, AUDIT_ACTIVITY, AUDIT_LOCAL_ACTIVITY } from './activity-options';
 import {
   alertBatchSignal,
   alertSignal,
   incidentStateQuery,
   type AlertDeliveries,
   type IncidentInput,
-  type PreparedRun,
   type IncidentState,
 } from './definitions';
-import {
-  executedOutcome,
-  playbookFinished,
-  playbookRunWorkflow,
-  skippedOutcome,
-  skippedRecord,
-  type StepOutcome,
-} from './playbook-run-workflow';
+import { playbookRunWorkflow } from './playbook-run-workflow';
+import { playbookFinished } from './step-outcomes';
 import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
 import { BackgroundNotifications } from './background';
 
 // Local activities: the webhook → containment path makes no server round trip per audit write or lookup.
-// Triage writes the alert's records: retried like every audit write (rule 9).
-const { recordAudits: recordAuditsLocally, triageAlert } =
-  proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
-const { decideStep } = proxyLocalActivities<InterlockActivities>(DECISION_LOCAL_ACTIVITY);
+const { recordAudits: recordAuditsLocally } = proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
+// Admission writes the alert's records first: retried like every audit write (rule 9).
+const { admitAlert } = proxyLocalActivities<InterlockActivities>(ADMISSION_LOCAL_ACTIVITY);
 /**
  * A local activity runs before its workflow task completes, so a task retried with more signals
  * (e.g. a completion refused because alerts arrived) runs it again. Records whose key or content
@@ -144,7 +136,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   let opening: IncidentAuditEvent | undefined;
   if (carried === undefined) {
     // Started by signal-with-start: the opening alert arrives as the first signal.
-    await condition(() => pending.length > 0, input.settings.closeAfterIdleMs);
+    // Usually it has arrived already; a condition with a timeout would start a timer regardless.
+    if (pending.length === 0) await condition(() => pending.length > 0, input.settings.closeAfterIdleMs);
     const first = pending[0]?.alert;
     opening = {
       idempotencyKey: `${runId}:opened`,
@@ -160,110 +153,31 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   }
 
   /**
-   * Runs a playbook's leading steps that need nobody — automatic actions (IT containment) and
-   * skipped steps — here, in this workflow task: the containment happens one server hop before
-   * a child workflow could start. Returns them for the run's workflow, which takes over at the
-   * first step that needs people, fails or cannot be decided; `outcomes` is set when every step
-   * was handled and no run workflow is needed. Records carry the run's workflow ID and this
-   * incident run's ID.
+   * Starts a run workflow for each playbook the admission left unfinished (at the first step
+   * that needs people, failed or could not be decided), handing it the steps already handled.
    */
-  const prepareRun = async (
-    playbook: Playbook,
-    alert: Alert,
-    runWorkflowId: string,
-  ): Promise<{ prepared: PreparedRun; outcomes?: StepOutcome[] }> => {
-    const runContext = {
-      incidentId,
-      workflowId: runWorkflowId,
-      runId,
-      playbookId: playbook.id,
-      playbookVersion: playbook.version,
-      trigger: triggerOf(alert),
-    };
-    const record = (event: Omit<AuditEventInput, 'incidentId' | 'time' | 'actor'> & Partial<AuditEventInput>) => ({
-      ...runContext,
-      time: new Date().toISOString(),
-      actor: ENGINE_ACTOR,
-      ...event,
-    });
-    const prepared: PreparedRun = { startedKey: `${runId}:${playbook.id}:started`, steps: [] };
-    // Records not yet written, in chain order: they go out with the next decision.
-    let unwritten: AuditEventInput[] = [
-      record({ idempotencyKey: prepared.startedKey, eventType: 'playbook.started', details: { name: playbook.name } }),
-    ];
-    const outcomes: StepOutcome[] = [];
-    const stepResults: Record<string, StepOutcome> = {};
-    for (const step of playbook.steps) {
-      const executionKey = `${runWorkflowId}:${runId}:${step.id}`;
-      let plan: Awaited<ReturnType<typeof decideStep>>;
-      try {
-        // An automatic action's first attempt is made in the same local activity as its decision.
-        plan = await decideStep({
-          step,
-          vars: { alert, incident: { id: incidentId }, steps: stepResults },
-          context: { ...runContext, stepId: step.id },
-          idempotencyKey: `${runId}:${playbook.id}:${step.id}:policy`,
-          preceding: unwritten,
-          executeAutomatic: { idempotencyKey: executionKey },
-        });
-      } catch {
-        // No decision (rule 9 territory): the run decides this step again and handles the failure.
-        if (prepared.steps.length > 0) await recordAuditsLocally(unwritten);
-        return { prepared };
-      }
-      unwritten = [];
-      if (plan.kind === 'skipped') {
-        prepared.steps.push({ plan });
-        unwritten.push(record(skippedRecord(step, `${runId}:${playbook.id}:${step.id}:skipped`)));
-        const outcome = skippedOutcome(step);
-        outcomes.push(outcome);
-        stepResults[step.id] = outcome;
-        continue;
-      }
-      const { firstAttempt, ...decided } = plan;
-      if (decided.kind !== 'decided' || decided.decision.outcome !== 'auto' || firstAttempt === undefined) {
-        prepared.steps.push({ plan: decided });
-        return { prepared };
-      }
-      if (!firstAttempt.ok) {
-        // The run retries it with the same ledger key, then records the outcome and applies the
-        // step's onFailure (and any rollback).
-        prepared.steps.push({ plan: decided, executionKey });
-        return { prepared };
-      }
-      prepared.steps.push({ plan: decided, execution: { summary: firstAttempt.summary } });
-      const outcome = executedOutcome(step.id, decided.decision, firstAttempt.summary);
-      outcomes.push(outcome);
-      stepResults[step.id] = outcome;
-    }
-    await recordAuditsLocally([
-      ...unwritten,
-      record({
-        idempotencyKey: `${runId}:${playbook.id}:completed`,
-        eventType: 'playbook.completed',
-        details: { outcomes },
-      }),
-    ]);
-    notifications.send(playbookFinished(runContext, outcomes));
-    return { prepared, outcomes };
-  };
-
-  const startPlaybooks = async (alert: Alert, playbooks: readonly Playbook[]): Promise<void> => {
-    for (const playbook of playbooks) {
-      if (startedPlaybooks.has(playbook.id)) continue;
+  const startPlaybooks = async (runs: readonly AdmittedRun[], alert: Alert): Promise<void> => {
+    for (const { playbook, runWorkflowId, prepared, outcomes } of runs) {
       startedPlaybooks.add(playbook.id);
-      const childId = `${workflowId}.${playbook.id}`;
-      const run: PlaybookRun = { playbookId: playbook.id, workflowId: childId, status: 'running' };
+      const run: PlaybookRun = { playbookId: playbook.id, workflowId: runWorkflowId, status: 'running' };
       state.playbookRuns.push(run);
-      const { prepared, outcomes } = await prepareRun(playbook, alert, childId);
       if (outcomes !== undefined) {
-        // Every step was handled here: no run workflow is needed.
+        // Every step was handled in the admission: no run workflow is needed.
         run.status = 'completed';
+        const runContext = {
+          incidentId,
+          workflowId: runWorkflowId,
+          runId,
+          playbookId: playbook.id,
+          playbookVersion: playbook.version,
+          trigger: triggerOf(alert),
+        };
+        notifications.send(playbookFinished(runContext, outcomes));
         continue;
       }
       running += 1;
       const child = await startChild(playbookRunWorkflow, {
-        workflowId: childId,
+        workflowId: runWorkflowId,
         args: [{ incidentId, playbook, alert, notify: notifications.enabled, prepared }],
         // A playbook run finishes its safety logic even if the incident is terminated.
         parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -308,11 +222,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       eventType: 'alert.received',
       trigger: triggerOf(alert),
     };
-    const triage = await triageAlert(
+    const admission = await admitAlert({
       alert,
-      (opening === undefined ? [received] : [opening, received]).map(withContext),
-    );
-    notifications.enabled = triage.notify;
+      records: (opening === undefined ? [received] : [opening, received]).map(withContext),
+      incident: { id: incidentId, workflowId, runId },
+      startedPlaybooks: [...startedPlaybooks],
+    });
+    notifications.enabled = admission.notify;
     if (opening !== undefined) {
       opening = undefined;
       notifications.send({
@@ -323,7 +239,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         alert,
       });
     }
-    await startPlaybooks(alert, triage.playbooks);
+    await startPlaybooks(admission.runs, alert);
     // Copies that came in the same batch as the first delivery are duplicates too.
     if (deliveries > 1) {
       state.duplicateCount += deliveries - 1;

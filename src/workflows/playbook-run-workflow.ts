@@ -7,8 +7,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { actionSpec, type ActionRequest } from '../actions/catalog';
-import type { AuditContext, InterlockActivities, StepPlan } from '../activities/activities';
-import type { NotificationEvent } from '../activities/notifications';
+import type { InterlockActivities, StepPlan } from '../activities/activities';
 import type { AuditEventInput } from '../audit/types';
 import type { PlaybookStep } from '../playbooks/schema';
 import type { PolicyDecision } from '../policy/types';
@@ -22,6 +21,9 @@ import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
 import { ApprovalGate, type ApprovalOutcome } from './approval-gate';
 import { BackgroundNotifications } from './background';
 import type { ApprovalVote, PlaybookRunInput, PreparedStep } from './definitions';
+import { executedOutcome, playbookFinished, skippedOutcome, skippedRecord, type StepOutcome } from './step-outcomes';
+
+export type { StepOutcome } from './step-outcomes';
 
 // Audit writes and policy decisions are short, idempotent DB/config calls: local activities, so
 // the path to an action has no server round trip per step. People are alerted through the audit
@@ -33,13 +35,6 @@ const { decideAction, decideStep } = proxyLocalActivities<InterlockActivities>(D
 // the vendor. Both are idempotent through the action ledger.
 const { executeAction: executeActionNow } = proxyLocalActivities<InterlockActivities>(ACTION_LOCAL_ACTIVITY);
 const { executeAction, createRecommendationTask } = proxyActivities<InterlockActivities>(ACTION_ACTIVITY);
-
-export interface StepOutcome {
-  stepId: string;
-  status: 'executed' | 'failed' | 'skipped' | 'refused' | 'recommended' | 'rejected' | 'expired';
-  rule?: string;
-  detail?: string;
-}
 
 /**
  * Interprets one playbook for one incident, step by step. Every action goes through the
@@ -81,12 +76,18 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     eventType: 'playbook.started',
     details: { name: playbook.name },
   });
-  // The incident workflow wrote it with the first step's decision.
+  // The incident's admission wrote it with the first step's decision; records it could not
+  // write (it stopped at a step it could not decide) go out ahead of the run's first record.
   let startedRecorded = (prepared?.steps.length ?? 0) > 0;
-  const unrecordedStart = (): AuditEventInput[] => (startedRecorded ? [] : [started]);
-  const audit = async (event: Parameters<typeof withContext>[0]) => {
-    await recordAudits([...unrecordedStart(), withContext(event)]);
+  let handedOver = prepared?.unwritten ?? [];
+  const unwrittenRecords = (): AuditEventInput[] => [...(startedRecorded ? [] : [started]), ...handedOver];
+  const written = () => {
     startedRecorded = true;
+    handedOver = [];
+  };
+  const audit = async (event: Parameters<typeof withContext>[0]) => {
+    await recordAudits([...unwrittenRecords(), withContext(event)]);
+    written();
   };
 
   const vars = () => ({ alert, incident: { id: incidentId }, steps: stepResults });
@@ -99,7 +100,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
    */
   const runStep = async (step: PlaybookStep, preparedStep?: PreparedStep): Promise<StepOutcome> => {
     if (preparedStep !== undefined) {
-      // A skipped step's record was written by the incident workflow with its decision.
+      // A skipped step's record was written by the incident's admission with its decision.
       if (preparedStep.plan.kind === 'skipped') return skippedOutcome(step);
       return followPlan(step, preparedStep.plan, preparedStep);
     }
@@ -109,9 +110,9 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
         vars: vars(),
         context: context(step.id),
         idempotencyKey: `${runId}:${step.id}:policy`,
-        preceding: unrecordedStart(),
+        preceding: unwrittenRecords(),
       });
-      startedRecorded = true;
+      written();
       return plan;
     };
     let plan: Awaited<ReturnType<typeof decide>>;
@@ -155,9 +156,9 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
         action,
         context: context(stepId),
         idempotencyKey: `${runId}:${stepId}:policy`,
-        preceding: unrecordedStart(),
+        preceding: unwrittenRecords(),
       });
-      startedRecorded = true;
+      written();
     } catch (error) {
       return failSafe(stepId, action, error);
     }
@@ -317,35 +318,6 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
   await notifications.settle();
   await condition(allHandlersFinished);
   return outcomes;
-}
-
-/** What an executed step comes to (also what later steps' expressions see). */
-export function executedOutcome(stepId: string, decision: PolicyDecision, summary: string): StepOutcome {
-  return { stepId, status: 'executed', rule: decision.rule, detail: summary };
-}
-
-/** The notification that sums up a finished playbook run. */
-export function playbookFinished(context: AuditContext, outcomes: readonly StepOutcome[]): NotificationEvent {
-  return {
-    kind: 'playbook.finished',
-    context,
-    outcomes: outcomes.map(({ stepId, status, rule }) => ({ stepId, status, ...(rule === undefined ? {} : { rule }) })),
-  };
-}
-
-/** What a step whose `if` is false comes to (also what later steps' expressions see). */
-export function skippedOutcome(step: PlaybookStep): StepOutcome {
-  return { stepId: step.id, status: 'skipped', detail: 'condition false' };
-}
-
-/** The audit record of a step whose `if` is false. */
-export function skippedRecord(step: PlaybookStep, idempotencyKey: string) {
-  return {
-    idempotencyKey,
-    stepId: step.id,
-    eventType: 'action.skipped' as const,
-    result: { status: 'skipped' as const, detail: `condition false: ${step.if ?? ''}` },
-  };
 }
 
 function errorMessage(error: unknown): string {
