@@ -26,6 +26,15 @@ interface AuditRow {
   hash: string;
 }
 
+/** At most this many calls share one transaction: bounds the statement and the lock's hold time. */
+const MAX_GROUP_CALLS = 64;
+
+interface QueuedAppend {
+  events: AuditEventInput[];
+  resolve: (records: AuditRecord[]) => void;
+  reject: (error: unknown) => void;
+}
+
 const ROW_COLUMNS = 'seq, idempotency_key, time, incident_id, event_type, record, prev_hash, hash';
 const VERIFY_PAGE_SIZE = 1000;
 
@@ -158,6 +167,9 @@ export async function verifyChainFrom(
  */
 export class AuditStore {
   private readonly query: RowQuery;
+  /** Calls waiting for the next group commit (appendMany). */
+  private readonly queued: QueuedAppend[] = [];
+  private writing = false;
 
   constructor(private readonly pool: Pool) {
     this.query = async <R>(sql: string, params: unknown[]) => (await pool.query(sql, params)).rows as R[];
@@ -177,9 +189,12 @@ export class AuditStore {
    * Appends events in order, atomically (all or none), each exactly once as in `append`: a
    * key already written (or repeated earlier in the same call) returns the stored record.
    * Appends are serialized by a transaction-level advisory lock so concurrent writers from
-   * any number of connections or processes extend one gapless chain. Batching matters: the
-   * lock is taken once and the new rows go in one INSERT, so an activity that writes several
-   * records costs the chain four round trips, not four per record.
+   * any number of connections or processes extend one gapless chain.
+   *
+   * Group commit: while one transaction of this store is under way, later calls queue, and the
+   * next transaction writes all of them — each call's events together and in order. Under load
+   * (many activities appending at once) the chain lock is taken, and the four round trips
+   * paid, once per group instead of once per call, and no pooled connection waits on the lock.
    */
   async appendMany(inputs: readonly AuditEventInput[]): Promise<AuditRecord[]> {
     if (inputs.length === 0) return [];
@@ -191,6 +206,41 @@ export class AuditStore {
       }
       return toStoredForm(parsed.data);
     });
+    return new Promise<AuditRecord[]>((resolve, reject) => {
+      this.queued.push({ events: stored, resolve, reject });
+      void this.writeQueued();
+    });
+  }
+
+  /** Writes queued calls, a group per transaction, until none is left; one writer at a time. */
+  private async writeQueued(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.queued.length > 0) {
+        const group = this.queued.splice(0, MAX_GROUP_CALLS);
+        try {
+          const records = await this.writeInOneTransaction(group.flatMap((call) => call.events));
+          let from = 0;
+          for (const call of group) {
+            call.resolve(records.slice(from, from + call.events.length));
+            from += call.events.length;
+          }
+        } catch (error) {
+          if (group.length === 1) {
+            group[0]?.reject(error);
+            continue;
+          }
+          // One call's events must not fail another's: write them one call per transaction.
+          for (const call of group) await this.writeInOneTransaction(call.events).then(call.resolve, call.reject);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async writeInOneTransaction(stored: readonly AuditEventInput[]): Promise<AuditRecord[]> {
     const keys = [...new Set(stored.map((event) => event.idempotencyKey))];
 
     // Four round trips: BEGIN with the chain lock; the keys' existing records and the head in

@@ -147,6 +147,41 @@ describe('AuditStore', () => {
     expect((listed[1]?.seq ?? 0) - (listed[0]?.seq ?? 0)).toBe(1);
   });
 
+  it('group-commits concurrent calls: one transaction for all that queued behind the first', async () => {
+    const calls = Array.from({ length: 30 }, (_, i) =>
+      store.appendMany([event({ incidentId: `inc-${i}` }), event({ incidentId: `inc-${i}` })]),
+    );
+    const results = await Promise.all(calls);
+    // Each call gets its own records back, in order and adjacent in the chain.
+    results.forEach((records, i) => {
+      expect(records.map((r) => r.incidentId)).toEqual([`inc-${i}`, `inc-${i}`]);
+      expect((records[1]?.seq ?? 0) - (records[0]?.seq ?? 0)).toBe(1);
+    });
+    // Rows written by one transaction share its xmin: the first call alone, then one group.
+    const { rows } = await pool.query<{ n: string }>('SELECT count(DISTINCT xmin::text) AS n FROM audit_events');
+    expect(rows[0]?.n).toBe('2');
+    expect(await store.verify()).toEqual({ ok: true, checked: 60 });
+  });
+
+  it('fails only the call whose write the database refuses, not the others in its group', async () => {
+    await pool.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.incident_id = 'poison' THEN RAISE EXCEPTION 'poisoned record'; END IF; RETURN NEW; END $$`);
+    await pool.query(
+      'CREATE TRIGGER refuse_poison BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_poison()',
+    );
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) => store.appendMany([event({ incidentId: i === 5 ? 'poison' : `inc-${i}` })])),
+    );
+    expect(results.map((r) => r.status)).toEqual(
+      Array.from({ length: 12 }, (_, i) => (i === 5 ? 'rejected' : 'fulfilled')),
+    );
+    expect(results[5]).toMatchObject({
+      status: 'rejected',
+      reason: { message: expect.stringMatching(/poisoned record/) },
+    });
+    expect(await store.verify()).toEqual({ ok: true, checked: 11 });
+  });
+
   it('keeps exactly what it hashed: undefined members dropped, extra nested fields kept', async () => {
     const record = await store.append(
       event({
