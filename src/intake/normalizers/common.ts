@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { sha256Hex } from '../raw-body';
 import { alertSchema, severityId, type Alert, type Endpoint, type Severity } from '../../alerts/alert';
 
 /** What the webhook layer knows about a delivery, independent of its content. */
@@ -172,6 +173,18 @@ export interface AlertDraft {
   product: string;
 }
 
+/** Longer vendor alert IDs (in UTF-8 bytes) are replaced by a digest (see boundedUid). */
+export const MAX_ALERT_UID_BYTES = 512;
+
+/**
+ * An alert's uid is part of its audit records' idempotency keys, which PostgreSQL indexes
+ * (at most about 2.7 kB per key): an over-long vendor ID becomes `sha256:` and its hex digest,
+ * so the same ID still identifies the same alert and nothing downstream chokes on its size.
+ */
+export function boundedUid(uid: string): string {
+  return Buffer.byteLength(uid) <= MAX_ALERT_UID_BYTES ? uid : `sha256:${sha256Hex(uid)}`;
+}
+
 /**
  * Finishes an alert the same way for every source:
  * - hosts = the vendor's subject hosts, then dst, then src (the target of a network action
@@ -194,7 +207,7 @@ export function finishAlert(draft: AlertDraft, ctx: NormalizeContext): Alert {
 
   const alert: Alert = {
     classUid: 2004,
-    uid: draft.uid,
+    uid: boundedUid(draft.uid),
     time: draft.time ?? ctx.receivedAt,
     title: draft.title.trim(),
     severity: draft.severity,

@@ -1,5 +1,5 @@
 import { normalize } from '../../../src/intake/normalizers/generic';
-import { NormalizationError } from '../../../src/intake/normalizers/common';
+import { MAX_ALERT_UID_BYTES, NormalizationError } from '../../../src/intake/normalizers/common';
 import { sha256Hex } from '../../../src/intake/raw-body';
 import { clone, contextFor, loadFixture, only, RECEIVED_AT, rejectedPaths, run } from './support';
 
@@ -33,6 +33,20 @@ describe('generic normalizer', () => {
     });
     expect(alert.src).toBeUndefined();
     expect(alert.dst).toBeUndefined();
+  });
+
+  it('replaces an over-long vendor ID by its digest, the same for the same ID', () => {
+    const id = 'x'.repeat(MAX_ALERT_UID_BYTES);
+    // Counted in bytes: 300 two-byte characters are over the limit.
+    const long = `${'é'.repeat(300)}-${'y'.repeat(5000)}`;
+    const uidOf = (uid: string) => {
+      const body = { id: uid, title: 'Long id', severity: 'low' };
+      return only(normalize(body, contextFor('generic', JSON.stringify(body)))).uid;
+    };
+    expect(uidOf(id)).toBe(id);
+    expect(uidOf(long)).toBe(`sha256:${sha256Hex(long)}`);
+    expect(uidOf('é'.repeat(300))).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(uidOf(`${long}z`)).not.toBe(uidOf(long));
   });
 
   it('uses the minimal body: no id, no time, no arrays', () => {
