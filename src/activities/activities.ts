@@ -14,7 +14,7 @@ import type { PolicyEngine } from '../policy/policy-engine';
 import type { PolicyDecision } from '../policy/types';
 import type { ApprovalVote } from '../workflows/definitions';
 import { admitAlert, type Admission, type AdmissionRequest } from './admission';
-import { enforce, taskFor, type EnforcementResult } from './enforcement';
+import { enforce, taskFor } from './enforcement';
 import { SILENT_NOTIFIER, type NotificationEvent, type Notifier } from './notifications';
 import { AuditOutageAlarm } from '../notifications/audit-outage-alarm';
 import type { EnforcementClients } from '../../integrations';
@@ -96,6 +96,15 @@ export function createActivities(deps: ActivityDeps) {
   const { audit: store, approvals, ledger, policy, config } = deps;
   /** Rule 9: an unreachable audit store holds OT actions (writes retry) and alerts people. */
   const auditOutage = new AuditOutageAlarm(deps.notifier, deps.log);
+  /** Calls `act` at most once per key: a retry gets the action ledger's record of the first call. */
+  const once = async <T>(key: string, actionType: string, act: () => Promise<T>): Promise<T> => {
+    const previous = await ledger.find(key);
+    if (previous !== undefined) return previous.result as T;
+    const result = await act();
+    await ledger.record(key, actionType, result);
+    return result;
+  };
+
   /**
    * Appends records in order, in one transaction. A malformed audit event is a bug, not an
    * outage: fail at once instead of retrying forever.
@@ -187,14 +196,9 @@ export function createActivities(deps: ActivityDeps) {
     );
     if (!gate.allowed) throw ApplicationFailure.nonRetryable(`refused by policy: ${gate.reason}`, 'PolicyRefused');
 
-    const previous = await ledger.find(input.idempotencyKey);
-    let result: EnforcementResult;
-    if (previous !== undefined) {
-      result = previous.result as EnforcementResult;
-    } else {
-      result = await enforce(decision, deps.enforcement, config.integrations.fortigate);
-      await ledger.record(input.idempotencyKey, input.action.type, result);
-    }
+    const result = await once(input.idempotencyKey, input.action.type, () =>
+      enforce(decision, deps.enforcement, config.integrations.fortigate),
+    );
     await audit.append({
       ...input.context,
       idempotencyKey: `${input.idempotencyKey}:executed`,
@@ -329,13 +333,8 @@ export function createActivities(deps: ActivityDeps) {
       const task = taskFor(decision, 'Recommended by Interlock: the engine does not execute this action itself.');
       let taskKey: string | undefined;
       if (deps.enforcement.jira !== undefined) {
-        const previous = await ledger.find(input.idempotencyKey);
-        if (previous !== undefined) taskKey = (previous.result as { key: string }).key;
-        else {
-          const created = await deps.enforcement.jira.createTask(task);
-          await ledger.record(input.idempotencyKey, 'task.create', created);
-          taskKey = created.key;
-        }
+        const { jira } = deps.enforcement;
+        taskKey = (await once(input.idempotencyKey, 'task.create', () => jira.createTask(task))).key;
       }
       await audit.append({
         ...input.context,
