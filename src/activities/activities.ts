@@ -66,6 +66,15 @@ function targetOf(decision: PolicyDecision): NonNullable<AuditEventInput['target
   return target;
 }
 
+/** What every record about a decided action says of it: target, decision and action. */
+function decisionFields(decision: PolicyDecision): Pick<AuditEventInput, 'target' | 'decision' | 'action'> {
+  return {
+    target: targetOf(decision),
+    decision: { outcome: decision.outcome, rule: decision.rule, reason: decision.reason },
+    action: actionOf(decision),
+  };
+}
+
 /**
  * Audit evidence of rules 3 (who pre-authorized), 6 (the enforcement point chosen) and 10 (the
  * time box; with `executedAt`, when the change lapses on its own).
@@ -154,9 +163,7 @@ export function createActivities(deps: ActivityDeps) {
       time: nowIso(),
       actor: ENGINE,
       eventType: 'policy.decided',
-      target: targetOf(decision),
-      decision: { outcome: decision.outcome, rule: decision.rule, reason: decision.reason },
-      action: actionOf(decision),
+      ...decisionFields(decision),
       details: {
         affected: decision.affected.map((t) => ({ ref: t.ref, assetId: t.assetId, zone: t.zone, domain: t.domain })),
         ...(decision.approval === undefined ? {} : { approval: decision.approval }),
@@ -205,9 +212,7 @@ export function createActivities(deps: ActivityDeps) {
       time: nowIso(),
       actor: ENGINE,
       eventType: 'action.executed',
-      target: targetOf(decision),
-      decision: { outcome: decision.outcome, rule: decision.rule, reason: decision.reason },
-      action: actionOf(decision),
+      ...decisionFields(decision),
       ...(input.approvalId === undefined
         ? {}
         : {
@@ -342,9 +347,7 @@ export function createActivities(deps: ActivityDeps) {
         time: nowIso(),
         actor: ENGINE,
         eventType: 'task.created',
-        target: targetOf(decision),
-        decision: { outcome: decision.outcome, rule: decision.rule, reason: decision.reason },
-        action: actionOf(decision),
+        ...decisionFields(decision),
         result:
           taskKey === undefined
             ? { status: 'skipped', detail: 'ticketing not configured: the task is recorded in the audit trail only' }
@@ -427,9 +430,7 @@ export function createActivities(deps: ActivityDeps) {
         time: nowIso(),
         actor: ENGINE,
         eventType: 'approval.requested',
-        target: targetOf(decision),
-        decision: { outcome: decision.outcome, rule: decision.rule, reason: decision.reason },
-        action: actionOf(decision),
+        ...decisionFields(decision),
         approval: {
           approvalId: input.approvalId,
           requester: input.requestedBy,
