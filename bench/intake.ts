@@ -26,7 +26,7 @@ const DISTINCT_ALERTS = Number(process.env['BENCH_DISTINCT_ALERTS'] ?? 1_000);
 const STORM_ALERTS = Number(process.env['BENCH_STORM_ALERTS'] ?? 10_000);
 const DISTINCT_ROUNDS = Number(process.env['BENCH_DISTINCT_ROUNDS'] ?? 5);
 const IN_FLIGHT = Number(process.env['BENCH_IN_FLIGHT'] ?? 100);
-const STORM_IN_FLIGHT = 200;
+const STORM_IN_FLIGHT = Number(process.env['BENCH_STORM_IN_FLIGHT'] ?? 200);
 
 async function withConcurrency(count: number, limit: number, task: (i: number) => Promise<void>): Promise<number> {
   const started = performance.now();
