@@ -22,7 +22,8 @@ export class LoadClient {
       ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
     ];
     const request = Buffer.from(`${head.join('\r\n')}\r\n\r\n${body}`);
-    // A kept-alive connection the server closed meanwhile fails before any answer: once more on a new one.
+    // A kept-alive connection the server closed meanwhile (its idle timeout) fails before any
+    // answer, with a close or a reset: once more on a new one.
     for (let attempt = 0; ; attempt += 1) {
       let connection = this.idle.pop();
       while (connection?.closed) connection = this.idle.pop();
@@ -33,7 +34,7 @@ export class LoadClient {
         return status;
       } catch (error) {
         connection.close();
-        if (attempt > 0 || !(error instanceof ConnectionClosed)) throw error;
+        if (attempt > 0 || !isClosedBeforeAnswer(error)) throw error;
       }
     }
   }
@@ -44,6 +45,11 @@ export class LoadClient {
 }
 
 class ConnectionClosed extends Error {}
+
+function isClosedBeforeAnswer(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return error instanceof ConnectionClosed || code === 'ECONNRESET' || code === 'EPIPE';
+}
 
 class Connection {
   closed = false;
@@ -102,6 +108,7 @@ class Connection {
     this.closed = true;
     const waiting = this.waiting;
     this.waiting = undefined;
-    waiting?.reject(error);
+    // Part of an answer came: the server handled the request, so it must not be sent again.
+    waiting?.reject(this.buffered.length > 0 ? new Error(`connection lost mid-answer: ${error.message}`) : error);
   }
 }

@@ -1,5 +1,5 @@
 import { type CanActivate, createParamDecorator, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { ApiError } from '../common/api-error';
 import { type AuthenticatedOperator, OperatorDirectory } from './operator-directory';
 

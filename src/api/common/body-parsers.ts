@@ -1,38 +1,71 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import { brotliDecompressSync, gunzipSync, inflateSync, type ZlibOptions } from 'node:zlib';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError } from './api-error';
 
-interface BodyParserError extends Error {
-  status?: number;
-  type?: string;
-}
+/** Routes that receive their body as raw bytes: signatures are computed over them and alerts record their hash. */
+const RAW_BODY_PREFIXES = ['/webhooks/', '/slack/'];
+/** Operator API bodies are small JSON documents. */
+export const JSON_BODY_LIMIT_BYTES = 64 * 1024;
 
-function sendError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { status, code, message } });
-}
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /**
- * Body parsing with JSON errors. Webhooks keep the raw bytes (signatures are computed over
- * them and the alert records their hash); other routes get parsed JSON.
+ * One body parser for every route: webhooks and Slack get the raw (decompressed) bytes; the
+ * operator API gets parsed JSON, at most 64 KiB. Every refusal is an ApiError, so it reaches
+ * the client in the API's JSON error shape: 413 beyond the limit, 415 for an unknown
+ * Content-Encoding, 400 for malformed JSON.
  */
-export function bodyParsers(maxWebhookBytes: number) {
-  const raw = express.raw({ type: () => true, limit: maxWebhookBytes });
-  const json = express.json({ limit: '64kb' });
-  const urlencoded = express.urlencoded({ extended: false, limit: '64kb' });
-  const handle = (parser: express.RequestHandler) => (req: Request, res: Response, next: NextFunction) => {
-    parser(req, res, (err?: unknown) => {
-      if (err === undefined || err === null) return next();
-      const error = err as BodyParserError;
-      if (error.type === 'entity.too.large')
-        return sendError(res, 413, 'payload_too_large', `body exceeds the limit of ${maxWebhookBytes} bytes`);
-      if (error.type === 'entity.parse.failed') return sendError(res, 400, 'malformed_json', 'body is not valid JSON');
-      if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported')
-        return sendError(res, 415, 'unsupported_media_type', error.message);
-      return sendError(
-        res,
-        error.status !== undefined && error.status < 500 ? error.status : 400,
-        'bad_request',
-        'could not read the request body',
-      );
-    });
+export function registerBodyParsers(fastify: FastifyInstance, maxWebhookBytes: number): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: Math.max(maxWebhookBytes, JSON_BODY_LIMIT_BYTES) },
+    (request: FastifyRequest, body: Buffer | string, done: (error: Error | null, body?: unknown) => void) => {
+      try {
+        done(null, parseBody(request, Buffer.isBuffer(body) ? body : Buffer.from(body), maxWebhookBytes));
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  );
+}
+
+function parseBody(request: FastifyRequest, compressed: Buffer, maxWebhookBytes: number): unknown {
+  const raw = RAW_BODY_PREFIXES.some((prefix) => request.url.startsWith(prefix));
+  const limit = raw ? maxWebhookBytes : JSON_BODY_LIMIT_BYTES;
+  const body = decode(compressed, request.headers['content-encoding'], limit);
+  if (body.length > limit) throw tooLarge(limit);
+  if (raw) return body;
+  if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) return undefined;
+  if (body.length === 0) return {};
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    throw new ApiError(400, 'malformed_json', 'body is not valid JSON');
+  }
+}
+
+/** Undoes a Content-Encoding, never inflating beyond the limit (a small zip bomb stays small). */
+function decode(body: Buffer, encoding: string | undefined, limit: number): Buffer {
+  const name = (encoding ?? 'identity').trim().toLowerCase();
+  if (name === 'identity' || name === '') return body;
+  const decompress: Record<string, (input: Buffer, options: ZlibOptions) => Buffer> = {
+    gzip: gunzipSync,
+    'x-gzip': gunzipSync,
+    deflate: inflateSync,
+    br: brotliDecompressSync,
   };
-  return { webhook: handle(raw), json: handle(json), urlencoded: handle(urlencoded) };
+  const inflate = decompress[name];
+  if (inflate === undefined)
+    throw new ApiError(415, 'unsupported_media_type', `unsupported Content-Encoding "${name.slice(0, 40)}"`);
+  try {
+    return inflate(body, { maxOutputLength: limit + 1 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limit);
+    throw new ApiError(400, 'bad_request', `the body is not valid ${name} data`);
+  }
+}
+
+function tooLarge(limit: number): ApiError {
+  return new ApiError(413, 'payload_too_large', `body exceeds the limit of ${limit} bytes`);
 }

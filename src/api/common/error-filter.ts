@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { isConnectionFailure } from '../../db/connection-errors';
 import type { Logger } from '../../logging';
 import { ApiError } from './api-error';
@@ -24,10 +24,12 @@ export class JsonErrorFilter implements ExceptionFilter {
   constructor(private readonly log: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const response = host.switchToHttp().getResponse<FastifyReply>();
+    // A route may have set another type (the HTML timeline page); errors are always JSON.
+    void response.header('Content-Type', 'application/json; charset=utf-8');
     if (exception instanceof ApiError) {
-      for (const [name, value] of Object.entries(exception.headers)) response.setHeader(name, value);
-      response.status(exception.getStatus()).json(exception.getResponse());
+      for (const [name, value] of Object.entries(exception.headers)) void response.header(name, value);
+      void response.status(exception.getStatus()).send(exception.getResponse());
       return;
     }
     if (exception instanceof HttpException) {
@@ -36,21 +38,40 @@ export class JsonErrorFilter implements ExceptionFilter {
       const raw = typeof body === 'string' ? body : (body as { message?: unknown }).message;
       const message =
         typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.map(String).join('; ') : exception.message;
-      response.status(status).json({ error: { status, code: CODES[status] ?? 'error', message } });
+      void response.status(status).send({ error: { status, code: CODES[status] ?? 'error', message } });
+      return;
+    }
+    const clientError = fastifyClientError(exception);
+    if (clientError !== undefined) {
+      // Refused by Fastify before any handler ran (body too large, bad Content-Length, bad URL…).
+      void response.status(clientError.status).send({ error: clientError });
       return;
     }
     if (isConnectionFailure(exception)) {
       // PostgreSQL is down or restarting: a temporary condition the caller can retry, not a bug.
       this.log.warn({ err: exception }, 'request failed: database unreachable');
-      response.setHeader('Retry-After', '5');
-      response.status(503).json({
+      void response.header('Retry-After', '5');
+      void response.status(503).send({
         error: { status: 503, code: 'unavailable', message: 'the database is unreachable; retry later' },
       });
       return;
     }
     this.log.error({ err: exception }, 'unhandled error in request');
-    response.status(500).json({
+    void response.status(500).send({
       error: { status: 500, code: 'internal_error', message: 'internal error; the incident has been logged' },
     });
   }
+}
+
+/** Fastify's own 4xx errors carry `statusCode` and an `FST_…` code; their messages name no secrets. */
+function fastifyClientError(exception: unknown): { status: number; code: string; message: string } | undefined {
+  if (typeof exception !== 'object' || exception === null) return undefined;
+  const { statusCode, code, message } = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
+  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
+  if (typeof code !== 'string' || !code.startsWith('FST_')) return undefined;
+  return {
+    status: statusCode,
+    code: CODES[statusCode] ?? 'bad_request',
+    message: typeof message === 'string' ? message : 'bad request',
+  };
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
-import type { Response } from 'express';
+import type { FastifyReply as Response } from 'fastify';
 import type { Services } from '../../runtime/services';
 import { SERVICES, TEMPORAL_CLIENT } from '../tokens';
 
@@ -28,7 +28,7 @@ export class HealthController {
       probe(() => this.temporal.connection.workflowService.getSystemInfo({})),
     ]);
     const status = database === 'up' && temporal === 'up' ? 'up' : 'down';
-    res.status(status === 'up' ? 200 : 503);
+    void res.status(status === 'up' ? 200 : 503);
     return { status, checks: { database, temporal } };
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query, Res, UseGuards } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
-import type { Response } from 'express';
+import type { FastifyReply as Response } from 'fastify';
 import { z } from 'zod';
 import { SEVERITIES } from '../../alerts/alert';
 import { buildEvidenceBundle, exportIncident } from '../../audit/evidence';
@@ -112,8 +112,8 @@ export class IncidentsController {
     const exported = await exportIncident(this.services.audit, incidentId);
     if (!exported) throw new ApiError(404, 'incident_not_found', `no audit records for incident ${incidentId}`);
     if (format === 'csv') {
-      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-      res.setHeader('Content-Disposition', `attachment; filename="${incidentId}-audit.csv"`);
+      void res.header('Content-Type', 'text/csv; charset=utf-8');
+      void res.header('Content-Disposition', `attachment; filename="${incidentId}-audit.csv"`);
       return toCsv(exported.records);
     }
     return exported;
@@ -133,7 +133,7 @@ export class IncidentsController {
       ...(temporalUi !== undefined && { temporalUiUrl: temporalUi }),
     });
     if (!bundle) throw new ApiError(404, 'incident_not_found', `no audit records for incident ${incidentId}`);
-    res.setHeader('Content-Disposition', `attachment; filename="${incidentId}-evidence.json"`);
+    void res.header('Content-Disposition', `attachment; filename="${incidentId}-evidence.json"`);
     return bundle;
   }
 

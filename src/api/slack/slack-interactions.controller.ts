@@ -1,5 +1,5 @@
 import { Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { SlackInteractionsService } from './slack-interactions.service';
 
 /** Slack's interactivity request URL (buttons of approval messages). */

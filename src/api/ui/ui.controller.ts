@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject, Param, Query, Req } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { z } from 'zod';
 import type { InterlockConfig } from '../../config/schema';
 import type { Services } from '../../runtime/services';

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { Request } from 'express';
 import type { Alert } from '../../alerts/alert';
 import type { InterlockConfig } from '../../config/schema';
-import { authenticateWebhook } from '../../intake/auth';
+import { authenticateWebhook, type SourceConfig } from '../../intake/auth';
 import { correlationKey, incidentIdFor } from '../../intake/correlation';
-import { getNormalizer, NormalizationError } from '../../intake/normalizers';
+import { getNormalizer, NormalizationError, type NormalizeContext } from '../../intake/normalizers';
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../intake/json-depth';
+import { NormalizedAlertCache } from '../../intake/normalized-alert-cache';
 import { sha256Hex } from '../../intake/raw-body';
 import type { Logger } from '../../logging';
 import { alertBatchSignal, type AlertDeliveries, type IncidentInput } from '../../workflows/definitions';
@@ -17,11 +17,17 @@ import { KeyedBatcher, OverloadedError } from './keyed-batcher';
 const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
 /** Batches stay well under Temporal's 2 MB payload limit. */
 const MAX_BATCH_BYTES = 512 * 1024;
+/** Recent distinct deliveries whose normalized alerts are kept for identical re-deliveries. */
+const NORMALIZED_CACHE_ENTRIES = 1_000;
 
 interface PendingDelivery {
   alert: Alert;
   correlationKey: string;
   receivedAt: string;
+}
+
+function serializedSize(item: unknown): number {
+  return JSON.stringify((item as PendingDelivery).alert).length;
 }
 
 export interface AcceptedAlert {
@@ -36,6 +42,14 @@ export interface IntakeResponse extends AcceptedAlert {
   alerts?: (AcceptedAlert & { alertUid: string })[];
 }
 
+/** What intake reads of an HTTP request; the body is the raw bytes (see body-parsers.ts). */
+export interface WebhookRequest {
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, unknown>;
+  body: unknown;
+  ip: string;
+}
+
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /**
@@ -44,6 +58,7 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  */
 export class IntakeService {
   private readonly batcher: KeyedBatcher<PendingDelivery, AcceptedAlert>;
+  private readonly normalized = new NormalizedAlertCache(NORMALIZED_CACHE_ENTRIES);
 
   constructor(
     private readonly config: InterlockConfig,
@@ -55,11 +70,11 @@ export class IntakeService {
       maxBatch: config.intake.maxBatchAlerts,
       maxConcurrentCalls: config.intake.maxConcurrentCalls,
       maxBatchSize: MAX_BATCH_BYTES,
-      sizeOf: (item) => JSON.stringify((item as PendingDelivery).alert).length,
+      sizeOf: serializedSize,
     });
   }
 
-  async receive(sourceName: string, req: Request): Promise<IntakeResponse> {
+  async receive(sourceName: string, req: WebhookRequest): Promise<IntakeResponse> {
     const source = Object.hasOwn(this.config.sources, sourceName) ? this.config.sources[sourceName] : undefined;
     if (source === undefined)
       throw new ApiError(404, 'unknown_source', `no webhook source named "${sourceName}" is configured`);
@@ -72,7 +87,7 @@ export class IntakeService {
         'WWW-Authenticate': 'Bearer',
       });
     }
-    const contentType = req.headers['content-type'] ?? '';
+    const contentType = String(req.headers['content-type'] ?? '');
     if (!JSON_TYPE.test(contentType))
       throw new ApiError(
         415,
@@ -81,35 +96,12 @@ export class IntakeService {
       );
     if (rawBody.length === 0) throw new ApiError(400, 'empty_body', 'the request body is empty');
 
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody.toString('utf8'));
-    } catch (error) {
-      throw new ApiError(400, 'malformed_json', `body is not valid JSON: ${(error as Error).message}`);
-    }
-    if (jsonDepthExceeds(body)) {
-      throw new ApiError(400, 'too_deeply_nested', `the body nests deeper than ${MAX_JSON_DEPTH} levels`);
-    }
-
-    const format = source.format ?? sourceName;
-    const normalize = getNormalizer(format);
-    if (normalize === undefined) throw new ApiError(500, 'no_normalizer', `no normalizer for format "${format}"`);
-    let alerts: Alert[];
+    const rawSha256 = sha256Hex(rawBody);
     const receivedAt = new Date().toISOString();
-    try {
-      alerts = normalize(body, { source: sourceName, rawSha256: sha256Hex(rawBody), receivedAt });
-    } catch (error) {
-      if (error instanceof NormalizationError) {
-        throw new ApiError(
-          400,
-          'invalid_alert',
-          `the body is not a valid ${format} alert`,
-          error.fieldIssues.map((i) => ({ path: i.path || '(body)', message: i.message })),
-        );
-      }
-      throw error;
-    }
-    if (alerts.length === 0) throw new ApiError(400, 'no_alerts', 'the delivery carried no alert');
+    // An identical re-delivery (same source, same bytes) reuses the alerts the first one normalized to.
+    const alerts =
+      this.normalized.get(sourceName, rawSha256, receivedAt) ??
+      this.normalize(sourceName, source, rawBody, { source: sourceName, rawSha256, receivedAt });
 
     let accepted: AcceptedAlert[];
     try {
@@ -136,6 +128,40 @@ export class IntakeService {
     };
     if (accepted.length > 1) response.alerts = accepted.map((a, i) => ({ ...a, alertUid: (alerts[i] as Alert).uid }));
     return response;
+  }
+
+  /** Parses and normalizes a delivery's body (400 with field paths when it is not the source's format). */
+  private normalize(sourceName: string, source: SourceConfig, rawBody: Buffer, context: NormalizeContext): Alert[] {
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody.toString('utf8'));
+    } catch (error) {
+      throw new ApiError(400, 'malformed_json', `body is not valid JSON: ${(error as Error).message}`);
+    }
+    if (jsonDepthExceeds(body)) {
+      throw new ApiError(400, 'too_deeply_nested', `the body nests deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+
+    const format = source.format ?? sourceName;
+    const normalize = getNormalizer(format);
+    if (normalize === undefined) throw new ApiError(500, 'no_normalizer', `no normalizer for format "${format}"`);
+    let alerts: Alert[];
+    try {
+      alerts = normalize(body, context);
+    } catch (error) {
+      if (error instanceof NormalizationError) {
+        throw new ApiError(
+          400,
+          'invalid_alert',
+          `the body is not a valid ${format} alert`,
+          error.fieldIssues.map((i) => ({ path: i.path || '(body)', message: i.message })),
+        );
+      }
+      throw error;
+    }
+    if (alerts.length === 0) throw new ApiError(400, 'no_alerts', 'the delivery carried no alert');
+    this.normalized.set(sourceName, context.rawSha256, alerts);
+    return alerts;
   }
 
   /**

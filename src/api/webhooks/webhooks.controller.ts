@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { IntakeService, type IntakeResponse } from './intake.service';
 
 @Controller('webhooks')
@@ -9,7 +9,10 @@ export class WebhooksController {
   /** `202 {incidentId, workflowId, deduplicated}` once Temporal has durably accepted the alert. */
   @Post(':source')
   @HttpCode(202)
-  receive(@Param('source') source: string, @Req() req: Request): Promise<IntakeResponse> {
+  receive(
+    @Param('source') source: string,
+    @Req() req: FastifyRequest<{ Querystring: Record<string, unknown> }>,
+  ): Promise<IntakeResponse> {
     return this.intake.receive(source, req);
   }
 }

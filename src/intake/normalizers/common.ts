@@ -185,6 +185,14 @@ export function boundedUid(uid: string): string {
   return Buffer.byteLength(uid) <= MAX_ALERT_UID_BYTES ? uid : `sha256:${sha256Hex(uid)}`;
 }
 
+/** Alerts whose time is their receipt time (the vendor gave none); see isReceiptTimed. */
+const receiptTimed = new WeakSet<Alert>();
+
+/** Whether finishAlert took this alert's time from the delivery's receipt time. */
+export function isReceiptTimed(alert: Alert): boolean {
+  return receiptTimed.has(alert);
+}
+
 /**
  * Finishes an alert the same way for every source:
  * - hosts = the vendor's subject hosts, then dst, then src (the target of a network action
@@ -227,7 +235,9 @@ export function finishAlert(draft: AlertDraft, ctx: NormalizeContext): Alert {
   if (draft.vendorSeverity !== undefined) alert.vendorSeverity = String(draft.vendorSeverity);
   if (draft.src !== undefined) alert.src = draft.src;
   if (draft.dst !== undefined) alert.dst = draft.dst;
-  return parseBody(alertSchema, alert, ctx.source);
+  const finished = parseBody(alertSchema, alert, ctx.source);
+  if (draft.time === undefined) receiptTimed.add(finished);
+  return finished;
 }
 
 /** The uid alert.ts prescribes when the vendor sends no ID. */

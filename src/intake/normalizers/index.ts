@@ -9,7 +9,7 @@ import * as sentinel from './sentinel';
 import * as splunk from './splunk';
 import * as wazuh from './wazuh';
 
-export { NormalizationError, type FieldIssue, type NormalizeContext, type NormalizeFn } from './common';
+export { NormalizationError, isReceiptTimed, type FieldIssue, type NormalizeContext, type NormalizeFn } from './common';
 
 /** Validates and normalizes one delivery; throws NormalizationError with field paths. */
 export type Normalizer = NormalizeFn;
