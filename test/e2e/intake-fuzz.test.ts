@@ -6,6 +6,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
@@ -212,6 +213,75 @@ it('refuses oversized bodies with a JSON 413, whatever the credentials', async (
     }),
     { numRuns: 20 },
   );
+});
+
+describe('Content-Encoding', () => {
+  const genuine = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
+
+  it.each([
+    ['gzip', gzipSync],
+    ['deflate', deflateSync],
+    ['br', brotliCompressSync],
+  ])('accepts a %s-compressed delivery as the same alert', async (name, compress) => {
+    const answer = await send({
+      path: '/webhooks/generic',
+      headers: { ...genuine, 'content-encoding': name },
+      body: compress(Buffer.from(FIXTURES.generic)),
+    });
+    expectWellFormed(answer);
+    expect(answer.status).toBe(202);
+    const plain = await send({ path: '/webhooks/generic', headers: genuine, body: FIXTURES.generic });
+    const incidentOf = (text: string) => (JSON.parse(text) as { incidentId: string }).incidentId;
+    expect(incidentOf(plain.text)).toBe(incidentOf(answer.text));
+  });
+
+  it('refuses a small body that inflates beyond the limit with a JSON 413', async () => {
+    const bomb = gzipSync(Buffer.alloc(5_000_000, ' '));
+    expect(bomb.length).toBeLessThan(16_384);
+    const answer = await send({
+      path: '/webhooks/generic',
+      headers: { ...genuine, 'content-encoding': 'gzip' },
+      body: bomb,
+    });
+    expectWellFormed(answer);
+    expect(answer.status).toBe(413);
+  });
+
+  it('refuses an unknown encoding with a JSON 415 and corrupt compressed data with a JSON 400', async () => {
+    const unknown = await send({
+      path: '/webhooks/generic',
+      headers: { ...genuine, 'content-encoding': 'x-evil' },
+      body: FIXTURES.generic,
+    });
+    expectWellFormed(unknown);
+    expect(unknown.status).toBe(415);
+    const corrupt = await send({
+      path: '/webhooks/generic',
+      headers: { ...genuine, 'content-encoding': 'gzip' },
+      body: FIXTURES.generic,
+    });
+    expectWellFormed(corrupt);
+    expect(corrupt.status).toBe(400);
+  });
+
+  it('limits operator API bodies to 64 KiB and refuses malformed JSON there, before authentication', async () => {
+    const tooLarge = await send({
+      path: '/playbooks/validate',
+      headers: { 'content-type': 'application/json' },
+      body: `{"pad":"${'a'.repeat(70_000)}"}`,
+    });
+    expect(tooLarge.status).toBe(413);
+    expect(JSON.parse(tooLarge.text)).toEqual({
+      error: expect.objectContaining({ status: 413, code: 'payload_too_large' }),
+    });
+    const malformed = await send({
+      path: '/playbooks/validate',
+      headers: { 'content-type': 'application/json' },
+      body: '{"playbook":',
+    });
+    expect(malformed.status).toBe(400);
+    expect(JSON.parse(malformed.text)).toEqual({ error: expect.objectContaining({ code: 'malformed_json' }) });
+  });
 });
 
 describe('OpenAPI', () => {
