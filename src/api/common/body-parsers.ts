@@ -7,7 +7,16 @@ const RAW_BODY_PREFIXES = ['/webhooks/', '/slack/'];
 /** Operator API bodies are small JSON documents. */
 export const JSON_BODY_LIMIT_BYTES = 64 * 1024;
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+/** `application/json` and its `+json` variants, with or without parameters. */
+export const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/** The Content-Encodings undone before a body is read; limited by `maxOutputLength`. */
+const DECOMPRESSORS: Readonly<Record<string, (input: Buffer, options: ZlibOptions) => Buffer>> = {
+  gzip: gunzipSync,
+  'x-gzip': gunzipSync,
+  deflate: inflateSync,
+  br: brotliDecompressSync,
+};
 
 /**
  * One body parser for every route: webhooks and Slack get the raw (decompressed) bytes; the
@@ -49,13 +58,7 @@ function parseBody(request: FastifyRequest, compressed: Buffer, maxWebhookBytes:
 function decode(body: Buffer, encoding: string | undefined, limit: number): Buffer {
   const name = (encoding ?? 'identity').trim().toLowerCase();
   if (name === 'identity' || name === '') return body;
-  const decompress: Record<string, (input: Buffer, options: ZlibOptions) => Buffer> = {
-    gzip: gunzipSync,
-    'x-gzip': gunzipSync,
-    deflate: inflateSync,
-    br: brotliDecompressSync,
-  };
-  const inflate = decompress[name];
+  const inflate = Object.hasOwn(DECOMPRESSORS, name) ? DECOMPRESSORS[name] : undefined;
   if (inflate === undefined)
     throw new ApiError(415, 'unsupported_media_type', `unsupported Content-Encoding "${name.slice(0, 40)}"`);
   try {

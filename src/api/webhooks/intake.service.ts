@@ -11,6 +11,7 @@ import { sha256Hex } from '../../intake/raw-body';
 import type { Logger } from '../../logging';
 import { alertBatchSignal, type AlertDeliveries, type IncidentInput } from '../../workflows/definitions';
 import { ApiError } from '../common/api-error';
+import { JSON_TYPE } from '../common/body-parsers';
 import { KeyedBatcher, OverloadedError } from './keyed-batcher';
 
 /** A Temporal call that has not answered in this time is treated as not accepted (503). */
@@ -49,8 +50,6 @@ export interface WebhookRequest {
   body: unknown;
   ip: string;
 }
-
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /**
  * Webhook intake: authenticate, parse, normalize, then hand each alert to its incident
