@@ -6,6 +6,7 @@ import { ApiModule, type ApiDeps } from './app.module';
 import { JSON_BODY_LIMIT_BYTES, registerBodyParsers } from './common/body-parsers';
 import { JsonErrorFilter } from './common/error-filter';
 import { setupOpenApi } from './openapi';
+import { repairStrings } from '../intake/untrusted-text';
 
 /**
  * Builds the Nest application with Interlock's body parsing and error format. Fastify rather
@@ -22,7 +23,15 @@ export async function createApiApp(deps: ApiDeps): Promise<INestApplication> {
     bodyParser: false,
     logger: ['error', 'warn'],
   });
-  registerBodyParsers(app.getHttpAdapter().getInstance(), maxWebhookBytes);
+  const fastify = app.getHttpAdapter().getInstance();
+  registerBodyParsers(fastify, maxWebhookBytes);
+  // Query strings and path parameters follow the same rule as bodies: NUL and lone surrogates
+  // become U+FFFD before a route, zod or PostgreSQL sees them (untrusted-text.ts).
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    request.query = repairStrings(request.query);
+    request.params = repairStrings(request.params);
+    done();
+  });
   app.useGlobalFilters(new JsonErrorFilter(deps.log));
   setupOpenApi(app);
   app.enableShutdownHooks();

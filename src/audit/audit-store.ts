@@ -61,9 +61,14 @@ function toAuditRecord(row: AuditRow): AuditRecord {
  */
 function toStoredForm(input: AuditEventInput): AuditEventInput {
   const json = JSON.stringify(input);
-  // jsonb cannot hold U+0000; refuse clearly instead of failing inside PostgreSQL. The
-  // look-behind skips an escaped backslash followed by the literal text "u0000".
+  // jsonb cannot hold U+0000, and canonical JSON (the hash input) refuses lone surrogates, which
+  // JSON.stringify writes as \udXXX escapes (a paired surrogate is written as the character).
+  // Refuse clearly instead of failing inside PostgreSQL or the hash. The look-behind skips an
+  // escaped backslash followed by the literal text "u0000". Intake repairs both
+  // (intake/untrusted-text.ts): reaching here is a bug, and the workflow quarantines the alert.
   if (/(?<!\\)(?:\\\\)*\\u0000/.test(json)) throw new AuditInputError('audit event contains a NUL character (U+0000)');
+  if (/(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/.test(json))
+    throw new AuditInputError('audit event contains a lone UTF-16 surrogate');
   return JSON.parse(json) as AuditEventInput;
 }
 

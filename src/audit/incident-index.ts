@@ -44,7 +44,7 @@ WITH per_incident AS (
          max(e.seq) FILTER (WHERE e.event_type = 'incident.opened') AS last_opened_seq,
          max(e.seq) FILTER (WHERE e.event_type = 'incident.closed') AS last_closed_seq,
          max(e.time) FILTER (WHERE e.event_type = 'incident.closed') AS closed_at,
-         count(*) FILTER (WHERE e.event_type = 'alert.received') AS alert_count,
+         count(*) FILTER (WHERE e.event_type IN ('alert.received', 'alert.quarantined')) AS alert_count,
          max(${SEVERITY_RANK_SQL}) AS severity_rank,
          (array_agg(e.record->'trigger'->>'title' ORDER BY e.seq) FILTER (WHERE e.record ? 'trigger'))[1] AS title,
          coalesce(array_agg(DISTINCT e.record->'trigger'->>'source') FILTER (WHERE e.record ? 'trigger'), '{}') AS sources,

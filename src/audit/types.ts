@@ -5,6 +5,11 @@
 export const AUDIT_EVENT_TYPES = [
   'alert.received',
   'alert.duplicate',
+  /**
+   * An accepted alert whose records could not be written as received: kept with its source,
+   * raw-body hash and the reason, and not acted on. Its incident goes on with later alerts.
+   */
+  'alert.quarantined',
   'incident.opened',
   'incident.closed',
   'playbook.started',

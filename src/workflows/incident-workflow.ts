@@ -1,4 +1,6 @@
 import {
+  ActivityFailure,
+  ApplicationFailure,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
@@ -12,7 +14,7 @@ import {
 import type { Alert } from '../alerts/alert';
 import type { AuditEventInput } from '../audit/types';
 import type { InterlockActivities } from '../activities/activities';
-import type { AdmittedRun } from '../activities/admission';
+import type { Admission, AdmittedRun } from '../activities/admission';
 import { ADMISSION_LOCAL_ACTIVITY, AUDIT_ACTIVITY, AUDIT_LOCAL_ACTIVITY } from './activity-options';
 import {
   alertBatchSignal,
@@ -24,7 +26,7 @@ import {
 } from './definitions';
 import { playbookRunWorkflow } from './playbook-run-workflow';
 import { playbookFinished } from './step-outcomes';
-import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
+import { ENGINE_ACTOR, quarantineTriggerOf, triggerOf } from './audit-helpers';
 import { BackgroundNotifications } from './background';
 
 // Local activities: the webhook → containment path makes no server round trip per audit write or lookup.
@@ -49,6 +51,16 @@ const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 5_000;
 const HARD_CONTINUE_AS_NEW_FACTOR = 1.6;
 
 type PlaybookRun = IncidentState['playbookRuns'][number];
+
+/**
+ * Why the audit store refused an admission's records (its AuditInputError: the same records
+ * would be refused again), or undefined for any other failure.
+ */
+function recordRefusal(error: unknown): string | undefined {
+  if (!(error instanceof ActivityFailure)) return undefined;
+  const cause = error.cause;
+  return cause instanceof ApplicationFailure && cause.type === 'AuditInputError' ? cause.message : undefined;
+}
 
 /** Merges deliveries of the same alert uid: one entry, summed deliveries, widest time span. */
 export function mergeDeliveries(entries: readonly AlertDeliveries[]): AlertDeliveries[] {
@@ -222,12 +234,22 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       eventType: 'alert.received',
       trigger: triggerOf(alert),
     };
-    const admission = await admitAlert({
-      alert,
-      records: (opening === undefined ? [received] : [opening, received]).map(withContext),
-      incident: { id: incidentId, workflowId, runId },
-      startedPlaybooks: [...startedPlaybooks],
-    });
+    let admission: Admission;
+    try {
+      admission = await admitAlert({
+        alert,
+        records: (opening === undefined ? [received] : [opening, received]).map(withContext),
+        incident: { id: incidentId, workflowId, runId },
+        startedPlaybooks: [...startedPlaybooks],
+      });
+    } catch (error) {
+      const refusal = recordRefusal(error);
+      if (refusal === undefined) throw error;
+      // Accepted means recorded: an alert the audit store refuses as received is kept as a
+      // quarantined delivery, and the incident goes on with the alerts after it.
+      await quarantine(entry, refusal);
+      return;
+    }
     notifications.enabled = admission.notify;
     if (opening !== undefined) {
       opening = undefined;
@@ -245,6 +267,25 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       state.duplicateCount += deliveries - 1;
       await auditDuplicates(deliveries - 1);
     }
+  };
+
+  /** Records an alert that could not be admitted, with the incident's opening record if it is due. */
+  const quarantine = async (entry: AlertDeliveries, reason: string): Promise<void> => {
+    const trigger = quarantineTriggerOf(entry.alert);
+    const quarantined: IncidentAuditEvent = {
+      // Keyed by position, not by the alert's UID: the UID may be what could not be stored.
+      idempotencyKey: `${runId}:quarantined:${state.distinctAlertCount ?? 0}`,
+      eventType: 'alert.quarantined',
+      trigger,
+      result: { status: 'refused', detail: reason.slice(0, 512) },
+      details: {
+        deliveries: entry.deliveries,
+        firstReceivedAt: entry.firstReceivedAt,
+        lastReceivedAt: entry.lastReceivedAt,
+      },
+    };
+    await audit(...(opening === undefined ? [] : [{ ...opening, trigger }]), quarantined);
+    opening = undefined;
   };
 
   const continueAsNewThreshold = input.settings.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;

@@ -197,14 +197,19 @@ describe('AuditStore', () => {
     expect(await store.verify()).toEqual({ ok: true, checked: 1 });
   });
 
-  it('refuses invalid events with the field path and writes nothing', async () => {
+  it('refuses invalid events with the field path, writing none of them', async () => {
     const bad = { ...event(), eventType: 'made.up', time: 'yesterday' } as unknown as AuditEventInput;
     await expect(store.append(bad)).rejects.toThrow(AuditInputError);
     await expect(store.append(bad)).rejects.toThrow(/eventType.*time|time.*eventType/s);
     await expect(store.append({ ...event(), seq: 99 } as unknown as AuditEventInput)).rejects.toThrow(/seq/);
     await expect(store.append(event({ details: { text: 'a\u0000b' } }))).rejects.toThrow(/NUL/);
+    // Canonical JSON (the hash input) cannot hold a lone surrogate: refused, not retried forever.
+    await expect(store.append(event({ details: { text: 'note \udc00.txt' } }))).rejects.toThrow(/surrogate/);
+    await expect(store.append(event({ details: { ['\ud800key']: 'x' } }))).rejects.toThrow(AuditInputError);
+    // A paired surrogate (an emoji) and an escaped backslash before "ud800" are ordinary text.
+    await expect(store.append(event({ details: { text: '\ud83d\ude00 \\ud800' } }))).resolves.toBeDefined();
     const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM audit_events');
-    expect(rows[0]?.n).toBe('0');
+    expect(rows[0]?.n).toBe('1');
   });
 
   it('exports the zod schema of AuditEventInput', () => {

@@ -1,5 +1,6 @@
 import { brotliDecompressSync, gunzipSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parseUntrustedJson } from '../../intake/untrusted-text';
 import { ApiError } from './api-error';
 
 /** Routes that receive their body as raw bytes: signatures are computed over them and alerts record their hash. */
@@ -48,7 +49,7 @@ function parseBody(request: FastifyRequest, compressed: Buffer, maxWebhookBytes:
   if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) return undefined;
   if (body.length === 0) return {};
   try {
-    return JSON.parse(body.toString('utf8')) as unknown;
+    return parseUntrustedJson(body.toString('utf8'));
   } catch {
     throw new ApiError(400, 'malformed_json', 'body is not valid JSON');
   }

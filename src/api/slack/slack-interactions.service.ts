@@ -5,6 +5,7 @@ import type { ApprovalStore } from '../../audit/approval-store';
 import type { AuditStore } from '../../audit/audit-store';
 import type { AuditEventInput } from '../../audit/types';
 import type { InterlockConfig } from '../../config/schema';
+import { parseUntrustedJson } from '../../intake/untrusted-text';
 import type { Logger } from '../../logging';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../notifications/slack-messages';
 import { SlackClient } from '../../../integrations/slack';
@@ -114,7 +115,7 @@ export class SlackInteractionsService {
     if (text === null) throw new ApiError(400, 'invalid_payload', 'form field "payload" is missing');
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = parseUntrustedJson(text);
     } catch {
       throw new ApiError(400, 'invalid_payload', 'form field "payload" is not JSON');
     }

@@ -8,6 +8,7 @@ import { getNormalizer, NormalizationError, type NormalizeContext } from '../../
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../intake/json-depth';
 import { NormalizedAlertCache } from '../../intake/normalized-alert-cache';
 import { sha256Hex } from '../../intake/raw-body';
+import { parseUntrustedJson } from '../../intake/untrusted-text';
 import type { Logger } from '../../logging';
 import { alertBatchSignal, type AlertDeliveries, type IncidentInput } from '../../workflows/definitions';
 import { ApiError } from '../common/api-error';
@@ -133,7 +134,8 @@ export class IntakeService {
   private normalize(sourceName: string, source: SourceConfig, rawBody: Buffer, context: NormalizeContext): Alert[] {
     let body: unknown;
     try {
-      body = JSON.parse(rawBody.toString('utf8'));
+      // NUL and lone surrogates become U+FFFD here, before anything reads the alert (untrusted-text.ts).
+      body = parseUntrustedJson(rawBody.toString('utf8'));
     } catch (error) {
       throw new ApiError(400, 'malformed_json', `body is not valid JSON: ${(error as Error).message}`);
     }
