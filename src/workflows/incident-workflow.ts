@@ -57,9 +57,10 @@ type PlaybookRun = IncidentState['playbookRuns'][number];
  * would be refused again), or undefined for any other failure.
  */
 function recordRefusal(error: unknown): string | undefined {
-  if (!(error instanceof ActivityFailure)) return undefined;
-  const cause = error.cause;
-  return cause instanceof ApplicationFailure && cause.type === 'AuditInputError' ? cause.message : undefined;
+  // A failed local activity reaches the workflow as its ApplicationFailure itself; a regular
+  // activity's as an ActivityFailure around it.
+  const failure = error instanceof ActivityFailure ? error.cause : error;
+  return failure instanceof ApplicationFailure && failure.type === 'AuditInputError' ? failure.message : undefined;
 }
 
 /** Merges deliveries of the same alert uid: one entry, summed deliveries, widest time span. */
