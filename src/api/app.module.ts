@@ -8,6 +8,7 @@ import { ApprovalsService } from './approvals/approvals.service';
 import { OperatorDirectory } from './auth/operator-directory';
 import { HealthController } from './health/health.controller';
 import { IncidentsController } from './incidents/incidents.controller';
+import { MetricsController } from './metrics/metrics.controller';
 import { PlaybooksController } from './playbooks/playbooks.controller';
 import { PlaybooksService } from './playbooks/playbooks.service';
 import { SlackInteractionsController } from './slack/slack-interactions.controller';
@@ -38,6 +39,7 @@ export class ApiModule {
         HealthController,
         PlaybooksController,
         SlackInteractionsController,
+        MetricsController,
       ],
       providers: [
         { provide: CONFIG, useValue: deps.config },

@@ -144,6 +144,16 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
         operation.responses = responses;
         continue;
       }
+      if (path === '/metrics') {
+        delete responses['400'];
+        delete responses['503'];
+        responses['200'] = {
+          description:
+            'Prometheus text exposition format (first cut): `interlock_slack_requests_refused_total{reason}` counts requests to POST /slack/interactions refused before authentication',
+          content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } },
+        };
+        operation.summary = "This API process's Prometheus metrics";
+      }
       if (path.startsWith('/health')) {
         delete responses['400'];
         delete responses['401'];

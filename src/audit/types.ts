@@ -27,7 +27,12 @@ export const AUDIT_EVENT_TYPES = [
   'notification.failed',
   /** An operator's decision the approval rules refused (who, which rule), e.g. a Slack click. */
   'approval.refused',
-  /** A request claiming to come from Slack that failed verification (signature, age, replay). */
+  /**
+   * A request claiming to come from Slack that failed verification (signature, age, replay).
+   * No longer written (issue 13: unauthenticated callers must not grow the audit trail; such
+   * refusals are counted in interlock_slack_requests_refused_total instead); kept because
+   * records written before remain in the chain and must still parse.
+   */
   'slack.request_refused',
   /** A task (ticket) for people: a recommendation the engine never executes itself (rules 4, 12). */
   'task.created',

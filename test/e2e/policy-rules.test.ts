@@ -122,3 +122,26 @@ describe('contain.source at the enforcement point the engine picks', () => {
     expect(bans()).toContainEqual({ ip_addresses: ['10.30.7.8'], expiry: 3600 });
   });
 });
+
+describe('the SIS written in IPv6 (issue 13: IPv4 embedded in IPv6)', () => {
+  const SIS_FORMS = ['64:ff9b::10.20.9.1', '::ffff:0:10.20.9.1', '2002:a14:901::1', '64:ff9b:1:a14:9:100::'];
+
+  it('refuses containment toward or from the SIS in NAT64, SIIT and 6to4 form under rule 5, and bans nothing', async () => {
+    const incidents = await Promise.all(
+      SIS_FORMS.flatMap((form, i) => [
+        send(`rules-sis6-dst-${i}`, '10.30.7.9', form),
+        send(`rules-sis6-src-${i}`, form, '10.20.77.1'),
+      ]),
+    );
+    for (const incidentId of incidents) {
+      const records = await auditWith(incidentId, 'playbook.completed');
+      expect(records.find((r) => r.eventType === 'policy.decided')?.decision).toMatchObject({
+        outcome: 'refuse',
+        rule: 'rule-5-safety-system',
+      });
+      expect(records.some((r) => r.eventType.startsWith('approval.') || r.eventType === 'action.executed')).toBe(false);
+    }
+    expect(bans().flatMap((b) => b.ip_addresses)).not.toContain('10.30.7.9');
+    expect(JSON.stringify(bans())).not.toMatch(/10\.20\.9\.1|a14:901|ff9b/);
+  });
+});

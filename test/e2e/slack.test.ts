@@ -3,10 +3,11 @@
  * signed button clicks to POST /slack/interactions, escalation by Slack and a real SMTP
  * server on loopback, and the degraded modes (429, Slack down).
  */
+import { Client } from 'pg';
 import { signBody } from '../../src/api/slack/slack-signature';
 import { startSlackStub, type SlackStub, type SlackStubMessage } from '../stubs/slack-stub';
 import { startSmtpServer, type SmtpTestServer } from '../support/smtp';
-import { accepted, auditRecords } from '../support/e2e';
+import { accepted, auditOf, auditRecords } from '../support/e2e';
 import { eventually, startStack, type Stack } from '../support/stack';
 
 const SIGNING_SECRET = 'slack-signing-secret-for-tests-0123';
@@ -143,6 +144,27 @@ async function click(
   });
 }
 
+/** The samples of interlock_slack_requests_refused_total, by reason, from GET /metrics. */
+async function refusedCounts(): Promise<Record<string, number>> {
+  const response = await stack.api('/metrics', { operator: 'alice' });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+  const counts: Record<string, number> = {};
+  for (const match of (await response.text()).matchAll(
+    /^interlock_slack_requests_refused_total\{reason="([a-z_]+)"\} (\d+)$/gm,
+  ))
+    counts[match[1] as string] = Number(match[2]);
+  return counts;
+}
+
+function increase(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([reason, n]) => [reason, n - (before[reason] ?? 0)] as const)
+      .filter(([, n]) => n !== 0),
+  );
+}
+
 const bans = (ip: string) =>
   stack.fortigate
     .callsTo('/api/v2/monitor/user/banned/add_users')
@@ -204,8 +226,9 @@ describe('dual approval of a PLC quarantine through Slack', () => {
     expect(JSON.stringify(message.blocks)).toContain('*Approvals still needed:*\\n2 of 2');
   });
 
-  it('refuses unsigned, stale, replayed and unauthorized clicks, audits each, and does not act', async () => {
+  it('refuses unsigned, stale, replayed and unauthorized clicks; counts the unauthenticated, audits the rest; does not act', async () => {
     const ephemeralsBefore = slack.ephemerals.length;
+    const countsBefore = await refusedCounts();
     // A bad signature.
     const body = clickBody(SLACK_USERS.omar, approvalId, 'approve', message, nextActionTs());
     const forged = await click(SLACK_USERS.omar, approvalId, 'approve', message, {
@@ -250,8 +273,13 @@ describe('dual approval of a PLC quarantine through Slack', () => {
         expect.stringMatching(/^self_approval/),
       ]),
     );
-    const rejected = records.filter((r) => r.eventType === 'slack.request_refused').map((r) => r.result?.detail);
-    expect(rejected.sort()).toEqual(['bad_signature', 'replayed_request', 'stale_timestamp']);
+    // Failing verification is counted, never audited (issue 13): the caller is not authenticated.
+    expect(records.filter((r) => r.eventType === 'slack.request_refused')).toEqual([]);
+    expect(increase(countsBefore, await refusedCounts())).toEqual({
+      bad_signature: 1,
+      stale_timestamp: 1,
+      replayed_request: 1,
+    });
 
     const explained = slack.ephemerals.slice(ephemeralsBefore);
     expect(explained.map((e) => e.user).sort()).toEqual([SLACK_USERS.alice, SLACK_USERS.engine, 'U0STRANGER'].sort());
@@ -312,6 +340,94 @@ describe('dual approval of a PLC quarantine through Slack', () => {
     expect(mail.text).toContain(`${stack.apiUrl}/incidents/${incidentId}`);
     expect(mail.text).toContain(`${stack.apiUrl}/incidents/${incidentId}/audit`);
     expect(mail.html).toContain(`href="${stack.apiUrl}/incidents/${incidentId}"`);
+  });
+});
+
+describe('unauthenticated requests cannot grow the audit trail (issue 13)', () => {
+  it('counts 50 unsigned clicks naming a pending approval without a record; a signed refusal is still audited', async () => {
+    const incidentId = await alertOn('10.15.0.13', 'dmz-gw-13');
+    const approvalId = (await approvalOf(incidentId)).id;
+    const message = await approvalMessage(approvalId);
+    // Let the workflow's own timer (escalation after 8 s) write its record first: from then on,
+    // until the expiry, nothing but a decision may add to this incident.
+    await eventually(
+      async () =>
+        (await auditRecords(stack, incidentId)).some((r) => r.eventType === 'approval.escalated') ? true : undefined,
+      'the escalation record',
+      20_000,
+    );
+    const recordsBefore = (await auditRecords(stack, incidentId)).length;
+    const countsBefore = await refusedCounts();
+
+    const statuses = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const body = clickBody(`U0ATTACK${String(i).padStart(2, '0')}`, approvalId, 'approve', message, nextActionTs());
+        const response = await fetch(`${stack.apiUrl}/slack/interactions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+        });
+        return `${response.status} ${((await response.json()) as { error: { code: string } }).error.code}`;
+      }),
+    );
+    expect(new Set(statuses)).toEqual(new Set(['401 missing_signature']));
+
+    const countsAfter = await refusedCounts();
+    expect(increase(countsBefore, countsAfter)).toEqual({ missing_signature: 50 });
+    expect(countsAfter['missing_signature']).toBe(50); // nothing else in this file sends unsigned requests
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await auditRecords(stack, incidentId)).toHaveLength(recordsBefore);
+    const db = new Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM audit_events WHERE event_type = 'slack.request_refused'`,
+      );
+      expect(Number(rows[0]?.n)).toBe(0);
+    } finally {
+      await db.end();
+    }
+
+    // A correctly signed click from a Slack user linked to no operator: authenticated by Slack, refused, audited.
+    expect((await click('U0STRANGER', approvalId, 'approve', message)).status).toBe(200);
+    const after = await auditOf(stack, incidentId, (records) => records.length > recordsBefore);
+    expect(after.slice(recordsBefore)).toEqual([
+      expect.objectContaining({
+        eventType: 'approval.refused',
+        actor: expect.objectContaining({ id: 'slack:U0STRANGER', channel: 'slack' }),
+        result: expect.objectContaining({ detail: expect.stringMatching(/^unknown_slack_user/) }),
+      }),
+    ]);
+    expect(increase(countsBefore, await refusedCounts())).toEqual({ missing_signature: 50 });
+    expect(await statusOf(approvalId, incidentId)).toBe('pending');
+
+    const rejected = await stack.api(`/approvals/${approvalId}/decision`, {
+      method: 'POST',
+      operator: 'omar',
+      body: { decision: 'reject', reason: 'test cleanup' },
+    });
+    expect(rejected.status).toBe(200);
+  }, 60_000);
+
+  it('serves GET /metrics to operators only, as the OpenAPI document says', async () => {
+    const doc = (await (await fetch(`${stack.apiUrl}/docs-json`)).json()) as {
+      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, { content?: unknown }> }>>;
+    };
+    const described = doc.paths['/metrics']?.['get'];
+    expect(described?.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(described?.responses['200']?.content as object)).toEqual(['text/plain; version=0.0.4']);
+    expect(described?.responses['401']).toBeDefined();
+
+    const anonymous = await fetch(`${stack.apiUrl}/metrics`);
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    const counts = await refusedCounts();
+    expect(Object.keys(counts).sort()).toEqual([
+      'bad_signature',
+      'missing_signature',
+      'replayed_request',
+      'stale_timestamp',
+    ]);
   });
 });
 

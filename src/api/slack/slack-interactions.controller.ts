@@ -16,9 +16,13 @@ export class SlackInteractionsController {
   ): Promise<void> {
     // The /slack routes keep the raw bytes: the signature is computed over them.
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    await this.service.handle(rawBody, {
-      ...(timestamp === undefined ? {} : { timestamp }),
-      ...(signature === undefined ? {} : { signature }),
-    });
+    await this.service.handle(
+      rawBody,
+      {
+        ...(timestamp === undefined ? {} : { timestamp }),
+        ...(signature === undefined ? {} : { signature }),
+      },
+      req.ip,
+    );
   }
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { ApprovalStore } from '../../audit/approval-store';
@@ -6,7 +5,8 @@ import type { AuditStore } from '../../audit/audit-store';
 import type { AuditEventInput } from '../../audit/types';
 import type { InterlockConfig } from '../../config/schema';
 import { parseUntrustedJson } from '../../intake/untrusted-text';
-import type { Logger } from '../../logging';
+import { type Logger, RateLimitedLog } from '../../logging';
+import { type SlackRefusalReason, slackRequestsRefused } from '../../metrics';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../notifications/slack-messages';
 import { SlackClient } from '../../../integrations/slack';
 import type { ApprovalsService } from '../approvals/approvals.service';
@@ -65,10 +65,13 @@ function refusalOf(error: unknown): { code: string; message: string } {
 /**
  * `POST /slack/interactions`: verifies Slack's signature over the raw body, refuses replays,
  * maps the Slack user to an operator and sends the click as the same approval Update the API
- * uses (same validator, same audit). Refusals are audited and explained to the clicker only.
+ * uses (same validator, same audit). A refused decision is audited and explained to the clicker
+ * only; a request that fails verification is counted and logged (rate-limited), never audited:
+ * an unauthenticated caller must not be able to grow an incident's audit trail.
  */
 export class SlackInteractionsService {
   private readonly slack: SlackClient | undefined;
+  private readonly refusalLog: RateLimitedLog;
 
   constructor(
     private readonly config: InterlockConfig,
@@ -82,9 +85,14 @@ export class SlackInteractionsService {
       config.slack === undefined
         ? undefined
         : new SlackClient({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, timeoutMs: 2_000 });
+    this.refusalLog = new RateLimitedLog(log);
   }
 
-  async handle(rawBody: Buffer, headers: { timestamp?: string; signature?: string }): Promise<void> {
+  async handle(
+    rawBody: Buffer,
+    headers: { timestamp?: string; signature?: string },
+    remoteAddress?: string,
+  ): Promise<void> {
     const slackConfig = this.config.slack;
     if (slackConfig === undefined) throw new ApiError(404, 'slack_not_configured', 'Slack is not configured');
     const check = verifySlackSignature({
@@ -95,11 +103,11 @@ export class SlackInteractionsService {
       nowMs: Date.now(),
     });
     if (!check.ok) {
-      await this.auditRejectedRequest(rawBody, check.reason);
+      this.countRefused(check.reason, remoteAddress);
       throw new ApiError(401, check.reason, 'the request is not signed by Slack, or too old');
     }
     if (!(await this.firstDelivery(headers.signature as string))) {
-      await this.auditRejectedRequest(rawBody, 'replayed_request');
+      this.countRefused('replayed_request', remoteAddress);
       throw new ApiError(401, 'replayed_request', 'this signed request was already received');
     }
     const payload = this.parse(rawBody);
@@ -229,38 +237,17 @@ export class SlackInteractionsService {
     });
   }
 
-  /** Best effort: the payload is untrusted, so it only names the incident the record is filed under. */
-  private async auditRejectedRequest(rawBody: Buffer, reason: string): Promise<void> {
-    let approvalId: string | undefined;
-    let slackUserId: string | undefined;
-    try {
-      const payload = JSON.parse(new URLSearchParams(rawBody.toString('utf8')).get('payload') ?? 'null') as {
-        user?: { id?: unknown };
-        actions?: { value?: unknown }[];
-      } | null;
-      const value = payload?.actions?.[0]?.value;
-      if (approvalIdSchema.safeParse(value).success) approvalId = value as string;
-      if (typeof payload?.user?.id === 'string') slackUserId = payload.user.id.slice(0, 64);
-    } catch {
-      // not even a form with JSON: nothing to attribute
-    }
-    const approval = approvalId === undefined ? undefined : await this.approvals.get(approvalId);
-    const bodyHash = createHash('sha256').update(rawBody).digest('hex');
-    await this.appendAudit({
-      idempotencyKey: `slack:rejected:${reason}:${bodyHash}:${Date.now()}`,
-      time: new Date().toISOString(),
-      incidentId: approval?.incidentId ?? 'unattributed',
-      ...(approval === undefined ? {} : { workflowId: approval.workflowId }),
-      actor: { type: 'system', id: 'slack-endpoint', channel: 'slack' },
-      eventType: 'slack.request_refused',
-      ...(approval === undefined ? {} : { approval: { approvalId: approval.id, actionDigest: approval.actionDigest } }),
-      result: { status: 'refused', detail: reason },
-      details: {
-        reason,
-        bodySha256: bodyHash,
-        ...(slackUserId === undefined ? {} : { claimedSlackUserId: slackUserId }),
-      },
-    });
+  /**
+   * Nothing of the body is trusted or kept: it may name any approval and any user. The counter
+   * and a rate-limited warning are all an outsider can make grow.
+   */
+  private countRefused(reason: SlackRefusalReason, remoteAddress: string | undefined): void {
+    slackRequestsRefused.inc({ reason });
+    this.refusalLog.warn(
+      reason,
+      { reason, ...(remoteAddress === undefined ? {} : { remoteAddress }) },
+      'refused a Slack request that failed verification',
+    );
   }
 
   private async appendAudit(event: AuditEventInput): Promise<void> {

@@ -1,0 +1,25 @@
+import { Counter, Registry } from 'prom-client';
+
+/**
+ * The process's Prometheus metrics, served by the API at GET /metrics. Labels stay bounded:
+ * never an approval ID, a user name or anything else a caller chooses.
+ */
+export const metricsRegistry = new Registry();
+
+/** Why a request to POST /slack/interactions was refused before it was authenticated. */
+export const SLACK_REFUSAL_REASONS = [
+  'missing_signature',
+  'stale_timestamp',
+  'bad_signature',
+  'replayed_request',
+] as const;
+export type SlackRefusalReason = (typeof SLACK_REFUSAL_REASONS)[number];
+
+export const slackRequestsRefused = new Counter<'reason'>({
+  name: 'interlock_slack_requests_refused_total',
+  help: 'Requests to POST /slack/interactions refused before authentication (missing, bad or stale signature, replay); counted, not audited',
+  labelNames: ['reason'],
+  registers: [metricsRegistry],
+});
+// Every reason is exported from the start (at 0), so a rate() over it needs no first refusal.
+for (const reason of SLACK_REFUSAL_REASONS) slackRequestsRefused.inc({ reason }, 0);
