@@ -243,3 +243,29 @@ describe('GET /approvals paging', () => {
     expect(error.issues.map((i) => i.path)).toContain(path);
   });
 });
+
+describe('OpenAPI', () => {
+  it('describes the paging parameters and every decision refusal the code gives', async () => {
+    const response = await fetch(`${stack.apiUrl}/docs-json`);
+    expect(response.status).toBe(200);
+    type Op = { parameters?: { name: string; in: string }[]; responses: Record<string, { description: string }> };
+    const { paths } = (await response.json()) as { paths: Record<string, Record<string, Op>> };
+    const listing = paths['/approvals']?.['get'];
+    expect(listing?.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(
+      ['query:cursor', 'query:incidentId', 'query:limit', 'query:status'].sort(),
+    );
+    expect(JSON.stringify(listing?.responses['200'])).toContain('nextCursor');
+    const decision = paths['/approvals/{id}/decision']?.['post'];
+    expect(decision?.parameters?.map((p) => `${p.in}:${p.name}`)).toContain('header:Idempotency-Key');
+    const codes: Record<string, string[]> = {
+      '403': ['approver_not_authorized', 'self_approval'],
+      '404': ['approval_not_found'],
+      '409': ['duplicate_approver', 'approval_already_decided', 'action_changed'],
+      '410': ['approval_expired', 'approval_closed'],
+      '422': ['break_glass_refused', 'idempotency_key_reused'],
+    };
+    for (const [status, expected] of Object.entries(codes)) {
+      for (const code of expected) expect(decision?.responses[status]?.description).toContain(`\`${code}\``);
+    }
+  });
+});
