@@ -132,7 +132,7 @@ export interface ApprovalDecisionResult {
   approvalId: string;
   status: 'pending' | 'approved' | 'rejected';
   approvalsRemaining: number;
-  /** The vote as the workflow recorded it (absent from runs started before it was added). */
+  /** The vote as the workflow recorded it (absent when an older worker handled the Update). */
   vote?: ApprovalVote;
   /** ApprovalDecisionInput.requestDigest of the request this result answers. */
   requestDigest?: string;
