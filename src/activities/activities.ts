@@ -442,7 +442,10 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Audits one operator's vote, in the order votes were accepted. */
+    /**
+     * Audits one operator's vote, in the order votes were accepted, and shows it in the
+     * approvals read model (the API may have done so already; recordVote is idempotent).
+     */
     async recordApprovalVote(input: {
       approvalId: string;
       vote: ApprovalVote;
@@ -479,6 +482,7 @@ export function createActivities(deps: ActivityDeps) {
           ...(vote.reason === undefined ? {} : { detail: vote.reason }),
         },
       });
+      await approvals.recordVote(input.approvalId, { ...vote });
     },
 
     /** Records the final state of an approval request; expiry means the action is not taken. */

@@ -2,7 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { z } from 'zod';
 import { VENDOR_FORMATS } from '../intake/normalizers';
-import { decisionBodySchema } from './approvals/approvals.controller';
+import { APPROVAL_STATUSES } from '../audit/approval-store';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decisionBodySchema } from './approvals/approvals.controller';
 
 type Operation = NonNullable<OpenAPIObject['paths'][string]['post']>;
 type Responses = Operation['responses'];
@@ -106,6 +107,124 @@ function vendorBodySchemas(): Record<string, unknown> {
   return schemas;
 }
 
+const VOTE = {
+  type: 'object',
+  required: ['operatorId', 'roles', 'decision', 'at', 'channel'],
+  properties: {
+    operatorId: { type: 'string' },
+    roles: { type: 'array', items: { type: 'string' } },
+    decision: { type: 'string', enum: ['approve', 'reject'] },
+    at: { type: 'string', format: 'date-time' },
+    channel: { type: 'string', enum: ['api', 'slack', 'cli'] },
+    reason: { type: 'string' },
+  },
+};
+
+function describeApprovalList(operation: Operation, responses: Responses): void {
+  operation.parameters = [
+    {
+      name: 'status',
+      in: 'query',
+      required: false,
+      schema: { type: 'string', enum: [...APPROVAL_STATUSES] },
+      description: 'effective status: a pending request whose expiry has passed is `expired`',
+    },
+    { name: 'incidentId', in: 'query', required: false, schema: { type: 'string', maxLength: 200 } },
+    {
+      name: 'limit',
+      in: 'query',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
+    },
+    {
+      name: 'cursor',
+      in: 'query',
+      required: false,
+      schema: { type: 'string' },
+      description: '`nextCursor` of the previous page (opaque)',
+    },
+  ];
+  responses['200'] = {
+    description: 'approval requests, oldest first; `decisions` lists every vote given so far, also while pending',
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          required: ['approvals'],
+          properties: {
+            approvals: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  id: { type: 'string' },
+                  incidentId: { type: 'string' },
+                  status: { type: 'string', enum: [...APPROVAL_STATUSES] },
+                  requiredApprovals: { type: 'integer' },
+                  requiredRoles: { type: 'array', items: { type: 'string' } },
+                  actionDigest: { type: 'string' },
+                  expiresAt: { type: 'string', format: 'date-time' },
+                  decidedAt: { type: 'string', format: 'date-time', nullable: true },
+                  decisions: { type: 'array', items: VOTE },
+                },
+              },
+            },
+            nextCursor: { type: 'string', description: 'present when more approvals match: pass it as `cursor`' },
+          },
+        },
+      },
+    },
+  };
+  responses['400'] = error('`invalid_request`: a bad `status`, `limit` or `cursor` (or an unknown parameter)');
+}
+
+function describeDecision(operation: Operation, responses: Responses): void {
+  operation.parameters = [
+    ...(operation.parameters ?? []),
+    {
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      schema: { type: 'string' },
+      description:
+        "per operator: a retry with the same key and body gets the first request's result and counts once; " +
+        'the same key with another body is `422 idempotency_key_reused`',
+    },
+  ];
+  responses['200'] = {
+    description: 'the decision was accepted',
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          required: ['approvalId', 'status', 'approvalsRemaining'],
+          properties: {
+            approvalId: { type: 'string' },
+            status: { type: 'string', enum: ['pending', 'approved', 'rejected'] },
+            approvalsRemaining: { type: 'integer' },
+          },
+        },
+      },
+    },
+  };
+  responses['403'] = error('`approver_not_authorized` or `self_approval`');
+  responses['404'] = error('`approval_not_found`');
+  responses['409'] = error(
+    '`duplicate_approver`, `approval_already_decided` (approved or rejected) or `action_changed`',
+  );
+  responses['410'] = error(
+    '`approval_expired`, or `approval_closed`: cancelled, or the run waiting for it ended without an outcome',
+  );
+  responses['422'] = error(
+    '`break_glass_refused` (break-glass without a sufficient justification), or `idempotency_key_reused` ' +
+      '(the Idempotency-Key was used for a different request)',
+  );
+  operation.requestBody = {
+    required: true,
+    content: { 'application/json': { schema: z.toJSONSchema(decisionBodySchema, { io: 'input' }) as object } },
+  };
+}
+
 /** Adds what decorators do not say: the error shape, every refusal, webhook bodies, auth. */
 export function describeApi(document: OpenAPIObject): OpenAPIObject {
   const bodies = vendorBodySchemas();
@@ -159,16 +278,8 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
         delete responses['401'];
         responses['503'] = { description: 'PostgreSQL or Temporal does not answer' };
       } else operation.security = [{ bearer: [] }];
-      if (path.startsWith('/approvals/') && method === 'post') {
-        responses['403'] = error('`approver_not_authorized` or `self_approval`');
-        responses['409'] = error('`duplicate_approver`, `approval_already_decided` or `action_changed`');
-        responses['410'] = error('`approval_expired`');
-        responses['422'] = error('`break_glass_refused`: break-glass without a sufficient justification');
-        operation.requestBody = {
-          required: true,
-          content: { 'application/json': { schema: z.toJSONSchema(decisionBodySchema, { io: 'input' }) as object } },
-        };
-      }
+      if (path === '/approvals' && method === 'get') describeApprovalList(operation, responses);
+      if (path.startsWith('/approvals/') && method === 'post') describeDecision(operation, responses);
       operation.responses = responses;
     }
   }

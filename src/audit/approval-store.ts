@@ -54,7 +54,23 @@ export interface ApprovalListFilter {
   incidentId?: string;
 }
 
+/**
+ * A position in the list order (created_at, id): the last row of a page. `createdAt` keeps
+ * PostgreSQL's microseconds, so no row is skipped or repeated when several share a millisecond.
+ */
+export interface ApprovalPosition {
+  createdAt: string;
+  id: string;
+}
+
+export interface ApprovalPage {
+  approvals: ApprovalRow[];
+  /** Where the next page starts; absent on the last page. */
+  next?: ApprovalPosition;
+}
+
 interface DbApprovalRow {
+  position: string;
   id: string;
   incident_id: string;
   workflow_id: string;
@@ -82,7 +98,8 @@ interface DbApprovalRow {
 const EFFECTIVE_STATUS = `CASE WHEN status = 'pending' AND expires_at <= now() THEN 'expired' ELSE status END`;
 const SELECT_ROW = `SELECT id, incident_id, workflow_id, playbook_id, step_id, action, target, decision,
   required_approvals, required_roles, requested_by, action_digest, ${EFFECTIVE_STATUS} AS status,
-  decisions, created_at, expires_at, decided_at FROM approvals`;
+  decisions, created_at, expires_at, decided_at,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position FROM approvals`;
 
 function fromDb(row: DbApprovalRow): ApprovalRow {
   const parsed = approvalRowSchema.safeParse({
@@ -108,6 +125,12 @@ function fromDb(row: DbApprovalRow): ApprovalRow {
     throw new Error(`approval ${row.id} in the database is malformed: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
+
+/** created_at as SELECT_ROW's `position` renders it: UTC with microseconds. */
+export const positionSchema = z.strictObject({
+  createdAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
+  id: z.string().min(1).max(200),
+});
 
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
@@ -173,6 +196,27 @@ export class ApprovalStore {
     return this.getOrThrow(id);
   }
 
+  /**
+   * Adds one operator's vote to a pending approval as soon as the workflow accepted it, so
+   * every reader sees partial approvals before the request closes. Called by the API after the
+   * decision Update returned and by the workflow's vote activity; whichever comes second
+   * changes nothing (one vote per operator, as the workflow allows). Votes are kept in time
+   * order; markDecided later writes the workflow's final list. Returns the row as stored.
+   */
+  async recordVote(id: string, vote: ApprovalDecisionEntry): Promise<ApprovalRow> {
+    const entry = parseOrThrow(approvalDecisionEntrySchema, vote, 'vote');
+    // Concurrent calls serialize on the row lock; the second re-checks the WHERE clause
+    // against the first one's result, so a vote is never appended twice.
+    await this.pool.query(
+      `UPDATE approvals
+          SET decisions = (SELECT jsonb_agg(e ORDER BY e->>'at', e->>'operatorId')
+                             FROM jsonb_array_elements(decisions || $2::jsonb) AS e)
+        WHERE id = $1 AND status = 'pending' AND NOT decisions @> $3::jsonb`,
+      [id, JSON.stringify([entry]), JSON.stringify([{ operatorId: entry.operatorId }])],
+    );
+    return this.getOrThrow(id);
+  }
+
   async get(id: string): Promise<ApprovalRow | undefined> {
     const { rows } = await this.pool.query<DbApprovalRow>(`${SELECT_ROW} WHERE id = $1`, [id]);
     const row = rows[0];
@@ -184,6 +228,25 @@ export class ApprovalStore {
    * rows whose expiry has passed, 'expired' includes them.
    */
   async list(filter: ApprovalListFilter = {}): Promise<ApprovalRow[]> {
+    return (await this.query(filter)).map(fromDb);
+  }
+
+  /**
+   * One page of `list`: at most `limit` approvals after `after`, and where the next page starts.
+   * Keyset paging on (created_at, id): rows added meanwhile do not shift later pages.
+   */
+  async page(filter: ApprovalListFilter, limit: number, after?: ApprovalPosition): Promise<ApprovalPage> {
+    const size = parseOrThrow(z.number().int().min(1).max(10_000), limit, 'limit');
+    // One row more than asked tells whether another page exists.
+    const rows = await this.query(filter, size + 1, after);
+    const approvals = rows.slice(0, size).map(fromDb);
+    const last = rows[size - 1];
+    return rows.length > size && last !== undefined
+      ? { approvals, next: { createdAt: last.position, id: last.id } }
+      : { approvals };
+  }
+
+  private async query(filter: ApprovalListFilter, limit?: number, after?: ApprovalPosition): Promise<DbApprovalRow[]> {
     const conditions: string[] = [];
     const params: unknown[] = [];
     if (filter.status !== undefined) {
@@ -194,9 +257,18 @@ export class ApprovalStore {
       params.push(filter.incidentId);
       conditions.push(`incident_id = $${params.length}`);
     }
+    if (after !== undefined) {
+      params.push(parseOrThrow(positionSchema, after, 'position').createdAt, after.id);
+      conditions.push(`(created_at, id) > ($${params.length - 1}::timestamptz, $${params.length})`);
+    }
     const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
-    const { rows } = await this.pool.query<DbApprovalRow>(`${SELECT_ROW}${where} ORDER BY created_at, id`, params);
-    return rows.map(fromDb);
+    let sql = `${SELECT_ROW}${where} ORDER BY created_at, id`;
+    if (limit !== undefined) {
+      params.push(limit);
+      sql += ` LIMIT $${params.length}`;
+    }
+    const { rows } = await this.pool.query<DbApprovalRow>(sql, params);
+    return rows;
   }
 
   private async getOrThrow(id: string): Promise<ApprovalRow> {

@@ -53,7 +53,7 @@ function remaining(decision: PolicyDecision, votes: readonly ApprovalVote[]): nu
 function voteLine(vote: ApprovalVote, directory: Directory): string {
   const verb = vote.decision === 'approve' ? ':white_check_mark: approved' : ':x: rejected';
   const reason = vote.reason === undefined ? '' : ` — “${escapeMrkdwn(vote.reason)}”`;
-  return `${verb} by *${escapeMrkdwn(directory.nameOf(vote.operatorId))}* at ${vote.at} via ${vote.channel}${reason}`;
+  return `${verb} by *${escapeMrkdwn(directory.nameOf(vote.operatorId))}* at ${slackDate(vote.at)} via ${vote.channel}${reason}`;
 }
 
 const FINAL_TEXT: Record<Exclude<ApprovalMessage['status'], 'pending'>, string> = {

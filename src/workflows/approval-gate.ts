@@ -59,6 +59,8 @@ function validateBreakGlass(
 /** Runs before an approval enters history; throwing refuses it (the caller gets the reason). */
 export function validateApproval(approval: PendingApprovalView | undefined, decision: ApprovalDecisionInput): void {
   if (approval === undefined) refuse('ApprovalNotFound', `no approval ${decision.approvalId} in this run`);
+  if (approval.status === 'expired')
+    refuse('ApprovalExpired', `approval ${approval.approvalId} expired at ${approval.expiresAt}`);
   if (approval.status !== 'pending')
     refuse('ApprovalAlreadyDecided', `approval ${approval.approvalId} is already ${approval.status}`);
   if (workflowNow() >= Date.parse(approval.expiresAt))
@@ -206,7 +208,7 @@ export class ApprovalGate {
 
   private applyDecision(decision: ApprovalDecisionInput): ApprovalDecisionResult {
     const approval = this.approvals.get(decision.approvalId) as PendingApprovalView;
-    approval.votes.push({
+    const vote: ApprovalVote = {
       operatorId: decision.operator.id,
       roles: decision.operator.roles,
       decision: decision.decision,
@@ -216,7 +218,8 @@ export class ApprovalGate {
       ...(decision.breakGlass === undefined
         ? {}
         : { breakGlass: { justification: decision.breakGlass.justification } }),
-    });
+    };
+    approval.votes.push(vote);
     const approvalsGiven = approval.votes.filter((v) => v.decision === 'approve').length;
     if (decision.decision === 'reject') approval.status = 'rejected';
     else if (decision.breakGlass !== undefined || approvalsGiven >= approval.requiredApprovals)
@@ -225,6 +228,8 @@ export class ApprovalGate {
       approvalId: approval.approvalId,
       status: approval.status === 'approved' || approval.status === 'rejected' ? approval.status : 'pending',
       approvalsRemaining: Math.max(0, approval.requiredApprovals - approvalsGiven),
+      vote: { ...vote },
+      ...(decision.requestDigest === undefined ? {} : { requestDigest: decision.requestDigest }),
     };
   }
 }

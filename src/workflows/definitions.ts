@@ -121,12 +121,21 @@ export interface ApprovalDecisionInput {
   actionDigest?: string;
   /** Rule 11: force the action now (break-glass role, written justification; never an SIS). */
   breakGlass?: { justification: string };
+  /**
+   * The caller's digest of its request, echoed in the result: a retry under the same Update ID
+   * gets the first request's result, and comparing digests tells a retry from a reused key.
+   */
+  requestDigest?: string;
 }
 
 export interface ApprovalDecisionResult {
   approvalId: string;
   status: 'pending' | 'approved' | 'rejected';
   approvalsRemaining: number;
+  /** The vote as the workflow recorded it (absent when an older worker handled the Update). */
+  vote?: ApprovalVote;
+  /** ApprovalDecisionInput.requestDigest of the request this result answers. */
+  requestDigest?: string;
 }
 
 export interface PendingApprovalView {

@@ -45,7 +45,10 @@ it('takes no action once the approval has expired, and refuses a late approval',
     operator: 'omar',
     body: { decision: 'approve' },
   });
-  expect([409, 410]).toContain(late.status);
+  expect({ status: late.status, body: await late.json() }).toEqual({
+    status: 410,
+    body: { error: expect.objectContaining({ status: 410, code: 'approval_expired' }) },
+  });
   const listed = await stack.api(`/approvals?status=expired&incidentId=${incidentId}`, { operator: 'omar' });
   expect(((await listed.json()) as { approvals: { id: string; status: string }[] }).approvals).toEqual([
     expect.objectContaining({ id: approvalId, status: 'expired' }),

@@ -312,11 +312,22 @@ describe('dual approval of a PLC quarantine through Slack', () => {
       () => slack.ephemerals.slice(before).find((e) => e.user === SLACK_USERS.omar && /already decided/.test(e.text)),
       'the duplicate-approver explanation',
     );
-    await eventually(
-      () => (JSON.stringify(message.blocks).includes('*Approvals still needed:*\\n1 of 2') ? true : undefined),
+    const partial = await eventually(
+      () =>
+        JSON.stringify(message.blocks).includes('*Approvals still needed:*\\n1 of 2')
+          ? JSON.stringify(message.blocks)
+          : undefined,
       'the message showing one approval left',
     );
-    expect(await statusOf(approvalId, incidentId)).toBe('pending');
+    // Who already approved, and when, is in the message and in GET /approvals while pending.
+    expect(partial).toMatch(/approved by \*Omar Haddad\* at <!date\^\d+\^[^|]+\|[0-9T:.-]+Z> via slack/);
+    const listed = await stack.api(`/approvals?incidentId=${incidentId}`, { operator: 'omar' });
+    const [row] = ((await listed.json()) as { approvals: { status: string; decisions: unknown[] }[] }).approvals;
+    expect(row).toMatchObject({
+      status: 'pending',
+      decisions: [{ operatorId: 'omar', decision: 'approve', channel: 'slack', at: expect.any(String) }],
+    });
+    expect(row?.decisions).toHaveLength(1);
     expect(bans('10.20.1.7')).toHaveLength(0);
 
     expect((await click(SLACK_USERS.grace, approvalId, 'approve', message)).status).toBe(200);

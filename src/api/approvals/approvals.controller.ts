@@ -1,13 +1,26 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
+import { APPROVAL_STATUSES } from '../../audit/approval-store';
 import type { AuthenticatedOperator } from '../auth/operator-directory';
 import { CurrentOperator, OperatorGuard } from '../auth/operator.guard';
 import { parseOrThrow } from '../common/zod-body';
+import { cursorSchema, encodeCursor } from './approval-cursor';
 import { ApprovalsService } from './approvals.service';
 
-const listQuerySchema = z.strictObject({
-  status: z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled']).optional(),
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 500;
+
+export const listQuerySchema = z.strictObject({
+  status: z.enum(APPROVAL_STATUSES).optional(),
   incidentId: z.string().min(1).max(200).optional(),
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,6}$/, 'an integer')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(MAX_PAGE_SIZE))
+    .default(DEFAULT_PAGE_SIZE),
+  /** `nextCursor` of the previous page. */
+  cursor: cursorSchema.optional(),
 });
 
 export const decisionBodySchema = z
@@ -37,8 +50,12 @@ export class ApprovalsController {
 
   @Get()
   async list(@Query() query: unknown) {
-    const filter = parseOrThrow(listQuerySchema, query, 'query');
-    return { approvals: await this.approvals.list(filter) };
+    const { limit, cursor, ...filter } = parseOrThrow(listQuerySchema, query, 'query');
+    const page = await this.approvals.list(filter, limit, cursor);
+    return {
+      approvals: page.approvals,
+      ...(page.next === undefined ? {} : { nextCursor: encodeCursor(page.next) }),
+    };
   }
 
   @Post(':id/decision')

@@ -1,7 +1,13 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { randomUUID } from 'node:crypto';
-import type { ApprovalRow, ApprovalStore } from '../../audit/approval-store';
+import { createHash, randomUUID } from 'node:crypto';
+import type {
+  ApprovalListFilter,
+  ApprovalPage,
+  ApprovalPosition,
+  ApprovalRow,
+  ApprovalStore,
+} from '../../audit/approval-store';
 import type { AuditStore } from '../../audit/audit-store';
 import type { Logger } from '../../logging';
 import {
@@ -10,6 +16,7 @@ import {
   type ApprovalChannel,
   type ApprovalDecisionResult,
   type ApprovalRefusal,
+  type ApprovalVote,
 } from '../../workflows/definitions';
 import type { AuthenticatedOperator } from '../auth/operator-directory';
 import { ApiError } from '../common/api-error';
@@ -21,6 +28,9 @@ export interface DecisionRequest {
   breakGlass?: boolean | undefined;
   justification?: string | undefined;
 }
+
+/** What a decision answers (200): the workflow's result without its internal fields. */
+export type DecisionAnswer = Pick<ApprovalDecisionResult, 'approvalId' | 'status' | 'approvalsRemaining'>;
 
 /**
  * Sends an operator's decision to the workflow that waits for it, as a Temporal Update.
@@ -36,8 +46,8 @@ export class ApprovalsService {
     private readonly audit?: AuditStore,
   ) {}
 
-  list(filter: { status?: 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled'; incidentId?: string }) {
-    return this.approvals.list(filter);
+  list(filter: ApprovalListFilter, limit: number, after?: ApprovalPosition): Promise<ApprovalPage> {
+    return this.approvals.page(filter, limit, after);
   }
 
   async decide(
@@ -46,7 +56,7 @@ export class ApprovalsService {
     request: DecisionRequest,
     channel: ApprovalChannel,
     updateId: string = randomUUID(),
-  ): Promise<ApprovalDecisionResult> {
+  ): Promise<DecisionAnswer> {
     const approval = await this.approvals.get(approvalId);
     try {
       return await this.deliver(approvalId, approval, operator, request, channel, updateId);
@@ -58,6 +68,12 @@ export class ApprovalsService {
     }
   }
 
+  /*
+   * Every decision goes to the workflow, even when the read model says the approval is
+   * closed: while the run lives, its validator refuses with the exact reason, and a retry
+   * under the same Update ID gets the first request's result. The read model decides only
+   * once the run has ended.
+   */
   private async deliver(
     approvalId: string,
     approval: ApprovalRow | undefined,
@@ -65,12 +81,12 @@ export class ApprovalsService {
     request: DecisionRequest,
     channel: ApprovalChannel,
     updateId: string,
-  ): Promise<ApprovalDecisionResult> {
+  ): Promise<DecisionAnswer> {
     if (approval === undefined) throw new ApiError(404, 'approval_not_found', `no approval ${approvalId}`);
-    if (approval.status !== 'pending')
-      throw new ApiError(409, 'approval_already_decided', `approval ${approvalId} is already ${approval.status}`);
+    const requestDigest = digestOf(request);
+    let result: ApprovalDecisionResult;
     try {
-      const result = await this.temporal.workflow.getHandle(approval.workflowId).executeUpdate(decideApprovalUpdate, {
+      result = await this.temporal.workflow.getHandle(approval.workflowId).executeUpdate(decideApprovalUpdate, {
         args: [
           {
             approvalId,
@@ -80,17 +96,40 @@ export class ApprovalsService {
             channel,
             ...(request.actionDigest === undefined ? {} : { actionDigest: request.actionDigest }),
             ...(request.breakGlass === true ? { breakGlass: { justification: request.justification ?? '' } } : {}),
+            requestDigest,
           },
         ],
         updateId,
       });
-      this.log.info(
-        { approvalId, operator: operator.id, decision: request.decision, channel, status: result.status },
-        'approval decision accepted',
-      );
-      return result;
     } catch (error) {
-      throw this.toApiError(approvalId, error);
+      throw await this.toApiError(approvalId, approval, error);
+    }
+    // Temporal answered with an earlier Update's result: a retry, unless its request differed.
+    if (result.requestDigest !== undefined && result.requestDigest !== requestDigest) {
+      throw new ApiError(
+        422,
+        'idempotency_key_reused',
+        `this Idempotency-Key was already used for a different decision on ${approvalId}; use a new key`,
+      );
+    }
+    this.log.info(
+      { approvalId, operator: operator.id, decision: request.decision, channel, status: result.status },
+      'approval decision accepted',
+    );
+    if (result.vote !== undefined) await this.showVote(approvalId, result.vote);
+    return { approvalId: result.approvalId, status: result.status, approvalsRemaining: result.approvalsRemaining };
+  }
+
+  /**
+   * Puts the accepted vote in the read model before answering, so GET /approvals already shows
+   * it. Best effort: the vote is accepted either way, and the workflow's vote activity records
+   * it too.
+   */
+  private async showVote(approvalId: string, vote: ApprovalVote): Promise<void> {
+    try {
+      await this.approvals.recordVote(approvalId, { ...vote });
+    } catch (error) {
+      this.log.error({ err: error, approvalId }, 'could not show an accepted vote in the approvals read model');
     }
   }
 
@@ -133,7 +172,7 @@ export class ApprovalsService {
     }
   }
 
-  private toApiError(approvalId: string, error: unknown): ApiError {
+  private async toApiError(approvalId: string, approval: ApprovalRow, error: unknown): Promise<ApiError> {
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
       const type = (error.cause.type ?? '') as ApprovalRefusal;
       if (Object.hasOwn(APPROVAL_REFUSALS, type)) {
@@ -141,13 +180,45 @@ export class ApprovalsService {
       }
     }
     if (error instanceof WorkflowNotFoundError) {
-      return new ApiError(410, 'approval_closed', `the run waiting for approval ${approvalId} has ended`);
+      // The run has ended: the read model, re-read now, has the outcome it recorded.
+      const latest = (await this.approvals.get(approvalId).catch(() => undefined)) ?? approval;
+      return closedError(latest);
     }
     this.log.error({ err: error, approvalId }, 'approval update failed');
     return new ApiError(503, 'unavailable', 'the decision could not be delivered; retry later', undefined, {
       'Retry-After': '5',
     });
   }
+}
+
+/** The refusal for a decision that reaches no running workflow, from the read model's status. */
+function closedError(approval: ApprovalRow): ApiError {
+  switch (approval.status) {
+    case 'expired':
+      return new ApiError(410, 'approval_expired', `approval ${approval.id} expired at ${approval.expiresAt}`);
+    case 'approved':
+    case 'rejected':
+      return new ApiError(409, 'approval_already_decided', `approval ${approval.id} is already ${approval.status}`);
+    default:
+      // Cancelled, or the run ended (terminated, failed) before recording any outcome.
+      return new ApiError(
+        410,
+        'approval_closed',
+        `approval ${approval.id} is closed without an outcome: the run waiting for it has ended`,
+      );
+  }
+}
+
+/** What identifies a decision request, for telling a retry from a reused Idempotency-Key. */
+function digestOf(request: DecisionRequest): string {
+  const fields = [
+    request.decision,
+    request.reason ?? null,
+    request.actionDigest ?? null,
+    request.breakGlass ?? null,
+    request.justification ?? null,
+  ];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }
 
 function toSnake(name: string): string {

@@ -99,18 +99,40 @@ function actorText(r: AuditRecord, name: (id: string) => string): string {
   return r.actor.type === 'operator' ? name(r.actor.id) : r.actor.id;
 }
 
-function pendingSection(pending: ApprovalRow[]): string {
+/** "Omar Haddad (omar) approved at 2026-03-01 10:05:00 UTC via slack", one per vote given so far. */
+function votesList(p: ApprovalRow, name: (id: string) => string): string {
+  if (p.decisions.length === 0) return '';
+  const e = escapeHtml;
+  const items = p.decisions
+    .map(
+      (v) =>
+        `<li class="vote"><span class="approver">${e(name(v.operatorId))}</span> ` +
+        `${e(v.decision === 'approve' ? 'approved' : v.decision === 'reject' ? 'rejected' : v.decision)} ` +
+        `at ${e(utc(v.at))} via ${e(v.channel)}</li>`,
+    )
+    .join('');
+  return `<ul class="votes">${items}</ul>`;
+}
+
+function pendingSection(pending: ApprovalRow[], name: (id: string) => string): string {
   if (pending.length === 0) return '';
   const e = escapeHtml;
   const items = pending
-    .map(
-      (p) =>
+    .map((p) => {
+      const given = p.decisions.filter((v) => v.decision === 'approve').length;
+      return (
         `<li class="pending-approval"><b>${e(p.action.type)}</b> on ${e(p.target?.assetId ?? p.action.target)} — ` +
-        `${e(p.decisions.length)}/${e(p.requiredApprovals)} approvals (${e(p.requiredRoles.join(', ') || 'any role')}), ` +
-        `rule ${e(p.decision?.rule ?? '')}, expires ${e(p.expiresAt)} <span class="muted">(${e(p.id)})</span></li>`,
-    )
+        `<span class="approval-count">${e(given)}/${e(p.requiredApprovals)} approvals</span> (${e(p.requiredRoles.join(', ') || 'any role')}), ` +
+        `rule ${e(p.decision?.rule ?? '')}, expires ${e(p.expiresAt)} <span class="muted">(${e(p.id)})</span>` +
+        `${votesList(p, name)}</li>`
+      );
+    })
     .join('');
   return `<section class="pending"><h2>Waiting for approval</h2><ul>${items}</ul></section>`;
+}
+
+function utc(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
 }
 
 export function renderTimelinePage(input: TimelineInput): string {
@@ -122,7 +144,7 @@ export function renderTimelinePage(input: TimelineInput): string {
       const classes = [`ev-${category}`, isRollback(r) ? 'rollback' : ''].filter(Boolean).join(' ');
       return (
         `<tr class="${e(classes)}" data-event="${e(r.eventType)}" data-seq="${e(r.seq)}">` +
-        `<td class="time">${e(r.time.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))}</td>` +
+        `<td class="time">${e(utc(r.time))}</td>` +
         `<td class="type">${e(r.eventType)}${isRollback(r) ? ' <span class="badge">rollback</span>' : ''}</td>` +
         `<td class="actor">${e(actorText(r, input.operatorName))}</td>` +
         `<td class="details">${describe(r, input.operatorName)}</td>` +
@@ -158,7 +180,7 @@ tr.ev-action td.type{color:#0b6a0b}tr.rollback{background:#fff8e6}.badge{backgro
 <h1>Incident <code>${e(input.incidentId)}</code></h1>
 <div class="meta">${s ? `${e(s.title ?? '')} · status <b>${e(s.status)}</b> · severity <b>${e(s.severity ?? 'unknown')}</b> · sources ${e(s.sources.join(', '))} · zones ${e(s.zones.join(', ') || '—')} · opened ${e(s.openedAt)}${s.closedAt ? ` · closed ${e(s.closedAt)}` : ''}` : ''}</div>
 <div class="meta">audit chain: ${input.verified ? '<b class="ok">verified</b>' : '<b class="bad">DOES NOT VERIFY</b> (see /audit/verify)'} · ${links}</div>
-${pendingSection(input.pendingApprovals)}
+${pendingSection(input.pendingApprovals, input.operatorName)}
 <h2>Timeline</h2>
 <table><tbody>
 ${rows}
