@@ -1,5 +1,6 @@
 import { brotliDecompressSync, gunzipSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../intake/json-depth';
 import { ApiError } from './api-error';
 
 /** Routes that receive their body as raw bytes: signatures are computed over them and alerts record their hash. */
@@ -69,11 +70,17 @@ function parseBody(request: FastifyRequest, compressed: Buffer, maxWebhookBytes:
   const problem = jsonContentTypeProblem(request.headers['content-type']);
   if (problem !== undefined) throw new ApiError(415, 'unsupported_media_type', problem);
   if (body.length === 0) return {};
+  let parsed: unknown;
   try {
-    return JSON.parse(body.toString('utf8')) as unknown;
+    parsed = JSON.parse(body.toString('utf8')) as unknown;
   } catch {
     throw new ApiError(400, 'malformed_json', 'body is not valid JSON');
   }
+  // Recursive code downstream (validation, normalizers, JSON.stringify) must not meet
+  // thousands of levels. One level more than a webhook body: a dry-run wraps the alert.
+  if (jsonDepthExceeds(parsed, MAX_JSON_DEPTH + 1))
+    throw new ApiError(400, 'too_deeply_nested', `the body nests deeper than ${MAX_JSON_DEPTH + 1} levels`);
+  return parsed;
 }
 
 /** Undoes a Content-Encoding, never inflating beyond the limit (a small zip bomb stays small). */
