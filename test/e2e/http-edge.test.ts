@@ -140,7 +140,7 @@ describe('Content-Type charset', () => {
   });
 });
 
-describe('webhook credentials', () => {
+describe('webhook credentials and the per-delivery alert cap', () => {
   const elasticBody = (uuid: string, host: string) =>
     JSON.stringify({
       rule: 'Edge probe',
@@ -243,7 +243,7 @@ describe('webhook credentials', () => {
   });
 });
 
-describe('operator query strings', () => {
+describe('operator input', () => {
   it.each([
     'from=0000-01-01T00:00:00Z',
     'to=0000-12-31T23:59:59Z',
@@ -285,5 +285,26 @@ describe('operator query strings', () => {
     });
     expect(judged.status).toBe(200);
     expect(await judged.json()).toMatchObject({ valid: false, issues: [{ path: '(yaml)' }] });
+  });
+});
+
+describe('OpenAPI', () => {
+  it('describes these refusals as the code answers them', async () => {
+    const doc = (await (await fetch(`${stack.apiUrl}/docs-json`)).json()) as {
+      info: { description: string };
+      paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>>;
+    };
+    const responses = (path: string, method: string) => doc.paths[path]?.[method]?.responses ?? {};
+    const webhook = responses('/webhooks/{source}', 'post');
+    expect(webhook['413']?.description).toContain('too_many_alerts');
+    expect(webhook['413']?.description).toContain('intake.maxAlertsPerDelivery');
+    expect(webhook['415']?.description).toMatch(/charset.*utf-8/);
+    expect(webhook['401']?.description).toContain('every credential presented must verify');
+    const validate = responses('/playbooks/validate', 'post');
+    expect(validate['422']?.description).toContain('yaml_limit_exceeded');
+    expect(validate['415']?.description).toContain('charset');
+    expect(validate['400']?.description).toContain('too_deeply_nested');
+    expect(responses('/incidents', 'get')['400']?.description).toContain('0001-01-01T00:00:00Z');
+    expect(doc.info.description).toMatch(/431 headers_too_large/);
   });
 });
