@@ -510,3 +510,45 @@ it('answers arbitrary dry-run requests with 200 or a JSON 4xx, never a 5xx', asy
     { numRuns: 250 },
   );
 }, 300_000);
+
+it('answers arbitrary decision requests for unknown approvals with a JSON 4xx, never a 5xx', async () => {
+  // Random approval IDs only: the real pending approval must stay undecided.
+  const approvalId = fc.oneof(
+    fc.uuid().map((u) => `apr-${u}`),
+    fc.string({ unit: 'grapheme', maxLength: 40 }).map(pct),
+    rawFragment,
+  );
+  const decisionBody = fc
+    .oneof(
+      fc
+        .record(
+          {
+            decision: fc.oneof(fc.constantFrom('approve', 'reject'), fc.string({ maxLength: 10 })),
+            reason: fc.string({ unit: 'binary', maxLength: 100 }),
+            actionDigest: fc.oneof(fc.string({ maxLength: 70 }), fc.constant('0'.repeat(64))),
+            breakGlass: fc.jsonValue({ maxDepth: 1 }),
+            justification: fc.string({ maxLength: 50 }),
+          },
+          { requiredKeys: [] },
+        )
+        .map((b) => Buffer.from(JSON.stringify(b))),
+      fc.jsonValue({ maxDepth: 3 }).map((v) => Buffer.from(JSON.stringify(v))),
+      fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
+    )
+    .map(body);
+  const idempotencyKey = fc.option(fc.string({ unit: 'grapheme-ascii', maxLength: 300 }), { nil: undefined });
+  await fc.assert(
+    fc.asyncProperty(approvalId, decisionBody, idempotencyKey, async (id, { bytes }, key) => {
+      const headers = {
+        ...operatorJson,
+        ...(key === undefined ? {} : { 'idempotency-key': key.replace(/[^\x20-\x7e]/g, '') }),
+      };
+      const answer = await send('POST', `/approvals/${id}/decision`, headers, bytes);
+      expectWellFormed(answer, `decision ${id} ${bytes.subarray(0, 200).toString('utf8')}`);
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+    }),
+    { numRuns: 200 },
+  );
+  // The incident's approval is still pending.
+  await pendingApprovalFor(stack, incidentId, 'alice');
+}, 120_000);
