@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiModule, type ApiDeps } from './app.module';
 import { JSON_BODY_LIMIT_BYTES, registerBodyParsers } from './common/body-parsers';
+import { clientErrorHandler, frameworkErrors } from './common/client-error';
 import { JsonErrorFilter } from './common/error-filter';
 import { setupOpenApi } from './openapi';
 import { repairStrings } from '../intake/untrusted-text';
@@ -18,6 +19,10 @@ export async function createApiApp(deps: ApiDeps): Promise<INestApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: Math.max(maxWebhookBytes, JSON_BODY_LIMIT_BYTES),
     routerOptions: { ignoreTrailingSlash: true },
+    // Requests refused before routing (Node: 431, 400, 408; the router: 400, 414) answer in
+    // the JSON error shape too.
+    clientErrorHandler,
+    frameworkErrors,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(deps), adapter, {
     bodyParser: false,

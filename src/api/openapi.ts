@@ -81,10 +81,14 @@ const WEBHOOK_RESPONSES: Responses = {
     },
   },
   '400': error('`malformed_json`, `empty_body`, `no_alerts`, or `invalid_alert` with `issues[].path`'),
-  '401': error('missing or wrong credentials (bearer, `?token=`, HMAC signature or basic auth)'),
+  '401': error(
+    'missing or wrong credentials (bearer, `?token=`, HMAC signature or basic auth); every credential presented must verify, also one for a method the source does not enable',
+  ),
   '404': error('no such source configured'),
-  '413': error('body larger than `server.maxBodyBytes`'),
-  '415': error('not `application/json`, or an unsupported charset or content encoding'),
+  '413': error(
+    '`payload_too_large`: body larger than `server.maxBodyBytes`; `too_many_alerts`: the delivery carries more than `intake.maxAlertsPerDelivery` alerts (default 100) — nothing was accepted',
+  ),
+  '415': error('not `application/json`, a `charset` other than utf-8, or an unsupported content encoding'),
   '429': error('back-pressure: too many alerts in flight in this API process; nothing was accepted', true),
   '503': error('Temporal did not accept the alert; nothing was acknowledged', true),
 };
@@ -278,6 +282,22 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
         delete responses['401'];
         responses['503'] = { description: 'PostgreSQL or Temporal does not answer' };
       } else operation.security = [{ bearer: [] }];
+      if (method === 'post') {
+        // Operator JSON bodies (body-parsers.ts).
+        responses['400'] = error(
+          'invalid request (`issues[].path` names each field), `malformed_json`, or `too_deeply_nested` (more than 65 levels)',
+        );
+        responses['413'] = error('`payload_too_large`: body larger than 64 KiB');
+        responses['415'] = error('a `charset` other than utf-8, or an unsupported content encoding');
+      }
+      if (path === '/playbooks/validate')
+        responses['422'] = error(
+          '`yaml_limit_exceeded`: the YAML exceeds a parser limit (50 alias expansions, 64 levels of nesting); `issues[0].path` is `yaml`',
+        );
+      if (path === '/incidents' && method === 'get')
+        responses['400'] = error(
+          'invalid query (`issues[].path` names the parameter): e.g. `from`/`to` not an RFC 3339 date-time between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, or a control character in `zone`/`source`',
+        );
       if (path === '/approvals' && method === 'get') describeApprovalList(operation, responses);
       if (path.startsWith('/approvals/') && method === 'post') describeDecision(operation, responses);
       operation.responses = responses;
@@ -291,7 +311,7 @@ export function setupOpenApi(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Interlock')
     .setDescription(
-      'SOAR playbook automation for IT/OT security operations. Every error is JSON: `{"error": {status, code, message, issues?}}`.',
+      'SOAR playbook automation for IT/OT security operations. Every error is JSON: `{"error": {status, code, message, issues?}}`, also for requests refused before routing (`431 headers_too_large`, `400 bad_request` for a malformed request, `400 bad_url`, `414 uri_too_long` for a path parameter over 100 characters).',
     )
     .setVersion('0.1.0')
     .addBearerAuth(

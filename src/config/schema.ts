@@ -240,8 +240,10 @@ export const configSchema = z
         maxBatchAlerts: z.number().int().min(1).max(1_000).default(200),
         /** Temporal calls in flight at once (each carries one incident's batch). */
         maxConcurrentCalls: z.number().int().min(1).max(1_000).default(64),
+        /** Most alerts one webhook delivery may carry (Elastic sends several); beyond it, 413 and nothing is signalled. */
+        maxAlertsPerDelivery: z.number().int().min(1).max(10_000).default(100),
       })
-      .default({ maxPendingAlerts: 20_000, maxBatchAlerts: 200, maxConcurrentCalls: 64 }),
+      .default({ maxPendingAlerts: 20_000, maxBatchAlerts: 200, maxConcurrentCalls: 64, maxAlertsPerDelivery: 100 }),
     playbooks: z.strictObject({ dir: nonEmpty.default('playbooks') }).default({ dir: 'playbooks' }),
     sources: z.record(z.string().regex(/^[a-z0-9-]+$/), sourceSchema).default({}),
     operators: z.array(operatorSchema).default([]),

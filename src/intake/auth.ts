@@ -10,9 +10,9 @@ import type { InterlockConfig } from '../config/schema';
  * - `X-Interlock-Signature: sha256=<hex HMAC-SHA256(raw body, hmacSecret)>` → method "hmac"
  * - `Authorization: Basic base64(user:password)`          → method "basic"
  *
- * Rules: a request is accepted when at least one presented credential verifies and none of
- * the presented credentials fails verification (a wrong signature next to a right token
- * means tampering or misconfiguration: refuse rather than guess). Repeated credential
+ * Rules: a request is accepted when every presented credential verifies — a wrong signature
+ * next to a right token, or a bearer token beside a valid signature on a source that has no
+ * token, means tampering or misconfiguration: refuse rather than guess. Repeated credential
  * headers or query parameters are refused as ambiguous. Every secret comparison is
  * constant-time, and failure reasons never echo secrets or presented credentials.
  */
@@ -56,15 +56,13 @@ export function authenticateWebhook(input: WebhookAuthInput): AuthResult {
 
   if (attempts.length === 0) return { ok: false, reason: `no credentials presented: ${expectedCredentials(source)}` };
 
-  const failed = attempts.find((a): a is FailedAttempt => a.status === 'invalid');
+  // Every presented credential must verify: a wrong one, or one for a method this source does
+  // not enable, is refused even beside a right one (it cannot be checked, so it is not trusted).
+  const failed = attempts.find((a): a is FailedAttempt => a.status !== 'valid');
   if (failed !== undefined) return { ok: false, reason: failed.reason };
 
-  for (const method of METHOD_PREFERENCE) {
-    if (attempts.some((a) => a.method === method && a.status === 'valid')) return { ok: true, method };
-  }
-  // Only credentials for methods this source does not enable were presented.
-  const unusable = attempts.find((a): a is FailedAttempt => a.status === 'not-configured');
-  return { ok: false, reason: unusable?.reason ?? 'authentication failed' };
+  const method = METHOD_PREFERENCE.find((m) => attempts.some((a) => a.method === m));
+  return method === undefined ? { ok: false, reason: 'authentication failed' } : { ok: true, method };
 }
 
 /** Constant-time equality that leaks neither content nor length: both sides are hashed first. */

@@ -3,12 +3,18 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { isAlias, isCollection, isPair, LineCounter, parseDocument, type Document } from 'yaml';
 import { formatPath, toPlaybookIssues, playbookSchema, type Playbook } from './schema';
 
 /** Playbooks are short; anything larger is a mistake (or an attempt to exhaust memory). */
 const MAX_FILE_BYTES = 256 * 1024;
 const PLAYBOOK_FILE = /\.ya?ml$/i;
+/**
+ * Parser resource limits, far above any real playbook: alias expansions ("billion laughs";
+ * the yaml library counts each alias weighted by the aliases inside its anchor) and nesting
+ * depth of mappings and sequences.
+ */
+export const YAML_LIMITS = { maxAliasCount: 50, maxDepth: 64 } as const;
 
 export interface PlaybookFileIssue {
   file: string;
@@ -32,7 +38,12 @@ function formatIssue(issue: PlaybookFileIssue): string {
   return `  ${where}: ${issue.path}: ${issue.message}`;
 }
 
-export type PlaybookYamlResult = { ok: true; playbook: Playbook } | { ok: false; issues: PlaybookFileIssue[] };
+/**
+ * `limit` is true when the YAML exceeds a resource limit (YAML_LIMITS, or the parser ran out of
+ * stack): the document was refused, not judged.
+ */
+export type PlaybookYamlResult =
+  { ok: true; playbook: Playbook } | { ok: false; issues: PlaybookFileIssue[]; limit: boolean };
 
 /** Parses and validates one playbook without throwing (for `POST /playbooks/validate`). */
 export function checkPlaybookYaml(text: string, fileName = '<inline>'): PlaybookYamlResult {
@@ -42,22 +53,49 @@ export function checkPlaybookYaml(text: string, fileName = '<inline>'): Playbook
     prettyErrors: false,
     // A repeated key silently overriding an earlier one (e.g. two `action:`) must be an error.
     uniqueKeys: true,
+    // `<<` merge keys are one more way to multiply content; playbooks do not need them.
+    merge: false,
+  });
+  const yamlIssue = (message: string, offset?: number): PlaybookFileIssue => ({
+    file: fileName,
+    path: '(yaml)',
+    ...(offset === undefined ? {} : { line: lineCounter.linePos(offset).line }),
+    message: message.split('\n', 1)[0] ?? message,
   });
   const yamlErrors = [...document.errors, ...document.warnings];
   if (yamlErrors.length > 0) {
     return {
       ok: false,
-      issues: yamlErrors.map((error) => ({
-        file: fileName,
-        path: '(yaml)',
-        line: lineCounter.linePos(error.pos[0]).line,
-        message: error.message.split('\n', 1)[0] ?? error.message,
-      })),
+      issues: yamlErrors.map((error) => yamlIssue(error.message, error.pos[0])),
+      // The parser turns a stack overflow on deep nesting into this error code.
+      limit: yamlErrors.some((error) => error.code === 'RESOURCE_EXHAUSTION'),
     };
   }
-  const result = playbookSchema.safeParse(
-    document.toJS({ maxAliasCount: 50 }) /* alias bombs ("billion laughs") stop here */,
-  );
+  const tooDeep = deeperThan(document, YAML_LIMITS.maxDepth);
+  if (tooDeep !== undefined)
+    return {
+      ok: false,
+      issues: [yamlIssue(`nesting deeper than ${YAML_LIMITS.maxDepth} levels`, tooDeep)],
+      limit: true,
+    };
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
+  } catch (error) {
+    // The yaml library throws (ReferenceError) on an unresolved alias and on an alias bomb.
+    const message = error instanceof Error ? error.message : String(error);
+    const bomb = /excessive alias count/i.test(message);
+    return {
+      ok: false,
+      issues: [
+        yamlIssue(
+          bomb ? `more alias expansions than the limit of ${YAML_LIMITS.maxAliasCount} (alias bomb?)` : message,
+        ),
+      ],
+      limit: bomb,
+    };
+  }
+  const result = playbookSchema.safeParse(value);
   if (result.success) return { ok: true, playbook: result.data };
   return {
     ok: false,
@@ -67,7 +105,24 @@ export function checkPlaybookYaml(text: string, fileName = '<inline>'): Playbook
       line: lineOf(document, lineCounter, issue.path),
       message: issue.message,
     })),
+    limit: false,
   };
+}
+
+/** Offset of the first collection nested deeper than `max` (iterative: deep input must not overflow the stack). */
+function deeperThan(document: Document, max: number): number | undefined {
+  const stack: { node: unknown; depth: number }[] = [{ node: document.contents, depth: 0 }];
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const { node, depth } = entry;
+    if (isPair(node)) {
+      stack.push({ node: node.key, depth }, { node: node.value, depth });
+      continue;
+    }
+    if (!isCollection(node) || isAlias(node)) continue;
+    if (depth + 1 > max) return node.range?.[0] ?? 0;
+    for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
+  }
+  return undefined;
 }
 
 /** Parses and validates one playbook; throws PlaybookLoadError naming file and field path. */

@@ -29,6 +29,21 @@ describe('parseConfig', () => {
     );
   });
 
+  it('caps alerts per webhook delivery at 100 by default; intake.maxAlertsPerDelivery sets it (1–10,000)', () => {
+    expect(parseConfig(EXAMPLE, EXAMPLE_ENV).intake.maxAlertsPerDelivery).toBe(100);
+    const withCap = `${EXAMPLE}\nintake:\n  maxAlertsPerDelivery: 5\n`;
+    expect(parseConfig(withCap, EXAMPLE_ENV).intake).toEqual({
+      maxPendingAlerts: 20_000,
+      maxBatchAlerts: 200,
+      maxConcurrentCalls: 64,
+      maxAlertsPerDelivery: 5,
+    });
+    expectConfigError(
+      () => parseConfig(withCap.replace('maxAlertsPerDelivery: 5', 'maxAlertsPerDelivery: 0'), EXAMPLE_ENV),
+      'intake.maxAlertsPerDelivery',
+    );
+  });
+
   it('names the missing environment variable and the key that uses it', () => {
     const { SPLUNK_TOKEN: _omitted, ...env } = EXAMPLE_ENV;
     expectConfigError(

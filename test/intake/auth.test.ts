@@ -163,11 +163,47 @@ describe('authenticateWebhook', () => {
       );
       expectFailure(auth(allSource, { authorization: 'Bearer nope' }, { token: TOKEN }), /invalid bearer token/);
     });
-    it('ignores an unconfigured method next to a valid one', () => {
-      expect(auth(hmacSource, { authorization: 'Bearer whatever', 'x-interlock-signature': sign(body) })).toEqual({
-        ok: true,
-        method: 'hmac',
-      });
+    it('refuses a credential for a method the source does not enable, even beside a valid one', () => {
+      // Elastic (HMAC only) with a valid signature and a wrong or unexpected Authorization header.
+      for (const authorization of ['Bearer whatever', `Bearer ${TOKEN}`, basic(BASIC.username, BASIC.password)])
+        expectFailure(
+          auth(hmacSource, { authorization, 'x-interlock-signature': sign(body) }),
+          /(token|basic) authentication is not enabled/,
+          'whatever',
+        );
+      expectFailure(auth(hmacSource, { 'x-interlock-signature': sign(body) }, { token: 'x' }), /token .* not enabled/);
+      expectFailure(
+        auth(tokenSource, { authorization: `Bearer ${TOKEN}`, 'x-interlock-signature': sign(body) }),
+        /HMAC signatures are not enabled/,
+      );
+      expectFailure(
+        auth(basicSource, { authorization: basic(BASIC.username, BASIC.password) }, { token: TOKEN }),
+        /token authentication is not enabled/,
+      );
+    });
+
+    it('refuses a wrong credential beside a right one, for every pair of methods', () => {
+      const right: Record<string, [WebhookAuthInput['headers'], Record<string, unknown>]> = {
+        hmac: [{ 'x-interlock-signature': sign(body) }, {}],
+        bearer: [{ authorization: `Bearer ${TOKEN}` }, {}],
+        basic: [{ authorization: basic(BASIC.username, BASIC.password) }, {}],
+        'query-token': [{}, { token: TOKEN }],
+      };
+      const wrong: typeof right = {
+        hmac: [{ 'x-interlock-signature': sign(body, 'other-secret') }, {}],
+        bearer: [{ authorization: 'Bearer wrong-token' }, {}],
+        basic: [{ authorization: basic(BASIC.username, 'wrong-password') }, {}],
+        'query-token': [{}, { token: 'wrong-token' }],
+      };
+      for (const [good, [goodHeaders, goodQuery]] of Object.entries(right)) {
+        expect(auth(allSource, goodHeaders, goodQuery)).toEqual({ ok: true, method: good });
+        for (const [bad, [badHeaders, badQuery]] of Object.entries(wrong)) {
+          // Bearer and basic share the one Authorization header, so they cannot be presented together.
+          if (good === bad || ('authorization' in goodHeaders && 'authorization' in badHeaders)) continue;
+          const result = auth(allSource, { ...goodHeaders, ...badHeaders }, { ...goodQuery, ...badQuery });
+          expectFailure(result, /does not match|invalid/, 'wrong-token', 'wrong-password');
+        }
+      }
     });
   });
 

@@ -2,7 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACTION_TYPES } from '../../src/actions/catalog';
-import { loadPlaybooks, parsePlaybookYaml, PlaybookLoadError, checkPlaybookYaml } from '../../src/playbooks/loader';
+import {
+  checkPlaybookYaml,
+  loadPlaybooks,
+  parsePlaybookYaml,
+  PlaybookLoadError,
+  YAML_LIMITS,
+} from '../../src/playbooks/loader';
 
 const SHIPPED_DIR = join(__dirname, '..', '..', 'playbooks');
 
@@ -119,6 +125,41 @@ describe('parsePlaybookYaml', () => {
     );
     expect(!duplicate.ok && duplicate.issues).toMatchObject([{ path: '(yaml)', line: 10 }]);
     expect(!duplicate.ok && duplicate.issues[0]?.message).toMatch(/unique/i);
+  });
+
+  it('refuses an alias bomb ("billion laughs") quickly, as a resource limit', () => {
+    let bomb = 'a: &a [x, x, x, x, x, x, x, x, x]\n';
+    for (let i = 0, prev = 'a'; i < 9; prev = `n${i}`, i++)
+      bomb += `n${i}: &n${i} [${Array(9).fill(`*${prev}`).join(', ')}]\n`;
+    const started = Date.now();
+    const result = checkPlaybookYaml(bomb, 'bomb.yaml');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(result).toMatchObject({ ok: false, limit: true, issues: [{ path: '(yaml)', message: /alias/ }] });
+  });
+
+  it('refuses nesting deeper than the limit, in block or flow style, without overflowing the stack', () => {
+    const depth = YAML_LIMITS.maxDepth + 1;
+    const block = Array.from({ length: depth }, (_, i) => `${' '.repeat(i)}k:`).join('\n') + ' 1\n';
+    expect(checkPlaybookYaml(block)).toMatchObject({ ok: false, limit: true, issues: [{ message: /nesting/ }] });
+    expect(checkPlaybookYaml(`a: ${'['.repeat(depth)}${']'.repeat(depth)}`)).toMatchObject({
+      ok: false,
+      limit: true,
+    });
+    // Far deeper than the parser's stack: its RESOURCE_EXHAUSTION error is a limit too.
+    expect(checkPlaybookYaml('['.repeat(30_000) + ']'.repeat(30_000))).toMatchObject({ ok: false, limit: true });
+    // At the limit a document is judged as usual.
+    const atLimit = checkPlaybookYaml(
+      `a: ${'['.repeat(YAML_LIMITS.maxDepth - 1)}${']'.repeat(YAML_LIMITS.maxDepth - 1)}`,
+    );
+    expect(atLimit).toMatchObject({ ok: false, limit: false });
+  });
+
+  it('reports an unresolved alias as an ordinary YAML issue, not a limit', () => {
+    expect(checkPlaybookYaml('id: *nope\n')).toMatchObject({
+      ok: false,
+      limit: false,
+      issues: [{ path: '(yaml)', message: /alias/i }],
+    });
   });
 
   it('rejects a document that is not a mapping', () => {

@@ -1,5 +1,6 @@
 import { brotliDecompressSync, gunzipSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../intake/json-depth';
 import { parseUntrustedJson } from '../../intake/untrusted-text';
 import { ApiError } from './api-error';
 
@@ -10,6 +11,26 @@ export const JSON_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** `application/json` and its `+json` variants, with or without parameters. */
 export const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * Why a Content-Type is not acceptable for a JSON body, or undefined when it is: the type must
+ * be JSON (JSON_TYPE) and a `charset` parameter, if any, must be utf-8 (case-insensitive,
+ * quoted or not). JSON is UTF-8 (RFC 8259); decoding another charset as UTF-8 would silently
+ * change the alert, so it is refused (415) rather than guessed.
+ */
+export function jsonContentTypeProblem(header: string | undefined): string | undefined {
+  const value = header ?? '';
+  if (!JSON_TYPE.test(value))
+    return `expected Content-Type application/json, got "${value === '' ? 'none' : value.slice(0, 100)}"`;
+  for (const parameter of value.split(';').slice(1)) {
+    const match = /^\s*([^=\s]+)\s*=\s*(.*?)\s*$/.exec(parameter);
+    if (match?.[1]?.toLowerCase() !== 'charset') continue;
+    const charset = (match[2] ?? '').replace(/^"(.*)"$/, '$1');
+    if (charset.toLowerCase() !== 'utf-8')
+      return `unsupported charset "${charset.slice(0, 40)}": JSON bodies must be utf-8`;
+  }
+  return undefined;
+}
 
 /** The Content-Encodings undone before a body is read; limited by `maxOutputLength`. */
 const DECOMPRESSORS: Readonly<Record<string, (input: Buffer, options: ZlibOptions) => Buffer>> = {
@@ -23,7 +44,7 @@ const DECOMPRESSORS: Readonly<Record<string, (input: Buffer, options: ZlibOption
  * One body parser for every route: webhooks and Slack get the raw (decompressed) bytes; the
  * operator API gets parsed JSON, at most 64 KiB. Every refusal is an ApiError, so it reaches
  * the client in the API's JSON error shape: 413 beyond the limit, 415 for an unknown
- * Content-Encoding, 400 for malformed JSON.
+ * Content-Encoding or a charset other than utf-8, 400 for malformed JSON.
  */
 export function registerBodyParsers(fastify: FastifyInstance, maxWebhookBytes: number): void {
   fastify.removeAllContentTypeParsers();
@@ -47,12 +68,20 @@ function parseBody(request: FastifyRequest, compressed: Buffer, maxWebhookBytes:
   if (body.length > limit) throw tooLarge(limit);
   if (raw) return body;
   if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) return undefined;
+  const problem = jsonContentTypeProblem(request.headers['content-type']);
+  if (problem !== undefined) throw new ApiError(415, 'unsupported_media_type', problem);
   if (body.length === 0) return {};
+  let parsed: unknown;
   try {
-    return parseUntrustedJson(body.toString('utf8'));
+    parsed = parseUntrustedJson(body.toString('utf8'));
   } catch {
     throw new ApiError(400, 'malformed_json', 'body is not valid JSON');
   }
+  // Recursive code downstream (validation, normalizers, JSON.stringify) must not meet
+  // thousands of levels. One level more than a webhook body: a dry-run wraps the alert.
+  if (jsonDepthExceeds(parsed, MAX_JSON_DEPTH + 1))
+    throw new ApiError(400, 'too_deeply_nested', `the body nests deeper than ${MAX_JSON_DEPTH + 1} levels`);
+  return parsed;
 }
 
 /** Undoes a Content-Encoding, never inflating beyond the limit (a small zip bomb stays small). */

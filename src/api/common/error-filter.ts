@@ -47,6 +47,18 @@ export class JsonErrorFilter implements ExceptionFilter {
       void response.status(clientError.status).send({ error: clientError });
       return;
     }
+    if (isUnstorableText(exception)) {
+      // A request string PostgreSQL cannot hold (NUL) reached a query: the caller's input, not a bug.
+      this.log.warn({ err: exception }, 'request refused: a parameter holds a character PostgreSQL cannot store');
+      void response.status(400).send({
+        error: {
+          status: 400,
+          code: 'invalid_request',
+          message: 'a request parameter contains a character that cannot be stored (NUL)',
+        },
+      });
+      return;
+    }
     if (isConnectionFailure(exception)) {
       // PostgreSQL is down or restarting: a temporary condition the caller can retry, not a bug.
       this.log.warn({ err: exception }, 'request failed: database unreachable');
@@ -74,4 +86,13 @@ function fastifyClientError(exception: unknown): { status: number; code: string;
     code: CODES[statusCode] ?? 'bad_request',
     message: typeof message === 'string' ? message : 'bad request',
   };
+}
+
+/**
+ * PostgreSQL's SQLSTATE 22021 (character_not_in_repertoire): a text parameter held NUL, which no
+ * PostgreSQL string can contain. Only caller data reaches a query that way; routes refuse control
+ * characters where they validate, and this keeps any route that does not from answering 500.
+ */
+function isUnstorableText(exception: unknown): boolean {
+  return typeof exception === 'object' && exception !== null && (exception as { code?: unknown }).code === '22021';
 }

@@ -20,14 +20,31 @@ import { loadIncidentDetail, temporalUiLink } from './incident-view';
 export const incidentIdSchema = z.string().regex(/^inc-[0-9a-f]{24}$/, 'not an incident ID');
 const auditQuerySchema = z.strictObject({ format: z.enum(['json', 'csv']).default('json') });
 const verifyQuerySchema = z.strictObject({ incidentId: incidentIdSchema.optional() });
+/**
+ * Bounds of `from`/`to`: years 0001–9999 in UTC, which both PostgreSQL (no year 0, limited UTC
+ * offsets) and JavaScript's Date accept. The value is passed on as its UTC instant.
+ */
+const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+const instantSchema = z.iso
+  .datetime({ offset: true })
+  .transform((value) => Date.parse(value))
+  .refine((ms) => ms >= EARLIEST && ms <= LATEST, 'must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z')
+  .transform((ms) => new Date(ms).toISOString());
+/** A zone or source name to filter on; control characters (NUL among them) are never in one. */
+const nameFilter = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^\P{Cc}*$/u, 'must not contain control characters');
 const listQuerySchema = z
   .strictObject({
     status: z.enum(['open', 'closed']).optional(),
     severity: z.enum(SEVERITIES).optional(),
-    zone: z.string().min(1).max(200).optional(),
-    source: z.string().min(1).max(200).optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
+    zone: nameFilter.optional(),
+    source: nameFilter.optional(),
+    from: instantSchema.optional(),
+    to: instantSchema.optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
   })

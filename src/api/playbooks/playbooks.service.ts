@@ -52,6 +52,17 @@ export class PlaybooksService {
   validate(input: { yaml: string } | { playbook: unknown }): ValidationResult {
     if ('yaml' in input) {
       const result = checkPlaybookYaml(input.yaml);
+      // A document beyond the parser's limits (alias bomb, deep nesting) is refused, not judged.
+      if (!result.ok && result.limit)
+        throw new ApiError(
+          422,
+          'yaml_limit_exceeded',
+          'the YAML exceeds a parser limit',
+          result.issues.map(({ line, message }) => ({
+            path: 'yaml',
+            message: line === undefined ? message : `line ${line}: ${message}`,
+          })),
+        );
       if (!result.ok)
         return {
           valid: false,

@@ -12,7 +12,7 @@ import { parseUntrustedJson } from '../../intake/untrusted-text';
 import type { Logger } from '../../logging';
 import { alertBatchSignal, type AlertDeliveries, type IncidentInput } from '../../workflows/definitions';
 import { ApiError } from '../common/api-error';
-import { JSON_TYPE } from '../common/body-parsers';
+import { jsonContentTypeProblem } from '../common/body-parsers';
 import { KeyedBatcher, OverloadedError } from './keyed-batcher';
 
 /** A Temporal call that has not answered in this time is treated as not accepted (503). */
@@ -87,13 +87,8 @@ export class IntakeService {
         'WWW-Authenticate': 'Bearer',
       });
     }
-    const contentType = String(req.headers['content-type'] ?? '');
-    if (!JSON_TYPE.test(contentType))
-      throw new ApiError(
-        415,
-        'unsupported_media_type',
-        `expected Content-Type application/json, got "${contentType || 'none'}"`,
-      );
+    const contentTypeProblem = jsonContentTypeProblem(String(req.headers['content-type'] ?? ''));
+    if (contentTypeProblem !== undefined) throw new ApiError(415, 'unsupported_media_type', contentTypeProblem);
     if (rawBody.length === 0) throw new ApiError(400, 'empty_body', 'the request body is empty');
 
     const rawSha256 = sha256Hex(rawBody);
@@ -102,6 +97,19 @@ export class IntakeService {
     const alerts =
       this.normalized.get(sourceName, rawSha256, receivedAt) ??
       this.normalize(sourceName, source, rawBody, { source: sourceName, rawSha256, receivedAt });
+    // Refused whole, before anything reaches Temporal: a delivery is never half accepted.
+    const maxAlerts = this.config.intake.maxAlertsPerDelivery;
+    if (alerts.length > maxAlerts) {
+      this.log.warn(
+        { source: sourceName, alerts: alerts.length, limit: maxAlerts },
+        'webhook refused: too many alerts',
+      );
+      throw new ApiError(
+        413,
+        'too_many_alerts',
+        `the delivery carries ${alerts.length} alerts; the limit is ${maxAlerts} per delivery (intake.maxAlertsPerDelivery)`,
+      );
+    }
 
     let accepted: AcceptedAlert[];
     try {
