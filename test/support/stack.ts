@@ -9,6 +9,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { stringify } from 'yaml';
 import { startCrowdStrikeStub, startFortiGateStub, type CrowdStrikeStub, type FortiGateStub } from '../stubs';
 import { createTestDatabase } from './pg';
+import { RECORD_ENV, recordHistories, secretsIn } from './record-histories';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 const MAIN = join(REPO_ROOT, 'dist', 'src', 'main.js');
@@ -308,10 +309,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       worker = await spawnInterlock('worker', configPath, /worker running/, output);
     },
     async stop() {
-      await Promise.all([stopChild(api), stopChild(worker)]);
-      await Promise.all([crowdstrike.close(), fortigate.close()]);
-      await db.drop();
-      rmSync(workDir, { recursive: true, force: true });
+      try {
+        // Opt-in (npm run record:histories): save this stack's workflow histories while its worker still runs.
+        const recordDir = process.env[RECORD_ENV];
+        if (recordDir !== undefined && recordDir !== '')
+          await recordHistories({ address: temporal, namespace, dir: recordDir, secrets: secretsIn(withChannels) });
+      } finally {
+        await Promise.all([stopChild(api), stopChild(worker)]);
+        await Promise.all([crowdstrike.close(), fortigate.close()]);
+        await db.drop();
+        rmSync(workDir, { recursive: true, force: true });
+      }
     },
   };
 }
