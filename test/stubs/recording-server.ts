@@ -260,7 +260,7 @@ export async function startRecordingServer(options: RecordingServerOptions): Pro
     holdNext,
     delayNext: (ms, match = {}) => {
       const held = holdNext(match);
-      void held.received.then(() => setTimeout(held.release, ms));
+      void held.received.then(() => setTimeout(held.release, ms).unref());
     },
     failNext: (status, count = 1, headers = {}, failOptions = {}) => {
       failures.push({ status, remaining: count, headers, options: failOptions });
