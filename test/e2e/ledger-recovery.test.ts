@@ -6,14 +6,13 @@
  * says the change was found in place. Real processes, Temporal dev server, PostgreSQL, stubs.
  */
 import type { AuditRecord } from '../../src/audit/types';
-import { CrowdStrikeClient } from '../../integrations';
 import {
   CROWDSTRIKE_DEVICE_ACTIONS_PATH,
   CROWDSTRIKE_DEVICE_DETAILS_PATH,
   FORTIGATE_ADD_USERS_PATH,
   type StubRequest,
 } from '../stubs';
-import { acceptedIncident, auditOf, decide, pendingApprovalFor, types } from '../support/e2e';
+import { acceptedIncident, auditOf, decide, liftContainment, pendingApprovalFor, types } from '../support/e2e';
 import { CROWDSTRIKE_AGENT_FIN_LT_042, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -52,16 +51,7 @@ function ransomware(id: string) {
 }
 
 /** An analyst lifts the laptop's containment, so the next test starts from a host that is not contained. */
-async function releaseLaptop(): Promise<void> {
-  const falcon = new CrowdStrikeClient({
-    baseUrl: stack.crowdstrike.url,
-    clientId: 'interlock-test-client',
-    clientSecret: 'interlock-test-secret',
-    timeout: 5_000,
-  });
-  await falcon.liftContainment(CROWDSTRIKE_AGENT_FIN_LT_042);
-  expect(stack.crowdstrike.contained.has(CROWDSTRIKE_AGENT_FIN_LT_042)).toBe(false);
-}
+const releaseLaptop = () => liftContainment(stack, CROWDSTRIKE_AGENT_FIN_LT_042);
 
 async function expectChainVerifies(incidentId: string) {
   const response = await stack.api(`/audit/verify?incidentId=${incidentId}`, { operator: 'alice' });
