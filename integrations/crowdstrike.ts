@@ -5,13 +5,17 @@ import {
   createVendorHttpClient,
   IntegrationError,
   parseResponse,
+  signalOf,
+  type CallOptions,
   type IntegrationLogger,
   type RetryOptions,
 } from './http';
 
 /**
  * CrowdStrike Falcon host containment over the OAuth2 API (client-credentials tokens, Hosts API
- * device actions). Containment is idempotent at Falcon, which is what makes retries safe.
+ * device actions and device details). Containment is idempotent at Falcon (containing a
+ * contained host changes nothing), which is what makes the HTTP retries safe; the device's
+ * `status` is the read that tells whether a containment is already in place.
  */
 
 export type CrowdStrikeConfig = NonNullable<InterlockConfig['integrations']['crowdstrike']>;
@@ -34,8 +38,19 @@ export interface ContainmentResult {
   requestId?: string;
 }
 
+/** Falcon's containment state of a device (`status` in the device details). */
+export type ContainmentStatus = 'normal' | 'containment_pending' | 'contained' | 'lift_containment_pending';
+
+export interface ContainmentState {
+  deviceId: string;
+  /** Falcon's `status`; other values (none documented) are passed through as read. */
+  status: ContainmentStatus | (string & {});
+}
+
 const INTEGRATION = 'crowdstrike';
 const DEVICE_ACTIONS_PATH = '/devices/entities/devices-actions/v2';
+/** Hosts API `GetDeviceDetailsV2`: `GET ?ids=<aid>` (up to 100), one resource per known device. */
+const DEVICE_DETAILS_PATH = '/devices/entities/devices/v2';
 
 /** Falcon agent IDs (AIDs) are 32 hex characters. */
 const deviceIdSchema = z.string().regex(/^[0-9a-fA-F]{32}$/, 'a CrowdStrike device ID is 32 hex characters');
@@ -59,9 +74,26 @@ const deviceActionResponseSchema = z.object({
   errors: z.array(vendorErrorSchema).nullable(),
 });
 
+const deviceDetailsResponseSchema = z.object({
+  meta: z.object({ trace_id: z.string().optional() }).loose(),
+  resources: z.array(z.object({ device_id: z.string(), status: z.string() }).loose()).nullable(),
+  errors: z.array(vendorErrorSchema).nullable(),
+});
+
 interface CachedToken {
   value: string;
   renewAt: number;
+}
+
+function checkDeviceId(deviceId: string): void {
+  const parsedId = deviceIdSchema.safeParse(deviceId);
+  if (!parsedId.success) {
+    throw new IntegrationError(`${INTEGRATION}: invalid device ID: ${parsedId.error.issues[0]?.message ?? 'invalid'}`, {
+      integration: INTEGRATION,
+      kind: 'invalid-input',
+      retryable: false,
+    });
+  }
 }
 
 export class CrowdStrikeClient {
@@ -82,27 +114,51 @@ export class CrowdStrikeClient {
   }
 
   /** Network-contains a host. Resolves once Falcon has accepted the request (HTTP 202). */
-  containHost(deviceId: string): Promise<ContainmentResult> {
-    return this.deviceAction(deviceId, 'contain');
+  containHost(deviceId: string, options: CallOptions = {}): Promise<ContainmentResult> {
+    return this.deviceAction(deviceId, 'contain', options);
   }
 
   /** Lifts network containment of a host. */
-  liftContainment(deviceId: string): Promise<ContainmentResult> {
-    return this.deviceAction(deviceId, 'lift_containment');
+  liftContainment(deviceId: string, options: CallOptions = {}): Promise<ContainmentResult> {
+    return this.deviceAction(deviceId, 'lift_containment', options);
   }
 
-  private async deviceAction(deviceId: string, action: ContainmentAction): Promise<ContainmentResult> {
-    const parsedId = deviceIdSchema.safeParse(deviceId);
-    if (!parsedId.success) {
+  /**
+   * The device's containment state as Falcon reports it (`containment_pending` once a
+   * containment was accepted, `contained` once the sensor applied it). An unknown device is a
+   * permanent failure.
+   */
+  async containmentState(deviceId: string, options: CallOptions = {}): Promise<ContainmentState> {
+    checkDeviceId(deviceId);
+    const response = await this.withToken((token) =>
+      this.http.get<unknown>(DEVICE_DETAILS_PATH, {
+        params: { ids: deviceId },
+        headers: { Authorization: `Bearer ${token}` },
+        ...signalOf(options),
+      }),
+    );
+    const body = parseResponse(deviceDetailsResponseSchema, response.data, INTEGRATION, 'device details');
+    const device = (body.resources ?? []).find((r) => r.device_id.toLowerCase() === deviceId.toLowerCase());
+    if (device === undefined) {
+      const reasons = (body.errors ?? []).map((e) => `${e.code} ${e.message}`).join('; ');
       throw new IntegrationError(
-        `${INTEGRATION}: invalid device ID: ${parsedId.error.issues[0]?.message ?? 'invalid'}`,
+        `${INTEGRATION}: device ${deviceId} not found${reasons === '' ? '' : `: ${reasons}`}`,
         {
           integration: INTEGRATION,
-          kind: 'invalid-input',
+          kind: 'vendor-error',
           retryable: false,
         },
       );
     }
+    return { deviceId, status: device.status };
+  }
+
+  private async deviceAction(
+    deviceId: string,
+    action: ContainmentAction,
+    options: CallOptions,
+  ): Promise<ContainmentResult> {
+    checkDeviceId(deviceId);
     const response = await this.withToken((token) =>
       this.http.post<unknown>(
         DEVICE_ACTIONS_PATH,
@@ -110,6 +166,7 @@ export class CrowdStrikeClient {
         {
           params: { action_name: action },
           headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+          ...signalOf(options),
         },
       ),
     );

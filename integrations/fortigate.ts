@@ -6,6 +6,8 @@ import {
   createVendorHttpClient,
   IntegrationError,
   parseResponse,
+  signalOf,
+  type CallOptions,
   type IntegrationLogger,
   type RetryOptions,
 } from './http';
@@ -13,6 +15,9 @@ import {
 /**
  * FortiGate IP quarantine through the FortiOS monitor API's banned-users list: takes effect
  * immediately, expires on its own, and changes no configuration (so no policy push or revision).
+ * `add_users` is idempotent in effect but not in time (banning a banned address starts its
+ * expiry again); `clear_users` of an address that is not banned succeeds. The banned list
+ * (`GET monitor/user/banned`) is the read that tells whether a ban is in place.
  */
 
 export type FortiGateConfig = NonNullable<InterlockConfig['integrations']['fortigate']>;
@@ -97,20 +102,31 @@ export class FortiGateClient {
   }
 
   /** Bans an IP for `expirySeconds` (default: the configured banExpiry). */
-  async quarantineIp(ip: string, expirySeconds?: number): Promise<BanResult> {
+  async quarantineIp(ip: string, expirySeconds?: number, options: CallOptions = {}): Promise<BanResult> {
     const address = canonicalIp(ip);
-    const expiry = expirySchema.safeParse(expirySeconds ?? Math.ceil(this.config.banExpiry / 1000));
+    const expiry = expirySchema.safeParse(expirySeconds ?? this.defaultExpirySeconds);
     if (!expiry.success) throw invalidInput(expiry.error.issues[0]?.message ?? 'invalid expiry');
-    await this.monitorPost(ADD_USERS_PATH, { ip_addresses: [address], expiry: expiry.data }, 'add_users');
+    await this.monitorPost(ADD_USERS_PATH, { ip_addresses: [address], expiry: expiry.data }, 'add_users', options);
     return { ip: address, action: 'quarantine', vdom: this.config.vdom, expirySeconds: expiry.data };
   }
 
-  /** The address's quarantine state on this VDOM, before a change is made. */
-  async banState(ip: string): Promise<BanState> {
+  /** The ban lifetime used when none is given: the configured banExpiry, in seconds. */
+  get defaultExpirySeconds(): number {
+    return Math.ceil(this.config.banExpiry / 1000);
+  }
+
+  /** This client's VDOM. */
+  get vdom(): string {
+    return this.config.vdom;
+  }
+
+  /** The address's quarantine state on this VDOM (before a change, or to see whether one is in place). */
+  async banState(ip: string, options: CallOptions = {}): Promise<BanState> {
     const address = canonicalIp(ip);
     const response = await this.http.get<unknown>(BANNED_PATH, {
       params: { vdom: this.config.vdom },
       headers: { Authorization: `Bearer ${this.config.apiKey}` },
+      ...signalOf(options),
     });
     const list = parseResponse(bannedListSchema, response.data, INTEGRATION, 'banned list');
     if (list.status !== 'success') {
@@ -131,16 +147,22 @@ export class FortiGateClient {
   }
 
   /** Removes an IP from the banned list. Releasing an IP that is not banned succeeds. */
-  async releaseIp(ip: string): Promise<BanResult> {
+  async releaseIp(ip: string, options: CallOptions = {}): Promise<BanResult> {
     const address = canonicalIp(ip);
-    await this.monitorPost(CLEAR_USERS_PATH, { ip_addresses: [address] }, 'clear_users');
+    await this.monitorPost(CLEAR_USERS_PATH, { ip_addresses: [address] }, 'clear_users', options);
     return { ip: address, action: 'release', vdom: this.config.vdom };
   }
 
-  private async monitorPost(path: string, body: Record<string, unknown>, what: string): Promise<void> {
+  private async monitorPost(
+    path: string,
+    body: Record<string, unknown>,
+    what: string,
+    options: CallOptions,
+  ): Promise<void> {
     const response = await this.http.post<unknown>(path, body, {
       params: { vdom: this.config.vdom },
       headers: { Authorization: `Bearer ${this.config.apiKey}`, 'Content-Type': 'application/json' },
+      ...signalOf(options),
     });
     const result = parseResponse(monitorResponseSchema, response.data, INTEGRATION, what);
     // FortiOS can report failure inside a 200 body; trust the body's status over the HTTP one.

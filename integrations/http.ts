@@ -40,6 +40,19 @@ export interface HttpClientOptions {
   logger?: IntegrationLogger;
 }
 
+/**
+ * Per call: `signal` abandons the call (its retries and backoffs included) when it aborts — a
+ * deadline (AbortSignal.timeout) or the Temporal activity being cancelled or timed out.
+ */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** The axios request config part of CallOptions. */
+export function signalOf(options: CallOptions): { signal?: AbortSignal } {
+  return options.signal === undefined ? {} : { signal: options.signal };
+}
+
 /** What every vendor client takes besides its configuration: test-tunable retries and a logger. */
 export interface VendorClientOptions {
   retry?: Partial<RetryOptions>;
@@ -169,6 +182,9 @@ export function toIntegrationError(
     return make(`unexpected failure: ${text}`, { kind: 'network', retryable: true });
   }
   const label = requestLabel(error);
+  if (axios.isCancel(error))
+    // Abandoned at the caller's deadline: the vendor may or may not have acted (the ledger finds out).
+    return make(`${label} abandoned: deadline reached`, { kind: 'timeout', retryable: true });
   if (error.response === undefined) {
     if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT')
       return make(`${label} timed out`, { kind: 'timeout', retryable: true });
@@ -227,6 +243,7 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
     retries: retry.retries,
     shouldResetTimeout: true,
     retryCondition: (error) => {
+      if (axios.isCancel(error)) return false;
       if (error.response === undefined) return isNetworkError(error);
       if (!isTransientStatus(error.response.status)) return false;
       const wait = retryAfterMs(error.response.headers);

@@ -1,10 +1,20 @@
 import type { AxiosInstance } from 'axios';
+import { z } from 'zod';
 import type { InterlockConfig } from '../src/config/schema';
-import { createVendorHttpClient, type IntegrationLogger, type RetryOptions } from './http';
+import {
+  createVendorHttpClient,
+  parseResponse,
+  signalOf,
+  type CallOptions,
+  type IntegrationLogger,
+  type RetryOptions,
+} from './http';
 
 /**
  * Okta as the identity provider: an account is disabled by suspending it (lifecycle
  * `suspend`, reversible with `unsuspend`), which ends sign-ins without deleting anything.
+ * Neither is idempotent at Okta (suspending a suspended user is refused with 400), so the
+ * user's `status` (`GET /api/v1/users/{id}`) is the read that tells whether a change is in place.
  */
 
 export type OktaConfig = NonNullable<InterlockConfig['integrations']['okta']>;
@@ -19,8 +29,15 @@ export interface AccountResult {
   action: 'suspend' | 'unsuspend';
 }
 
+/** An Okta user's lifecycle status (ACTIVE, SUSPENDED, LOCKED_OUT, DEPROVISIONED, …). */
+export interface AccountState {
+  account: string;
+  status: string;
+}
+
 const INTEGRATION = 'okta';
 export const OKTA_USERS_PATH = '/api/v1/users';
+const userSchema = z.object({ id: z.string(), status: z.string() }).loose();
 
 export class OktaClient {
   private readonly http: AxiosInstance;
@@ -32,20 +49,35 @@ export class OktaClient {
     this.http = createVendorHttpClient(INTEGRATION, config, [config.apiToken], options);
   }
 
+  private get headers() {
+    return { Authorization: `SSWS ${this.config.apiToken}`, Accept: 'application/json' };
+  }
+
   /** `account` is the Okta user ID or login. */
-  async disableAccount(account: string): Promise<AccountResult> {
-    await this.lifecycle(account, 'suspend');
+  async disableAccount(account: string, options: CallOptions = {}): Promise<AccountResult> {
+    await this.lifecycle(account, 'suspend', options);
     return { account, action: 'suspend' };
   }
 
-  async enableAccount(account: string): Promise<AccountResult> {
-    await this.lifecycle(account, 'unsuspend');
+  async enableAccount(account: string, options: CallOptions = {}): Promise<AccountResult> {
+    await this.lifecycle(account, 'unsuspend', options);
     return { account, action: 'unsuspend' };
   }
 
-  private async lifecycle(account: string, operation: 'suspend' | 'unsuspend'): Promise<void> {
+  /** The user's lifecycle status, read by ID or login. */
+  async accountState(account: string, options: CallOptions = {}): Promise<AccountState> {
+    const response = await this.http.get<unknown>(`${OKTA_USERS_PATH}/${encodeURIComponent(account)}`, {
+      headers: this.headers,
+      ...signalOf(options),
+    });
+    const user = parseResponse(userSchema, response.data, INTEGRATION, 'get user');
+    return { account, status: user.status };
+  }
+
+  private async lifecycle(account: string, operation: 'suspend' | 'unsuspend', options: CallOptions): Promise<void> {
     await this.http.post(`${OKTA_USERS_PATH}/${encodeURIComponent(account)}/lifecycle/${operation}`, undefined, {
-      headers: { Authorization: `SSWS ${this.config.apiToken}`, Accept: 'application/json' },
+      headers: this.headers,
+      ...signalOf(options),
     });
   }
 }

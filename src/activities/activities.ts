@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActionRequest } from '../actions/catalog';
 import type { ActionLedger } from '../audit/action-ledger';
 import type { ApprovalStore } from '../audit/approval-store';
@@ -13,8 +13,15 @@ import { checkExecution, type BreakGlassEvidence } from '../policy/execution-gat
 import type { PolicyEngine } from '../policy/policy-engine';
 import type { PolicyDecision } from '../policy/types';
 import type { ApprovalVote } from '../workflows/definitions';
+import {
+  ACTION_HEARTBEAT_EVERY_MS,
+  ADMISSION_VENDOR_BUDGET_MS,
+  FIRST_ATTEMPT_MIN_MS,
+  FIRST_ATTEMPT_TIMEOUT_MS,
+} from '../workflows/activity-options';
 import { admitAlert, type Admission, type AdmissionRequest } from './admission';
-import { enforce, taskFor } from './enforcement';
+import { createTask, enforce, observe, observeTask, taskFor, untilAborted } from './enforcement';
+import { actOnce } from './ledger-guard';
 import { SILENT_NOTIFIER, type NotificationEvent, type Notifier } from './notifications';
 import { AuditOutageAlarm } from '../notifications/audit-outage-alarm';
 import type { EnforcementClients } from '../../integrations';
@@ -47,6 +54,46 @@ export interface AuditContext {
 }
 
 const ENGINE = { type: 'system', id: 'interlock', channel: 'engine' } as const;
+
+/** The running activity's context; undefined outside an activity (unit tests). */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `work` in a regular activity while heartbeating, so a worker that dies mid-call is
+ * noticed within the heartbeat timeout (not the start-to-close timeout) and the attempt retried.
+ */
+async function heartbeating<T>(work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  const context = activityContext();
+  if (context === undefined || context.info.isLocal) return work(context?.cancellationSignal);
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), ACTION_HEARTBEAT_EVERY_MS);
+  try {
+    return await work(context.cancellationSignal);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * The admission's vendor time: all first attempts of one admission share it, each bounded by
+ * FIRST_ATTEMPT_TIMEOUT_MS. Gives the next attempt's abort signal, or undefined once too little
+ * is left to try (the playbook run makes that attempt as a regular activity).
+ */
+function firstAttemptBudget(cancelled: AbortSignal | undefined): () => AbortSignal | undefined {
+  const deadline = Date.now() + ADMISSION_VENDOR_BUDGET_MS;
+  return () => {
+    const left = Math.min(deadline - Date.now(), FIRST_ATTEMPT_TIMEOUT_MS);
+    if (left < FIRST_ATTEMPT_MIN_MS) return undefined;
+    const timeout = AbortSignal.timeout(left);
+    return cancelled === undefined ? timeout : AbortSignal.any([timeout, cancelled]);
+  };
+}
 
 function nowIso(): string {
   return new Date().toISOString();
@@ -105,14 +152,24 @@ export function createActivities(deps: ActivityDeps) {
   const { audit: store, approvals, ledger, policy, config } = deps;
   /** Rule 9: an unreachable audit store holds OT actions (writes retry) and alerts people. */
   const auditOutage = new AuditOutageAlarm(deps.notifier, deps.log);
-  /** Calls `act` at most once per key: a retry gets the action ledger's record of the first call. */
-  const once = async <T>(key: string, actionType: string, act: () => Promise<T>): Promise<T> => {
-    const previous = await ledger.find(key);
-    if (previous !== undefined) return previous.result as T;
-    const result = await act();
-    await ledger.record(key, actionType, result);
-    return result;
-  };
+  const fortigateConfig = config.integrations.fortigate;
+  /**
+   * Enforces a decided action at most once per key (ledger-guard.ts): intent recorded first,
+   * the vendor's state read before acting again after an interrupted attempt.
+   */
+  const enforceOnce = (decision: PolicyDecision, key: string, signal: AbortSignal | undefined) =>
+    actOnce(ledger, {
+      key,
+      actionType: decision.action.type,
+      target: decision.target.assetId ?? decision.target.ref,
+      actionDigest: decision.actionDigest,
+      act: () => untilAborted(enforce(decision, deps.enforcement, fortigateConfig, { ledgerKey: key, signal }), signal),
+      inPlace: (startedAt) =>
+        untilAborted(
+          observe(decision, deps.enforcement, fortigateConfig, { ledgerKey: key, signal, startedAt }),
+          signal,
+        ),
+    });
 
   /**
    * Appends records in order, in one transaction. A malformed audit event is a bug, not an
@@ -187,10 +244,12 @@ export function createActivities(deps: ActivityDeps) {
   /**
    * The gate every action passes through, given a fresh decision: checks the approvals against
    * it, then calls the integration at most once per idempotency key and audits the result.
+   * `signal` bounds the vendor call (the admission's first attempt; a cancelled activity).
    */
   const executeDecided = async (
     decision: PolicyDecision,
     input: ExecutionRequest,
+    signal?: AbortSignal,
   ): Promise<{ summary: string; details: Record<string, unknown> }> => {
     const gate = checkExecution(
       decision,
@@ -203,9 +262,7 @@ export function createActivities(deps: ActivityDeps) {
     );
     if (!gate.allowed) throw ApplicationFailure.nonRetryable(`refused by policy: ${gate.reason}`, 'PolicyRefused');
 
-    const result = await once(input.idempotencyKey, input.action.type, () =>
-      enforce(decision, deps.enforcement, config.integrations.fortigate),
-    );
+    const { result, recovered } = await enforceOnce(decision, input.idempotencyKey, signal);
     await audit.append({
       ...input.context,
       idempotencyKey: `${input.idempotencyKey}:executed`,
@@ -235,6 +292,17 @@ export function createActivities(deps: ActivityDeps) {
       details: {
         ...(decision.compensation === undefined ? {} : { compensation: decision.compensation }),
         ...(result.details['preChange'] === undefined ? {} : { preChange: result.details['preChange'] }),
+        // An earlier attempt was interrupted after recording its intent; the vendor's state showed
+        // the change in place, so it was not made again.
+        ...(recovered === undefined
+          ? {}
+          : {
+              ledger: {
+                recovered: true,
+                intentRecordedAt: recovered.intentRecordedAt,
+                observed: result.details['observed'],
+              },
+            }),
         ...policyEvidence(decision, new Date()),
         ...(input.breakGlass === undefined ? {} : { reviewRequired: true, forcedBy: input.breakGlass.operatorId }),
       },
@@ -244,8 +312,9 @@ export function createActivities(deps: ActivityDeps) {
         action: input.action.type,
         target: decision.target.assetId ?? decision.target.ref,
         incidentId: input.context.incidentId,
+        ...(recovered === undefined ? {} : { recovered: true }),
       },
-      'action executed',
+      recovered === undefined ? 'action executed' : 'action found in place after an interrupted attempt',
     );
     return { summary: result.summary, details: result.details };
   };
@@ -256,7 +325,10 @@ export function createActivities(deps: ActivityDeps) {
    * one local activity per step. An expression that cannot be evaluated is an answer
    * (\`invalid\`), not a failure; the opening records in \`preceding\` are appended first.
    */
-  const decideStep = async (input: StepRequest): Promise<StepPlan & { firstAttempt?: FirstAttempt }> => {
+  const decideStep = async (
+    input: StepRequest,
+    firstAttemptSignal?: () => AbortSignal | undefined,
+  ): Promise<StepPlan & { firstAttempt?: FirstAttempt }> => {
     const { step, vars, preceding = [] } = input;
     const rendered = renderStep(step, vars);
     if (rendered.kind !== 'action') {
@@ -272,16 +344,27 @@ export function createActivities(deps: ActivityDeps) {
     });
     const plan = { kind: 'decided', action, decision } as const;
     if (input.executeAutomatic === undefined || decision.outcome !== 'auto') return plan;
+    // A short, bounded vendor deadline: this runs in a local activity (activity-options.ts).
+    const signal = firstAttemptSignal?.();
+    if (firstAttemptSignal !== undefined && signal === undefined)
+      return {
+        ...plan,
+        firstAttempt: { ok: false, message: 'not attempted: the admission’s time for vendor calls is spent' },
+      };
     try {
       // The decision was made (and its blast-radius slot reserved) a moment ago in this call.
-      const { summary } = await executeDecided(decision, {
-        action,
-        approvedDigest: undefined,
-        approvalId: undefined,
-        votes: [],
-        idempotencyKey: input.executeAutomatic.idempotencyKey,
-        context: input.context,
-      });
+      const { summary } = await executeDecided(
+        decision,
+        {
+          action,
+          approvedDigest: undefined,
+          approvalId: undefined,
+          votes: [],
+          idempotencyKey: input.executeAutomatic.idempotencyKey,
+          context: input.context,
+        },
+        signal,
+      );
       return { ...plan, firstAttempt: { ok: true, summary } };
     } catch (error) {
       return {
@@ -311,9 +394,10 @@ export function createActivities(deps: ActivityDeps) {
      * playbooks it starts and runs their leading steps that need nobody (see admission.ts).
      */
     async admitAlert(input: AdmissionRequest): Promise<Admission> {
+      const budget = firstAttemptBudget(activityContext()?.cancellationSignal);
       return admitAlert(input, {
         appendAudits,
-        decideStep,
+        decideStep: (step) => decideStep(step, budget),
         playbooks: deps.playbooks(),
         notify: deps.notifier !== SILENT_NOTIFIER,
       });
@@ -323,7 +407,11 @@ export function createActivities(deps: ActivityDeps) {
       return decideAndAudit(input);
     },
 
-    decideStep,
+    /** A step decided on its own (the playbook run): nothing is executed here. */
+    async decideStep(input: StepRequest): Promise<StepPlan> {
+      const { firstAttempt: _none, ...plan } = await decideStep({ ...input, executeAutomatic: undefined });
+      return plan;
+    },
 
     /**
      * A recommendation the engine will not execute (rules 4, 12) becomes a task for people:
@@ -337,9 +425,22 @@ export function createActivities(deps: ActivityDeps) {
       const { decision } = input;
       const task = taskFor(decision, 'Recommended by Interlock: the engine does not execute this action itself.');
       let taskKey: string | undefined;
+      let recovered: { intentRecordedAt: string } | undefined;
       if (deps.enforcement.jira !== undefined) {
         const { jira } = deps.enforcement;
-        taskKey = (await once(input.idempotencyKey, 'task.create', () => jira.createTask(task))).key;
+        const key = input.idempotencyKey;
+        const created = await heartbeating((signal) =>
+          actOnce(ledger, {
+            key,
+            actionType: 'task.create',
+            target: decision.target.assetId ?? decision.target.ref,
+            actionDigest: decision.actionDigest,
+            act: () => untilAborted(createTask(jira, task, { ledgerKey: key, signal }), signal),
+            inPlace: () => untilAborted(observeTask(jira, { ledgerKey: key, signal }), signal),
+          }),
+        );
+        taskKey = created.result.key;
+        recovered = created.recovered;
       }
       await audit.append({
         ...input.context,
@@ -352,7 +453,11 @@ export function createActivities(deps: ActivityDeps) {
           taskKey === undefined
             ? { status: 'skipped', detail: 'ticketing not configured: the task is recorded in the audit trail only' }
             : { status: 'succeeded', detail: `jira task ${taskKey}` },
-        details: { summary: task.summary, ...(taskKey === undefined ? {} : { taskKey }) },
+        details: {
+          summary: task.summary,
+          ...(taskKey === undefined ? {} : { taskKey }),
+          ...(recovered === undefined ? {} : { ledger: { recovered: true, ...recovered } }),
+        },
       });
       return taskKey === undefined ? {} : { taskKey };
     },
@@ -525,7 +630,8 @@ export function createActivities(deps: ActivityDeps) {
      * fresh decision, then calls the integration at most once per idempotency key.
      */
     async executeAction(input: ExecutionRequest): Promise<{ summary: string; details: Record<string, unknown> }> {
-      return executeDecided(await withBlastRadius(policy.decide(input.action), input.context), input);
+      const decision = await withBlastRadius(policy.decide(input.action), input.context);
+      return heartbeating((signal) => executeDecided(decision, input, signal));
     },
   };
 }

@@ -16,7 +16,9 @@ import type { AuditContext, FirstAttempt, StepPlan, StepRequest } from './activi
  *
  * Everything here is idempotent by key, so a retried admission repeats nothing: records by
  * their idempotency keys, decisions by theirs (a changed decision is refused), actions through
- * the action ledger. Every action still passes the policy engine and the execution gate.
+ * the action ledger. Every action still passes the policy engine and the execution gate. This
+ * is a local activity, so each action's first attempt has a short vendor deadline
+ * (activity-options.ts); one that fails or times out is left to the playbook run.
  */
 
 export interface AdmissionRequest {

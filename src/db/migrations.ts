@@ -209,10 +209,30 @@ END
 $$;
 `;
 
+/**
+ * The action ledger records intent before a vendor call and the outcome after it: a row in
+ * status 'intent' (target, action digest, start time; no result) is an attempt whose outcome
+ * is unknown. `recovered` marks an outcome found by reading the vendor's state afterwards.
+ */
+const actionLedgerIntent = `
+ALTER TABLE action_ledger DROP CONSTRAINT IF EXISTS action_ledger_status_check;
+ALTER TABLE action_ledger ALTER COLUMN result DROP NOT NULL;
+ALTER TABLE action_ledger
+  ADD COLUMN target        text,
+  ADD COLUMN action_digest text,
+  ADD COLUMN started_at    timestamptz,
+  ADD COLUMN completed_at  timestamptz,
+  ADD COLUMN recovered     boolean NOT NULL DEFAULT false;
+ALTER TABLE action_ledger
+  ADD CONSTRAINT action_ledger_status_check CHECK (status IN ('intent', 'succeeded')),
+  ADD CONSTRAINT action_ledger_outcome_check CHECK ((status = 'intent') = (result IS NULL));
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: initialSchema },
   { version: 2, name: 'notification-deliveries', sql: notificationDeliveries },
   { version: 3, name: 'service-role-least-privilege', sql: serviceRoleLeastPrivilege },
   { version: 4, name: 'blast-radius', sql: blastRadius },
   { version: 5, name: 'audit-retention', sql: auditRetention },
+  { version: 6, name: 'action-ledger-intent', sql: actionLedgerIntent },
 ];

@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   workflowInfo,
@@ -13,9 +14,9 @@ import type { PlaybookStep } from '../playbooks/schema';
 import type { PolicyDecision } from '../policy/types';
 import {
   ACTION_ACTIVITY,
-  ACTION_LOCAL_ACTIVITY,
   AUDIT_LOCAL_ACTIVITY,
   DECISION_LOCAL_ACTIVITY,
+  LEGACY_ACTION_LOCAL_ACTIVITY,
 } from './activity-options';
 import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
 import { ApprovalGate, type ApprovalOutcome } from './approval-gate';
@@ -30,11 +31,15 @@ export type { StepOutcome } from './step-outcomes';
 // trail: retried like every audit write, never given up.
 const { recordAudits, alertPeople } = proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
 const { decideAction, decideStep } = proxyLocalActivities<InterlockActivities>(DECISION_LOCAL_ACTIVITY);
-// An automatic action (IT containment) runs in the workflow task that decided it; an approved
-// change runs as a regular activity, so the approval's Update is answered without waiting on
-// the vendor. Both are idempotent through the action ledger.
-const { executeAction: executeActionNow } = proxyLocalActivities<InterlockActivities>(ACTION_LOCAL_ACTIVITY);
+// Vendor calls are regular activities (activity-options.ts: local activities only for short
+// work): automatic actions the run makes — among them a first attempt the incident's admission
+// could not finish — and approved changes alike. The action ledger makes each at most once.
 const { executeAction, createRecommendationTask } = proxyActivities<InterlockActivities>(ACTION_ACTIVITY);
+// Replay of runs recorded when automatic actions were local activities (see the patch below).
+const { executeAction: legacyExecuteActionLocally } =
+  proxyLocalActivities<InterlockActivities>(LEGACY_ACTION_LOCAL_ACTIVITY);
+/** Automatic actions run as regular activities; histories from before ran them as local ones. */
+const AUTO_ACTIONS_AS_ACTIVITIES = 'auto-actions-as-regular-activities';
 
 /**
  * Interprets one playbook for one incident, step by step. Every action goes through the
@@ -246,12 +251,15 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     }
 
     try {
-      const execute = decision.outcome === 'auto' ? executeActionNow : executeAction;
       // An automatic step the incident workflow already carried out is not executed again.
       const done = decision.outcome === 'auto' ? prepared?.execution : undefined;
+      const execute = () =>
+        decision.outcome === 'auto' && !patched(AUTO_ACTIONS_AS_ACTIVITIES)
+          ? legacyExecuteActionLocally
+          : executeAction;
       const result =
         done ??
-        (await execute({
+        (await execute()({
           action,
           approvedDigest: decision.outcome === 'approve' ? decision.actionDigest : undefined,
           approvalId: grantedApprovalId,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditRecord } from '../../src/audit/types';
 import { CROWDSTRIKE_DEVICE_ACTIONS_PATH, FORTIGATE_ADD_USERS_PATH } from '../stubs';
-import { accepted, auditOf, decide, pendingApprovalFor, types } from '../support/e2e';
+import { accepted, auditOf, decide, liftContainment, pendingApprovalFor, types } from '../support/e2e';
 import { CROWDSTRIKE_AGENT_FIN_LT_042, REPO_ROOT, eventually, startStack, type Stack } from '../support/stack';
 
 const SPLUNK_SAMPLE = readFileSync(join(REPO_ROOT, 'test', 'intake', 'fixtures', 'splunk.json'), 'utf8');
@@ -165,6 +165,8 @@ describe('S1: ransomware on an office laptop (Splunk)', () => {
   });
 
   it('hands a containment whose first attempt fails to the playbook run, which retries it under the same ledger key', async () => {
+    // Contained by the tests above: lifted, so the retry finds it not contained and contains it.
+    await liftContainment(stack, CROWDSTRIKE_AGENT_FIN_LT_042);
     const before = containments().length;
     // Every request of the incident workflow's single attempt (the client's own retries included) fails.
     stack.crowdstrike.failNext(503, 4, {}, { path: CROWDSTRIKE_DEVICE_ACTIONS_PATH });

@@ -8,9 +8,11 @@ import {
 } from './recording-server';
 
 /**
- * A CrowdStrike Falcon API stand-in: OAuth2 client-credentials tokens and the Hosts API device
- * actions (contain / lift_containment), with Falcon's status codes and `{meta, resources, errors}`
- * bodies. Bad client credentials get 403 and a bad bearer token 401, as Falcon does.
+ * A CrowdStrike Falcon API stand-in: OAuth2 client-credentials tokens, the Hosts API device
+ * actions (contain / lift_containment) and device details (`GetDeviceDetailsV2`, whose `status`
+ * is the containment state), with Falcon's status codes and `{meta, resources, errors}` bodies.
+ * Bad client credentials get 403 and a bad bearer token 401, as Falcon does. Every 32-hex agent
+ * ID is a known device; a contained one reports `contained`, any other `normal`.
  */
 
 export interface CrowdStrikeStubOptions {
@@ -35,6 +37,8 @@ export interface CrowdStrikeStub extends StubServer {
 
 export const CROWDSTRIKE_TOKEN_PATH = '/oauth2/token';
 export const CROWDSTRIKE_DEVICE_ACTIONS_PATH = '/devices/entities/devices-actions/v2';
+/** GET `?ids=<aid>` (repeatable, up to 100): device details. */
+export const CROWDSTRIKE_DEVICE_DETAILS_PATH = '/devices/entities/devices/v2';
 const DEVICE_ID = /^[0-9a-f]{32}$/i;
 const ACTIONS = new Set(['contain', 'lift_containment']);
 
@@ -122,10 +126,35 @@ export async function startCrowdStrikeStub(options: CrowdStrikeStubOptions = {})
     };
   };
 
+  const deviceDetails = (req: StubRequest): StubResponse => {
+    if (req.method !== 'GET') return errorResponse(405, 'Method Not Allowed');
+    if (!bearerIsValid(req)) return errorResponse(401, 'access denied, invalid bearer token');
+    const ids = req.query.getAll('ids');
+    if (ids.length === 0 || ids.length > 100)
+      return errorResponse(400, 'ids: expected 1 to 100 device IDs', 'device-api');
+    const invalid = ids.filter((id) => !DEVICE_ID.test(id));
+    if (invalid.length > 0) return errorResponse(400, `invalid device IDs: ${invalid.join(', ')}`, 'device-api');
+    return {
+      status: 200,
+      body: {
+        meta: meta('device-api'),
+        resources: ids.map((id) => ({
+          device_id: id.toLowerCase(),
+          cid: '0123456789abcdef0123456789abcdef',
+          hostname: `host-${id.slice(0, 8)}`,
+          platform_name: 'Windows',
+          status: contained.has(id.toLowerCase()) ? 'contained' : 'normal',
+        })),
+        errors: [],
+      },
+    };
+  };
+
   const server = await startRecordingServer({
     handle: (req) => {
       if (req.path === CROWDSTRIKE_TOKEN_PATH) return issueToken(req);
       if (req.path === CROWDSTRIKE_DEVICE_ACTIONS_PATH) return deviceAction(req);
+      if (req.path === CROWDSTRIKE_DEVICE_DETAILS_PATH) return deviceDetails(req);
       return errorResponse(404, 'Not Found');
     },
     errorBody: (status) => errorResponse(status, DEFAULT_MESSAGES[status] ?? `HTTP ${status}`).body,

@@ -7,18 +7,25 @@ import {
 } from './recording-server';
 
 /**
- * A Jira REST API v2 stand-in for issue creation and transitions: basic auth (email + API
- * token) as Jira Cloud checks it, `POST /rest/api/2/issue` → 201 `{id, key, self}`,
- * `POST /rest/api/2/issue/{key}/transitions` → 204, Jira's `errorMessages` error body.
+ * A Jira REST API v2 stand-in for issue creation, transitions and JQL search: basic auth (email
+ * + API token) as Jira Cloud checks it, `POST /rest/api/2/issue` → 201 `{id, key, self}`,
+ * `POST /rest/api/2/issue/{key}/transitions` → 204, Jira's `errorMessages` error body. Search
+ * understands the JQL Interlock sends (`project = "K" AND labels = "L" ORDER BY created ASC`):
+ * Cloud serves `GET /rest/api/2/search/jql` (`{issues, isLast}`) and answers the removed
+ * `/search` with 410; Data Center serves `GET /rest/api/2/search` (`{startAt, maxResults,
+ * total, issues}`) and has no `/search/jql` (404).
  */
 
 export interface JiraStubOptions {
   email?: string;
   apiToken?: string;
   projectKey?: string;
+  /** Which search API the server has (default cloud). */
+  deployment?: 'cloud' | 'datacenter';
 }
 
 export interface JiraIssue {
+  id: string;
   key: string;
   summary: string;
   description: string;
@@ -32,6 +39,9 @@ export interface JiraStub extends StubServer {
 }
 
 export const JIRA_ISSUE_PATH = '/rest/api/2/issue';
+export const JIRA_SEARCH_JQL_PATH = '/rest/api/2/search/jql';
+export const JIRA_SEARCH_PATH = '/rest/api/2/search';
+const JQL = /^project = "([^"]+)" AND labels = "([^"]+)" ORDER BY created ASC$/;
 
 const errorBody = (message: string) => ({ errorMessages: [message], errors: {} });
 
@@ -47,8 +57,44 @@ export async function startJiraStub(options: JiraStubOptions = {}): Promise<Jira
     return encoded !== undefined && secretEquals(Buffer.from(encoded, 'base64').toString(), `${email}:${apiToken}`);
   };
 
+  const deployment = options.deployment ?? 'cloud';
+  const search = (req: StubRequest): StubResponse => {
+    const served = deployment === 'cloud' ? JIRA_SEARCH_JQL_PATH : JIRA_SEARCH_PATH;
+    if (req.path !== served) {
+      return deployment === 'cloud'
+        ? {
+            status: 410,
+            body: errorBody('The requested API has been removed. Please migrate to the /rest/api/3/search/jql API.'),
+          }
+        : { status: 404, body: errorBody('Not found') };
+    }
+    if (req.method !== 'GET') return { status: 405, body: errorBody('Method not allowed') };
+    const jql = JQL.exec(req.query.get('jql') ?? '');
+    if (jql === null)
+      return { status: 400, body: errorBody('Error in the JQL Query: the stub does not understand it') };
+    if (jql[1] !== projectKey)
+      return { status: 400, body: errorBody(`The value '${jql[1] ?? ''}' does not exist for the field 'project'.`) };
+    const maxResults = Number(req.query.get('maxResults') ?? '50');
+    const found = [...issues.values()].filter((issue) => issue.labels.includes(jql[2] ?? ''));
+    const page = found.slice(0, maxResults).map((issue) => ({
+      id: issue.id,
+      key: issue.key,
+      self: `${JIRA_ISSUE_PATH}/${issue.id}`,
+      fields: {
+        status: {
+          name: issue.status === 'done' ? 'Done' : 'To Do',
+          statusCategory: { key: issue.status === 'done' ? 'done' : 'new' },
+        },
+      },
+    }));
+    return deployment === 'cloud'
+      ? { status: 200, body: { issues: page, isLast: page.length === found.length } }
+      : { status: 200, body: { startAt: 0, maxResults, total: found.length, issues: page } };
+  };
+
   const handle = (req: StubRequest): StubResponse => {
     if (!authenticated(req)) return { status: 401, body: errorBody('You are not authenticated.') };
+    if (req.path === JIRA_SEARCH_JQL_PATH || req.path === JIRA_SEARCH_PATH) return search(req);
     if (req.method !== 'POST') return { status: 405, body: errorBody('Method not allowed') };
     let body: Record<string, unknown>;
     try {
@@ -69,6 +115,7 @@ export async function startJiraStub(options: JiraStubOptions = {}): Promise<Jira
       counter += 1;
       const key = `${projectKey}-${counter}`;
       issues.set(key, {
+        id: String(10000 + counter),
         key,
         summary: fields['summary'],
         description: typeof fields['description'] === 'string' ? fields['description'] : '',

@@ -7,9 +7,10 @@ import {
 } from './recording-server';
 
 /**
- * An Okta Users API stand-in for lifecycle suspend/unsuspend: `Authorization: SSWS <token>`,
- * `POST /api/v1/users/{id}/lifecycle/suspend|unsuspend` → 200 `{}`, Okta's error body
- * (`errorCode`, `errorSummary`) for unknown users and wrong states.
+ * An Okta Users API stand-in for lifecycle suspend/unsuspend and reading a user:
+ * `Authorization: SSWS <token>`, `POST /api/v1/users/{id}/lifecycle/suspend|unsuspend` → 200
+ * `{}`, `GET /api/v1/users/{id}` → 200 with the user's `status` (ACTIVE or SUSPENDED), Okta's
+ * error body (`errorCode`, `errorSummary`) for unknown users and wrong states.
  */
 
 export interface OktaStubOptions {
@@ -37,6 +38,20 @@ export async function startOktaStub(options: OktaStubOptions = {}): Promise<Okta
 
   const handle = (req: StubRequest): StubResponse => {
     if (!authenticated(req)) return { status: 401, body: oktaError('E0000011', 'Invalid token provided') };
+    const read = /^\/api\/v1\/users\/([^/]+)$/.exec(req.path);
+    if (read !== null && req.method === 'GET') {
+      const user = decodeURIComponent(read[1] ?? '');
+      if (options.users !== undefined && !options.users.includes(user))
+        return { status: 404, body: oktaError('E0000007', `Not found: Resource not found: ${user} (User)`) };
+      return {
+        status: 200,
+        body: {
+          id: `00u${Buffer.from(user).toString('hex').slice(0, 17)}`,
+          status: suspended.has(user) ? 'SUSPENDED' : 'ACTIVE',
+          profile: { login: user },
+        },
+      };
+    }
     const match = /^\/api\/v1\/users\/([^/]+)\/lifecycle\/(suspend|unsuspend)$/.exec(req.path);
     if (match === null || req.method !== 'POST')
       return { status: 404, body: oktaError('E0000022', 'The endpoint does not support the provided HTTP method') };

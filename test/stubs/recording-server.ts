@@ -42,6 +42,22 @@ export interface FailNextOptions {
   path?: string;
 }
 
+/** Which requests a hold or delay applies to. */
+export interface MatchOptions {
+  /** Only requests whose path starts with this. */
+  path?: string;
+  /** Only requests this accepts (e.g. one query parameter). */
+  match?: (request: StubRequest) => boolean;
+}
+
+/** A response held back: the request was handled (the vendor acted) and recorded, the answer waits. */
+export interface HeldResponse {
+  /** Resolves once a matching request has been handled and recorded. */
+  received: Promise<void>;
+  /** Sends the answer (to a client that may be gone by then). */
+  release(): void;
+}
+
 export interface StubServer {
   /** Base URL, e.g. http://127.0.0.1:40123 (no trailing slash). */
   url: string;
@@ -53,6 +69,13 @@ export interface StubServer {
   reset(): void;
   /** Answer the next `count` requests (optionally only to `options.path`) with `status`. */
   failNext(status: number, count?: number, headers?: Record<string, string>, options?: FailNextOptions): void;
+  /**
+   * Handles the next matching request (its change takes effect, as at a vendor that acted) but
+   * holds its answer until `release()`: a caller that dies meanwhile never learns the outcome.
+   */
+  holdNext(options?: MatchOptions): HeldResponse;
+  /** Handles the next matching request at once and answers it `ms` later (a slow vendor). */
+  delayNext(ms: number, options?: MatchOptions): void;
   close(): Promise<void>;
 }
 
@@ -138,10 +161,35 @@ function send(res: ServerResponse, response: StubResponse): void {
   res.end(payload);
 }
 
+interface Hold {
+  options: MatchOptions;
+  received: () => void;
+  released: Promise<void>;
+}
+
 export async function startRecordingServer(options: RecordingServerOptions): Promise<StubServer> {
   const calls: RecordedCall[] = [];
   let failures: ScriptedFailure[] = [];
+  let holds: Hold[] = [];
   const secretParams = new Set(options.secretQueryParams ?? []);
+
+  const takeHold = (request: StubRequest): Hold | undefined => {
+    const hold = holds.find(
+      (h) =>
+        (h.options.path === undefined || request.path.startsWith(h.options.path)) &&
+        (h.options.match === undefined || h.options.match(request)),
+    );
+    if (hold !== undefined) holds = holds.filter((h) => h !== hold);
+    return hold;
+  };
+  const holdNext = (match: MatchOptions = {}): HeldResponse => {
+    let received!: () => void;
+    let release!: () => void;
+    const receivedPromise = new Promise<void>((r) => (received = r));
+    const released = new Promise<void>((r) => (release = r));
+    holds.push({ options: match, received, released });
+    return { received: receivedPromise, release };
+  };
 
   const takeFailure = (path: string): ScriptedFailure | undefined => {
     const failure = failures.find(
@@ -162,6 +210,7 @@ export async function startRecordingServer(options: RecordingServerOptions): Pro
       for (const [key, value] of url.searchParams) if (!secretParams.has(key)) query[key] = value;
 
       let response: StubResponse;
+      let hold: Hold | undefined;
       const failure = takeFailure(url.pathname);
       if (failure !== undefined) {
         response = {
@@ -172,13 +221,9 @@ export async function startRecordingServer(options: RecordingServerOptions): Pro
       } else if (rawBody === undefined) {
         response = { status: 413, body: options.errorBody(413) };
       } else {
-        response = options.handle({
-          method,
-          path: url.pathname,
-          query: url.searchParams,
-          headers: req.headers,
-          rawBody,
-        });
+        const request = { method, path: url.pathname, query: url.searchParams, headers: req.headers, rawBody };
+        response = options.handle(request);
+        hold = takeHold(request);
       }
       const parsed = parseBody(req.headers, rawBody ?? '');
       calls.push({
@@ -189,7 +234,11 @@ export async function startRecordingServer(options: RecordingServerOptions): Pro
         headers: recordableHeaders(req.headers),
         status: response.status,
       });
-      send(res, response);
+      if (hold !== undefined) {
+        hold.received();
+        await hold.released;
+      }
+      if (!res.destroyed) send(res, response);
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -206,6 +255,12 @@ export async function startRecordingServer(options: RecordingServerOptions): Pro
     reset: () => {
       calls.length = 0;
       failures = [];
+      holds = [];
+    },
+    holdNext,
+    delayNext: (ms, match = {}) => {
+      const held = holdNext(match);
+      void held.received.then(() => setTimeout(held.release, ms).unref());
     },
     failNext: (status, count = 1, headers = {}, failOptions = {}) => {
       failures.push({ status, remaining: count, headers, options: failOptions });

@@ -3,6 +3,7 @@
  * and wait for its audit records. Each takes the file's Stack so one implementation serves all.
  */
 import type { AuditRecord } from '../../src/audit/types';
+import { CrowdStrikeClient } from '../../integrations';
 import { eventually, type API_KEYS, type Stack } from './stack';
 
 export type Operator = keyof typeof API_KEYS;
@@ -109,4 +110,19 @@ export async function decide(
   const caller = typeof who === 'string' ? { operator: who } : who;
   const response = await stack.api(`/approvals/${approvalId}/decision`, { method: 'POST', ...caller, body });
   return { status: response.status, body: (await response.json()) as DecisionAnswer['body'] };
+}
+
+/**
+ * Lifts a host's containment at the CrowdStrike stub, as an analyst would in the console, so a
+ * test starts from a host that is not contained.
+ */
+export async function liftContainment(stack: Stack, deviceId: string): Promise<void> {
+  const falcon = new CrowdStrikeClient({
+    baseUrl: stack.crowdstrike.url,
+    clientId: stack.crowdstrike.clientId,
+    clientSecret: stack.crowdstrike.clientSecret,
+    timeout: 5_000,
+  });
+  await falcon.liftContainment(deviceId);
+  if (stack.crowdstrike.contained.has(deviceId)) throw new Error(`${deviceId} is still contained`);
 }
