@@ -141,6 +141,9 @@ it('stores no alert field in clear in Temporal, and the incident still contains 
   const stored = Buffer.concat(
     pages.map((page) => proto.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse.encode(page).finish()),
   ).toString('latin1');
+  // The account step fails (no Okta configured): its failure's message is encrypted too.
+  expect(stored).toContain('Encoded failure');
+  expect(stored).not.toContain('not configured');
   for (const value of SENSITIVE) expect({ value, inClear: stored.includes(value) }).toEqual({ value, inClear: false });
 
   // Every payload is encrypted, except the bookkeeping the SDK's core writes itself beside a
@@ -169,6 +172,8 @@ it('decodes the same history through the codec endpoint for an operator', async 
   expect(decoded.body.payloads).toHaveLength(historyPayloads.length);
   const clear = (decoded.body.payloads ?? []).map((p) => utf8(p.data)).join('\n');
   for (const value of SENSITIVE) expect(clear).toContain(value);
+  // The failure's message, moved into its encrypted attributes.
+  expect(clear).toContain('"message":"integration identity (okta) is not configured"');
   expect(utf8(decoded.body.payloads?.[0]?.metadata['encoding'] ?? '')).toBe('json/plain');
 
   expect((await codec('/codec/decode', historyPayloads)).status).toBe(401);
@@ -185,6 +190,18 @@ it('encodes with the active key, and refuses a payload it cannot decrypt with a 
   expect(utf8(sealed?.metadata['encoding'] ?? '')).toBe('binary/encrypted');
   expect(utf8(sealed?.metadata['encryption-key-id'] ?? '')).toBe(ENCRYPTION_KEY.id);
   expect((await codec('/codec/decode', [sealed as PayloadJson], ALICE)).body.payloads).toEqual([plain]);
+
+  // Payloads of a large alert batch fit (Temporal allows 2 MB); other operator routes keep 64 KiB.
+  const large = { ...plain, data: Buffer.from(JSON.stringify('x'.repeat(1_500_000))).toString('base64') };
+  const sealedLarge = await codec('/codec/encode', [large], ALICE);
+  expect(sealedLarge.status).toBe(200);
+  expect((await codec('/codec/decode', sealedLarge.body.payloads ?? [], ALICE)).body.payloads).toEqual([large]);
+  const tooLarge = await stack.api('/playbooks/validate', {
+    method: 'POST',
+    operator: 'alice',
+    body: { yaml: 'x'.repeat(100_000) },
+  });
+  expect(tooLarge.status).toBe(413);
 
   const foreign = {
     ...(sealed as PayloadJson),
