@@ -13,6 +13,7 @@ import { embeddedPostgresDataDir, startEmbeddedPostgres } from './dev/embedded-p
 import { startTemporalDevServer } from './dev/temporal-server';
 import { createLogger, type Logger } from './logging';
 import { createServices } from './runtime/services';
+import { payloadCodecFor, temporalDataConverter } from './runtime/temporal-encryption';
 import { startWorker } from './worker/worker';
 
 const USAGE = `usage: interlock <api|worker|dev|migrate|prune-audit|verify-export>
@@ -46,7 +47,7 @@ function requireConnections(config: InterlockConfig, mode: string): void {
 async function startEmbedded(config: InterlockConfig, log: Logger, stops: Stop[]): Promise<InterlockConfig> {
   const stateDir = resolve(process.env['INTERLOCK_STATE_DIR'] ?? join(REPO_ROOT, '.interlock'));
   mkdirSync(stateDir, { recursive: true });
-  let { address } = config.temporal;
+  let { address, uiUrl } = config.temporal;
   let { url } = config.database;
   if (address === '') {
     const server = await startTemporalDevServer({
@@ -57,6 +58,8 @@ async function startEmbedded(config: InterlockConfig, log: Logger, stops: Stop[]
     });
     stops.push(() => server.shutdown());
     address = server.address;
+    // Links to the embedded UI, and CORS for its calls to the codec endpoint.
+    if (uiUrl === '' && server.uiUrl !== undefined) uiUrl = server.uiUrl;
     log.info({ address, ui: server.uiUrl }, 'embedded Temporal dev server started');
   }
   if (url === '') {
@@ -65,7 +68,7 @@ async function startEmbedded(config: InterlockConfig, log: Logger, stops: Stop[]
     url = pg.url;
     log.info('embedded PostgreSQL started');
   }
-  return { ...config, temporal: { ...config.temporal, address }, database: { ...config.database, url } };
+  return { ...config, temporal: { ...config.temporal, address, uiUrl }, database: { ...config.database, url } };
 }
 
 async function run(mode: string): Promise<Stop> {
@@ -102,10 +105,14 @@ async function run(mode: string): Promise<Stop> {
       return stopAll;
     }
     requireConnections(config, mode);
+    const codec = payloadCodecFor(config);
+    if (codec.activeKeyId === undefined)
+      log.warn('temporal.encryption.disabled: payloads are stored in clear in Temporal');
+    else log.info({ activeKeyId: codec.activeKeyId }, 'Temporal payloads encrypted (AES-256-GCM)');
     const services = await createServices(config);
     stops.push(() => services.close());
     if (mode === 'worker' || mode === 'dev') {
-      const worker = await startWorker(config, services, log);
+      const worker = await startWorker(config, services, log, codec);
       stops.push(() => worker.shutdown());
       worker.done.catch((error: unknown) => {
         log.fatal({ err: error }, 'worker stopped with an error');
@@ -115,7 +122,11 @@ async function run(mode: string): Promise<Stop> {
     if (mode === 'api' || mode === 'dev') {
       const connection = await Connection.connect({ address: config.temporal.address });
       stops.push(() => connection.close());
-      const client = new Client({ connection, namespace: config.temporal.namespace });
+      const client = new Client({
+        connection,
+        namespace: config.temporal.namespace,
+        dataConverter: temporalDataConverter(codec),
+      });
       const app = await createApiApp({ config, temporal: client, services, log });
       await app.listen(config.server.port, config.server.host);
       stops.push(() => app.close());

@@ -6,6 +6,7 @@ import type { Services } from '../runtime/services';
 import { ApprovalsController } from './approvals/approvals.controller';
 import { ApprovalsService } from './approvals/approvals.service';
 import { OperatorDirectory } from './auth/operator-directory';
+import { CodecController } from './codec/codec.controller';
 import { HealthController } from './health/health.controller';
 import { IncidentsController } from './incidents/incidents.controller';
 import { MetricsController } from './metrics/metrics.controller';
@@ -40,6 +41,7 @@ export class ApiModule {
         PlaybooksController,
         SlackInteractionsController,
         MetricsController,
+        CodecController,
       ],
       providers: [
         { provide: CONFIG, useValue: deps.config },

@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiModule, type ApiDeps } from './app.module';
+import { registerCodecCors } from './codec/codec-cors';
 import { JSON_BODY_LIMIT_BYTES, registerBodyParsers } from './common/body-parsers';
 import { clientErrorHandler, frameworkErrors } from './common/client-error';
 import { JsonErrorFilter } from './common/error-filter';
@@ -30,6 +31,7 @@ export async function createApiApp(deps: ApiDeps): Promise<INestApplication> {
   });
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify, maxWebhookBytes);
+  registerCodecCors(fastify, deps.config);
   // Query strings and path parameters follow the same rule as bodies: NUL and lone surrogates
   // become U+FFFD before a route, zod or PostgreSQL sees them (untrusted-text.ts).
   fastify.addHook('preValidation', (request, _reply, done) => {

@@ -229,6 +229,47 @@ function describeDecision(operation: Operation, responses: Responses): void {
   };
 }
 
+const PAYLOADS_SCHEMA = {
+  type: 'object',
+  description: "Temporal Payloads as protobuf JSON (Temporal's codec server protocol)",
+  properties: {
+    payloads: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          metadata: { type: 'object', additionalProperties: { type: 'string', format: 'byte' } },
+          data: { type: 'string', format: 'byte' },
+        },
+      },
+    },
+  },
+};
+
+/** The codec endpoint (Temporal CLI and Web UI): see codec.controller.ts. */
+function describeCodec(path: string, operation: Operation, responses: Responses): void {
+  if (path === '/codec/link') {
+    operation.summary = 'A codec endpoint URL for the Temporal Web UI (signed, 12 hours)';
+    return;
+  }
+  const direction = path.endsWith('/encode') ? 'encode' : 'decode';
+  operation.summary =
+    direction === 'decode' ? 'Decrypt Temporal payloads (codec server)' : 'Encrypt Temporal payloads (codec server)';
+  operation.requestBody = { required: true, content: { 'application/json': { schema: PAYLOADS_SCHEMA } } };
+  responses['200'] = {
+    description: `the payloads, ${direction}d`,
+    content: { 'application/json': { schema: PAYLOADS_SCHEMA } },
+  };
+  responses['400'] = error('`invalid_request`, or `undecodable_payload`: unknown key ID, altered or truncated payload');
+  delete responses['201'];
+  delete responses['503'];
+  if (path.includes('{op}')) {
+    // The signed path from GET /codec/link is the credential (browsers cannot send the header).
+    operation.security = [];
+    responses['401'] = error('invalid or expired link');
+  }
+}
+
 /** Adds what decorators do not say: the error shape, every refusal, webhook bodies, auth. */
 export function describeApi(document: OpenAPIObject): OpenAPIObject {
   const bodies = vendorBodySchemas();
@@ -267,6 +308,7 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
         operation.responses = responses;
         continue;
       }
+      if (path.startsWith('/codec/')) describeCodec(path, operation, responses);
       if (path === '/metrics') {
         delete responses['400'];
         delete responses['503'];
@@ -281,7 +323,7 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
         delete responses['400'];
         delete responses['401'];
         responses['503'] = { description: 'PostgreSQL or Temporal does not answer' };
-      } else operation.security = [{ bearer: [] }];
+      } else if (operation.security?.length !== 0) operation.security = [{ bearer: [] }];
       if (method === 'post') {
         // Operator JSON bodies (body-parsers.ts).
         responses['400'] = error(

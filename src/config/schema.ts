@@ -144,6 +144,53 @@ const policySchema = z.strictObject({
     .default({ perRun: 5, perHour: 20 }),
 });
 
+const keyIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - only, at most 64');
+
+/** 32 bytes, base64: the value is never echoed in an error (it is a secret). */
+const aesKeySchema = z
+  .string()
+  .refine((value) => /^[A-Za-z0-9+/]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32, {
+    message: 'must be 32 bytes in base64 (generate one with: openssl rand -base64 32)',
+  });
+
+/**
+ * Payload encryption (AES-256-GCM) for what Interlock stores in Temporal. New payloads are
+ * encrypted with `activeKeyId`; every listed key decrypts, so rotation is: add a key, make it
+ * active, keep the old one listed until no history written with it is still needed.
+ */
+const encryptionSchema = z
+  .strictObject({
+    keys: z.array(z.strictObject({ id: keyIdSchema, key: aesKeySchema })).default([]),
+    /** The key that encrypts; may be omitted when exactly one key is listed. */
+    activeKeyId: keyIdSchema.optional(),
+    /** Explicit opt-out: payloads are stored in clear (listed keys still decrypt old ones). */
+    disabled: z.boolean().default(false),
+  })
+  .superRefine((encryption, ctx) => {
+    const ids = new Set<string>();
+    encryption.keys.forEach((key, i) => {
+      if (ids.has(key.id))
+        ctx.addIssue({ code: 'custom', path: ['keys', i, 'id'], message: `duplicate key id "${key.id}"` });
+      ids.add(key.id);
+    });
+    if (encryption.activeKeyId !== undefined && !ids.has(encryption.activeKeyId))
+      ctx.addIssue({ code: 'custom', path: ['activeKeyId'], message: `no key "${encryption.activeKeyId}" is listed` });
+    if (encryption.disabled && encryption.activeKeyId !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['activeKeyId'],
+        message: 'disabled: true encrypts nothing; remove activeKeyId (listed keys still decrypt)',
+      });
+    if (!encryption.disabled && encryption.activeKeyId === undefined && encryption.keys.length > 1)
+      ctx.addIssue({ code: 'custom', path: ['activeKeyId'], message: 'name the key that encrypts new payloads' });
+  })
+  .transform((encryption) => ({
+    ...encryption,
+    activeKeyId:
+      encryption.activeKeyId ??
+      (encryption.disabled || encryption.keys.length !== 1 ? undefined : encryption.keys[0]?.id),
+  }));
+
 const httpIntegration = { baseUrl: z.url(), timeout: durationSchema.default(10_000) };
 
 const integrationsSchema = z.strictObject({
@@ -210,8 +257,16 @@ export const configSchema = z
         taskQueue: nonEmpty.default('interlock'),
         /** Temporal Web UI base URL, for links from the incidents API and timeline page ('' = no links). */
         uiUrl: z.union([z.url(), z.literal('')]).default(''),
+        /** Payload encryption; api and worker refuse to start without keys unless `disabled: true`. */
+        encryption: encryptionSchema.default({ keys: [], disabled: false, activeKeyId: undefined }),
       })
-      .default({ address: '', namespace: 'default', taskQueue: 'interlock', uiUrl: '' }),
+      .default({
+        address: '',
+        namespace: 'default',
+        taskQueue: 'interlock',
+        uiUrl: '',
+        encryption: { keys: [], disabled: false, activeKeyId: undefined },
+      }),
     database: z.strictObject({ url: z.string().default('') }).default({ url: '' }),
     audit: z
       .strictObject({

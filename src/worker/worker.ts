@@ -6,7 +6,9 @@ import { createNotifier } from '../notifications';
 import { loadPlaybooks } from '../playbooks/loader';
 import { BlastRadiusStore } from '../policy/blast-radius';
 import { PolicyEngine } from '../policy/policy-engine';
+import type { AesGcmPayloadCodec } from '../runtime/payload-codec';
 import type { Services } from '../runtime/services';
+import { temporalDataConverter } from '../runtime/temporal-encryption';
 import { createEnforcementClients } from '../../integrations';
 import { workflowSource } from './workflow-bundle';
 
@@ -18,7 +20,12 @@ export interface RunningWorker {
 }
 
 /** Starts a Temporal worker that runs Interlock's workflows and activities. */
-export async function startWorker(config: InterlockConfig, services: Services, log: Logger): Promise<RunningWorker> {
+export async function startWorker(
+  config: InterlockConfig,
+  services: Services,
+  log: Logger,
+  codec: AesGcmPayloadCodec,
+): Promise<RunningWorker> {
   const playbooks = await loadPlaybooks(config.playbooks.dir);
   log.info({ playbooks: playbooks.map((p) => `${p.id}@${p.version}`) }, 'playbooks loaded');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -40,6 +47,7 @@ export async function startWorker(config: InterlockConfig, services: Services, l
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities,
+    dataConverter: temporalDataConverter(codec),
     ...workflowSource(),
   });
   const done = worker.run().finally(() => connection.close());

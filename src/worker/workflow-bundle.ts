@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from '../runtime/temporal-encryption';
 
 /** Where `npm run build` leaves the pre-bundled workflow code (dist/workflow-bundle.js). */
 export const PREBUILT_BUNDLE = join(__dirname, '..', '..', 'workflow-bundle.js');
@@ -20,6 +21,8 @@ export function workflowSource(): { workflowBundle: { codePath: string } } | { w
 export async function writeWorkflowBundle(path = PREBUILT_BUNDLE): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    // The worker's failure converter runs in the sandbox too (see runtime/failure-converter.ts).
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   await writeFile(path, code);

@@ -1,5 +1,8 @@
 import { ConfigError, parseConfig } from '../../src/config/load';
-import { EXAMPLE, EXAMPLE_ENV } from '../support/example-config';
+import { EXAMPLE, EXAMPLE_ENV, SHARED_EXAMPLE } from '../support/example-config';
+
+const KEY_A = Buffer.alloc(32, 1).toString('base64');
+const KEY_B = Buffer.alloc(32, 2).toString('base64');
 
 function expectConfigError(fn: () => unknown, fragment: string): void {
   try {
@@ -42,6 +45,56 @@ describe('parseConfig', () => {
       () => parseConfig(withCap.replace('maxAlertsPerDelivery: 5', 'maxAlertsPerDelivery: 0'), EXAMPLE_ENV),
       'intake.maxAlertsPerDelivery',
     );
+  });
+
+  it('accepts the shared reference document verbatim (no encryption section: keys default to none)', () => {
+    const { TEMPORAL_ENCRYPTION_KEY: _unused, ...env } = EXAMPLE_ENV;
+    const config = parseConfig(SHARED_EXAMPLE, env);
+    expect(config.sources['splunk']?.token).toBe('splunk-token-0123456789');
+    expect(config.temporal.encryption).toEqual({ keys: [], activeKeyId: undefined, disabled: false });
+  });
+
+  it("reads the example's encryption key from the environment; a single key is the active one", () => {
+    expect(parseConfig(EXAMPLE, EXAMPLE_ENV).temporal.encryption).toEqual({
+      keys: [{ id: 'k1', key: EXAMPLE_ENV['TEMPORAL_ENCRYPTION_KEY'] }],
+      activeKeyId: 'k1',
+      disabled: false,
+    });
+    const single = parseConfig(`temporal:\n  encryption:\n    keys: [{ id: only, key: "${KEY_A}" }]\n`, {});
+    expect(single.temporal.encryption.activeKeyId).toBe('only');
+  });
+
+  it('refuses a malformed encryption configuration without echoing the key', () => {
+    const config = (encryption: string) => `temporal:\n  encryption:\n${encryption}`;
+    const short = Buffer.alloc(16, 7).toString('base64');
+    for (const [text, fragment] of [
+      [`    keys: [{ id: k1, key: "${short}" }]\n`, 'temporal.encryption.keys.0.key: must be 32 bytes in base64'],
+      [`    keys: [{ id: k1, key: "not base64 at all!" }]\n`, 'temporal.encryption.keys.0.key: must be 32 bytes'],
+      [
+        `    keys: [{ id: k1, key: "${KEY_A}" }, { id: k1, key: "${KEY_B}" }]\n    activeKeyId: k1\n`,
+        'temporal.encryption.keys.1.id: duplicate key id "k1"',
+      ],
+      [
+        `    keys: [{ id: k1, key: "${KEY_A}" }]\n    activeKeyId: k2\n`,
+        'temporal.encryption.activeKeyId: no key "k2"',
+      ],
+      [
+        `    keys: [{ id: k1, key: "${KEY_A}" }, { id: k2, key: "${KEY_B}" }]\n`,
+        'temporal.encryption.activeKeyId: name the key that encrypts new payloads',
+      ],
+      [
+        `    keys: [{ id: k1, key: "${KEY_A}" }]\n    activeKeyId: k1\n    disabled: true\n`,
+        'temporal.encryption.activeKeyId: disabled: true encrypts nothing',
+      ],
+    ]) {
+      expectConfigError(() => parseConfig(config(text as string), {}), fragment as string);
+      try {
+        parseConfig(config(text as string), {});
+      } catch (error) {
+        expect((error as Error).message).not.toContain(short);
+        expect((error as Error).message).not.toContain(KEY_A);
+      }
+    }
   });
 
   it('names the missing environment variable and the key that uses it', () => {

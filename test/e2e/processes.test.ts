@@ -59,6 +59,30 @@ describe('startup errors', () => {
     expect(output).toContain('sources.generic.token: environment variable INTERLOCK_TEST_UNSET_TOKEN is not set');
   });
 
+  it('refuses to store payloads in clear unless told to, and never prints an encryption key', async () => {
+    const unreachable = { TEMPORAL_ADDRESS: '127.0.0.1:1', DATABASE_URL: 'postgres://127.0.0.1:1/none' };
+    const noKeys = join(dir, 'no-keys.yaml');
+    writeFileSync(noKeys, 'server: { port: 0 }\n');
+    for (const mode of ['api', 'worker']) {
+      const { code, output } = await run([mode], { INTERLOCK_CONFIG: noKeys, ...unreachable });
+      expect(code).toBe(1);
+      expect(output).toContain('temporal.encryption lists no key');
+      expect(output).toContain('temporal.encryption.disabled: true');
+    }
+    // With a key, startup goes on (and fails later, at the unreachable database) without printing it.
+    const key = Buffer.alloc(32, 0x3c).toString('base64');
+    const withKey = join(dir, 'with-key.yaml');
+    writeFileSync(withKey, 'temporal:\n  encryption:\n    keys: [{ id: k9, key: ${INTERLOCK_TEST_KEY} }]\n');
+    const { code, output } = await run(['worker'], {
+      INTERLOCK_CONFIG: withKey,
+      INTERLOCK_TEST_KEY: key,
+      ...unreachable,
+    });
+    expect(code).toBe(1);
+    expect(output).toContain('"activeKeyId":"k9"');
+    expect(output).not.toContain(key);
+  });
+
   it('says which file it cannot read, and what a mode needs', async () => {
     expect(await run(['api'], { INTERLOCK_CONFIG: join(dir, 'missing.yaml') })).toMatchObject({
       code: 1,

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load';
 import type { InterlockConfig } from '../../src/config/schema';
 
-/** The reference configuration (a verbatim copy of the shared interlock.example.yaml). */
+/** The product's example configuration: the shared reference plus keys it adds (temporal.encryption). */
 export const EXAMPLE = readFileSync(join(__dirname, '../../config/interlock.example.yaml'), 'utf8');
+/** A verbatim copy of the shared reference document (/work/shared/docs/interlock.example.yaml). */
+export const SHARED_EXAMPLE = readFileSync(join(__dirname, '../fixtures/config/shared-interlock.example.yaml'), 'utf8');
 
 /** Values for every ${VAR} the reference configuration needs. */
 export const EXAMPLE_ENV: Record<string, string> = {
@@ -29,6 +31,7 @@ export const EXAMPLE_ENV: Record<string, string> = {
   SLACK_SIGNING_SECRET: 'slack-signing',
   SMTP_HOST: '127.0.0.1',
   SMTP_PORT: '2525',
+  TEMPORAL_ENCRYPTION_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
 };
 
 export function exampleConfig(): InterlockConfig {

@@ -23,6 +23,8 @@ export const API_KEYS = {
   victor: 'victor-key-0123456789abcdef',
 } as const;
 export const CROWDSTRIKE_AGENT_FIN_LT_042 = '4c1f8e2a9b7d4e6f8a0b1c2d3e4f5a6b';
+/** The stack's Temporal payload encryption key (temporal.encryption). */
+export const ENCRYPTION_KEY = { id: 'test-k1', key: 'dGVzdC1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY=' } as const;
 
 export interface StackOptions {
   approvalTtl?: string;
@@ -48,6 +50,8 @@ export interface StackOptions {
   continueAsNewAfterEvents?: number;
   /** policy.blastRadius (the benchmark contains one host many times). */
   blastRadius?: { perRun: number; perHour: number };
+  /** temporal.uiUrl (links, and the origin allowed to call the codec endpoint). */
+  temporalUiUrl?: string;
 }
 
 export interface Stack {
@@ -104,7 +108,13 @@ export function stackConfig(
 ) {
   return {
     server: { port: o.port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${o.port}`, maxBodyBytes: 65_536 },
-    temporal: { address: o.temporal, namespace: o.namespace, taskQueue: o.taskQueue },
+    temporal: {
+      address: o.temporal,
+      namespace: o.namespace,
+      taskQueue: o.taskQueue,
+      ...(o.temporalUiUrl === undefined ? {} : { uiUrl: o.temporalUiUrl }),
+      encryption: { keys: [ENCRYPTION_KEY], activeKeyId: ENCRYPTION_KEY.id },
+    },
     database: { url: o.databaseUrl },
     incidents: {
       closeAfterIdle: o.closeAfterIdle ?? '5m',

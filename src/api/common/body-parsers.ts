@@ -8,6 +8,9 @@ import { ApiError } from './api-error';
 const RAW_BODY_PREFIXES = ['/webhooks/', '/slack/'];
 /** Operator API bodies are small JSON documents. */
 export const JSON_BODY_LIMIT_BYTES = 64 * 1024;
+/** Codec endpoint bodies carry Temporal payloads (up to 2 MB each, base64 in JSON). */
+const CODEC_PREFIX = '/codec/';
+export const CODEC_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /** `application/json` and its `+json` variants, with or without parameters. */
 export const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -59,11 +62,19 @@ export function registerBodyParsers(fastify: FastifyInstance, maxWebhookBytes: n
       }
     },
   );
+  // Only the codec routes take bodies that large (set per route: other routes keep their limit).
+  fastify.addHook('onRoute', (route) => {
+    if (route.url.startsWith(CODEC_PREFIX)) route.bodyLimit = CODEC_BODY_LIMIT_BYTES;
+  });
 }
 
 function parseBody(request: FastifyRequest, compressed: Buffer, maxWebhookBytes: number): unknown {
   const raw = RAW_BODY_PREFIXES.some((prefix) => request.url.startsWith(prefix));
-  const limit = raw ? maxWebhookBytes : JSON_BODY_LIMIT_BYTES;
+  const limit = raw
+    ? maxWebhookBytes
+    : request.url.startsWith(CODEC_PREFIX)
+      ? CODEC_BODY_LIMIT_BYTES
+      : JSON_BODY_LIMIT_BYTES;
   const body = decode(compressed, request.headers['content-encoding'], limit);
   if (body.length > limit) throw tooLarge(limit);
   if (raw) return body;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Alert } from '../../alerts/alert';
 import type { InterlockConfig } from '../../config/schema';
@@ -11,9 +10,11 @@ import { sha256Hex } from '../../intake/raw-body';
 import { parseUntrustedJson } from '../../intake/untrusted-text';
 import type { Logger } from '../../logging';
 import { alertBatchSignal, type AlertDeliveries, type IncidentInput } from '../../workflows/definitions';
+import type * as workflows from '../../workflows';
 import { ApiError } from '../common/api-error';
 import { jsonContentTypeProblem } from '../common/body-parsers';
 import { KeyedBatcher, OverloadedError } from './keyed-batcher';
+import { SignalWithStartClient } from './signal-with-start';
 
 /** A Temporal call that has not answered in this time is treated as not accepted (503). */
 const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
@@ -21,6 +22,12 @@ const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
 const MAX_BATCH_BYTES = 512 * 1024;
 /** Recent distinct deliveries whose normalized alerts are kept for identical re-deliveries. */
 const NORMALIZED_CACHE_ENTRIES = 1_000;
+/**
+ * The incident workflow's type: a name the worker's workflow module exports (checked at compile
+ * time), with the workflow's own type for its input. Type-only: the API loads no workflow code.
+ */
+const INCIDENT_WORKFLOW = 'incidentWorkflow' satisfies keyof typeof workflows;
+type IncidentWorkflow = (typeof workflows)[typeof INCIDENT_WORKFLOW];
 
 interface PendingDelivery {
   alert: Alert;
@@ -59,12 +66,14 @@ export interface WebhookRequest {
 export class IntakeService {
   private readonly batcher: KeyedBatcher<PendingDelivery, AcceptedAlert>;
   private readonly normalized = new NormalizedAlertCache(NORMALIZED_CACHE_ENTRIES);
+  private readonly incidents: SignalWithStartClient;
 
   constructor(
     private readonly config: InterlockConfig,
     private readonly temporal: Client,
     private readonly log: Logger,
   ) {
+    this.incidents = new SignalWithStartClient(temporal);
     this.batcher = new KeyedBatcher((workflowId, items) => this.deliverBatch(workflowId, items), {
       maxPending: config.intake.maxPendingAlerts,
       maxBatch: config.intake.maxBatchAlerts,
@@ -198,25 +207,20 @@ export class IntakeService {
         continueAsNewAfterEvents: this.config.incidents.continueAsNewAfterEvents,
       },
     };
-    const { payloadConverter } = this.temporal.options.loadedDataConverter;
-    const response = await this.temporal.withDeadline(Date.now() + TEMPORAL_CALL_TIMEOUT_MS, () =>
-      this.temporal.workflowService.signalWithStartWorkflowExecution({
-        namespace: this.temporal.options.namespace,
-        identity: this.temporal.options.identity,
-        requestId: randomUUID(),
+    const { started } = await this.temporal.withDeadline(Date.now() + TEMPORAL_CALL_TIMEOUT_MS, () =>
+      this.incidents.signalWithStart<IncidentWorkflow, [AlertDeliveries[]]>(INCIDENT_WORKFLOW, {
         workflowId,
-        workflowType: { name: 'incidentWorkflow' },
-        taskQueue: { name: this.config.temporal.taskQueue },
-        input: { payloads: [payloadConverter.toPayload(input)] },
-        signalName: alertBatchSignal.name,
-        signalInput: { payloads: [payloadConverter.toPayload([...byUid.values()])] },
+        taskQueue: this.config.temporal.taskQueue,
+        args: [input],
+        signal: alertBatchSignal,
+        signalArgs: [[...byUid.values()]],
       }),
     );
     // Only the delivery that opened (or reopened) the incident is not a duplicate.
     return items.map((_, index) => ({
       incidentId: workflowId,
       workflowId,
-      deduplicated: !(response.started && index === 0),
+      deduplicated: !(started && index === 0),
     }));
   }
   private unavailable(error: unknown): ApiError {
