@@ -146,8 +146,9 @@ it('stores no alert field in clear in Temporal, and the incident still contains 
   expect(stored).not.toContain('not configured');
   for (const value of SENSITIVE) expect({ value, inClear: stored.includes(value) }).toEqual({ value, inClear: false });
 
-  // Every payload is encrypted, except the bookkeeping the SDK's core writes itself beside a
-  // local activity's (encrypted) result: sequence, attempt, activity type, times.
+  // Every payload is encrypted, except the bookkeeping the SDK's core writes itself: beside a
+  // local activity's (encrypted) result its sequence, attempt, activity type and times, and a
+  // patch marker's patch ID.
   const payloads = pages.flatMap((page) => payloadsIn(page.history));
   const encoding = (p: proto.api.common.v1.IPayload) => Buffer.from(p.metadata?.['encoding'] ?? []).toString();
   const encrypted = payloads.filter((p) => encoding(p) === 'binary/encrypted');
@@ -156,8 +157,14 @@ it('stores no alert field in clear in Temporal, and the incident still contains 
     expect(Buffer.from(payload.metadata?.['encryption-key-id'] ?? []).toString()).toBe(ENCRYPTION_KEY.id);
   for (const payload of payloads.filter((p) => encoding(p) !== 'binary/encrypted')) {
     expect(encoding(payload)).toBe('json/plain');
-    const keys = Object.keys(JSON.parse(Buffer.from(payload.data ?? []).toString()) as object);
-    expect(LOCAL_ACTIVITY_MARKER_KEYS).toEqual(expect.arrayContaining(keys));
+    const data = JSON.parse(Buffer.from(payload.data ?? []).toString()) as Record<string, unknown>;
+    const keys = Object.keys(data);
+    // A patch (workflow versioning, docs/workflow-changes.md) writes its ID — code, not data — in a
+    // marker and in the TemporalChangeVersion search attribute.
+    if (Array.isArray(data)) expect(data.filter((id) => !/^[a-z0-9-]+$/.test(String(id)))).toEqual([]);
+    else if (keys.includes('deprecated'))
+      expect(data).toEqual({ id: expect.stringMatching(/^[a-z0-9-]+$/), deprecated: expect.any(Boolean) });
+    else expect(LOCAL_ACTIVITY_MARKER_KEYS).toEqual(expect.arrayContaining(keys));
   }
   historyPayloads = encrypted.map(toJson);
 
