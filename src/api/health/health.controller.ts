@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyReply as Response } from 'fastify';
 import type { Services } from '../../runtime/services';
 import { SERVICES, TEMPORAL_CLIENT } from '../tokens';
+import { ApiOperation } from '@nestjs/swagger';
 
 async function probe(check: () => Promise<unknown>): Promise<'up' | 'down'> {
   try {
@@ -22,6 +23,8 @@ export class HealthController {
 
   /** 200 when PostgreSQL and Temporal answer, 503 otherwise (for load balancers). */
   @Get()
+  // Public on purpose (load balancers): `security: []` says so explicitly.
+  @ApiOperation({ summary: 'Health of PostgreSQL and Temporal', security: [] })
   async health(@Res({ passthrough: true }) res: Response) {
     const [database, temporal] = await Promise.all([
       probe(() => this.services.pool.query('SELECT 1')),
