@@ -1,9 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { z } from 'zod';
 import { VENDOR_FORMATS } from '../intake/normalizers';
 import { APPROVAL_STATUSES } from '../audit/approval-store';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decisionBodySchema } from './approvals/approvals.controller';
+import { openApiSchema } from './common/openapi-schema';
 import { SECURITY_SCHEMES } from './common/openapi-security';
 
 type Operation = NonNullable<OpenAPIObject['paths'][string]['post']>;
@@ -99,15 +99,6 @@ Splunk, \`X-Interlock-Signature: sha256=<hex HMAC of the raw body>\`, or basic a
 normalizes it to the alert shape and hands it to its incident (correlation key → incident ID).
 Concurrent deliveries for one incident are batched into one Temporal call.
 Formats: ${Object.keys(VENDOR_FORMATS).join(', ')}.`;
-
-/**
- * A zod schema as an OpenAPI 3.1 Schema Object. 3.1's dialect is JSON Schema 2020-12, zod's
- * default target; only `$schema` goes, since the document's dialect already says it.
- */
-function openApiSchema(schema: z.ZodType, options: { unrepresentable?: 'any' } = {}): object {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { ...options, io: 'input' });
-  return rest;
-}
 
 function vendorBodySchemas(): Record<string, unknown> {
   const schemas: Record<string, unknown> = {};

@@ -18,6 +18,7 @@ import { createLogger } from '../../src/logging';
 
 type Operation = {
   summary?: string;
+  requestBody?: { required?: boolean };
   security?: Record<string, string[]>[];
   responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
 };
@@ -86,7 +87,7 @@ describe('GET /docs-json', () => {
     expect(doc.openapi).toBe('3.1.0');
   });
 
-  it('gives every operation a summary and the security schemes its route really checks', () => {
+  it('gives every operation a summary and the security schemes its route really checks, every POST its body', () => {
     const security = Object.fromEntries(operations().map(([name, op]) => [name, op.security]));
     const operator = [{ bearer: [] }];
     expect(security).toEqual({
@@ -108,7 +109,10 @@ describe('GET /docs-json', () => {
       'POST /slack/interactions': [{ slackSignature: [], slackTimestamp: [] }],
       'GET /metrics': operator,
     });
-    for (const [name, op] of operations()) expect([name, op.summary?.length ?? 0]).not.toEqual([name, 0]);
+    for (const [name, op] of operations()) {
+      expect([name, op.summary?.length ?? 0]).not.toEqual([name, 0]);
+      if (name.startsWith('POST ')) expect([name, op.requestBody?.required]).toEqual([name, true]);
+    }
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(
       [
         'basic',

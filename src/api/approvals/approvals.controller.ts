@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import { z } from 'zod';
 import { APPROVAL_STATUSES } from '../../audit/approval-store';
 import type { AuthenticatedOperator } from '../auth/operator-directory';
@@ -6,7 +7,6 @@ import { CurrentOperator, OperatorGuard } from '../auth/operator.guard';
 import { parseOrThrow } from '../common/zod-body';
 import { cursorSchema, encodeCursor } from './approval-cursor';
 import { ApprovalsService } from './approvals.service';
-import { ApiOperation } from '@nestjs/swagger';
 import { OperatorAuth } from '../common/openapi-security';
 
 export const DEFAULT_PAGE_SIZE = 100;

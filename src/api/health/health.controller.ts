@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { Client } from '@temporalio/client';
 import type { FastifyReply as Response } from 'fastify';
 import type { Services } from '../../runtime/services';
 import { SERVICES, TEMPORAL_CLIENT } from '../tokens';
-import { ApiOperation } from '@nestjs/swagger';
 
 async function probe(check: () => Promise<unknown>): Promise<'up' | 'down'> {
   try {

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Param, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { Client } from '@temporalio/client';
 import type { FastifyReply as Response } from 'fastify';
 import { z } from 'zod';
@@ -16,7 +17,6 @@ import { parseOrThrow } from '../common/zod-body';
 import { CONFIG, SERVICES, TEMPORAL_CLIENT } from '../tokens';
 import { signTimelineLink } from '../ui/signed-link';
 import { loadIncidentDetail, temporalUiLink } from './incident-view';
-import { ApiOperation } from '@nestjs/swagger';
 import { OperatorAuth } from '../common/openapi-security';
 
 export const incidentIdSchema = z.string().regex(/^inc-[0-9a-f]{24}$/, 'not an incident ID');

@@ -1,8 +1,8 @@
 import { Controller, Get, Res, UseGuards } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply as Response } from 'fastify';
 import { metricsRegistry } from '../../metrics';
 import { OperatorGuard } from '../auth/operator.guard';
-import { ApiOperation } from '@nestjs/swagger';
 import { OperatorAuth } from '../common/openapi-security';
 
 /** Prometheus metrics of this API process (text exposition format), for operators. */

@@ -1,7 +1,7 @@
 import { Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { FastifyRequest as Request } from 'fastify';
 import { SlackInteractionsService } from './slack-interactions.service';
-import { ApiOperation } from '@nestjs/swagger';
 import { SlackSignatureAuth } from '../common/openapi-security';
 
 /** Slack's interactivity request URL (buttons of approval messages). */

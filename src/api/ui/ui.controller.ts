@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Inject, Param, Query, Req } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { FastifyRequest as Request } from 'fastify';
 import { z } from 'zod';
 import type { InterlockConfig } from '../../config/schema';
@@ -11,7 +12,6 @@ import { summaryOf, temporalUiLink } from '../incidents/incident-view';
 import { CONFIG, SERVICES } from '../tokens';
 import { checkTimelineLink } from './signed-link';
 import { renderTimelinePage } from './timeline-page';
-import { ApiOperation } from '@nestjs/swagger';
 import { OperatorOrSignedLinkAuth } from '../common/openapi-security';
 
 const linkQuerySchema = z.strictObject({

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { IntakeService, type IntakeResponse } from './intake.service';
-import { ApiOperation } from '@nestjs/swagger';
 import { WebhookAuth } from '../common/openapi-security';
 
 @Controller('webhooks')
