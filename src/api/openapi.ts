@@ -1,9 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { z } from 'zod';
 import { VENDOR_FORMATS } from '../intake/normalizers';
 import { APPROVAL_STATUSES } from '../audit/approval-store';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decisionBodySchema } from './approvals/approvals.controller';
+import { openApiSchema } from './common/openapi-schema';
+import { SECURITY_SCHEMES } from './common/openapi-security';
 
 type Operation = NonNullable<OpenAPIObject['paths'][string]['post']>;
 type Responses = Operation['responses'];
@@ -103,13 +104,29 @@ function vendorBodySchemas(): Record<string, unknown> {
   const schemas: Record<string, unknown> = {};
   for (const [name, format] of Object.entries(VENDOR_FORMATS)) {
     try {
-      schemas[`${name}-body`] = z.toJSONSchema(format.bodySchema, { unrepresentable: 'any', io: 'input' });
+      schemas[`${name}-body`] = openApiSchema(format.bodySchema, { unrepresentable: 'any' });
     } catch {
       schemas[`${name}-body`] = { type: 'object', description: `${format.product} webhook body` };
     }
   }
   return schemas;
 }
+
+const HEALTH_SCHEMA = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { type: 'string', enum: ['up', 'down'] },
+    checks: {
+      type: 'object',
+      required: ['database', 'temporal'],
+      properties: {
+        database: { type: 'string', enum: ['up', 'down'] },
+        temporal: { type: 'string', enum: ['up', 'down'] },
+      },
+    },
+  },
+};
 
 const VOTE = {
   type: 'object',
@@ -168,7 +185,7 @@ function describeApprovalList(operation: Operation, responses: Responses): void 
                   requiredRoles: { type: 'array', items: { type: 'string' } },
                   actionDigest: { type: 'string' },
                   expiresAt: { type: 'string', format: 'date-time' },
-                  decidedAt: { type: 'string', format: 'date-time', nullable: true },
+                  decidedAt: { type: ['string', 'null'], format: 'date-time' },
                   decisions: { type: 'array', items: VOTE },
                 },
               },
@@ -225,7 +242,7 @@ function describeDecision(operation: Operation, responses: Responses): void {
   );
   operation.requestBody = {
     required: true,
-    content: { 'application/json': { schema: z.toJSONSchema(decisionBodySchema, { io: 'input' }) as object } },
+    content: { 'application/json': { schema: openApiSchema(decisionBodySchema) } },
   };
 }
 
@@ -282,15 +299,15 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
       const operation = item[method];
       if (operation === undefined) continue;
       if (path.startsWith('/webhooks/')) {
-        operation.summary = 'Receive a SIEM or OT-sensor alert';
         operation.description = WEBHOOK_DESCRIPTION;
         operation.tags = ['webhooks'];
-        operation.security = [{ bearer: [] }, { webhookToken: [] }, { hmac: [] }, { basic: [] }];
         operation.requestBody = {
           required: true,
+          description: 'the format of the source named in the path',
           content: {
             'application/json': {
-              schema: { oneOf: Object.keys(bodies).map((k) => ({ $ref: `#/components/schemas/${k}` })) },
+              // anyOf, not oneOf: the formats overlap; the source's normalizer decides which applies.
+              schema: { anyOf: Object.keys(bodies).map((k) => ({ $ref: `#/components/schemas/${k}` })) },
             },
           },
         };
@@ -302,9 +319,20 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
       const responses: Responses = { ...operation.responses, ...COMMON_ERRORS };
       if (path.includes('{id}')) responses['404'] = error('not found');
       if (path.startsWith('/slack/')) {
-        // Slack authenticates by signing the raw body (X-Slack-Signature), not with an API key.
-        operation.security = [];
         responses['401'] = error('bad or stale Slack signature, or a replayed request');
+        operation.requestBody = {
+          required: true,
+          content: {
+            'application/x-www-form-urlencoded': {
+              schema: {
+                type: 'object',
+                required: ['payload'],
+                properties: { payload: { type: 'string', description: "Slack's interaction payload (JSON)" } },
+              },
+            },
+          },
+        };
+        responses['200'] = { description: 'the decision was recorded (or refused in the Slack message)' };
         operation.responses = responses;
         continue;
       }
@@ -317,13 +345,41 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
             'Prometheus text exposition format (first cut): `interlock_slack_requests_refused_total{reason}` counts requests to POST /slack/interactions refused before authentication',
           content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } },
         };
-        operation.summary = "This API process's Prometheus metrics";
       }
       if (path.startsWith('/health')) {
         delete responses['400'];
         delete responses['401'];
-        responses['503'] = { description: 'PostgreSQL or Temporal does not answer' };
-      } else if (operation.security?.length !== 0) operation.security = [{ bearer: [] }];
+        const health = { 'application/json': { schema: HEALTH_SCHEMA } };
+        responses['200'] = { description: 'PostgreSQL and Temporal answer', content: health };
+        responses['503'] = { description: 'PostgreSQL or Temporal does not answer', content: health };
+        responses['4XX'] = error(
+          'refused before routing: `431 headers_too_large`, `400 bad_request`, `400 bad_url`, `414 uri_too_long`',
+        );
+      }
+      if (path === '/ui/incidents/{id}') {
+        operation.parameters = [
+          ...(operation.parameters ?? []),
+          {
+            name: 'op',
+            in: 'query',
+            required: false,
+            schema: { type: 'string' },
+            description: 'signed link: operator ID',
+          },
+          {
+            name: 'exp',
+            in: 'query',
+            required: false,
+            schema: { type: 'integer' },
+            description: 'signed link: expiry (Unix seconds)',
+          },
+        ];
+        responses['200'] = {
+          description: 'the timeline page',
+          content: { 'text/html': { schema: { type: 'string' } } },
+        };
+        responses['401'] = error('neither an operator API key nor a valid, unexpired signed link');
+      }
       if (method === 'post') {
         // Operator JSON bodies (body-parsers.ts).
         responses['400'] = error(
@@ -350,31 +406,19 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
 
 /** Serves the OpenAPI description: the UI at GET /docs, the JSON at GET /docs-json. */
 export function setupOpenApi(app: INestApplication): void {
-  const config = new DocumentBuilder()
+  const builder = new DocumentBuilder()
     .setTitle('Interlock')
     .setDescription(
       'SOAR playbook automation for IT/OT security operations. Every error is JSON: `{"error": {status, code, message, issues?}}`, also for requests refused before routing (`431 headers_too_large`, `400 bad_request` for a malformed request, `400 bad_url`, `414 uri_too_long` for a path parameter over 100 characters).',
     )
     .setVersion('0.1.0')
-    .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: 'operator API key, or a webhook source token' },
-      'bearer',
-    )
-    .addApiKey(
-      { type: 'apiKey', in: 'query', name: 'token', description: 'webhook token for senders that cannot set headers' },
-      'webhookToken',
-    )
-    .addApiKey(
-      {
-        type: 'apiKey',
-        in: 'header',
-        name: 'X-Interlock-Signature',
-        description: 'sha256=<hex HMAC-SHA256 of the raw body>',
-      },
-      'hmac',
-    )
-    .addBasicAuth({ type: 'http', scheme: 'basic' }, 'basic')
-    .build();
-  const document = describeApi(SwaggerModule.createDocument(app, config));
+    // 3.1: its schema dialect is JSON Schema 2020-12, what z.toJSONSchema emits.
+    .setOpenAPIVersion('3.1.0')
+    .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
+    // Relative: the document is served by the API it describes.
+    .addServer('/');
+  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) builder.addSecurity(name, scheme);
+  // Each operation's security comes from its controller (openapi-security.ts).
+  const document = describeApi(SwaggerModule.createDocument(app, builder.build()));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

@@ -321,7 +321,9 @@ describe('OpenAPI', () => {
       expect.arrayContaining(['decision', 'reason', 'actionDigest', 'breakGlass', 'justification']),
     );
     expect(body?.required).toEqual(['decision']);
-    expect((doc.paths['/slack/interactions']?.['post'] as unknown as { security: unknown[] }).security).toEqual([]);
+    expect((doc.paths['/slack/interactions']?.['post'] as unknown as { security: unknown[] }).security).toEqual([
+      { slackSignature: [], slackTimestamp: [] },
+    ]);
     const ui = await fetch(`${baseUrl}/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');

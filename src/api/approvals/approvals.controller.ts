@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import { z } from 'zod';
 import { APPROVAL_STATUSES } from '../../audit/approval-store';
 import type { AuthenticatedOperator } from '../auth/operator-directory';
@@ -6,6 +7,7 @@ import { CurrentOperator, OperatorGuard } from '../auth/operator.guard';
 import { parseOrThrow } from '../common/zod-body';
 import { cursorSchema, encodeCursor } from './approval-cursor';
 import { ApprovalsService } from './approvals.service';
+import { OperatorAuth } from '../common/openapi-security';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 500;
@@ -45,10 +47,12 @@ const approvalIdSchema = z.string().regex(/^apr-[0-9a-f-]{36}$/, 'not an approva
 
 @Controller('approvals')
 @UseGuards(OperatorGuard)
+@OperatorAuth()
 export class ApprovalsController {
   constructor(@Inject(ApprovalsService) private readonly approvals: ApprovalsService) {}
 
   @Get()
+  @ApiOperation({ summary: 'List approval requests' })
   async list(@Query() query: unknown) {
     const { limit, cursor, ...filter } = parseOrThrow(listQuerySchema, query, 'query');
     const page = await this.approvals.list(filter, limit, cursor);
@@ -59,6 +63,7 @@ export class ApprovalsController {
   }
 
   @Post(':id/decision')
+  @ApiOperation({ summary: 'Approve or reject a pending action' })
   @HttpCode(200)
   decide(
     @Param('id') id: string,

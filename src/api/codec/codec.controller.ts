@@ -1,4 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
+import { OperatorAuth } from '../common/openapi-security';
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
@@ -60,6 +62,7 @@ export class CodecController {
   /** A codec endpoint URL for this operator's Temporal Web UI (valid 12 hours). */
   @Get('link')
   @UseGuards(OperatorGuard)
+  @OperatorAuth()
   link(@CurrentOperator() operator: AuthenticatedOperator) {
     const apiKey = this.directory.byId(operator.id)?.apiKey;
     if (apiKey === undefined) throw new ApiError(401, 'unauthorized', 'operator has no API key');
@@ -70,6 +73,7 @@ export class CodecController {
   @Post('decode')
   @HttpCode(200)
   @UseGuards(OperatorGuard)
+  @OperatorAuth()
   decode(@Body() body: unknown) {
     return this.apply('decode', body);
   }
@@ -77,11 +81,15 @@ export class CodecController {
   @Post('encode')
   @HttpCode(200)
   @UseGuards(OperatorGuard)
+  @OperatorAuth()
   encode(@Body() body: unknown) {
     return this.apply('encode', body);
   }
 
   @Post(':op/:exp/:sig/decode')
+  @ApiParam({ name: 'op', description: 'signed link: operator ID' })
+  @ApiParam({ name: 'exp', description: 'signed link: expiry (Unix seconds)' })
+  @ApiParam({ name: 'sig', description: 'signed link: signature' })
   @HttpCode(200)
   decodeByLink(@Param() params: unknown, @Body() body: unknown) {
     this.checkLink(params);
@@ -89,6 +97,9 @@ export class CodecController {
   }
 
   @Post(':op/:exp/:sig/encode')
+  @ApiParam({ name: 'op', description: 'signed link: operator ID' })
+  @ApiParam({ name: 'exp', description: 'signed link: expiry (Unix seconds)' })
+  @ApiParam({ name: 'sig', description: 'signed link: signature' })
   @HttpCode(200)
   encodeByLink(@Param() params: unknown, @Body() body: unknown) {
     this.checkLink(params);

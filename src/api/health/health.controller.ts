@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { Client } from '@temporalio/client';
 import type { FastifyReply as Response } from 'fastify';
 import type { Services } from '../../runtime/services';
@@ -22,6 +23,8 @@ export class HealthController {
 
   /** 200 when PostgreSQL and Temporal answer, 503 otherwise (for load balancers). */
   @Get()
+  // Public on purpose (load balancers): `security: []` says so explicitly.
+  @ApiOperation({ summary: 'Health of PostgreSQL and Temporal', security: [] })
   async health(@Res({ passthrough: true }) res: Response) {
     const [database, temporal] = await Promise.all([
       probe(() => this.services.pool.query('SELECT 1')),

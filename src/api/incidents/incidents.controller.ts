@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Param, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { Client } from '@temporalio/client';
 import type { FastifyReply as Response } from 'fastify';
 import { z } from 'zod';
@@ -16,6 +17,7 @@ import { parseOrThrow } from '../common/zod-body';
 import { CONFIG, SERVICES, TEMPORAL_CLIENT } from '../tokens';
 import { signTimelineLink } from '../ui/signed-link';
 import { loadIncidentDetail, temporalUiLink } from './incident-view';
+import { OperatorAuth } from '../common/openapi-security';
 
 export const incidentIdSchema = z.string().regex(/^inc-[0-9a-f]{24}$/, 'not an incident ID');
 const auditQuerySchema = z.strictObject({ format: z.enum(['json', 'csv']).default('json') });
@@ -91,6 +93,7 @@ function toCsv(records: AuditRecord[]): string {
 
 @Controller()
 @UseGuards(OperatorGuard)
+@OperatorAuth()
 export class IncidentsController {
   constructor(
     @Inject(SERVICES) private readonly services: Services,
@@ -101,6 +104,7 @@ export class IncidentsController {
 
   /** Incidents derived from the audit trail, newest first. */
   @Get('incidents')
+  @ApiOperation({ summary: 'List incidents' })
   async list(@Query() query: unknown) {
     const filter = parseOrThrow(listQuerySchema, query, 'query');
     const { incidents, total } = await new IncidentIndex(this.services.pool).list(filter);
@@ -115,6 +119,7 @@ export class IncidentsController {
   }
 
   @Get('incidents/:id')
+  @ApiOperation({ summary: 'Get an incident: workflow status, alerts and playbook runs' })
   async get(@Param('id') id: string) {
     const incidentId = parseOrThrow(incidentIdSchema, id, 'incident ID');
     const detail = await loadIncidentDetail(this.config, this.services, this.temporal, incidentId);
@@ -123,6 +128,7 @@ export class IncidentsController {
   }
 
   @Get('incidents/:id/audit')
+  @ApiOperation({ summary: "Export an incident's audit records (JSON or CSV)" })
   async audit(@Param('id') id: string, @Query() query: unknown, @Res({ passthrough: true }) res: Response) {
     const incidentId = parseOrThrow(incidentIdSchema, id, 'incident ID');
     const { format } = parseOrThrow(auditQuerySchema, query, 'query');
@@ -138,6 +144,7 @@ export class IncidentsController {
 
   /** NERC CIP-008/CIP-010 evidence: the chain segment, its hashes and verification data. */
   @Get('incidents/:id/evidence')
+  @ApiOperation({ summary: 'Download the NERC CIP evidence bundle of an incident' })
   async evidence(
     @Param('id') id: string,
     @CurrentOperator() operator: AuthenticatedOperator,
@@ -156,6 +163,7 @@ export class IncidentsController {
 
   /** A link to the timeline page that works in a browser for 15 minutes (no header needed). */
   @Get('incidents/:id/timeline-link')
+  @ApiOperation({ summary: 'Get a signed 15-minute link to the timeline page' })
   timelineLink(@Param('id') id: string, @CurrentOperator() operator: AuthenticatedOperator) {
     const incidentId = parseOrThrow(incidentIdSchema, id, 'incident ID');
     const apiKey = this.directory.byId(operator.id)?.apiKey;
@@ -166,6 +174,7 @@ export class IncidentsController {
   }
 
   @Get('audit/verify')
+  @ApiOperation({ summary: 'Verify the audit hash chain' })
   async verify(@Query() query: unknown) {
     const { incidentId } = parseOrThrow(verifyQuerySchema, query, 'query');
     return this.services.audit.verify(incidentId === undefined ? {} : { incidentId });

@@ -1,8 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiOperation } from '@nestjs/swagger';
 import { z } from 'zod';
 import { OperatorGuard } from '../auth/operator.guard';
 import { parseOrThrow } from '../common/zod-body';
 import { PlaybooksService } from './playbooks.service';
+import { openApiSchema } from '../common/openapi-schema';
+import { OperatorAuth } from '../common/openapi-security';
 
 const validateBodySchema = z.union([
   z.strictObject({
@@ -29,21 +32,26 @@ const playbookIdSchema = z
 /** Playbook tooling (operators only): list, validate with policy warnings, dry-run. */
 @Controller('playbooks')
 @UseGuards(OperatorGuard)
+@OperatorAuth()
 export class PlaybooksController {
   constructor(@Inject(PlaybooksService) private readonly playbooks: PlaybooksService) {}
 
   @Get()
+  @ApiOperation({ summary: 'List the loaded playbooks' })
   async list() {
     return { playbooks: await this.playbooks.list() };
   }
 
   @Get('schema')
+  @ApiOperation({ summary: 'JSON Schema of the playbook format' })
   schema() {
     return this.playbooks.jsonSchema();
   }
 
   /** `{yaml}` or `{playbook}` → `{valid, issues?, warnings}`: schema errors with paths, policy gates as warnings. */
   @Post('validate')
+  @ApiOperation({ summary: 'Validate a playbook (schema errors and policy warnings)' })
+  @ApiBody({ required: true, schema: openApiSchema(validateBodySchema) })
   @HttpCode(200)
   validate(@Body() body: unknown) {
     return this.playbooks.validate(parseOrThrow(validateBodySchema, body, 'request'));
@@ -51,6 +59,8 @@ export class PlaybooksController {
 
   /** Per step: resolved target, decision and rule — nothing is executed, no integration is called. */
   @Post(':id/dry-run')
+  @ApiOperation({ summary: 'Dry-run a playbook against an alert' })
+  @ApiBody({ required: true, schema: openApiSchema(dryRunBodySchema) })
   @HttpCode(200)
   dryRun(@Param('id') id: string, @Body() body: unknown) {
     const playbookId = parseOrThrow(playbookIdSchema, id, 'playbook ID');

@@ -1,13 +1,17 @@
 import { Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { FastifyRequest as Request } from 'fastify';
 import { SlackInteractionsService } from './slack-interactions.service';
+import { SlackSignatureAuth } from '../common/openapi-security';
 
 /** Slack's interactivity request URL (buttons of approval messages). */
 @Controller('slack')
+@SlackSignatureAuth()
 export class SlackInteractionsController {
   constructor(@Inject(SlackInteractionsService) private readonly service: SlackInteractionsService) {}
 
   @Post('interactions')
+  @ApiOperation({ summary: 'Slack interactivity: approval buttons' })
   @HttpCode(200)
   async interactions(
     @Req() req: Request,

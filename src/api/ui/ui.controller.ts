@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Inject, Param, Query, Req } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { FastifyRequest as Request } from 'fastify';
 import { z } from 'zod';
 import type { InterlockConfig } from '../../config/schema';
@@ -11,6 +12,7 @@ import { summaryOf, temporalUiLink } from '../incidents/incident-view';
 import { CONFIG, SERVICES } from '../tokens';
 import { checkTimelineLink } from './signed-link';
 import { renderTimelinePage } from './timeline-page';
+import { OperatorOrSignedLinkAuth } from '../common/openapi-security';
 
 const linkQuerySchema = z.strictObject({
   op: z.string().min(1).max(200),
@@ -23,6 +25,7 @@ const linkQuerySchema = z.strictObject({
  * a signed link from GET /incidents/{id}/timeline-link (?op&exp&sig, 15 minutes).
  */
 @Controller('ui')
+@OperatorOrSignedLinkAuth()
 export class UiController {
   constructor(
     @Inject(SERVICES) private readonly services: Services,
@@ -48,6 +51,7 @@ export class UiController {
   }
 
   @Get('incidents/:id')
+  @ApiOperation({ summary: "An incident's timeline page (HTML)" })
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-store')
   @Header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
