@@ -16,7 +16,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ACTION_TYPES } from '../../src/actions/catalog';
+import { AUDIT_EVENT_TYPES } from '../../src/audit/types';
 import { validatePlaybook } from '../../src/playbooks/schema';
+import { POLICY_RULES } from '../../src/policy/policy-engine';
 
 const ROOT = resolve(__dirname, '..', '..');
 const README = 'README.md';
@@ -32,8 +35,10 @@ const PATH_ROOTS = ['src', 'test', 'playbooks', 'integrations', 'scripts', 'conf
 const PATH_TOKEN = new RegExp(`^(?:\\./)?(?:${PATH_ROOTS.map((r) => r.replace('.', '\\.')).join('|')})/`);
 const PLACEHOLDER = /[<>{}*…$]/;
 const ENV_SOURCE_DIRS = ['src', 'scripts', 'test/support'];
-/** Vendor APIs the docs quote (FortiGate `/api/v2/…`, Okta `/api/v1/…`, Jira `/rest/api/…`): not our routes. */
-const VENDOR_ROUTE = /^\/(?:api|rest)\//;
+/** Code spans shaped like an audit event type, an action type or a policy rule name. */
+const ENGINE_NAME =
+  /^(?:(?:alert|incident|playbook|policy|approval|action|people|notification|task|edr|firewall|contain|release|identity|ot)\.[a-z]+(?:[-_][a-z]+)*|rule-\d+-[a-z-]+|read-only)$/;
+const ENGINE_NAMES = new Set<string>([...AUDIT_EVENT_TYPES, ...ACTION_TYPES, ...POLICY_RULES]);
 const DEV_CONFIG = read('config/interlock.dev.yaml');
 const DEV_API_PORT = /port:\s*\$\{INTERLOCK_PORT:-(\d+)\}/.exec(DEV_CONFIG)?.[1];
 
@@ -183,16 +188,34 @@ function apiRoutes(): { method: string; segments: string[] }[] {
 
 const ROUTES = apiRoutes();
 
+/** Vendor API paths our connectors call (`integrations/`): the docs may quote them as `GET /…`. */
+const VENDOR_PATHS = [
+  ...new Set(
+    filesUnder('integrations')
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/['`](\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*)/g)])
+      .map((m) => m[1] ?? ''),
+  ),
+].map((path) => path.split('/').filter((s) => s !== ''));
+
+function isVendorPath(path: string): boolean {
+  const segments = path.split('/').filter((s) => s !== '');
+  return VENDOR_PATHS.some((vendor) => vendor.every((segment, i) => segments[i] === segment));
+}
+
+/**
+ * Whether a route written in the docs exists: `GET /path` must match a route exactly; a URL
+ * (no method) may also be the base of routes (`--codec-endpoint http://…/codec`).
+ */
 function matchesRoute(method: string | undefined, path: string): boolean {
   const segments = path.split('/').filter((s) => s !== '');
   return ROUTES.some(
     (route) =>
       (method === undefined || route.method === method) &&
-      route.segments.length === segments.length &&
-      route.segments.every((expected, i) => {
-        const written = segments[i] ?? '';
-        const writtenParam = /^[{<].*[}>]$/.test(written);
-        return expected.startsWith(':') ? true : !writtenParam && expected === written;
+      (method === undefined ? route.segments.length >= segments.length : route.segments.length === segments.length) &&
+      segments.every((written, i) => {
+        const expected = route.segments[i] ?? '';
+        return expected.startsWith(':') || (!/^[{<].*[}>]$/.test(written) && expected === written);
       }),
   );
 }
@@ -268,15 +291,32 @@ describe.each(DOC_FILES)('%s', (file) => {
       path: (m[1] ?? '').replace(/[.,:;]+$/, ''),
     }));
     const unknown = [...written, ...curled]
-      .filter(({ method, path }) => !VENDOR_ROUTE.test(path) && !matchesRoute(method, path))
+      .filter(({ method, path }) => !matchesRoute(method, path) && !(method !== undefined && isVendorPath(path)))
       .map(({ method, path }) => `${method ?? '(curl)'} ${path}`);
     expect(unknown).toEqual([]);
+  });
+
+  it('names only audit event types, actions and policy rules the engine has', () => {
+    const named = [...new Set(doc.codeSpans.filter((span) => ENGINE_NAME.test(span)))];
+    expect(named.filter((name) => !ENGINE_NAMES.has(name))).toEqual([]);
   });
 
   it('runs only modes that src/main.ts knows', () => {
     const main = read('src/main.ts');
     const modes = [...doc.text.matchAll(/(?:dist\/src\/main\.js|npm\s+start\s+--)\s+([a-z][a-z-]*)/g)].map((m) => m[1]);
     expect([...new Set(modes)].filter((mode) => !main.includes(`'${mode}'`))).toEqual([]);
+  });
+});
+
+describe('docs/policy.md', () => {
+  const spans = new Set(byFile.get('docs/policy.md')?.codeSpans ?? []);
+
+  it('describes every policy rule a decision can carry', () => {
+    expect(POLICY_RULES.filter((rule) => !spans.has(rule))).toEqual([]);
+  });
+
+  it('lists every action of the catalog', () => {
+    expect(ACTION_TYPES.filter((action) => !spans.has(action))).toEqual([]);
   });
 });
 
@@ -306,6 +346,18 @@ describe('the checks themselves', () => {
     expect(pathTokens(code).filter((token) => !createdPaths(code).has(token))).toEqual(['config/interlock.dev.yaml']);
   });
 
+  it('tell engine names from configuration keys', () => {
+    expect(
+      ['policy.decided', 'task.create', 'rule-2-auto-it', 'edr.contain_host'].every((s) => ENGINE_NAME.test(s)),
+    ).toBe(true);
+    expect(
+      ['policy.approvalTtl', 'playbooks.dir', 'slack.channel', 'incidents.closeAfterIdle'].some((s) =>
+        ENGINE_NAME.test(s),
+      ),
+    ).toBe(false);
+    expect(ENGINE_NAMES.has('policy.no-such')).toBe(false);
+  });
+
   it('leave prose and URLs alone', () => {
     expect(pathTokens('POST /webhooks/{source} with token=dev and src: 10.0.0.1')).toEqual([]);
     expect(pathTokens('http://127.0.0.1:3000/incidents ../playbooks')).toEqual([]);
@@ -323,5 +375,14 @@ describe('the checks themselves', () => {
     expect(matchesRoute(undefined, '/approvals/apr-1/decision')).toBe(true);
     expect(matchesRoute('GET', '/approvals/{id}/decision')).toBe(false);
     expect(matchesRoute('GET', '/incidents/{id}/no-such')).toBe(false);
+    expect(matchesRoute('GET', '/incidents/{id}')).toBe(true);
+    expect(matchesRoute('GET', '/ui')).toBe(false);
+    expect(matchesRoute(undefined, '/ui')).toBe(true);
+  });
+
+  it('accept a vendor route only where a connector calls it', () => {
+    expect(isVendorPath('/api/v2/monitor/user/banned')).toBe(true);
+    expect(isVendorPath('/api/v3/no-such')).toBe(false);
+    expect(isVendorPath('/approvals')).toBe(false);
   });
 });
