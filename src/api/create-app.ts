@@ -13,7 +13,7 @@ import { repairStrings } from '../intake/untrusted-text';
 /**
  * Builds the Nest application with Interlock's body parsing and error format. Fastify rather
  * than Express underneath: a webhook storm is many small requests, and Fastify's per-request
- * cost is a fraction of Express's (see the intake benchmark in the README).
+ * cost is a fraction of Express's (docs/architecture.md, docs/benchmarks.md).
  */
 export async function createApiApp(deps: ApiDeps): Promise<INestApplication> {
   const maxWebhookBytes = deps.config.server.maxBodyBytes;

@@ -102,8 +102,8 @@ export const SERVICE_ROLE = 'interlock_app';
  * rows, and only read schema_migrations; the trigger still refuses UPDATE/DELETE/TRUNCATE for
  * everyone else, and only the table owner can disable it. Roles are cluster-wide, so the role
  * may already exist (another database, or a concurrent migration). A migrating user without
- * CREATEROLE skips the role with a notice; a DBA then creates it (README, "Incidents and
- * audit"). Default privileges give tables of later migrations ordinary DML: a later
+ * CREATEROLE skips the role with a notice; a DBA then creates it (docs/audit.md,
+ * "Least-privilege database role"). Default privileges give tables of later migrations ordinary DML: a later
  * append-only table must REVOKE explicitly, as audit_events does here.
  */
 const serviceRoleLeastPrivilege = `

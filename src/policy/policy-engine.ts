@@ -25,7 +25,7 @@ type ContainmentPlan =
   | { choice: ContainmentChoice; point: EnforcementPointConfig; toward: ResolvedTarget }
   | { choice?: undefined; toward?: ResolvedTarget; why: string };
 
-/** Every rule name a decision can carry (README "Policy"). */
+/** Every rule name a decision can carry (docs/policy.md). */
 export const POLICY_RULES = [
   'rule-1-unknown-is-ot',
   'rule-2-auto-it',

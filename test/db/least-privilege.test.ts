@@ -1,7 +1,7 @@
 /**
  * Rule 16: the service's database role can only insert and read audit rows. The schema is
  * migrated by the owner (the test's superuser); the service runs as a LOGIN member of
- * interlock_app, as the README documents.
+ * interlock_app, as docs/audit.md documents.
  */
 import type { Pool } from 'pg';
 import { AuditStore } from '../../src/audit/audit-store';

@@ -261,7 +261,7 @@ it('gives the Temporal Web UI a signed endpoint, callable from the UI origin onl
   );
 });
 
-it('lets the Temporal CLI show the history in clear through the codec endpoint, as the README says', async () => {
+it('lets the Temporal CLI show the history in clear through the codec endpoint, as docs/configuration.md says', async () => {
   const cli = findTemporalCli();
   if (cli === undefined) throw new Error('no temporal CLI (scripts/bootstrap.sh builds it)');
   // `-o json` prints the (decoded) payloads' bytes in base64: read them back as text.

@@ -2,7 +2,7 @@
  * The closed-incident rule (issue 4), against the real API and worker processes: an incident
  * closes after `incidents.closeAfterIdle` without alerts once its playbooks are done; the
  * same alert arriving later reopens it as a NEW RUN of the same incident ID. Exactly what
- * that means is asserted here and documented in the README (Webhooks → "Correlation and
+ * that means is asserted here and documented in docs/architecture.md ("Correlation and
  * closed incidents"):
  * - the delivery that reopens answers 202 with the same incidentId and `deduplicated: false`;
  * - the new run's counts start again (alertCount 1, duplicateCount 0), with firstSeen at the

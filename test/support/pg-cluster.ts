@@ -46,7 +46,7 @@ export async function startPgCluster(): Promise<PgCluster> {
 
 /**
  * A LOGIN role that is a member of the service role, as a deployment would create for the API
- * and worker (README: run the service as the least-privileged role). Returns the database URL
+ * and worker (docs/audit.md: run the service as the least-privileged role). Returns the database URL
  * with that user; `drop()` removes the login. Needs trust or the given password.
  */
 export async function createServiceLogin(
