@@ -93,7 +93,13 @@ module.exports = defineConfig(
     },
   },
   {
-    files: ['src/workflows/**/*.ts'],
+    // Workflow code and the pure modules it imports (the workflow sandbox runs them too).
+    files: [
+      'src/workflows/**/*.ts',
+      'src/engine/**/*.ts',
+      'src/approvals/messages.ts',
+      'src/approvals/validate-approval.ts',
+    ],
     rules: {
       // The typescript-eslint variant lets `import type` through: types are erased at compile time.
       '@typescript-eslint/no-restricted-imports': [

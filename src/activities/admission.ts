@@ -1,11 +1,20 @@
-import type { Alert } from '../alerts/alert';
 import type { AuditEventInput } from '../audit/types';
+import { ENGINE_ACTOR, triggerOf } from '../engine/audit-helpers';
+import type {
+  Admission,
+  AdmissionRequest,
+  AdmittedRun,
+  AuditContext,
+  FirstAttempt,
+  PreparedRun,
+  StepPlan,
+  StepRequest,
+} from '../engine/contracts';
+import { executedOutcome, skippedOutcome, skippedRecord, type StepOutcome } from '../engine/step-outcomes';
 import { matchingPlaybooks } from '../playbooks/matcher';
 import type { Playbook } from '../playbooks/schema';
-import { ENGINE_ACTOR, triggerOf } from '../workflows/audit-helpers';
-import type { PreparedRun } from '../workflows/definitions';
-import { executedOutcome, skippedOutcome, skippedRecord, type StepOutcome } from '../workflows/step-outcomes';
-import type { AuditContext, FirstAttempt, StepPlan, StepRequest } from './activities';
+
+export type { Admission, AdmissionRequest, AdmittedRun } from '../engine/contracts';
 
 /**
  * Admitting an alert to its incident, in one local activity: the alert's records, the
@@ -20,31 +29,6 @@ import type { AuditContext, FirstAttempt, StepPlan, StepRequest } from './activi
  * is a local activity, so each action's first attempt has a short vendor deadline
  * (activity-options.ts); one that fails or times out is left to the playbook run.
  */
-
-export interface AdmissionRequest {
-  alert: Alert;
-  /** The alert's records: `alert.received`, with `incident.opened` for an incident's first. */
-  records: AuditEventInput[];
-  incident: { id: string; workflowId: string; runId: string };
-  /** Playbooks this incident run has already started: an alert does not start them again. */
-  startedPlaybooks: string[];
-}
-
-/** A playbook the alert starts, with the steps the admission handled. */
-export interface AdmittedRun {
-  playbook: Playbook;
-  /** The run's workflow ID: its records carry it whether or not the workflow is started. */
-  runWorkflowId: string;
-  prepared: PreparedRun;
-  /** Set when every step was handled: no playbook-run workflow is needed. */
-  outcomes?: StepOutcome[];
-}
-
-export interface Admission {
-  runs: AdmittedRun[];
-  /** False when no notification channel (Slack, email) is configured. */
-  notify: boolean;
-}
 
 export interface AdmissionDeps {
   appendAudits: (events: readonly AuditEventInput[]) => Promise<unknown>;

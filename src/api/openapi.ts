@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { VENDOR_FORMATS } from '../intake/normalizers';
-import { APPROVAL_STATUSES } from '../audit/approval-store';
+import { APPROVAL_STATUSES } from '../approvals/approval-store';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decisionBodySchema } from './approvals/approvals.controller';
 import { openApiSchema } from './common/openapi-schema';
 import { SECURITY_SCHEMES } from './common/openapi-security';

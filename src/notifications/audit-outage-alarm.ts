@@ -1,5 +1,5 @@
-import type { AuditContext } from '../activities/activities';
-import type { Notifier } from '../activities/notifications';
+import type { AuditContext } from '../engine/contracts';
+import type { Notifier } from '../engine/notification-events';
 import type { Logger } from '../logging';
 import { isConnectionFailure } from '../db/connection-errors';
 

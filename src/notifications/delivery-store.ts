@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { withTransaction } from '../db/transaction';
-import type { ApprovalVote } from '../workflows/definitions';
+import type { ApprovalVote } from '../approvals/messages';
 
 /** The Slack message of one approval request, and what it shows so far. */
 export interface ApprovalMessage {

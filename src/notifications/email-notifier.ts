@@ -1,4 +1,4 @@
-import type { NotificationEvent } from '../activities/notifications';
+import type { NotificationEvent } from '../engine/notification-events';
 import type { EmailClient, EmailMessage } from '../../integrations/email';
 import type { PolicyDecision } from '../policy/types';
 import type { DeliveryStore } from './delivery-store';

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
-import type { NotificationEvent, Notifier } from '../activities/notifications';
-import { SILENT_NOTIFIER } from '../activities/notifications';
+import type { NotificationEvent, Notifier } from '../engine/notification-events';
+import { SILENT_NOTIFIER } from '../engine/notification-events';
 import type { InterlockConfig } from '../config/schema';
 import { EmailClient } from '../../integrations/email';
 import { SlackClient, SlackRejected } from '../../integrations/slack';

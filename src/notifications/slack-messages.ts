@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/web-api';
-import type { AuditContext } from '../activities/activities';
+import type { AuditContext } from '../engine/contracts';
 import type { PolicyDecision } from '../policy/types';
-import type { ApprovalVote } from '../workflows/definitions';
+import type { ApprovalVote } from '../approvals/messages';
 import type { ApprovalMessage } from './delivery-store';
 import { incidentLinks, type Directory } from './links';
 

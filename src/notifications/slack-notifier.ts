@@ -1,4 +1,4 @@
-import type { NotificationEvent } from '../activities/notifications';
+import type { NotificationEvent } from '../engine/notification-events';
 import type { SlackClient } from '../../integrations/slack';
 import type { DeliveryStore } from './delivery-store';
 import type { Directory } from './links';

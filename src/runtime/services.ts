@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { ActionLedger } from '../audit/action-ledger';
-import { ApprovalStore } from '../audit/approval-store';
+import { ApprovalStore } from '../approvals/approval-store';
 import { AuditStore } from '../audit/audit-store';
 import type { InterlockConfig } from '../config/schema';
 import { runMigrations } from '../db/migrate';

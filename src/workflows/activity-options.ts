@@ -28,14 +28,8 @@ import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@tempor
  *   that dies mid-call is noticed in seconds and the attempt retried on another).
  */
 
-/** Each first attempt of an automatic action inside the admission: its vendor deadline. */
-export const FIRST_ATTEMPT_TIMEOUT_MS = 3_000;
-/** All first attempts of one admission together. */
-export const ADMISSION_VENDOR_BUDGET_MS = 5_000;
-/** Less time left than this in the admission's budget: the attempt is left to the playbook run. */
-export const FIRST_ATTEMPT_MIN_MS = 500;
-/** How often a regular action activity heartbeats (well inside ACTION_ACTIVITY's heartbeat timeout). */
-export const ACTION_HEARTBEAT_EVERY_MS = 2_000;
+// The vendor deadlines named above are in src/engine/vendor-deadlines.ts: the activities that
+// call vendors read them too, and activities do not import workflow code.
 const AUDIT_RETRY: RetryPolicy = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' };
 export const AUDIT_ACTIVITY: ActivityOptions = { startToCloseTimeout: '30s', retry: AUDIT_RETRY };
 

@@ -1,8 +1,8 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { InterlockActivities } from '../activities/activities';
-import type { NotificationEvent } from '../activities/notifications';
+import type { InterlockActivities } from '../engine/contracts';
+import type { NotificationEvent } from '../engine/notification-events';
 import { AUDIT_ACTIVITY, NOTIFY_ACTIVITY } from './activity-options';
-import { ENGINE_ACTOR } from './audit-helpers';
+import { ENGINE_ACTOR } from '../engine/audit-helpers';
 
 const { notify } = proxyActivities<InterlockActivities>(NOTIFY_ACTIVITY);
 const { recordAudit } = proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);

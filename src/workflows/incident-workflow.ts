@@ -13,8 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { Alert } from '../alerts/alert';
 import type { AuditEventInput } from '../audit/types';
-import type { InterlockActivities } from '../activities/activities';
-import type { Admission, AdmittedRun } from '../activities/admission';
+import type { Admission, AdmittedRun, InterlockActivities } from '../engine/contracts';
 import { ADMISSION_LOCAL_ACTIVITY, AUDIT_ACTIVITY, AUDIT_LOCAL_ACTIVITY } from './activity-options';
 import {
   alertBatchSignal,
@@ -25,8 +24,8 @@ import {
   type IncidentState,
 } from './definitions';
 import { playbookRunWorkflow } from './playbook-run-workflow';
-import { playbookFinished } from './step-outcomes';
-import { ENGINE_ACTOR, quarantineTriggerOf, triggerOf } from './audit-helpers';
+import { playbookFinished } from '../engine/step-outcomes';
+import { ENGINE_ACTOR, quarantineTriggerOf, triggerOf } from '../engine/audit-helpers';
 import { BackgroundNotifications } from './background';
 
 // Local activities: the webhook → containment path makes no server round trip per audit write or lookup.

@@ -8,7 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { actionSpec, type ActionRequest } from '../actions/catalog';
-import type { InterlockActivities, StepPlan } from '../activities/activities';
+import type { InterlockActivities, StepPlan } from '../engine/contracts';
 import type { AuditEventInput } from '../audit/types';
 import type { PlaybookStep } from '../playbooks/schema';
 import type { PolicyDecision } from '../policy/types';
@@ -18,13 +18,19 @@ import {
   DECISION_LOCAL_ACTIVITY,
   LEGACY_ACTION_LOCAL_ACTIVITY,
 } from './activity-options';
-import { ENGINE_ACTOR, triggerOf } from './audit-helpers';
+import { ENGINE_ACTOR, triggerOf } from '../engine/audit-helpers';
 import { ApprovalGate, type ApprovalOutcome } from './approval-gate';
 import { BackgroundNotifications } from './background';
 import type { ApprovalVote, PlaybookRunInput, PreparedStep } from './definitions';
-import { executedOutcome, playbookFinished, skippedOutcome, skippedRecord, type StepOutcome } from './step-outcomes';
+import {
+  executedOutcome,
+  playbookFinished,
+  skippedOutcome,
+  skippedRecord,
+  type StepOutcome,
+} from '../engine/step-outcomes';
 
-export type { StepOutcome } from './step-outcomes';
+export type { StepOutcome } from '../engine/step-outcomes';
 
 // Audit writes and policy decisions are short, idempotent DB/config calls: local activities, so
 // the path to an action has no server round trip per step. People are alerted through the audit

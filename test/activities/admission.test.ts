@@ -1,4 +1,4 @@
-import type { FirstAttempt, StepPlan, StepRequest } from '../../src/activities/activities';
+import type { FirstAttempt, StepPlan, StepRequest } from '../../src/engine/contracts';
 import { admitAlert, type AdmissionDeps, type AdmissionRequest } from '../../src/activities/admission';
 import type { Alert } from '../../src/alerts/alert';
 import type { AuditEventInput } from '../../src/audit/types';

@@ -10,7 +10,7 @@ import { createConfig, lintFromString, type NormalizedProblem } from '@redocly/o
 import { chromium } from 'playwright-core';
 import { createApiApp } from '../../src/api/create-app';
 import { ActionLedger } from '../../src/audit/action-ledger';
-import { ApprovalStore } from '../../src/audit/approval-store';
+import { ApprovalStore } from '../../src/approvals/approval-store';
 import { AuditStore } from '../../src/audit/audit-store';
 import { parseConfig } from '../../src/config/load';
 import { createPool } from '../../src/db/pool';

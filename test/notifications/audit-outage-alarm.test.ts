@@ -1,4 +1,4 @@
-import type { NotificationEvent } from '../../src/activities/notifications';
+import type { NotificationEvent } from '../../src/engine/notification-events';
 import { createLogger } from '../../src/logging';
 import { isConnectionFailure } from '../../src/db/connection-errors';
 import { AuditOutageAlarm } from '../../src/notifications/audit-outage-alarm';

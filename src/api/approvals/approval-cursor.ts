@@ -3,7 +3,7 @@
  * JSON. Clients pass back what `nextCursor` gave them; anything else is a 400.
  */
 import { z } from 'zod';
-import { positionSchema, type ApprovalPosition } from '../../audit/approval-store';
+import { positionSchema, type ApprovalPosition } from '../../approvals/approval-store';
 
 export function encodeCursor(position: ApprovalPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt, position.id]), 'utf8').toString('base64url');

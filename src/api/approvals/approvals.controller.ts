@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { z } from 'zod';
-import { APPROVAL_STATUSES } from '../../audit/approval-store';
+import { APPROVAL_STATUSES } from '../../approvals/approval-store';
 import type { AuthenticatedOperator } from '../auth/operator-directory';
 import { CurrentOperator, OperatorGuard } from '../auth/operator.guard';
 import { parseOrThrow } from '../common/zod-body';

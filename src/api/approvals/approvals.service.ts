@@ -7,7 +7,7 @@ import type {
   ApprovalPosition,
   ApprovalRow,
   ApprovalStore,
-} from '../../audit/approval-store';
+} from '../../approvals/approval-store';
 import type { AuditStore } from '../../audit/audit-store';
 import type { Logger } from '../../logging';
 import {

@@ -1,6 +1,6 @@
 /** The incident detail: Temporal's view of the workflow joined with the audit trail and approvals. */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { ApprovalRow } from '../../audit/approval-store';
+import type { ApprovalRow } from '../../approvals/approval-store';
 import { IncidentIndex, type IncidentSummary } from '../../audit/incident-index';
 import type { AuditRecord } from '../../audit/types';
 import type { InterlockConfig } from '../../config/schema';

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import type { ApprovalStore } from '../../audit/approval-store';
+import type { ApprovalStore } from '../../approvals/approval-store';
 import type { AuditStore } from '../../audit/audit-store';
 import type { AuditEventInput } from '../../audit/types';
 import type { InterlockConfig } from '../../config/schema';

@@ -2,7 +2,7 @@
  * The incident timeline page: server-rendered HTML from the audit trail, no scripts and no
  * build step. Every value from an alert, a playbook or an operator is escaped.
  */
-import type { ApprovalRow } from '../../audit/approval-store';
+import type { ApprovalRow } from '../../approvals/approval-store';
 import type { IncidentSummary } from '../../audit/incident-index';
 import type { AuditRecord } from '../../audit/types';
 

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { ApprovalStore, type ApprovalRequest } from '../../src/audit/approval-store';
+import { ApprovalStore, type ApprovalRequest } from '../../src/approvals/approval-store';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { createTestDatabase } from '../support/pg';

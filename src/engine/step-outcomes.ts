@@ -3,8 +3,8 @@
  * and the admission activity that runs a playbook's leading automatic steps. Pure: no I/O and
  * no Temporal API, so both the workflow sandbox and activities can use it.
  */
-import type { AuditContext } from '../activities/activities';
-import type { NotificationEvent } from '../activities/notifications';
+import type { AuditContext } from './contracts';
+import type { NotificationEvent } from './notification-events';
 import type { PlaybookStep } from '../playbooks/schema';
 import type { PolicyDecision } from '../policy/types';
 

@@ -1,7 +1,7 @@
-import type { AuditContext } from './activities';
+import type { AuditContext } from './contracts';
 import type { Alert } from '../alerts/alert';
 import type { PolicyDecision } from '../policy/types';
-import type { ApprovalVote } from '../workflows/definitions';
+import type { ApprovalVote } from '../approvals/messages';
 
 /**
  * What people are told, and when. Workflows emit these without waiting on them: a slow or

@@ -3,8 +3,8 @@
  * Runs outside the sandbox: validateApproval is a pure function of the run's view and the request.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { validateApproval } from '../../src/workflows/approval-gate';
-import type { ApprovalDecisionInput, PendingApprovalView } from '../../src/workflows/definitions';
+import { validateApproval } from '../../src/approvals/validate-approval';
+import type { ApprovalDecisionInput, PendingApprovalView } from '../../src/approvals/messages';
 
 const HOUR = 3_600_000;
 

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { ACTION_TYPES } from '../actions/catalog';
-import { approverSchema, auditDecisionSchema, auditTargetSchema, describeIssues } from './audit-schema';
+import { approverSchema, auditDecisionSchema, auditTargetSchema, describeIssues } from '../audit/audit-schema';
 
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'cancelled'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
