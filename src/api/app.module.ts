@@ -1,23 +1,17 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { InterlockConfig } from '../config/schema';
 import type { Logger } from '../logging';
 import type { Services } from '../runtime/services';
-import { ApprovalsController } from './approvals/approvals.controller';
-import { ApprovalsService } from './approvals/approvals.service';
-import { OperatorDirectory } from './auth/operator-directory';
-import { CodecController } from './codec/codec.controller';
-import { HealthController } from './health/health.controller';
-import { IncidentsController } from './incidents/incidents.controller';
-import { MetricsController } from './metrics/metrics.controller';
-import { PlaybooksController } from './playbooks/playbooks.controller';
-import { PlaybooksService } from './playbooks/playbooks.service';
-import { SlackInteractionsController } from './slack/slack-interactions.controller';
-import { SlackInteractionsService } from './slack/slack-interactions.service';
+import { ApprovalsModule } from './approvals/approvals.module';
+import { CodecModule } from './codec/codec.module';
+import { HealthModule } from './health/health.module';
+import { IncidentsModule } from './incidents/incidents.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { PlaybooksModule } from './playbooks/playbooks.module';
+import { SlackModule } from './slack/slack.module';
 import { CONFIG, LOGGER, SERVICES, TEMPORAL_CLIENT } from './tokens';
-import { UiController } from './ui/ui.controller';
-import { IntakeService } from './webhooks/intake.service';
-import { WebhooksController } from './webhooks/webhooks.controller';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface ApiDeps {
   config: InterlockConfig;
@@ -26,48 +20,40 @@ export interface ApiDeps {
   log: Logger;
 }
 
-/** The HTTP API, assembled from objects built outside Nest (config, clients, stores). */
+/**
+ * The objects built outside Nest (configuration, Temporal client, PostgreSQL stores, logger),
+ * offered to every feature module under the tokens of tokens.ts.
+ */
+@Global()
+@Module({})
+class SharedDepsModule {
+  static forRoot(deps: ApiDeps): DynamicModule {
+    const providers = [
+      { provide: CONFIG, useValue: deps.config },
+      { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
+      { provide: SERVICES, useValue: deps.services },
+      { provide: LOGGER, useValue: deps.log },
+    ];
+    return { module: SharedDepsModule, providers, exports: providers.map((p) => p.provide) };
+  }
+}
+
+/** The HTTP API: one Nest module per feature (module, controller, service), over the shared deps. */
 @Module({})
 export class ApiModule {
   static forRoot(deps: ApiDeps): DynamicModule {
     return {
       module: ApiModule,
-      controllers: [
-        WebhooksController,
-        ApprovalsController,
-        IncidentsController,
-        UiController,
-        HealthController,
-        PlaybooksController,
-        SlackInteractionsController,
-        MetricsController,
-        CodecController,
-      ],
-      providers: [
-        { provide: CONFIG, useValue: deps.config },
-        { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
-        { provide: SERVICES, useValue: deps.services },
-        { provide: LOGGER, useValue: deps.log },
-        { provide: OperatorDirectory, useValue: new OperatorDirectory(deps.config.operators) },
-        { provide: IntakeService, useValue: new IntakeService(deps.config, deps.temporal, deps.log) },
-        { provide: PlaybooksService, useValue: new PlaybooksService(deps.config) },
-        {
-          provide: SlackInteractionsService,
-          useFactory: (approvals: ApprovalsService) =>
-            new SlackInteractionsService(
-              deps.config,
-              approvals,
-              deps.services.approvals,
-              deps.services.audit,
-              deps.services.pool,
-              deps.log,
-            ),
-          inject: [ApprovalsService],
-        },
-        {
-          provide: ApprovalsService,
-          useValue: new ApprovalsService(deps.services.approvals, deps.temporal, deps.log, deps.services.audit),
-        },
+      imports: [
+        SharedDepsModule.forRoot(deps),
+        WebhooksModule,
+        ApprovalsModule,
+        IncidentsModule,
+        PlaybooksModule,
+        SlackModule,
+        HealthModule,
+        MetricsModule,
+        CodecModule,
       ],
     };
   }

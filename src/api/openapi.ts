@@ -2,7 +2,6 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { VENDOR_FORMATS } from '../intake/normalizers';
 import { APPROVAL_STATUSES } from '../approvals/approval-store';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decisionBodySchema } from './approvals/approvals.controller';
 import { openApiSchema } from './common/openapi-schema';
 import { SECURITY_SCHEMES } from './common/openapi-security';
 
@@ -141,30 +140,7 @@ const VOTE = {
   },
 };
 
-function describeApprovalList(operation: Operation, responses: Responses): void {
-  operation.parameters = [
-    {
-      name: 'status',
-      in: 'query',
-      required: false,
-      schema: { type: 'string', enum: [...APPROVAL_STATUSES] },
-      description: 'effective status: a pending request whose expiry has passed is `expired`',
-    },
-    { name: 'incidentId', in: 'query', required: false, schema: { type: 'string', maxLength: 200 } },
-    {
-      name: 'limit',
-      in: 'query',
-      required: false,
-      schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
-    },
-    {
-      name: 'cursor',
-      in: 'query',
-      required: false,
-      schema: { type: 'string' },
-      description: '`nextCursor` of the previous page (opaque)',
-    },
-  ];
+function describeApprovalList(responses: Responses): void {
   responses['200'] = {
     description: 'approval requests, oldest first; `decisions` lists every vote given so far, also while pending',
     content: {
@@ -199,19 +175,7 @@ function describeApprovalList(operation: Operation, responses: Responses): void 
   responses['400'] = error('`invalid_request`: a bad `status`, `limit` or `cursor` (or an unknown parameter)');
 }
 
-function describeDecision(operation: Operation, responses: Responses): void {
-  operation.parameters = [
-    ...(operation.parameters ?? []),
-    {
-      name: 'Idempotency-Key',
-      in: 'header',
-      required: false,
-      schema: { type: 'string' },
-      description:
-        "per operator: a retry with the same key and body gets the first request's result and counts once; " +
-        'the same key with another body is `422 idempotency_key_reused`',
-    },
-  ];
+function describeDecision(responses: Responses): void {
   responses['200'] = {
     description: 'the decision was accepted',
     content: {
@@ -240,51 +204,15 @@ function describeDecision(operation: Operation, responses: Responses): void {
     '`break_glass_refused` (break-glass without a sufficient justification), or `idempotency_key_reused` ' +
       '(the Idempotency-Key was used for a different request)',
   );
-  operation.requestBody = {
-    required: true,
-    content: { 'application/json': { schema: openApiSchema(decisionBodySchema) } },
-  };
 }
 
-const PAYLOADS_SCHEMA = {
-  type: 'object',
-  description: "Temporal Payloads as protobuf JSON (Temporal's codec server protocol)",
-  properties: {
-    payloads: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          metadata: { type: 'object', additionalProperties: { type: 'string', format: 'byte' } },
-          data: { type: 'string', format: 'byte' },
-        },
-      },
-    },
-  },
-};
-
 /** The codec endpoint (Temporal CLI and Web UI): see codec.controller.ts. */
-function describeCodec(path: string, operation: Operation, responses: Responses): void {
-  if (path === '/codec/link') {
-    operation.summary = 'A codec endpoint URL for the Temporal Web UI (signed, 12 hours)';
-    return;
-  }
-  const direction = path.endsWith('/encode') ? 'encode' : 'decode';
-  operation.summary =
-    direction === 'decode' ? 'Decrypt Temporal payloads (codec server)' : 'Encrypt Temporal payloads (codec server)';
-  operation.requestBody = { required: true, content: { 'application/json': { schema: PAYLOADS_SCHEMA } } };
-  responses['200'] = {
-    description: `the payloads, ${direction}d`,
-    content: { 'application/json': { schema: PAYLOADS_SCHEMA } },
-  };
+function describeCodec(path: string, responses: Responses): void {
+  if (path === '/codec/link') return;
   responses['400'] = error('`invalid_request`, or `undecodable_payload`: unknown key ID, altered or truncated payload');
   delete responses['201'];
   delete responses['503'];
-  if (path.includes('{op}')) {
-    // The signed path from GET /codec/link is the credential (browsers cannot send the header).
-    operation.security = [];
-    responses['401'] = error('invalid or expired link');
-  }
+  if (path.includes('{op}')) responses['401'] = error('invalid or expired link');
 }
 
 /** Adds what decorators do not say: the error shape, every refusal, webhook bodies, auth. */
@@ -336,7 +264,7 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
         operation.responses = responses;
         continue;
       }
-      if (path.startsWith('/codec/')) describeCodec(path, operation, responses);
+      if (path.startsWith('/codec/')) describeCodec(path, responses);
       if (path === '/metrics') {
         delete responses['400'];
         delete responses['503'];
@@ -357,23 +285,6 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
         );
       }
       if (path === '/ui/incidents/{id}') {
-        operation.parameters = [
-          ...(operation.parameters ?? []),
-          {
-            name: 'op',
-            in: 'query',
-            required: false,
-            schema: { type: 'string' },
-            description: 'signed link: operator ID',
-          },
-          {
-            name: 'exp',
-            in: 'query',
-            required: false,
-            schema: { type: 'integer' },
-            description: 'signed link: expiry (Unix seconds)',
-          },
-        ];
         responses['200'] = {
           description: 'the timeline page',
           content: { 'text/html': { schema: { type: 'string' } } },
@@ -396,8 +307,8 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
         responses['400'] = error(
           'invalid query (`issues[].path` names the parameter): e.g. `from`/`to` not an RFC 3339 date-time between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, or a control character in `zone`/`source`',
         );
-      if (path === '/approvals' && method === 'get') describeApprovalList(operation, responses);
-      if (path.startsWith('/approvals/') && method === 'post') describeDecision(operation, responses);
+      if (path === '/approvals' && method === 'get') describeApprovalList(responses);
+      if (path.startsWith('/approvals/') && method === 'post') describeDecision(responses);
       operation.responses = responses;
     }
   }

@@ -133,6 +133,42 @@ describe('GET /docs-json', () => {
     );
   });
 
+  it('documents query and path parameters from the zod schemas the routes validate with', () => {
+    type Parameter = { name: string; in: string; required?: boolean; schema?: Record<string, unknown> };
+    const parameters = (method: string, path: string) =>
+      ((doc.paths[path]?.[method] as { parameters?: Parameter[] } | undefined)?.parameters ?? []).map(
+        ({ name, in: where, required, schema }) => ({ name, in: where, required, schema }),
+      );
+    const query = (method: string, path: string) =>
+      Object.fromEntries(
+        parameters(method, path)
+          .filter((p) => p.in === 'query')
+          .map((p) => [p.name, p]),
+      );
+
+    const incidents = query('get', '/incidents');
+    expect(Object.keys(incidents).sort()).toEqual(
+      ['from', 'limit', 'offset', 'severity', 'source', 'status', 'to', 'zone'].sort(),
+    );
+    expect(incidents['from']?.schema).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(incidents['limit']?.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 500, default: 50 });
+    expect(incidents['status']).toMatchObject({ required: false, schema: { enum: ['open', 'closed'] } });
+
+    const approvals = query('get', '/approvals');
+    expect(Object.keys(approvals).sort()).toEqual(['cursor', 'incidentId', 'limit', 'status']);
+    expect(approvals['status']?.schema).toMatchObject({
+      enum: ['pending', 'approved', 'rejected', 'expired', 'cancelled'],
+    });
+
+    expect(parameters('get', '/incidents/{id}')).toEqual([
+      { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^inc-[0-9a-f]{24}$' } },
+    ]);
+    expect(parameters('post', '/approvals/{id}/decision').find((p) => p.in === 'path')?.schema).toEqual({
+      type: 'string',
+      pattern: '^apr-[0-9a-f-]{36}$',
+    });
+  });
+
   it('describes every JSON error response with the shared Error schema', () => {
     let checked = 0;
     for (const [name, op] of operations()) {

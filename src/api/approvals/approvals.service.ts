@@ -1,3 +1,4 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash, randomUUID } from 'node:crypto';
@@ -20,6 +21,8 @@ import {
 } from '../../workflows/definitions';
 import type { AuthenticatedOperator } from '../auth/operator-directory';
 import { ApiError } from '../common/api-error';
+import { LOGGER, SERVICES, TEMPORAL_CLIENT } from '../tokens';
+import type { Services } from '../../runtime/services';
 
 export interface DecisionRequest {
   decision: 'approve' | 'reject';
@@ -37,14 +40,20 @@ export type DecisionAnswer = Pick<ApprovalDecisionResult, 'approvalId' | 'status
  * The workflow's validator is the authority; this maps its refusals to HTTP statuses.
  * Slack and the API both come through here.
  */
+@Injectable()
 export class ApprovalsService {
+  private readonly approvals: ApprovalStore;
+  /** Where refused API and CLI decisions are audited (Slack audits its own, with the Slack user). */
+  private readonly audit: AuditStore;
+
   constructor(
-    private readonly approvals: ApprovalStore,
-    private readonly temporal: Client,
-    private readonly log: Logger,
-    /** Where refused API and CLI decisions are audited (Slack audits its own, with the Slack user). */
-    private readonly audit?: AuditStore,
-  ) {}
+    @Inject(SERVICES) services: Services,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {
+    this.approvals = services.approvals;
+    this.audit = services.audit;
+  }
 
   list(filter: ApprovalListFilter, limit: number, after?: ApprovalPosition): Promise<ApprovalPage> {
     return this.approvals.page(filter, limit, after);
@@ -146,7 +155,6 @@ export class ApprovalsService {
     updateId: string,
     refusal: ApiError,
   ): Promise<void> {
-    if (this.audit === undefined) return;
     const body = refusal.getResponse() as { error?: { message?: string } };
     try {
       await this.audit.append({

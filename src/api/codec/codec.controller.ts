@@ -1,47 +1,39 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiParam } from '@nestjs/swagger';
-import { OperatorAuth } from '../common/openapi-security';
-import type { Client } from '@temporalio/client';
-import type { Payload } from '@temporalio/common';
+import { applyDecorators, Controller, Get, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import { z } from 'zod';
-import type { InterlockConfig } from '../../config/schema';
-import { PayloadDecryptionError } from '../../runtime/payload-codec';
-import { type AuthenticatedOperator, OperatorDirectory } from '../auth/operator-directory';
+import type { AuthenticatedOperator } from '../auth/operator-directory';
 import { CurrentOperator, OperatorGuard } from '../auth/operator.guard';
-import { ApiError } from '../common/api-error';
-import { parseOrThrow } from '../common/zod-body';
-import { CONFIG, TEMPORAL_CLIENT } from '../tokens';
-import { checkCodecLink, signCodecLink } from './codec-link';
+import { openApiSchema } from '../common/openapi-schema';
+import { OperatorAuth } from '../common/openapi-security';
+import { ZodBody } from '../common/zod-pipe';
+import { CodecLinkGuard } from './codec-link.guard';
+import { CodecService, type PayloadsJson } from './codec.service';
 
 // Temporal's codec server protocol: Payloads as protobuf JSON, bytes in base64.
 const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
-const payloadsSchema = z.object({
-  payloads: z
-    .array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }))
-    .default([]),
-});
-type PayloadsJson = z.output<typeof payloadsSchema>;
-
-const linkParamsSchema = z.object({
-  op: z.string().min(1).max(200),
-  exp: z.coerce.number().int().positive(),
-  sig: z.string().regex(/^[0-9a-f]{64}$/),
-});
-
-function fromJson(json: PayloadsJson['payloads'][number]): Payload {
-  return {
-    metadata: Object.fromEntries(Object.entries(json.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
-    data: Buffer.from(json.data ?? '', 'base64'),
-  };
-}
-
-function toJson(payload: Payload): { metadata: Record<string, string>; data: string } {
-  const bytes = (value: Uint8Array | null | undefined) => (value ? Buffer.from(value).toString('base64') : '');
-  return {
-    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, bytes(v)])),
-    data: bytes(payload.data),
-  };
-}
+const payloadsSchema = z
+  .object({
+    payloads: z
+      .array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }))
+      .default([]),
+  })
+  .describe("Temporal Payloads as protobuf JSON (Temporal's codec server protocol)");
+/** No body (or not JSON) is no payloads. */
+const payloadsBody = z.preprocess((body) => body ?? {}, payloadsSchema);
+const PayloadsBody = () => ZodBody(payloadsBody, 'Payloads');
+const PayloadsResponse = (direction: string) =>
+  ApiOkResponse({
+    description: `the payloads, ${direction}d`,
+    content: { 'application/json': { schema: openApiSchema(payloadsSchema) } },
+  });
+/** The signed path is the credential (CodecLinkGuard); OpenAPI has no scheme for a path, hence `security: []`. */
+const SignedLink = () =>
+  applyDecorators(
+    ApiParam({ name: 'op', description: 'signed link: operator ID', schema: { type: 'string' } }),
+    ApiParam({ name: 'exp', description: 'signed link: expiry (Unix seconds)', schema: { type: 'integer' } }),
+    ApiParam({ name: 'sig', description: 'signed link: signature', schema: { type: 'string' } }),
+    UseGuards(CodecLinkGuard),
+  );
 
 /**
  * Codec endpoint for the Temporal CLI and Web UI (Temporal's codec server protocol): decodes
@@ -53,82 +45,51 @@ function toJson(payload: Payload): { metadata: Record<string, string>; data: str
  */
 @Controller('codec')
 export class CodecController {
-  constructor(
-    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
-    @Inject(CONFIG) private readonly config: InterlockConfig,
-    @Inject(OperatorDirectory) private readonly directory: OperatorDirectory,
-  ) {}
+  constructor(@Inject(CodecService) private readonly codec: CodecService) {}
 
-  /** A codec endpoint URL for this operator's Temporal Web UI (valid 12 hours). */
   @Get('link')
+  @ApiOperation({ summary: 'A codec endpoint URL for the Temporal Web UI (signed, 12 hours)' })
   @UseGuards(OperatorGuard)
   @OperatorAuth()
   link(@CurrentOperator() operator: AuthenticatedOperator) {
-    const apiKey = this.directory.byId(operator.id)?.apiKey;
-    if (apiKey === undefined) throw new ApiError(401, 'unauthorized', 'operator has no API key');
-    const { path, expiresAt } = signCodecLink(apiKey, operator.id);
-    return { endpoint: `${this.config.server.publicUrl.replace(/\/+$/, '')}${path}`, expiresAt };
+    return this.codec.link(operator);
   }
 
   @Post('decode')
+  @ApiOperation({ summary: 'Decrypt Temporal payloads (codec server)' })
+  @PayloadsResponse('decode')
   @HttpCode(200)
   @UseGuards(OperatorGuard)
   @OperatorAuth()
-  decode(@Body() body: unknown) {
-    return this.apply('decode', body);
+  decode(@PayloadsBody() body: PayloadsJson) {
+    return this.codec.apply('decode', body);
   }
 
   @Post('encode')
+  @ApiOperation({ summary: 'Encrypt Temporal payloads (codec server)' })
+  @PayloadsResponse('encode')
   @HttpCode(200)
   @UseGuards(OperatorGuard)
   @OperatorAuth()
-  encode(@Body() body: unknown) {
-    return this.apply('encode', body);
+  encode(@PayloadsBody() body: PayloadsJson) {
+    return this.codec.apply('encode', body);
   }
 
   @Post(':op/:exp/:sig/decode')
-  @ApiParam({ name: 'op', description: 'signed link: operator ID' })
-  @ApiParam({ name: 'exp', description: 'signed link: expiry (Unix seconds)' })
-  @ApiParam({ name: 'sig', description: 'signed link: signature' })
+  @ApiOperation({ summary: 'Decrypt Temporal payloads (codec server)', security: [] })
+  @SignedLink()
+  @PayloadsResponse('decode')
   @HttpCode(200)
-  decodeByLink(@Param() params: unknown, @Body() body: unknown) {
-    this.checkLink(params);
-    return this.apply('decode', body);
+  decodeByLink(@PayloadsBody() body: PayloadsJson) {
+    return this.codec.apply('decode', body);
   }
 
   @Post(':op/:exp/:sig/encode')
-  @ApiParam({ name: 'op', description: 'signed link: operator ID' })
-  @ApiParam({ name: 'exp', description: 'signed link: expiry (Unix seconds)' })
-  @ApiParam({ name: 'sig', description: 'signed link: signature' })
+  @ApiOperation({ summary: 'Encrypt Temporal payloads (codec server)', security: [] })
+  @SignedLink()
+  @PayloadsResponse('encode')
   @HttpCode(200)
-  encodeByLink(@Param() params: unknown, @Body() body: unknown) {
-    this.checkLink(params);
-    return this.apply('encode', body);
-  }
-
-  private checkLink(params: unknown): void {
-    const link = linkParamsSchema.safeParse(params);
-    const apiKey = link.success ? this.directory.byId(link.data.op)?.apiKey : undefined;
-    if (!link.success || apiKey === undefined || !checkCodecLink(apiKey, link.data))
-      throw new ApiError(
-        401,
-        'unauthorized',
-        'this codec endpoint link is invalid or expired: get a new one from GET /codec/link',
-      );
-  }
-
-  private async apply(direction: 'decode' | 'encode', body: unknown) {
-    const { payloads } = parseOrThrow(payloadsSchema, body ?? {}, 'Payloads');
-    const codecs = this.temporal.options.loadedDataConverter.payloadCodecs;
-    let result = payloads.map(fromJson);
-    try {
-      // Encoded in the codecs' order, decoded in reverse (as the SDK does).
-      for (const codec of direction === 'encode' ? codecs : [...codecs].reverse())
-        result = await codec[direction](result);
-    } catch (error) {
-      if (error instanceof PayloadDecryptionError) throw new ApiError(400, 'undecodable_payload', error.message);
-      throw error;
-    }
-    return { payloads: result.map(toJson) };
+  encodeByLink(@PayloadsBody() body: PayloadsJson) {
+    return this.codec.apply('encode', body);
   }
 }

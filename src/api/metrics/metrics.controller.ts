@@ -1,19 +1,21 @@
-import { Controller, Get, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply as Response } from 'fastify';
-import { metricsRegistry } from '../../metrics';
 import { OperatorGuard } from '../auth/operator.guard';
 import { OperatorAuth } from '../common/openapi-security';
+import { MetricsService } from './metrics.service';
 
 /** Prometheus metrics of this API process (text exposition format), for operators. */
 @Controller('metrics')
 @UseGuards(OperatorGuard)
 @OperatorAuth()
 export class MetricsController {
+  constructor(@Inject(MetricsService) private readonly metricsService: MetricsService) {}
+
   @Get()
   @ApiOperation({ summary: "This API process's Prometheus metrics" })
   async metrics(@Res({ passthrough: true }) res: Response): Promise<string> {
-    void res.header('Content-Type', metricsRegistry.contentType).header('Cache-Control', 'no-store');
-    return metricsRegistry.metrics();
+    void res.header('Content-Type', this.metricsService.contentType).header('Cache-Control', 'no-store');
+    return this.metricsService.exposition();
   }
 }

@@ -1,10 +1,9 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiOperation } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import { z } from 'zod';
 import { OperatorGuard } from '../auth/operator.guard';
-import { parseOrThrow } from '../common/zod-body';
+import { ZodBody, ZodParam } from '../common/zod-pipe';
 import { PlaybooksService } from './playbooks.service';
-import { openApiSchema } from '../common/openapi-schema';
 import { OperatorAuth } from '../common/openapi-security';
 
 const validateBodySchema = z.union([
@@ -51,20 +50,19 @@ export class PlaybooksController {
   /** `{yaml}` or `{playbook}` → `{valid, issues?, warnings}`: schema errors with paths, policy gates as warnings. */
   @Post('validate')
   @ApiOperation({ summary: 'Validate a playbook (schema errors and policy warnings)' })
-  @ApiBody({ required: true, schema: openApiSchema(validateBodySchema) })
   @HttpCode(200)
-  validate(@Body() body: unknown) {
-    return this.playbooks.validate(parseOrThrow(validateBodySchema, body, 'request'));
+  validate(@ZodBody(validateBodySchema) body: z.output<typeof validateBodySchema>) {
+    return this.playbooks.validate(body);
   }
 
   /** Per step: resolved target, decision and rule — nothing is executed, no integration is called. */
   @Post(':id/dry-run')
   @ApiOperation({ summary: 'Dry-run a playbook against an alert' })
-  @ApiBody({ required: true, schema: openApiSchema(dryRunBodySchema) })
   @HttpCode(200)
-  dryRun(@Param('id') id: string, @Body() body: unknown) {
-    const playbookId = parseOrThrow(playbookIdSchema, id, 'playbook ID');
-    const request = parseOrThrow(dryRunBodySchema, body, 'request');
+  dryRun(
+    @ZodParam('id', playbookIdSchema, 'playbook ID') playbookId: string,
+    @ZodBody(dryRunBodySchema) request: z.output<typeof dryRunBodySchema>,
+  ) {
     return this.playbooks.dryRun(playbookId, request.source, request.alert);
   }
 }

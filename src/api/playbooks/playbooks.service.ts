@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Alert } from '../../alerts/alert';
 import type { InterlockConfig } from '../../config/schema';
 import { correlationKey, incidentIdFor } from '../../intake/correlation';
@@ -10,6 +11,7 @@ import { matchesTrigger } from '../../playbooks/matcher';
 import { validatePlaybook, type Playbook, type PlaybookIssue } from '../../playbooks/schema';
 import { PolicyEngine } from '../../policy/policy-engine';
 import { ApiError } from '../common/api-error';
+import { CONFIG } from '../tokens';
 
 export type ValidationResult =
   | { valid: true; playbook: { id: string; version: number }; warnings: PolicyWarning[] }
@@ -20,11 +22,12 @@ export type ValidationResult =
  * alert. Pure computation over the configuration and the playbooks directory: no Temporal, no
  * integration, no database write.
  */
+@Injectable()
 export class PlaybooksService {
   private readonly engine: PolicyEngine;
   private loaded: Promise<Playbook[]> | undefined;
 
-  constructor(private readonly config: InterlockConfig) {
+  constructor(@Inject(CONFIG) private readonly config: InterlockConfig) {
     this.engine = new PolicyEngine(config);
   }
 

@@ -1,20 +1,23 @@
-import { Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import { Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiParam } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { IntakeService, type IntakeResponse } from './intake.service';
 import { WebhookAuth } from '../common/openapi-security';
+import { AuthenticatedSource, WebhookAuthGuard, type WebhookSource } from './webhook-auth.guard';
+import { WebhooksService, type IntakeResponse } from './webhooks.service';
 
 @Controller('webhooks')
+@UseGuards(WebhookAuthGuard)
 @WebhookAuth()
 export class WebhooksController {
-  constructor(@Inject(IntakeService) private readonly intake: IntakeService) {}
+  constructor(@Inject(WebhooksService) private readonly intake: WebhooksService) {}
 
   /** `202 {incidentId, workflowId, deduplicated}` once Temporal has durably accepted the alert. */
   @Post(':source')
   @ApiOperation({ summary: 'Receive a SIEM or OT-sensor alert' })
+  @ApiParam({ name: 'source', required: true, schema: { type: 'string' } })
   @HttpCode(202)
   receive(
-    @Param('source') source: string,
+    @AuthenticatedSource() source: WebhookSource,
     @Req() req: FastifyRequest<{ Querystring: Record<string, unknown> }>,
   ): Promise<IntakeResponse> {
     return this.intake.receive(source, req);

@@ -1,17 +1,17 @@
-import type { Pool } from 'pg';
+import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import type { ApprovalStore } from '../../approvals/approval-store';
 import type { AuditStore } from '../../audit/audit-store';
 import type { AuditEventInput } from '../../audit/types';
 import type { InterlockConfig } from '../../config/schema';
 import { parseUntrustedJson } from '../../intake/untrusted-text';
-import { type Logger, RateLimitedLog } from '../../logging';
-import { type SlackRefusalReason, slackRequestsRefused } from '../../metrics';
+import type { Logger } from '../../logging';
+import type { Services } from '../../runtime/services';
 import { APPROVE_ACTION_ID, REJECT_ACTION_ID } from '../../notifications/slack-messages';
 import { SlackClient } from '../../../integrations/slack';
-import type { ApprovalsService } from '../approvals/approvals.service';
+import { ApprovalsService } from '../approvals/approvals.service';
 import { ApiError, issuesFromZod } from '../common/api-error';
-import { SLACK_MAX_AGE_SECONDS, verifySlackSignature } from './slack-signature';
+import { CONFIG, LOGGER, SERVICES } from '../tokens';
 
 /** The part of Slack's `block_actions` payload Interlock reads; Slack sends many more fields. */
 const blockActionsSchema = z.looseObject({
@@ -63,56 +63,36 @@ function refusalOf(error: unknown): { code: string; message: string } {
 }
 
 /**
- * `POST /slack/interactions`: verifies Slack's signature over the raw body, refuses replays,
- * maps the Slack user to an operator and sends the click as the same approval Update the API
- * uses (same validator, same audit). A refused decision is audited and explained to the clicker
- * only; a request that fails verification is counted and logged (rate-limited), never audited:
- * an unauthenticated caller must not be able to grow an incident's audit trail.
+ * `POST /slack/interactions`, once SlackSignatureGuard has verified the signature and refused
+ * replays: maps the Slack user to an operator and sends the click as the same approval Update
+ * the API uses (same validator, same audit). A refused decision is audited and explained to the
+ * clicker only.
  */
-export class SlackInteractionsService {
+@Injectable()
+export class SlackService {
   private readonly slack: SlackClient | undefined;
-  private readonly refusalLog: RateLimitedLog;
+  private readonly approvals: ApprovalStore;
+  private readonly audit: AuditStore;
 
   constructor(
-    private readonly config: InterlockConfig,
-    private readonly approvalsService: ApprovalsService,
-    private readonly approvals: ApprovalStore,
-    private readonly audit: AuditStore,
-    private readonly pool: Pool,
-    private readonly log: Logger,
+    @Inject(CONFIG) private readonly config: InterlockConfig,
+    @Inject(ApprovalsService) private readonly approvalsService: ApprovalsService,
+    @Inject(SERVICES) services: Services,
+    @Inject(LOGGER) private readonly log: Logger,
   ) {
     this.slack =
       config.slack === undefined
         ? undefined
         : new SlackClient({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, timeoutMs: 2_000 });
-    this.refusalLog = new RateLimitedLog(log);
+    this.approvals = services.approvals;
+    this.audit = services.audit;
   }
 
-  async handle(
-    rawBody: Buffer,
-    headers: { timestamp?: string; signature?: string },
-    remoteAddress?: string,
-  ): Promise<void> {
-    const slackConfig = this.config.slack;
-    if (slackConfig === undefined) throw new ApiError(404, 'slack_not_configured', 'Slack is not configured');
-    const check = verifySlackSignature({
-      rawBody,
-      timestamp: headers.timestamp,
-      signature: headers.signature,
-      signingSecret: slackConfig.signingSecret,
-      nowMs: Date.now(),
-    });
-    if (!check.ok) {
-      this.countRefused(check.reason, remoteAddress);
-      throw new ApiError(401, check.reason, 'the request is not signed by Slack, or too old');
-    }
-    if (!(await this.firstDelivery(headers.signature as string))) {
-      this.countRefused('replayed_request', remoteAddress);
-      throw new ApiError(401, 'replayed_request', 'this signed request was already received');
-    }
+  /** `requestKey` identifies the signed request (part of its signature) in audit idempotency keys. */
+  async handle(rawBody: Buffer, requestKey: string): Promise<void> {
     const payload = this.parse(rawBody);
     if (payload === undefined) return; // an interaction Interlock does not handle
-    const work = this.decideAll(payload, (headers.signature as string).slice(3, 19));
+    const work = this.decideAll(payload, requestKey);
     // Answer Slack in time; a slow decision finishes (and explains itself) in the background.
     await Promise.race([work, new Promise((resolve) => setTimeout(resolve, ANSWER_WITHIN_MS).unref())]);
   }
@@ -137,18 +117,6 @@ export class SlackInteractionsService {
         issuesFromZod(parsed.error.issues, 'payload'),
       );
     return parsed.data;
-  }
-
-  /** Records the signature; false when it was seen before (a replay inside the window). */
-  private async firstDelivery(signature: string): Promise<boolean> {
-    await this.pool.query(`DELETE FROM slack_request_replays WHERE seen_at < now() - make_interval(secs => $1)`, [
-      SLACK_MAX_AGE_SECONDS * 2,
-    ]);
-    const { rowCount } = await this.pool.query(
-      'INSERT INTO slack_request_replays (signature) VALUES ($1) ON CONFLICT (signature) DO NOTHING',
-      [signature],
-    );
-    return rowCount === 1;
   }
 
   private async decideAll(payload: BlockActions, requestKey: string): Promise<void> {
@@ -235,19 +203,6 @@ export class SlackInteractionsService {
       result: { status: 'refused', detail: `${refusal.code}: ${refusal.message}` },
       details: { decision, slackUserId, approvalId },
     });
-  }
-
-  /**
-   * Nothing of the body is trusted or kept: it may name any approval and any user. The counter
-   * and a rate-limited warning are all an outsider can make grow.
-   */
-  private countRefused(reason: SlackRefusalReason, remoteAddress: string | undefined): void {
-    slackRequestsRefused.inc({ reason });
-    this.refusalLog.warn(
-      reason,
-      { reason, ...(remoteAddress === undefined ? {} : { remoteAddress }) },
-      'refused a Slack request that failed verification',
-    );
   }
 
   private async appendAudit(event: AuditEventInput): Promise<void> {

@@ -1,7 +1,8 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { Alert } from '../../alerts/alert';
 import type { InterlockConfig } from '../../config/schema';
-import { authenticateWebhook, type SourceConfig } from '../../intake/auth';
+import type { SourceConfig } from '../../intake/auth';
 import { correlationKey, incidentIdFor } from '../../intake/correlation';
 import { getNormalizer, NormalizationError, type NormalizeContext } from '../../intake/normalizers';
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../intake/json-depth';
@@ -15,6 +16,8 @@ import { ApiError } from '../common/api-error';
 import { jsonContentTypeProblem } from '../common/body-parsers';
 import { KeyedBatcher, OverloadedError } from './keyed-batcher';
 import { SignalWithStartClient } from './signal-with-start';
+import { CONFIG, LOGGER, TEMPORAL_CLIENT } from '../tokens';
+import type { WebhookSource } from './webhook-auth.guard';
 
 /** A Temporal call that has not answered in this time is treated as not accepted (503). */
 const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
@@ -54,24 +57,24 @@ export interface IntakeResponse extends AcceptedAlert {
 /** What intake reads of an HTTP request; the body is the raw bytes (see body-parsers.ts). */
 export interface WebhookRequest {
   headers: Record<string, string | string[] | undefined>;
-  query: Record<string, unknown>;
   body: unknown;
-  ip: string;
 }
 
 /**
- * Webhook intake: authenticate, parse, normalize, then hand each alert to its incident
- * workflow. Answers only after Temporal has durably accepted every alert of the delivery.
+ * Webhook intake, once WebhookAuthGuard has authenticated the source: parse, normalize, then
+ * hand each alert to its incident workflow. Answers only after Temporal has durably accepted
+ * every alert of the delivery.
  */
-export class IntakeService {
+@Injectable()
+export class WebhooksService {
   private readonly batcher: KeyedBatcher<PendingDelivery, AcceptedAlert>;
   private readonly normalized = new NormalizedAlertCache(NORMALIZED_CACHE_ENTRIES);
   private readonly incidents: SignalWithStartClient;
 
   constructor(
-    private readonly config: InterlockConfig,
-    private readonly temporal: Client,
-    private readonly log: Logger,
+    @Inject(CONFIG) private readonly config: InterlockConfig,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(LOGGER) private readonly log: Logger,
   ) {
     this.incidents = new SignalWithStartClient(temporal);
     this.batcher = new KeyedBatcher((workflowId, items) => this.deliverBatch(workflowId, items), {
@@ -83,19 +86,8 @@ export class IntakeService {
     });
   }
 
-  async receive(sourceName: string, req: WebhookRequest): Promise<IntakeResponse> {
-    const source = Object.hasOwn(this.config.sources, sourceName) ? this.config.sources[sourceName] : undefined;
-    if (source === undefined)
-      throw new ApiError(404, 'unknown_source', `no webhook source named "${sourceName}" is configured`);
+  async receive({ name: sourceName, config: source }: WebhookSource, req: WebhookRequest): Promise<IntakeResponse> {
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-
-    const auth = authenticateWebhook({ source, headers: req.headers, query: req.query, rawBody });
-    if (!auth.ok) {
-      this.log.warn({ source: sourceName, reason: auth.reason, ip: req.ip }, 'webhook authentication failed');
-      throw new ApiError(401, 'unauthorized', 'missing or invalid webhook credentials', undefined, {
-        'WWW-Authenticate': 'Bearer',
-      });
-    }
     const contentTypeProblem = jsonContentTypeProblem(String(req.headers['content-type'] ?? ''));
     if (contentTypeProblem !== undefined) throw new ApiError(415, 'unsupported_media_type', contentTypeProblem);
     if (rawBody.length === 0) throw new ApiError(400, 'empty_body', 'the request body is empty');

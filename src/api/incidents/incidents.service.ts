@@ -1,0 +1,176 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Client } from '@temporalio/client';
+import { buildEvidenceBundle, exportIncident } from '../../audit/evidence';
+import { IncidentIndex, type IncidentFilter } from '../../audit/incident-index';
+import type { AuditRecord } from '../../audit/types';
+import type { InterlockConfig } from '../../config/schema';
+import type { Services } from '../../runtime/services';
+import type { AuthenticatedOperator } from '../auth/operator-directory';
+import { OperatorDirectory } from '../auth/operator-directory';
+import { ApiError } from '../common/api-error';
+import { CONFIG, SERVICES, TEMPORAL_CLIENT } from '../tokens';
+import { checkTimelineLink, signTimelineLink } from '../ui/signed-link';
+import { renderTimelinePage } from '../ui/timeline-page';
+import { loadIncidentDetail, summaryOf, temporalUiLink } from './incident-view';
+
+const CSV_COLUMNS = [
+  'seq',
+  'time',
+  'eventType',
+  'incidentId',
+  'playbookId',
+  'stepId',
+  'actor',
+  'target',
+  'decision',
+  'result',
+  'prevHash',
+  'hash',
+] as const;
+
+function csvCell(value: unknown): string {
+  const text =
+    value === undefined
+      ? ''
+      : typeof value === 'string' || typeof value === 'number'
+        ? String(value)
+        : JSON.stringify(value);
+  // Quote everything and neutralise spreadsheet formulas (CSV injection).
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+/** The readable columns, then `record`: the full hashed content, so the CSV verifies offline. */
+function toCsv(records: AuditRecord[]): string {
+  const rows = records.map((r) => {
+    const { seq: _seq, prevHash: _prev, hash: _hash, ...content } = r;
+    return [...CSV_COLUMNS.map((c) => csvCell(r[c])), csvCell(content)].join(',');
+  });
+  return [[...CSV_COLUMNS, 'record'].join(','), ...rows].join('\r\n') + '\r\n';
+}
+
+/** A signed timeline link's query (`?op&exp&sig`), as UiController validated it. */
+export interface TimelineLinkQuery {
+  op: string;
+  exp: number;
+  sig: string;
+}
+
+/**
+ * Incidents as operators read them: the index derived from the audit trail, the detail joined
+ * with Temporal, the audit export and evidence bundle, chain verification, the timeline page.
+ */
+@Injectable()
+export class IncidentsService {
+  private readonly index: IncidentIndex;
+
+  constructor(
+    @Inject(SERVICES) private readonly services: Services,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(CONFIG) private readonly config: InterlockConfig,
+    @Inject(OperatorDirectory) private readonly directory: OperatorDirectory,
+  ) {
+    this.index = new IncidentIndex(services.pool);
+  }
+
+  async list(filter: IncidentFilter & { limit: number; offset: number }) {
+    const { incidents, total } = await this.index.list(filter);
+    const nextOffset = filter.offset + incidents.length;
+    return {
+      incidents,
+      total,
+      limit: filter.limit,
+      offset: filter.offset,
+      ...(nextOffset < total && { nextOffset }),
+    };
+  }
+
+  async get(incidentId: string) {
+    const detail = await loadIncidentDetail(this.config, this.services, this.temporal, incidentId);
+    if (!detail) throw new ApiError(404, 'incident_not_found', `no incident ${incidentId}`);
+    return detail;
+  }
+
+  /** The incident's audit records: the export object, or CSV text with its file name. */
+  async audit(incidentId: string, format: 'json' | 'csv') {
+    const exported = await exportIncident(this.services.audit, incidentId);
+    if (!exported) throw new ApiError(404, 'incident_not_found', `no audit records for incident ${incidentId}`);
+    return format === 'csv'
+      ? { format, csv: toCsv(exported.records), filename: `${incidentId}-audit.csv` }
+      : { format, exported };
+  }
+
+  async evidence(incidentId: string, operator: AuthenticatedOperator) {
+    const temporalUi = temporalUiLink(this.config, incidentId);
+    const bundle = await buildEvidenceBundle(this.services.audit, incidentId, {
+      operator,
+      ...(temporalUi !== undefined && { temporalUiUrl: temporalUi }),
+    });
+    if (!bundle) throw new ApiError(404, 'incident_not_found', `no audit records for incident ${incidentId}`);
+    return bundle;
+  }
+
+  timelineLink(incidentId: string, operator: AuthenticatedOperator) {
+    const apiKey = this.directory.byId(operator.id)?.apiKey;
+    if (apiKey === undefined) throw new ApiError(401, 'unauthorized', 'operator has no API key');
+    const { query, expiresAt } = signTimelineLink(apiKey, incidentId, operator.id);
+    const base = this.config.server.publicUrl.replace(/\/+$/, '');
+    return { url: `${base}/ui/incidents/${incidentId}?${query}`, expiresAt };
+  }
+
+  verify(incidentId: string | undefined) {
+    return this.services.audit.verify(incidentId === undefined ? {} : { incidentId });
+  }
+
+  /**
+   * The timeline page's reader: the operator behind the API key, else behind a valid signed
+   * link for this incident (the link's query is validated by the caller; undefined when invalid).
+   */
+  timelineReader(
+    incidentId: string,
+    authorization: string | undefined,
+    link: TimelineLinkQuery | undefined,
+  ): AuthenticatedOperator {
+    const byHeader = this.directory.authenticate(authorization);
+    if (byHeader) return byHeader;
+    if (link !== undefined) {
+      const operator = this.directory.byId(link.op);
+      if (operator?.apiKey !== undefined && checkTimelineLink(operator.apiKey, incidentId, link)) {
+        return { id: operator.id, name: operator.name, roles: operator.roles };
+      }
+    }
+    throw new ApiError(
+      401,
+      'unauthorized',
+      'an operator API key (Authorization: Bearer <key>) or a valid link from GET /incidents/{id}/timeline-link is required',
+    );
+  }
+
+  async timelinePage(incidentId: string): Promise<string> {
+    const [records, approvals, summary, verification] = await Promise.all([
+      this.services.audit.listByIncident(incidentId),
+      this.services.approvals.list({ incidentId, status: 'pending' }),
+      summaryOf(this.services, incidentId),
+      this.services.audit.verify({ incidentId }),
+    ]);
+    if (records.length === 0) throw new ApiError(404, 'incident_not_found', `no incident ${incidentId}`);
+    const temporalUi = temporalUiLink(this.config, incidentId);
+    return renderTimelinePage({
+      incidentId,
+      summary,
+      records,
+      pendingApprovals: approvals,
+      operatorName: (operatorId) => {
+        const operator = this.directory.byId(operatorId);
+        return operator ? `${operator.name} (${operator.id})` : operatorId;
+      },
+      links: {
+        ...(temporalUi !== undefined && { temporalUi }),
+        auditJson: `/incidents/${incidentId}/audit?format=json`,
+        auditCsv: `/incidents/${incidentId}/audit?format=csv`,
+        evidence: `/incidents/${incidentId}/evidence`,
+      },
+      verified: verification.ok,
+    });
+  }
+}
