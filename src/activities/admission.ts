@@ -1,16 +1,15 @@
 import type { AuditEventInput } from '../audit/types';
-import { ENGINE_ACTOR, triggerOf } from '../engine/audit-helpers';
+import { triggerOf } from '../engine/audit-helpers';
 import type {
   Admission,
   AdmissionRequest,
   AdmittedRun,
-  AuditContext,
   FirstAttempt,
   PreparedRun,
   StepPlan,
   StepRequest,
 } from '../engine/contracts';
-import { executedOutcome, skippedOutcome, skippedRecord, type StepOutcome } from '../engine/step-outcomes';
+import { DEFERRED, playbookRun } from '../engine/step-machine';
 import { matchingPlaybooks } from '../playbooks/matcher';
 import type { Playbook } from '../playbooks/schema';
 
@@ -49,88 +48,81 @@ export async function admitAlert(request: AdmissionRequest, deps: AdmissionDeps)
 }
 
 /**
- * Runs a playbook's leading steps that need nobody. Stops at the first step that needs people
- * (approval, recommendation), whose action's first attempt failed (the run retries it under the
- * same ledger key), or that could not be decided (the run decides it again and handles the
- * failure); records not yet written then travel with the run.
+ * The admission driver of the step machine (src/engine/step-machine.ts): runs a playbook's
+ * leading steps that need nobody, in-process. Each step's decision comes with the first attempt
+ * of its automatic action (decideStep with `executeAutomatic`). It goes on only past a skipped
+ * step or an automatic action whose first attempt succeeded, and stops at the first step that
+ * needs people (approval, recommendation), was refused or invalid, whose first attempt failed
+ * (the run retries it under the same ledger key) or that could not be decided (the run decides
+ * it again and handles the failure). What it got then travels as the run's `PreparedRun`.
  */
-async function runLeadingSteps(
+export async function runLeadingSteps(
   playbook: Playbook,
   { alert, incident }: AdmissionRequest,
   deps: AdmissionDeps,
 ): Promise<AdmittedRun> {
   const runWorkflowId = `${incident.workflowId}.${playbook.id}`;
-  const context: AuditContext = {
-    incidentId: incident.id,
-    workflowId: runWorkflowId,
-    runId: incident.runId,
-    playbookId: playbook.id,
-    playbookVersion: playbook.version,
-    trigger: triggerOf(alert),
-  };
-  const keyOf = (suffix: string) => `${incident.runId}:${playbook.id}:${suffix}`;
-  const record = (event: Omit<AuditEventInput, 'incidentId' | 'time' | 'actor'>): AuditEventInput => ({
-    ...context,
-    time: new Date().toISOString(),
-    actor: ENGINE_ACTOR,
-    ...event,
+  const keyPrefix = `${incident.runId}:${playbook.id}:`;
+  const prepared: PreparedRun = { startedKey: `${keyPrefix}started`, steps: [] };
+  const run = { playbook, runWorkflowId, prepared };
+  const machine = playbookRun({
+    playbook,
+    alert,
+    context: {
+      incidentId: incident.id,
+      workflowId: runWorkflowId,
+      runId: incident.runId,
+      playbookId: playbook.id,
+      playbookVersion: playbook.version,
+      trigger: triggerOf(alert),
+    },
+    keyPrefix,
+    now: () => new Date().toISOString(),
   });
 
-  const prepared: PreparedRun = { startedKey: keyOf('started'), steps: [] };
-  const run = { playbook, runWorkflowId, prepared };
-  // Records not yet written, in chain order: they go out with the next decision.
-  let unwritten: AuditEventInput[] = [
-    record({ idempotencyKey: prepared.startedKey, eventType: 'playbook.started', details: { name: playbook.name } }),
-  ];
-  const outcomes: StepOutcome[] = [];
-  const stepResults: Record<string, StepOutcome> = {};
-  for (const step of playbook.steps) {
-    const executionKey = `${runWorkflowId}:${incident.runId}:${step.id}`;
-    let plan: Awaited<ReturnType<AdmissionDeps['decideStep']>>;
-    try {
-      plan = await deps.decideStep({
-        step,
-        vars: { alert, incident: { id: incident.id }, steps: stepResults },
-        context: { ...context, stepId: step.id },
-        idempotencyKey: keyOf(`${step.id}:policy`),
-        preceding: unwritten,
-        executeAutomatic: { idempotencyKey: executionKey },
-      });
-    } catch {
-      // No decision (rule 9 territory): the run decides this step again and handles the failure.
-      // Its opening record it writes itself; later unwritten records are handed over.
-      if (prepared.steps.length > 0) prepared.unwritten = unwritten;
-      return run;
+  let attempted: string | undefined;
+  let next = machine.next();
+  while (next.done !== true) {
+    const effect = next.value;
+    let answer: unknown;
+    if (effect.kind === 'decide') {
+      let plan: Awaited<ReturnType<AdmissionDeps['decideStep']>>;
+      try {
+        plan = await deps.decideStep({ ...effect.request, executeAutomatic: { idempotencyKey: effect.executionKey } });
+      } catch {
+        // No decision (rule 9 territory): the run decides this step again and handles the failure.
+        // Its opening record it writes itself; later unwritten records are handed over.
+        if (prepared.steps.length > 0) prepared.unwritten = effect.request.preceding;
+        return run;
+      }
+      const { firstAttempt, ...decided } = plan;
+      if (decided.kind === 'decided' && firstAttempt?.ok === true) {
+        prepared.steps.push({ plan: decided, execution: { summary: firstAttempt.summary } });
+        attempted = firstAttempt.summary;
+      } else if (decided.kind === 'decided' && firstAttempt !== undefined) {
+        // The run retries it with the same ledger key, then records the outcome and applies the
+        // step's onFailure (and any rollback).
+        prepared.steps.push({ plan: decided, executionKey: effect.executionKey });
+        return run;
+      } else {
+        prepared.steps.push({ plan: decided });
+        // Needs people, or cannot be evaluated: the run takes over here.
+        if (decided.kind !== 'skipped') return run;
+      }
+      answer = decided;
+    } else if (effect.kind === 'execute' && attempted !== undefined) {
+      // The first attempt made with the decision: the machine records its outcome.
+      answer = { summary: attempted };
+      attempted = undefined;
+    } else if (effect.kind === 'audit') {
+      // A skipped step's record goes out with the next decision; the closing record now.
+      if (effect.deferrable) answer = DEFERRED;
+      else await deps.appendAudits(effect.records);
+    } else {
+      // Not reached: the admission goes on only past steps that need no other effect.
+      throw new Error(`admission cannot perform ${effect.kind}`);
     }
-    unwritten = [];
-    if (plan.kind === 'skipped') {
-      prepared.steps.push({ plan });
-      unwritten.push(record(skippedRecord(step, keyOf(`${step.id}:skipped`))));
-      const outcome = skippedOutcome(step);
-      outcomes.push(outcome);
-      stepResults[step.id] = outcome;
-      continue;
-    }
-    const { firstAttempt, ...decided } = plan;
-    if (decided.kind !== 'decided' || firstAttempt === undefined) {
-      // Needs people, or cannot be evaluated: the run takes over here.
-      prepared.steps.push({ plan: decided });
-      return run;
-    }
-    if (!firstAttempt.ok) {
-      // The run retries it with the same ledger key, then records the outcome and applies the
-      // step's onFailure (and any rollback).
-      prepared.steps.push({ plan: decided, executionKey });
-      return run;
-    }
-    prepared.steps.push({ plan: decided, execution: { summary: firstAttempt.summary } });
-    const outcome = executedOutcome(step.id, decided.decision, firstAttempt.summary);
-    outcomes.push(outcome);
-    stepResults[step.id] = outcome;
+    next = machine.next(answer);
   }
-  await deps.appendAudits([
-    ...unwritten,
-    record({ idempotencyKey: keyOf('completed'), eventType: 'playbook.completed', details: { outcomes } }),
-  ]);
-  return { ...run, outcomes };
+  return { ...run, outcomes: next.value.outcomes };
 }
