@@ -35,7 +35,7 @@ function playbookOf(fates: Fate[], options = ''): Playbook {
   const rollback = options.includes('rollback') ? 'rollbackOnFailure: true\n' : '';
   return parsePlaybookYaml(
     `id: pb\nname: pb\nversion: 1\n${rollback}triggers:\n  - sources: [generic]\nsteps:\n${steps}`,
-  ) as Playbook;
+  );
 }
 
 function world() {
