@@ -87,7 +87,8 @@ export interface PreparedStep {
  * The leading steps of a playbook run that the incident's admission (the `admitAlert` local
  * activity) handled — those that need nobody: automatic actions (IT containment) and skipped
  * steps. The run's workflow takes over at the first step that needs people, fails or cannot be
- * decided, and is not started at all when every step was handled.
+ * decided, and is not started at all when every step was handled. The step machine
+ * (step-machine.ts) takes these as its answers for those steps and resumes after them.
  */
 export interface PreparedRun {
   /** Idempotency key of the run's `playbook.started` record (written with the first decision). */

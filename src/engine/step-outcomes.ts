@@ -1,7 +1,7 @@
 /**
- * What playbook steps come to, shared by the code that runs them: the playbook-run workflow,
- * and the admission activity that runs a playbook's leading automatic steps. Pure: no I/O and
- * no Temporal API, so both the workflow sandbox and activities can use it.
+ * What playbook steps come to: made by the step machine (step-machine.ts), read by the incident
+ * workflow (the playbook-finished notification). Pure: no I/O and no Temporal API, so both the
+ * workflow sandbox and activities can use it.
  */
 import type { AuditContext } from './contracts';
 import type { NotificationEvent } from './notification-events';
