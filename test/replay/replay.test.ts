@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { writeWorkflowBundle } from '../../src/worker/workflow-bundle';
+import { AesGcmPayloadCodec } from '../../src/runtime/payload-codec';
 import { historyText, secretsIn } from '../support/record-histories';
-import { stackConfig } from '../support/stack';
+import { ENCRYPTION_KEY, stackConfig } from '../support/stack';
 
 const HISTORIES = join(__dirname, 'histories');
 
@@ -36,6 +37,20 @@ const eventTypes = (entry: ManifestEntry) => historyJson(entry).events.map((e) =
 
 type Bundle = { codePath: string } | { code: string };
 
+/**
+ * Histories recorded from the test stack carry payloads encrypted with its key (older ones are in
+ * clear and pass through the codec). Only the payload codec is needed to replay: the workflow code
+ * must read its inputs, while failure messages do not decide which commands it issues.
+ */
+const REPLAY_DATA_CONVERTER = {
+  payloadCodecs: [
+    new AesGcmPayloadCodec(
+      [{ id: ENCRYPTION_KEY.id, key: Buffer.from(ENCRYPTION_KEY.key, 'base64') }],
+      ENCRYPTION_KEY.id,
+    ),
+  ],
+};
+
 /** Replays every committed history; one line per history that the code refuses. */
 async function replayAll(workflowBundle: Bundle): Promise<{ replayed: number; refused: string[] }> {
   const histories = manifest.map((entry) => ({
@@ -45,7 +60,10 @@ async function replayAll(workflowBundle: Bundle): Promise<{ replayed: number; re
   const refused: string[] = [];
   let replayed = 0;
   // One history at a time, in manifest order: the n-th result is the n-th file.
-  for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'interlock-replay' }, histories)) {
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle, replayName: 'interlock-replay', dataConverter: REPLAY_DATA_CONVERTER },
+    histories,
+  )) {
     const entry = manifest[replayed];
     replayed += 1;
     if (result.error !== undefined) {
