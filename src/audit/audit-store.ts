@@ -54,6 +54,10 @@ function toAuditRecord(row: AuditRow): AuditRecord {
   return { ...parseStoredRecord(row), seq: toSeq(row.seq), prevHash: row.prev_hash, hash: row.hash };
 }
 
+/** A `\u0000` or `\udXXX` escape not itself escaped (an even run of backslashes before it). */
+const UNSTORABLE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(0000|d[89a-f][0-9a-f]{2})/;
+const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
+
 /**
  * Round-trips the input through JSON so the hash is computed over exactly what jsonb will
  * store and hand back (undefined members dropped, Dates as strings, ...). Otherwise a value
@@ -66,9 +70,13 @@ function toStoredForm(input: AuditEventInput): AuditEventInput {
   // Refuse clearly instead of failing inside PostgreSQL or the hash. The look-behind skips an
   // escaped backslash followed by the literal text "u0000". Intake repairs both
   // (intake/untrusted-text.ts): reaching here is a bug, and the workflow quarantines the alert.
-  if (/(?<!\\)(?:\\\\)*\\u0000/.test(json)) throw new AuditInputError('audit event contains a NUL character (U+0000)');
-  if (/(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/.test(json))
+  const unstorable = UNSTORABLE_ESCAPE.exec(json);
+  if (unstorable !== null) {
+    // One scan for both on the way in; a refusal names NUL first, as it always has.
+    if (unstorable[1] === '0000' || NUL_ESCAPE.test(json))
+      throw new AuditInputError('audit event contains a NUL character (U+0000)');
     throw new AuditInputError('audit event contains a lone UTF-16 surrogate');
+  }
   return JSON.parse(json) as AuditEventInput;
 }
 
