@@ -34,9 +34,9 @@ describe('parseConfig', () => {
 
   it('caps alerts per webhook delivery at 100 by default; intake.maxAlertsPerDelivery sets it (1–10,000)', () => {
     // The default: a configuration without an intake section (the example lists the defaults).
-    expect(parseConfig(EXAMPLE.replace(/^intake:\n(?:  .*\n)+/m, ''), EXAMPLE_ENV).intake.maxAlertsPerDelivery).toBe(
-      100,
-    );
+    const withoutIntake = EXAMPLE.replace(/^intake:\n(?: {2}.*\n)+/m, '');
+    expect(withoutIntake).not.toMatch(/^intake:/m);
+    expect(parseConfig(withoutIntake, EXAMPLE_ENV).intake.maxAlertsPerDelivery).toBe(100);
     // The example lists the defaults; a deployment sets its own.
     const withCap = EXAMPLE.replace('maxAlertsPerDelivery: 100', 'maxAlertsPerDelivery: 5');
     expect(withCap).not.toBe(EXAMPLE);
