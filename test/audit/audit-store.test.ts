@@ -204,7 +204,9 @@ describe('AuditStore', () => {
     await expect(store.append({ ...event(), seq: 99 } as unknown as AuditEventInput)).rejects.toThrow(/seq/);
     await expect(store.append(event({ details: { text: 'a\u0000b' } }))).rejects.toThrow(/NUL/);
     // Canonical JSON (the hash input) cannot hold a lone surrogate: refused, not retried forever.
-    await expect(store.append(event({ details: { text: 'note \udc00.txt' } }))).rejects.toThrow(/surrogate/);
+    const loneSurrogate = store.append(event({ details: { text: 'note \udc00.txt' } }));
+    await expect(loneSurrogate).rejects.toThrow(AuditInputError);
+    await expect(loneSurrogate).rejects.toThrow('audit event contains a lone UTF-16 surrogate');
     await expect(store.append(event({ details: { ['\ud800key']: 'x' } }))).rejects.toThrow(AuditInputError);
     // A paired surrogate (an emoji) and an escaped backslash before "ud800" are ordinary text.
     await expect(store.append(event({ details: { text: '\ud83d\ude00 \\ud800' } }))).resolves.toBeDefined();
