@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { sha256Hex } from '../raw-body';
 import { alertSchema, severityId, type Alert, type Endpoint, type Severity } from '../../alerts/alert';
+import { deriveSemantics, type SemanticsDraft } from './semantics';
 
 /** What the webhook layer knows about a delivery, independent of its content. */
 export interface NormalizeContext {
@@ -171,6 +172,14 @@ export interface AlertDraft {
   src?: Endpoint | undefined;
   dst?: Endpoint | undefined;
   product: string;
+  /**
+   * The meaning fields the vendor's documented fields give (protocol, ports, operation,
+   * ATT&CK, category…); the rest is derived the same way for every source (semantics.ts).
+   * Its `text` adds vendor words (description, message…) to the title and rule name.
+   */
+  semantics?: SemanticsDraft;
+  /** Provenance of fields completed from elsewhere than the body (e.g. `src.ip`: `api:qradar`). */
+  provenance?: Record<string, string>;
 }
 
 /** Longer vendor alert IDs (in UTF-8 bytes) are replaced by a digest (see boundedUid). */
@@ -213,6 +222,12 @@ export function finishAlert(draft: AlertDraft, ctx: NormalizeContext): Alert {
   const ruleName = draft.rule.name?.trim();
   if (ruleName) rule.name = ruleName;
 
+  const semantics = deriveSemantics({
+    ...draft.semantics,
+    text: [draft.title, ruleName, ...(draft.semantics?.text ?? [])],
+  });
+  const provenance = { ...semantics.provenance, ...draft.provenance };
+
   const alert: Alert = {
     classUid: 2004,
     uid: boundedUid(draft.uid),
@@ -229,9 +244,14 @@ export function finishAlert(draft: AlertDraft, ctx: NormalizeContext): Alert {
       ...ips.map((value) => ({ type: 'ip', value })),
       ...users.map((value) => ({ type: 'user', value })),
     ],
+    network: semantics.network,
+    ot: semantics.ot,
+    attacks: semantics.attacks,
+    category: semantics.category,
     source: { name: ctx.source, product: draft.product },
     rawSha256: ctx.rawSha256,
   };
+  if (Object.keys(provenance).length > 0) alert.provenance = provenance;
   if (draft.vendorSeverity !== undefined) alert.vendorSeverity = String(draft.vendorSeverity);
   if (draft.src !== undefined) alert.src = draft.src;
   if (draft.dst !== undefined) alert.dst = draft.dst;
