@@ -9,6 +9,8 @@
  * - `alert`    the normalized Alert (src/alerts/alert.ts)
  * - `incident` `{ id }`
  * - `steps`    results of earlier steps, keyed by step id (`steps["contain-host"]`)
+ * - `assets`   triggers only: the alert's endpoints as the inventory knows them
+ *              (`assets.dst.purdueLevel`, `assets.src.zone`, `assets.hosts[0].kind`; alert-assets.ts)
  *
  * Missing fields: reading an absent field (`alert.src.ip` when the alert has no `src`) is
  * an error, as CEL specifies. Guard with `has()` — `has(alert.src) && has(alert.src.ip)` —
@@ -67,7 +69,10 @@ function loadCel(): { module: CelModule; environment: Environment } {
   })
     .registerVariable('alert', 'map', { description: 'The normalized alert that triggered the playbook' })
     .registerVariable('incident', 'map', { description: 'The incident: { id }' })
-    .registerVariable('steps', 'map', { description: 'Results of earlier steps, keyed by step id' });
+    .registerVariable('steps', 'map', { description: 'Results of earlier steps, keyed by step id' })
+    .registerVariable('assets', 'map', {
+      description: "Triggers only: the alert's endpoints resolved against the inventory (src, dst, hosts, ips)",
+    });
   cel = { module, environment };
   return cel;
 }

@@ -54,7 +54,16 @@ const templateSchema = z
     if (error !== undefined) ctx.addIssue({ code: 'custom', message: `invalid template: ${error}` });
   });
 
-const paramValueSchema = z.union([templateSchema, z.number(), z.boolean()]);
+/** `assets` (the inventory view of the alert) is resolved for triggers only, not for steps. */
+const ASSETS_IN_STEPS = 'assets is available in triggers only; steps read alert, incident and steps';
+const readsAssets = (cel: string) => /\bassets\b/.test(cel.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""'));
+const stepConditionSchema = conditionSchema.refine((source) => !readsAssets(source), ASSETS_IN_STEPS);
+const stepTemplateSchema = templateSchema.refine(
+  (source) => ![...source.matchAll(/\{\{([\s\S]*?)\}\}/g)].some((m) => readsAssets(m[1] ?? '')),
+  ASSETS_IN_STEPS,
+);
+
+const paramValueSchema = z.union([stepTemplateSchema, z.number(), z.boolean()]);
 
 export const triggerSchema = strictObject({
   sources: z
@@ -65,7 +74,9 @@ export const triggerSchema = strictObject({
   minSeverity: z.enum(SEVERITIES).optional().describe('Lowest OCSF severity that matches (compared by severityId).'),
   when: conditionSchema
     .optional()
-    .describe('CEL condition over `alert`, e.g. alert.title.contains("Ransomware"). Guard optional fields with has().'),
+    .describe(
+      'CEL condition over `alert` and `assets` (its endpoints in the inventory), e.g. alert.ot.operation == "program_download" && assets.dst.purdueLevel <= 2.',
+    ),
 })
   .refine(
     (trigger) => trigger.sources !== undefined || trigger.minSeverity !== undefined || trigger.when !== undefined,
@@ -87,14 +98,14 @@ export const playbookStepSchema = strictObject({
       },
     })
     .describe('Action from the catalog (src/actions/catalog.ts).'),
-  target: templateSchema.describe(
+  target: stepTemplateSchema.describe(
     'Host or IP the action applies to; may be a template, e.g. "{{ alert.hosts[0].hostname }}".',
   ),
   params: z
     .record(z.string().min(1).max(64), paramValueSchema)
     .optional()
     .describe('Action parameters; string values may contain {{ CEL }} templates.'),
-  if: conditionSchema.optional().describe('CEL condition; the step is skipped when it is false.'),
+  if: stepConditionSchema.optional().describe('CEL condition; the step is skipped when it is false.'),
   onFailure: z
     .enum(['continue', 'stop'])
     .default('stop')
