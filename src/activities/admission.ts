@@ -1,3 +1,4 @@
+import { alertView, severityId, type Alert, type Severity } from '../alerts/alert';
 import type { AuditEventInput } from '../audit/types';
 import { triggerOf } from '../engine/audit-helpers';
 import type {
@@ -8,9 +9,11 @@ import type {
   PreparedRun,
   StepPlan,
   StepRequest,
+  UnhandledNotice,
 } from '../engine/contracts';
 import { DEFERRED, playbookRun } from '../engine/step-machine';
-import { matchingPlaybooks } from '../playbooks/matcher';
+import { otZonesOf, touchesOt, type AlertAssets } from '../playbooks/alert-assets';
+import { explainMatch, type PlaybookMatch } from '../playbooks/explain';
 import type { Playbook } from '../playbooks/schema';
 
 export type { Admission, AdmissionRequest, AdmittedRun } from '../engine/contracts';
@@ -34,17 +37,87 @@ export interface AdmissionDeps {
   decideStep: (input: StepRequest) => Promise<StepPlan & { firstAttempt?: FirstAttempt }>;
   playbooks: readonly Playbook[];
   notify: boolean;
+  /** The alert's endpoints in the inventory, as triggers see them (`assets`). */
+  resolveAssets: (alert: Alert) => AlertAssets;
+  /** Lowest severity at which an OT alert that matches no playbook is recorded as unhandled. */
+  unhandledMinSeverity: Severity;
 }
 
 export async function admitAlert(request: AdmissionRequest, deps: AdmissionDeps): Promise<Admission> {
-  // The alert is on record before anything acts on it; while that fails, the activity retries.
-  await deps.appendAudits(request.records);
+  // Each endpoint is resolved once; every playbook's triggers see the same view.
+  const assets = deps.resolveAssets(request.alert);
+  const matches = deps.playbooks.map((playbook) => explainMatch(playbook, request.alert, assets));
+  const unhandled = unhandledNotice(request, matches, assets, deps.unhandledMinSeverity);
+  // The alert is on record, with why each playbook did or did not match, before anything acts
+  // on it; while that fails, the activity retries.
+  const records = request.records.map((record) =>
+    record.eventType === 'alert.received'
+      ? { ...record, details: { ...record.details, meaning: meaningOf(request.alert), playbooks: matches } }
+      : record,
+  );
+  await deps.appendAudits(unhandled === undefined ? records : [...records, unhandledRecord(request, unhandled)]);
   const runs: AdmittedRun[] = [];
-  for (const playbook of matchingPlaybooks(deps.playbooks, request.alert)) {
-    if (request.startedPlaybooks.includes(playbook.id)) continue;
+  for (const [index, playbook] of deps.playbooks.entries()) {
+    if (matches[index]?.matched !== true || request.startedPlaybooks.includes(playbook.id)) continue;
     runs.push(await runLeadingSteps(playbook, request, deps));
   }
-  return { runs, notify: deps.notify };
+  return { runs, notify: deps.notify, ...(unhandled === undefined ? {} : { unhandled }) };
+}
+
+/** The alert's meaning fields and their provenance, recorded with it (alertView fills older alerts). */
+function meaningOf(alert: Alert) {
+  const { network, ot, attacks, category } = alertView(alert);
+  return {
+    network,
+    ot,
+    attacks,
+    category,
+    ...(alert.provenance === undefined ? {} : { provenance: alert.provenance }),
+  };
+}
+
+/**
+ * No silent non-match: an alert at or above the configured severity that touches OT (an OT
+ * asset or zone, or an address the inventory cannot place) and that no playbook handles, in an
+ * incident no playbook has started for, makes the incident unhandled — once per incident.
+ */
+function unhandledNotice(
+  request: AdmissionRequest,
+  matches: readonly PlaybookMatch[],
+  assets: AlertAssets,
+  minSeverity: Severity,
+): UnhandledNotice | undefined {
+  if (request.unhandledNoticed === true || request.startedPlaybooks.length > 0) return undefined;
+  if (matches.some((m) => m.matched)) return undefined;
+  if (request.alert.severityId < severityId(minSeverity) || !touchesOt(assets)) return undefined;
+  const zones = otZonesOf(assets);
+  const unknown = [...new Set([...assets.hosts, ...assets.ips].filter((a) => !a.known).map((a) => a.ref))];
+  const where = [
+    ...(zones.length === 0 ? [] : [`OT zone${zones.length > 1 ? 's' : ''} ${zones.join(', ')}`]),
+    ...(unknown.length === 0 ? [] : [`unknown address${unknown.length > 1 ? 'es' : ''} ${unknown.join(', ')}`]),
+  ].join(' and ');
+  return {
+    zones,
+    unknown,
+    reason: `a ${request.alert.severity} alert touching ${where} matched none of the ${matches.length} playbooks`,
+  };
+}
+
+function unhandledRecord(request: AdmissionRequest, notice: UnhandledNotice): AuditEventInput {
+  const received = request.records.find((r) => r.eventType === 'alert.received') ?? request.records[0];
+  if (received === undefined) throw new Error('an admission carries the alert record');
+  const { incidentId, workflowId, runId, time, actor, trigger } = received;
+  return {
+    incidentId,
+    workflowId,
+    runId,
+    time,
+    actor,
+    ...(trigger === undefined ? {} : { trigger }),
+    idempotencyKey: `${request.incident.runId}:unhandled`,
+    eventType: 'incident.unhandled',
+    details: { reason: notice.reason, alertUid: request.alert.uid, zones: notice.zones, unknown: notice.unknown },
+  };
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   type ActivityDeps,
   type AuditWriter,
 } from './activity-support';
+import { AlertAssetResolver } from '../playbooks/alert-assets';
 import { admitAlert } from './admission';
 
 /**
@@ -49,6 +50,7 @@ export function createDecisionActivities(
   { appendAudits }: AuditWriter,
   executeDecided: ExecuteDecided,
 ): Pick<InterlockActivities, 'admitAlert' | 'decideAction' | 'decideStep'> {
+  const assetResolver = new AlertAssetResolver(deps.config);
   /**
    * Decides an action with the policy engine and audits the decision with its rule.
    * `preceding` records (a run's opening record) go before it, in the same audit transaction.
@@ -149,6 +151,8 @@ export function createDecisionActivities(
         decideStep: (step) => decideStep(step, budget),
         playbooks: deps.playbooks(),
         notify: deps.notifier !== SILENT_NOTIFIER,
+        resolveAssets: (alert) => assetResolver.resolve(alert),
+        unhandledMinSeverity: deps.config.triage.unhandledMinSeverity,
       });
     },
 

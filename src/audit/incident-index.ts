@@ -13,6 +13,8 @@ export interface IncidentSummary {
   title: string | null;
   sources: string[];
   zones: string[];
+  /** An OT alert matched no playbook and no playbook has run for the incident (incident.unhandled). */
+  unhandled: boolean;
   alertCount: number;
   openedAt: string;
   lastEventAt: string;
@@ -29,6 +31,7 @@ export interface IncidentFilter {
   /** openedAt < to */
   to?: string;
   incidentId?: string;
+  unhandled?: boolean;
   limit: number;
   offset: number;
 }
@@ -48,12 +51,17 @@ WITH per_incident AS (
          max(${SEVERITY_RANK_SQL}) AS severity_rank,
          (array_agg(e.record->'trigger'->>'title' ORDER BY e.seq) FILTER (WHERE e.record ? 'trigger'))[1] AS title,
          coalesce(array_agg(DISTINCT e.record->'trigger'->>'source') FILTER (WHERE e.record ? 'trigger'), '{}') AS sources,
-         coalesce(array_agg(DISTINCT e.record->'target'->>'zone') FILTER (WHERE e.record->'target' ? 'zone'), '{}') AS zones
+         coalesce(array_agg(DISTINCT coalesce(e.record->'target'->>'zone', uz.zone))
+                    FILTER (WHERE e.record->'target' ? 'zone' OR uz.zone IS NOT NULL), '{}') AS zones,
+         bool_or(e.event_type = 'incident.unhandled') AND NOT bool_or(e.event_type = 'playbook.started') AS unhandled
     FROM audit_events e
+    -- The zones an unhandled OT alert touches (it has no action target to place it).
+    LEFT JOIN LATERAL jsonb_array_elements_text(
+           CASE WHEN e.event_type = 'incident.unhandled' THEN e.record->'details'->'zones' END) AS uz(zone) ON true
    WHERE ($9::text IS NULL OR e.incident_id = $9)
    GROUP BY e.incident_id
 ), summary AS (
-  SELECT incident_id, opened_at, last_event_at, alert_count, title, sources, zones,
+  SELECT incident_id, opened_at, last_event_at, alert_count, title, sources, zones, unhandled,
          (ARRAY[${SEVERITIES.map((s) => `'${s}'`).join(',')}]::text[])[severity_rank] AS severity,
          CASE WHEN last_closed_seq IS NOT NULL AND last_closed_seq > coalesce(last_opened_seq, 0)
               THEN 'closed' ELSE 'open' END AS status,
@@ -69,6 +77,7 @@ SELECT *, count(*) OVER () AS total
    AND ($4::text IS NULL OR $4 = ANY (sources))
    AND ($5::timestamptz IS NULL OR opened_at >= $5)
    AND ($6::timestamptz IS NULL OR opened_at < $6)
+   AND ($10::boolean IS NULL OR unhandled = $10)
  ORDER BY opened_at DESC, incident_id
  LIMIT $7 OFFSET $8`;
 
@@ -79,6 +88,7 @@ interface SummaryRow {
   title: string | null;
   sources: string[];
   zones: string[];
+  unhandled: boolean;
   alert_count: string;
   opened_at: Date;
   last_event_at: Date;
@@ -100,6 +110,7 @@ export class IncidentIndex {
       filter.limit,
       filter.offset,
       filter.incidentId ?? null,
+      filter.unhandled ?? null,
     ]);
     return {
       total: rows[0] ? Number(rows[0].total) : 0,
@@ -110,6 +121,7 @@ export class IncidentIndex {
         title: r.title,
         sources: r.sources.filter((s) => s !== null).sort(),
         zones: r.zones.filter((z) => z !== null).sort(),
+        unhandled: r.unhandled,
         alertCount: Number(r.alert_count),
         openedAt: r.opened_at.toISOString(),
         lastEventAt: r.last_event_at.toISOString(),

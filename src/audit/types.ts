@@ -12,6 +12,8 @@ export const AUDIT_EVENT_TYPES = [
   'alert.quarantined',
   'incident.opened',
   'incident.closed',
+  /** An OT alert at or above the configured severity that no playbook handles (issue 15). */
+  'incident.unhandled',
   'playbook.started',
   'playbook.completed',
   'playbook.failed',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEVERITIES } from '../alerts/alert';
 import { ACTION_CATALOG, ACTION_TYPES } from '../actions/catalog';
 import { DEFAULT_AUDIT_RETENTION_MS, MIN_AUDIT_RETENTION_MS } from '../audit/retention-policy';
 import { durationSchema } from './duration';
@@ -300,6 +301,17 @@ export const configSchema = z
       })
       .default({ maxPendingAlerts: 20_000, maxBatchAlerts: 200, maxConcurrentCalls: 64, maxAlertsPerDelivery: 100 }),
     playbooks: z.strictObject({ dir: nonEmpty.default('playbooks') }).default({ dir: 'playbooks' }),
+    /** What happens to alerts no playbook handles. */
+    triage: z
+      .strictObject({
+        /**
+         * An alert at or above this severity that touches OT (an OT asset or zone, or an address
+         * the inventory cannot place) and matches no playbook is recorded as `incident.unhandled`
+         * and notified to the SOC channel and the zones' owners, once per incident.
+         */
+        unhandledMinSeverity: z.enum(SEVERITIES).default('medium'),
+      })
+      .default({ unhandledMinSeverity: 'medium' }),
     sources: z.record(z.string().regex(/^[a-z0-9-]+$/), sourceSchema).default({}),
     operators: z.array(operatorSchema).default([]),
     zones: z.array(zoneSchema).default([]),

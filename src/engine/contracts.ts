@@ -108,6 +108,20 @@ export interface AdmissionRequest {
   incident: { id: string; workflowId: string; runId: string };
   /** Playbooks this incident run has already started: an alert does not start them again. */
   startedPlaybooks: string[];
+  /** The incident was already recorded as unhandled: it is not recorded or notified again. */
+  unhandledNoticed?: boolean;
+}
+
+/**
+ * An OT alert no playbook handles (issue 15: no silent non-match): recorded as
+ * `incident.unhandled` by the admission, then notified by the incident workflow.
+ */
+export interface UnhandledNotice {
+  /** The OT zones the alert touches (their owners and shift leads are told). */
+  zones: string[];
+  /** Endpoints the inventory cannot place. */
+  unknown: string[];
+  reason: string;
 }
 
 /** A playbook the alert starts, with the steps the admission handled. */
@@ -122,6 +136,8 @@ export interface AdmittedRun {
 
 export interface Admission {
   runs: AdmittedRun[];
+  /** Set when this alert made the incident unhandled (recorded once per incident). */
+  unhandled?: UnhandledNotice;
   /** False when no notification channel (Slack, email) is configured. */
   notify: boolean;
 }

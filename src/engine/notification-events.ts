@@ -18,6 +18,17 @@ export type NotificationEvent =
       alert?: Alert;
     }
   | { kind: 'incident.closed'; context: AuditContext; alertCount: number; duplicateCount: number }
+  | {
+      /** An OT alert no playbook handles: the SOC channel and the zones' owners are told, once per incident. */
+      kind: 'incident.unhandled';
+      context: AuditContext;
+      title: string;
+      severity: string;
+      source: string;
+      zones: string[];
+      unknown: string[];
+      reason: string;
+    }
   | { kind: 'playbook.finished'; context: AuditContext; outcomes: { stepId: string; status: string; rule?: string }[] }
   | {
       kind: 'approval.requested';

@@ -74,6 +74,29 @@ export class EmailNotifier {
         }
         return;
       }
+      case 'incident.unhandled': {
+        // The zones' owners and shift leads; with no OT zone to route by (unknown addresses only), the SOC.
+        const plant = event.zones.flatMap((zone) => this.directory.plantContactsOf(zone));
+        const to = this.directory.emailsOf(plant.length > 0 ? plant : this.directory.alertAudience());
+        if (to.length === 0) return;
+        await this.send(
+          `email:incident.unhandled:${incidentId}:${event.context.runId}`,
+          compose(
+            to,
+            `[Interlock] Unhandled OT alert in incident ${incidentId}: ${event.title}`,
+            [
+              `Alert: ${event.title} (severity ${event.severity}, from ${event.source}).`,
+              `Why you are told: ${event.reason}. No playbook acted on it; someone must look.`,
+              ...(event.zones.length === 0 ? [] : [`Zones: ${event.zones.join(', ')}.`]),
+              ...(event.unknown.length === 0
+                ? []
+                : [`Addresses the inventory does not know: ${event.unknown.join(', ')}.`]),
+            ],
+            links,
+          ),
+        );
+        return;
+      }
       case 'people.alerted': {
         const to = this.directory.emailsOf(this.directory.alertAudience());
         if (to.length === 0) return;

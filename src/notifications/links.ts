@@ -37,6 +37,14 @@ export class Directory {
     return [...emails];
   }
 
+  /** Slack mentions (`<@U…>`) of these operators, or their names when they have no Slack user. */
+  slackMentionsOf(operatorIds: Iterable<string>): string[] {
+    return [...new Set(operatorIds)].map((id) => {
+      const user = this.operators.get(id)?.slackUserId;
+      return user === undefined ? this.nameOf(id) : `<@${user}>`;
+    });
+  }
+
   /** Operators holding any of these roles: the people who can decide an approval. */
   approversWith(roles: readonly string[]): string[] {
     return this.config.operators.filter((op) => op.roles.some((r) => roles.includes(r))).map((op) => op.id);

@@ -39,6 +39,17 @@ export class SlackNotifier {
           incidentId,
         );
         return;
+      case 'incident.unhandled': {
+        // The SOC channel, naming the zones' owners and shift leads so they are told too.
+        const owners = this.directory.slackMentionsOf(event.zones.flatMap((z) => this.directory.plantContactsOf(z)));
+        await this.post(
+          `slack:incident.unhandled:${incidentId}:${runId}`,
+          undefined,
+          `:warning: *Unhandled OT alert* in incident *${incidentId}*: ${escapeMrkdwn(event.title)} (severity ${event.severity}, from ${escapeMrkdwn(event.source)}) — ${escapeMrkdwn(event.reason)}. No playbook acted: someone must look.${owners.length === 0 ? '' : ` Zone owners: ${owners.join(' ')}`}`,
+          incidentId,
+        );
+        return;
+      }
       case 'playbook.finished': {
         const lines = event.outcomes.map(
           (o) => `• \`${o.stepId}\`: ${o.status}${o.rule === undefined ? '' : ` (${o.rule})`}`,

@@ -71,6 +71,8 @@ export interface IncidentState {
   firstSeen: string;
   lastSeen: string;
   playbookRuns: { playbookId: string; workflowId: string; status: 'running' | 'completed' | 'failed' | 'detached' }[];
+  /** An OT alert matched no playbook and the incident was recorded and notified as unhandled. */
+  unhandled?: boolean;
 }
 
 export interface PlaybookRunInput {

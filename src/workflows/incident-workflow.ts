@@ -241,6 +241,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         records: (opening === undefined ? [received] : [opening, received]).map(withContext),
         incident: { id: incidentId, workflowId, runId },
         startedPlaybooks: [...startedPlaybooks],
+        unhandledNoticed: state.unhandled === true,
       });
     } catch (error) {
       const refusal = recordRefusal(error);
@@ -259,6 +260,18 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         title: alert.title,
         severity: alert.severity,
         alert,
+      });
+    }
+    if (admission.unhandled !== undefined) {
+      // Deterministic on replay without a patch: older histories' admissions never return it.
+      state.unhandled = true;
+      notifications.send({
+        kind: 'incident.unhandled',
+        context: { incidentId, workflowId, runId, trigger: triggerOf(alert) },
+        title: alert.title,
+        severity: alert.severity,
+        source: alert.source.name,
+        ...admission.unhandled,
       });
     }
     await startPlaybooks(admission.runs, alert);

@@ -40,6 +40,8 @@ function harness(answers: Record<string, Answer | Error>, playbooks: AdmissionDe
   const appended: AuditEventInput[][] = [];
   const asked: StepRequest[] = [];
   const deps: AdmissionDeps = {
+    resolveAssets: () => ({ hosts: [], ips: [] }),
+    unhandledMinSeverity: 'medium',
     appendAudits: async (events) => {
       appended.push([...events]);
     },

@@ -134,6 +134,8 @@ function world() {
     return next.value;
   };
   const admissionDeps = (playbook: Playbook): AdmissionDeps => ({
+    resolveAssets: () => ({ hosts: [], ips: [] }),
+    unhandledMinSeverity: 'medium',
     appendAudits: async (events) => {
       written.push(...events);
     },

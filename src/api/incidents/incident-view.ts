@@ -23,7 +23,18 @@ export interface IncidentDetail {
   status: string | null;
   summary?: IncidentSummary;
   state?: unknown;
-  alerts: { seq: number; time: string; eventType: string; trigger: AuditRecord['trigger'] }[];
+  alerts: {
+    seq: number;
+    time: string;
+    eventType: string;
+    trigger: AuditRecord['trigger'];
+    /** What the alert means (network, ot, attacks, category) and where each field came from. */
+    meaning?: unknown;
+    /** Per playbook: matched, or the first trigger filter that was false with the values it read. */
+    playbooks?: unknown;
+  }[];
+  /** Set when an OT alert matched no playbook (incident.unhandled): why, and where. */
+  unhandled: { time: string; reason: unknown; zones: unknown; unknown: unknown } | null;
   runs: PlaybookRunView[];
   approvals: ApprovalRow[];
   pendingApprovals: ApprovalRow[];
@@ -65,6 +76,13 @@ function runsFrom(records: AuditRecord[]): PlaybookRunView[] {
   return [...runs.values()];
 }
 
+function unhandledOf(records: AuditRecord[]): IncidentDetail['unhandled'] {
+  const record = records.find((r) => r.eventType === 'incident.unhandled');
+  if (record === undefined || records.some((r) => r.eventType === 'playbook.started')) return null;
+  const details = record.details ?? {};
+  return { time: record.time, reason: details['reason'], zones: details['zones'], unknown: details['unknown'] };
+}
+
 /** undefined when neither Temporal nor the audit trail knows the incident. */
 export async function loadIncidentDetail(
   config: InterlockConfig,
@@ -94,7 +112,15 @@ export async function loadIncidentDetail(
     ...(state !== undefined && { state }),
     alerts: records
       .filter((r) => r.eventType === 'alert.received' || r.eventType === 'alert.duplicate')
-      .map((r) => ({ seq: r.seq, time: r.time, eventType: r.eventType, trigger: r.trigger })),
+      .map((r) => ({
+        seq: r.seq,
+        time: r.time,
+        eventType: r.eventType,
+        trigger: r.trigger,
+        ...(r.details?.['meaning'] !== undefined && { meaning: r.details['meaning'] }),
+        ...(r.details?.['playbooks'] !== undefined && { playbooks: r.details['playbooks'] }),
+      })),
+    unhandled: unhandledOf(records),
     runs: runsFrom(records),
     approvals,
     pendingApprovals: approvals.filter((a) => a.status === 'pending'),

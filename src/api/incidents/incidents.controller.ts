@@ -37,6 +37,11 @@ const listQuerySchema = z
     severity: z.enum(SEVERITIES).optional(),
     zone: nameFilter.optional(),
     source: nameFilter.optional(),
+    unhandled: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional()
+      .describe('true: only incidents an OT alert left unhandled (no playbook matched); false: the others'),
     from: instantSchema.optional().describe('incidents opened at or after this instant (RFC 3339, with offset)'),
     to: instantSchema.optional().describe('incidents opened before this instant (RFC 3339, with offset)'),
     limit: z.coerce.number().int().min(1).max(500).default(50),

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Alert } from '../../alerts/alert';
+import { alertView, type Alert } from '../../alerts/alert';
 import type { InterlockConfig } from '../../config/schema';
 import { correlationKey, incidentIdFor } from '../../intake/correlation';
 import { getNormalizer, NormalizationError } from '../../intake/normalizers';
 import { dryRunPlaybook, policyWarnings, type PlannedStep, type PolicyWarning } from '../../playbooks/dry-run';
 import { playbookJsonSchema } from '../../playbooks/json-schema';
 import { checkPlaybookYaml, loadPlaybooks } from '../../playbooks/loader';
-import { matchesTrigger } from '../../playbooks/matcher';
+import { AlertAssetResolver } from '../../playbooks/alert-assets';
+import { explainMatch, type PlaybookMatch } from '../../playbooks/explain';
 import { validatePlaybook, type Playbook, type PlaybookIssue } from '../../playbooks/schema';
 import { PolicyEngine } from '../../policy/policy-engine';
 import { ApiError } from '../common/api-error';
@@ -25,10 +26,12 @@ export type ValidationResult =
 @Injectable()
 export class PlaybooksService {
   private readonly engine: PolicyEngine;
+  private readonly assets: AlertAssetResolver;
   private loaded: Promise<Playbook[]> | undefined;
 
   constructor(@Inject(CONFIG) private readonly config: InterlockConfig) {
     this.engine = new PolicyEngine(config);
+    this.assets = new AlertAssetResolver(config);
   }
 
   private playbooks(): Promise<Playbook[]> {
@@ -97,8 +100,12 @@ export class PlaybooksService {
     payload: unknown,
   ): Promise<{
     playbook: { id: string; version: number };
-    alert: Pick<Alert, 'uid' | 'title' | 'severity'>;
+    alert: Pick<Alert, 'uid' | 'title' | 'severity' | 'network' | 'ot' | 'attacks' | 'category' | 'provenance'>;
     triggerMatches: boolean;
+    /** Why this playbook matches or not: per trigger, the first false filter with the values it read. */
+    match: PlaybookMatch;
+    /** The same for every loaded playbook: what the real run would start. */
+    playbooks: PlaybookMatch[];
     sideEffects: 'none';
     incidentId: string;
     steps: PlannedStep[];
@@ -132,10 +139,26 @@ export class PlaybooksService {
     const alert = alerts[0];
     if (alert === undefined) throw new ApiError(400, 'invalid_alert', 'the payload carries no alert');
     const incidentId = incidentIdFor(correlationKey(alert, this.config.sources[source]?.correlationKey));
+    // The same endpoint resolution and explanation the admission records with the real alert.
+    const assets = this.assets.resolve(alert);
+    const playbooks = (await this.playbooks()).map((p) => explainMatch(p, alert, assets));
+    const match = playbooks.find((m) => m.playbookId === playbook.id) ?? explainMatch(playbook, alert, assets);
+    const { network, ot, attacks, category } = alertView(alert);
     return {
       playbook: { id: playbook.id, version: playbook.version },
-      alert: { uid: alert.uid, title: alert.title, severity: alert.severity },
-      triggerMatches: matchesTrigger(playbook, alert),
+      alert: {
+        uid: alert.uid,
+        title: alert.title,
+        severity: alert.severity,
+        network,
+        ot,
+        attacks,
+        category,
+        ...(alert.provenance === undefined ? {} : { provenance: alert.provenance }),
+      },
+      triggerMatches: match.matched,
+      match,
+      playbooks,
       sideEffects: 'none',
       // The incident ID the alert would get, so templates (and action digests) match the real run.
       incidentId,
