@@ -132,9 +132,7 @@ const informationSchema = z.object({
 
 function informationOf(raw: unknown): Information {
   const parsed = informationSchema.safeParse(raw);
-  const lines = parsed.success
-    ? (parsed.data.information ?? []).filter((l): l is string => typeof l === 'string')
-    : [];
+  const lines = parsed.success ? (parsed.data.information ?? []).filter((l): l is string => typeof l === 'string') : [];
   const fields = new Map<string, string>();
   for (const line of lines) {
     const match = /^\s*([^:]{1,40}?)\s*:\s*(.+?)\s*$/.exec(line);

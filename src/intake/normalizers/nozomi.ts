@@ -115,7 +115,10 @@ function semanticsOf(b: z.output<typeof bodySchema>): SemanticsDraft {
   const transport = b.transport_protocol?.trim().toLowerCase();
   return {
     protocol: applicationProtocol(b.protocol),
-    transport: transport === undefined || transport === '' || transport === 'unknown' ? undefined : normalizeTransport(transport),
+    transport:
+      transport === undefined || transport === '' || transport === 'unknown'
+        ? undefined
+        : normalizeTransport(transport),
     srcPort: b.port_src ?? undefined,
     dstPort: b.port_dst ?? undefined,
     operation: mapped.operation,
@@ -152,13 +155,26 @@ function attacksOf(b: z.output<typeof bodySchema>): AttackRef[] {
       const technique = techniqueSchema.safeParse(item);
       if (!technique.success) continue;
       const { id, name, tactic } = technique.data;
-      refs.push(attackRef(id, name, tacticNames(tactic).map((n) => ({ name: n }))));
+      refs.push(
+        attackRef(
+          id,
+          name,
+          tacticNames(tactic).map((n) => ({ name: n })),
+        ),
+      );
     }
   }
   const ids = listOf(b.mitre_attack_techniques);
   // The flat tactics list is for the alert; it is attached when it can only be one technique's.
   const tactics = ids.length === 1 ? tacticNames(b.mitre_attack_tactics) : [];
-  for (const id of ids) refs.push(attackRef(id, undefined, tactics.map((n) => ({ name: n }))));
+  for (const id of ids)
+    refs.push(
+      attackRef(
+        id,
+        undefined,
+        tactics.map((n) => ({ name: n })),
+      ),
+    );
   return refs.filter((r): r is AttackRef => r !== undefined);
 }
 
