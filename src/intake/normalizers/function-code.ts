@@ -6,7 +6,7 @@
  * ports, counts) are never taken for one.
  */
 const FUNCTION_CODE_IN_TEXT =
-  /\b(?:function[ _-]?code|func(?:tion)?[ _-]?code|fc)\s*(?:[:#=]\s*)?(0x[0-9a-f]{1,4}|\d{1,3})(?![\w.])/i;
+  /\b(?:function[ _-]?code|func(?:tion)?[ _-]?code|fc)\s*(?:[:#=]\s*)?(0x[0-9a-f]{1,4}|\d{1,3})(?!\w|\.\d)/i;
 
 export function functionCodeInText(text: string | undefined | null): string | undefined {
   if (text === undefined || text === null) return undefined;

@@ -237,6 +237,10 @@ describe('nozomi normalizer', () => {
         operation: 'read',
         functionCode: '3',
       });
+      expect(alert('Function code 5. Source 10.10.4.17')).toEqual({ operation: 'write', functionCode: '5' });
+      // Not a function code: a version number, a longer number.
+      expect(alert('Function code 1.5 of the new firmware')?.functionCode).toBeUndefined();
+      expect(alert('FC 16000 frames seen')?.functionCode).toBeUndefined();
       // No function code written: "new function code" is a new communication.
       expect(alert('A new function code was used from 10.10.4.17 to 10.20.1.7 on port 502')).toEqual({
         operation: 'new_communication',
