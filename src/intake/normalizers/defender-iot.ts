@@ -4,9 +4,19 @@
  * epoch ms. The vendor's own examples vary key casing ("additionalinformation" vs
  * "additionalInformation"), so keys are matched case-insensitively: they are lower-cased
  * before validation (field paths in errors are therefore lower-case).
+ *
+ * Meaning: the sensor alert API (/api/v1/alerts) documents no type ID, port or ATT&CK field.
+ * The title names the detection: it is mapped through src/intake/mappings/defender-iot-titles.ts
+ * (Microsoft's alert reference: category and ATT&CK techniques per title); an unlisted title
+ * takes its category from the engine. `additionalInformation.information[]` holds "Key: value"
+ * lines; the keys read are protocol, function / function code / command, and source /
+ * destination port (case-insensitive); every line also counts as the alert's own words.
  */
 import { z } from 'zod';
 import type { Alert, Severity } from '../../alerts/alert';
+import { normalizeTransport } from '../../alerts/vocabulary';
+import { categoryOfEngine, DEFENDER_IOT_TITLE_TABLE } from '../mappings/defender-iot-titles';
+import { draftFromEntry, lookup } from '../mappings/meaning-table';
 import {
   endpoint,
   epochMillis,
@@ -17,6 +27,8 @@ import {
   vendorTimeString,
   type NormalizeContext,
 } from './common';
+import { functionCodeInText } from './function-code';
+import type { SemanticsDraft } from './semantics';
 
 export const PRODUCT = 'Microsoft Defender for IoT';
 
@@ -38,6 +50,8 @@ export const bodySchema = z.preprocess(
     destinationdeviceaddress: deviceAddress,
     sourcedevicename: z.string().nullish(),
     destinationdevicename: z.string().nullish(),
+    // Free-form; read leniently (informationLines): a malformed block never loses the alert.
+    additionalinformation: z.unknown().optional(),
   }),
 );
 
@@ -69,10 +83,70 @@ export function normalize(body: unknown, ctx: NormalizeContext): Alert[] {
         src,
         dst,
         product: PRODUCT,
+        semantics: semanticsOf(b),
       },
       ctx,
     ),
   ];
+}
+
+type DefenderBody = z.output<typeof bodySchema>;
+
+function semanticsOf(b: DefenderBody): SemanticsDraft {
+  const info = informationOf(b.additionalinformation);
+  const mapped = draftFromEntry(DEFENDER_IOT_TITLE_TABLE, lookup(DEFENDER_IOT_TITLE_TABLE, b.title));
+  const provenance = { ...mapped.provenance };
+  let category = mapped.category;
+  if (category === undefined) {
+    category = categoryOfEngine(b.engine);
+    if (category !== undefined) provenance['category'] = 'vendor';
+  }
+  const field = (...keys: string[]) => keys.map((k) => info.fields.get(k)).find((v) => v !== undefined);
+  const functionWord = field('function code', 'function', 'command', 'service');
+  return {
+    protocol: field('protocol'),
+    transport: normalizeTransport(field('transport')),
+    srcPort: portOf(field('source port', 'src port')),
+    dstPort: portOf(field('destination port', 'dst port', 'port')),
+    operation: mapped.operation,
+    mode: mapped.mode,
+    category,
+    attacks: mapped.attacks,
+    functionCode: functionWord ?? functionCodeInText(b.message),
+    provenance,
+    text: [b.message, info.description, ...info.lines],
+  };
+}
+
+interface Information {
+  description: string | undefined;
+  lines: string[];
+  /** "Key: value" lines by lower-cased key (the first line with a key wins). */
+  fields: Map<string, string>;
+}
+
+const informationSchema = z.object({
+  description: z.string().nullish(),
+  information: z.array(z.unknown()).nullish(),
+});
+
+function informationOf(raw: unknown): Information {
+  const parsed = informationSchema.safeParse(raw);
+  const lines = parsed.success ? (parsed.data.information ?? []).filter((l): l is string => typeof l === 'string') : [];
+  const fields = new Map<string, string>();
+  for (const line of lines) {
+    const match = /^\s*([^:]{1,40}?)\s*:\s*(.+?)\s*$/.exec(line);
+    if (match === null) continue;
+    const key = (match[1] ?? '').toLowerCase().replace(/\s+/g, ' ');
+    if (!fields.has(key)) fields.set(key, match[2] ?? '');
+  }
+  return { description: parsed.success ? (parsed.data.description ?? undefined) : undefined, lines, fields };
+}
+
+function portOf(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d{1,5}$/.test(value.trim())) return undefined;
+  const port = Number(value);
+  return port <= 65535 ? port : undefined;
 }
 
 /** Lower-cases object keys recursively; on a clash the first key in the body wins. */

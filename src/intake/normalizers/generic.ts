@@ -23,18 +23,53 @@
  *   "dst":      { "host": "plc-07",    "ip": "10.20.1.7" },         //   direction: origin and
  *                                                //   target (e.g. a Modbus write IT host → PLC);
  *                                                //   each needs host or ip
- *   "product":  "Acme IDS"                      // optional; the sending product's name.
+ *   "product":  "Acme IDS",                     // optional; the sending product's name.
  *                                                //   Default: "generic"
+ *
+ *   // Optional meaning — say what the alert is about; whatever is left out is derived from
+ *   // the ports, the ATT&CK techniques and the alert's words (alert.provenance says which).
+ *   "network":  { "protocol": "Modbus/TCP",     // free text, normalized to the documented list
+ *                                                //   (src/alerts/vocabulary.ts); your word is kept
+ *                                                //   as network.protocolName
+ *                 "transport": "tcp",            // tcp | udp | icmp | sctp | other
+ *                 "srcPort": 50122, "dstPort": 502,   // integers 0-65535
+ *                 "direction": "lateral" },      // inbound | outbound | lateral | local | unknown
+ *   "ot":       { "operation": "write",          // read | write | program_download |
+ *                                                //   program_upload | mode_change | firmware_update |
+ *                                                //   config_change | new_device | new_communication |
+ *                                                //   scan | safety_access | unknown
+ *                 "mode": "stop",                // with operation mode_change (implied when the
+ *                                                //   operation is left out): run | stop | program |
+ *                                                //   remote | test | reset | unknown
+ *                 "functionCode": 16 },          // number or string ("16", "0x29", "STOP_CPU")
+ *   "attacks":  ["T0855", { "id": "T0836", "name": "Modify Parameter",
+ *                           "tactic": "Impair Process Control" }],  // MITRE ATT&CK technique IDs
+ *                                                //   (ICS T08xx or Enterprise T1xxx[.nnn]), or
+ *                                                //   objects with optional name and tactic(s)
+ *                                                //   (names or TA IDs, a string or a list)
+ *   "category": "unauthorized_change"           // ransomware | malware | phishing |
+ *                                                //   credential_access | lateral_movement |
+ *                                                //   command_and_control | exfiltration |
+ *                                                //   reconnaissance | initial_access | execution |
+ *                                                //   persistence | privilege_escalation |
+ *                                                //   defense_evasion | impact | denial_of_service |
+ *                                                //   unauthorized_change | policy_violation | anomaly |
+ *                                                //   vulnerability | operational | unknown
  * }
  *
- * Every IP address must be a valid IPv4 or IPv6 address. Unknown fields are ignored. The
+ * Every IP address must be a valid IPv4 or IPv6 address. Words from a closed list (transport,
+ * direction, operation, mode, category) are matched case-insensitively; any other word is
+ * refused with a 4xx naming the field (e.g. "ot.operation"). Unknown fields are ignored. The
  * normalized alert's hosts are "hosts", then "dst", then "src" (merged when they name the
  * same host); its IPs are "ips" plus every host/src/dst IP.
  */
 import { z } from 'zod';
 import type { Alert, Severity } from '../../alerts/alert';
 import { SEVERITIES } from '../../alerts/alert';
+import { attackRef, tacticRef } from '../../alerts/attack';
+import { CATEGORIES, CONTROLLER_MODES, DIRECTIONS, OT_OPERATIONS, TRANSPORTS } from '../../alerts/vocabulary';
 import { endpoint, finishAlert, fallbackUid, parseBody, toIsoUtc, type NormalizeContext } from './common';
+import type { SemanticsDraft } from './semantics';
 
 export const PRODUCT = 'generic';
 
@@ -46,6 +81,42 @@ const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: 'expected an IPv4 or IP
 const networkEndpoint = z
   .object({ host: nonEmpty.optional(), ip: ipAddress.optional() })
   .refine((e) => e.host !== undefined || e.ip !== undefined, 'needs "host" or "ip"');
+
+/** A closed-list word, matched case-insensitively. */
+function word<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(values));
+}
+
+const port = z.number().int().min(0).max(65535);
+const techniqueId = z
+  .string()
+  .trim()
+  .regex(/^T\d{4}(\.\d{3})?$/i, 'expected an ATT&CK technique ID such as T0843 or T1021.001');
+const tactics = z.union([nonEmpty, z.array(nonEmpty)]);
+
+const networkSchema = z.object({
+  protocol: nonEmpty.optional(),
+  transport: word(TRANSPORTS).optional(),
+  srcPort: port.optional(),
+  dstPort: port.optional(),
+  direction: word(DIRECTIONS).optional(),
+});
+
+const otSchema = z
+  .object({
+    operation: word(OT_OPERATIONS).optional(),
+    mode: word(CONTROLLER_MODES).optional(),
+    functionCode: z.union([nonEmpty, z.number().int().min(0)]).optional(),
+  })
+  .refine((ot) => ot.mode === undefined || ot.operation === undefined || ot.operation === 'mode_change', {
+    message: 'a mode is the new controller mode of a mode_change',
+    path: ['mode'],
+  });
+
+const attackSchema = z.union([
+  techniqueId,
+  z.object({ id: techniqueId, name: nonEmpty.optional(), tactic: tactics.optional() }),
+]);
 
 export const bodySchema = z.object({
   id: nonEmpty.optional(),
@@ -73,6 +144,10 @@ export const bodySchema = z.object({
   src: networkEndpoint.optional(),
   dst: networkEndpoint.optional(),
   product: nonEmpty.optional(),
+  network: networkSchema.optional(),
+  ot: otSchema.optional(),
+  attacks: z.array(attackSchema).optional(),
+  category: word(CATEGORIES).optional(),
 });
 
 function genericSeverity(value: string | number): Severity | undefined {
@@ -100,8 +175,37 @@ export function normalize(body: unknown, ctx: NormalizeContext): Alert[] {
         src: b.src && endpoint(b.src.host, b.src.ip),
         dst: b.dst && endpoint(b.dst.host, b.dst.ip),
         product: b.product ?? PRODUCT,
+        semantics: semanticsOf(b),
       },
       ctx,
     ),
   ];
+}
+
+/** The sender's own statement of meaning; everything it leaves out is derived (semantics.ts). */
+function semanticsOf(b: z.output<typeof bodySchema>): SemanticsDraft {
+  const ot = b.ot;
+  return {
+    protocol: b.network?.protocol,
+    transport: b.network?.transport,
+    srcPort: b.network?.srcPort,
+    dstPort: b.network?.dstPort,
+    direction: b.network?.direction,
+    // A mode alone says the controller's mode was changed.
+    operation: ot?.operation ?? (ot?.mode === undefined ? undefined : 'mode_change'),
+    mode: ot?.mode,
+    functionCode: ot?.functionCode,
+    attacks: (b.attacks ?? []).map((a) =>
+      typeof a === 'string'
+        ? attackRef(a)
+        : attackRef(
+            a.id,
+            a.name,
+            (a.tactic === undefined ? [] : Array.isArray(a.tactic) ? a.tactic : [a.tactic])
+              .map((t) => tacticRef(/^TA\d{4}$/i.test(t) ? { uid: t } : { name: t }))
+              .filter((t) => t !== undefined),
+          ),
+    ),
+    category: b.category,
+  };
 }

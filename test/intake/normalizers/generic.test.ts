@@ -28,6 +28,11 @@ describe('generic normalizer', () => {
         { type: 'ip', value: '10.30.0.2' },
         { type: 'user', value: 'a.novak' },
       ],
+      // The fixture states no meaning and its words name none.
+      network: { protocol: 'unknown', industrial: false, safety: false },
+      ot: { operation: 'unknown' },
+      attacks: [],
+      category: 'unknown',
       source: { name: 'generic', product: 'generic' },
       rawSha256: sha256Hex(fixture.raw),
     });
@@ -157,6 +162,97 @@ describe('generic normalizer', () => {
         expect(e).toBeInstanceOf(NormalizationError);
         expect((e as Error).message).toMatch(/^invalid generic alert: title: /);
       }
+    });
+  });
+
+  describe('meaning', () => {
+    it('takes the meaning the sender states', () => {
+      const alert = only(
+        run(normalize, 'generic', {
+          title: 'Register write to PLC-7 outside maintenance window',
+          severity: 'high',
+          src: { host: 'eng-ws-03', ip: '10.10.4.17' },
+          dst: { host: 'plc-07', ip: '10.20.1.7' },
+          network: { protocol: 'Modbus/TCP', transport: 'TCP', srcPort: 50122, dstPort: 502, direction: 'lateral' },
+          ot: { operation: 'write', functionCode: 16 },
+          attacks: ['t0855', { id: 'T0836', name: 'Modify Parameter', tactic: ['Impair Process Control', 'TA0106'] }],
+          category: 'Unauthorized_Change',
+        }),
+      );
+      expect(alert.network).toEqual({
+        protocol: 'modbus',
+        protocolName: 'Modbus/TCP',
+        industrial: true,
+        safety: false,
+        transport: 'tcp',
+        srcPort: 50122,
+        dstPort: 502,
+        direction: 'lateral',
+      });
+      expect(alert.ot).toEqual({ operation: 'write', functionCode: '16' });
+      expect(alert.attacks).toEqual([
+        { technique: { uid: 'T0855', name: 'Unauthorized Command Message' }, matrix: 'ics' },
+        {
+          technique: { uid: 'T0836', name: 'Modify Parameter' },
+          tactics: [{ name: 'Impair Process Control' }, { uid: 'TA0106', name: 'Impair Process Control' }],
+          matrix: 'ics',
+        },
+      ]);
+      expect(alert.category).toBe('unauthorized_change');
+      expect(alert.provenance).toEqual({
+        'network.protocol': 'vendor',
+        'network.transport': 'vendor',
+        'network.srcPort': 'vendor',
+        'network.dstPort': 'vendor',
+        'network.direction': 'vendor',
+        attacks: 'vendor',
+        'ot.operation': 'vendor',
+        'ot.functionCode': 'vendor',
+        category: 'vendor',
+      });
+    });
+
+    it('keeps a protocol it does not know as "other" with the sender\'s word', () => {
+      const alert = only(run(normalize, 'generic', { ...base, network: { protocol: 'Acme-Bus' } }));
+      expect(alert.network).toEqual({ protocol: 'other', protocolName: 'Acme-Bus', industrial: false, safety: false });
+    });
+
+    it('derives the meaning from nothing but a title', () => {
+      const alert = only(run(normalize, 'generic', { title: 'PLC stop command sent to 10.20.1.7', severity: 'high' }));
+      expect(alert.ot).toEqual({ operation: 'mode_change', mode: 'stop' });
+      expect(alert.network).toEqual({ protocol: 'unknown', industrial: false, safety: false });
+      expect(alert.provenance).toEqual({ 'ot.operation': 'text', 'ot.mode': 'text' });
+    });
+
+    it('reads a mode alone as a mode change', () => {
+      const alert = only(run(normalize, 'generic', { ...base, ot: { mode: 'STOP' } }));
+      expect(alert.ot).toEqual({ operation: 'mode_change', mode: 'stop' });
+    });
+
+    it('refuses words outside the documented lists, naming the field', () => {
+      expect(
+        rejectedPaths(normalize, 'generic', {
+          ...base,
+          network: { transport: 'quic', srcPort: 70000, direction: 'sideways' },
+          ot: { operation: 'reboot' },
+          attacks: ['T0843', 'X123', { id: 'T99', name: 'n' }],
+          category: 'spam',
+        }).sort(),
+      ).toEqual([
+        'attacks.1',
+        'attacks.2.id',
+        'category',
+        'network.direction',
+        'network.srcPort',
+        'network.transport',
+        'ot.operation',
+      ]);
+      expect(rejectedPaths(normalize, 'generic', { ...base, ot: { operation: 'write', mode: 'stop' } })).toEqual([
+        'ot.mode',
+      ]);
+      expect(rejectedPaths(normalize, 'generic', { ...base, network: { protocol: '  ' } })).toEqual([
+        'network.protocol',
+      ]);
     });
   });
 });
