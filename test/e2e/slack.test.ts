@@ -565,7 +565,9 @@ describe('no silent non-match: an OT alert no playbook handles (issue 15)', () =
       unhandled: { reason: string } | null;
       alerts: { meaning?: { ot: { operation: string }; network: { protocol: string } }; playbooks?: unknown[] }[];
     };
-    expect(detail.unhandled?.reason).toMatch(/high alert touching OT zones line1-cell, eng matched none of the \d+ playbooks/);
+    expect(detail.unhandled?.reason).toMatch(
+      /high alert touching OT zones line1-cell, eng matched none of the \d+ playbooks/,
+    );
     const alert = detail.alerts[0];
     expect(alert?.meaning).toMatchObject({ ot: { operation: 'read' }, network: { protocol: 'modbus' } });
     const s4 = (alert?.playbooks as { playbookId: string; matched: boolean; triggers: { failed?: unknown }[] }[]).find(
@@ -600,8 +602,9 @@ describe('no silent non-match: an OT alert no playbook handles (issue 15)', () =
   });
 
   it('below the configured severity, or touching IT only, nothing is flagged', async () => {
-    const low = (await accepted(await stack.webhook('generic', { ...poll('unhandled-low', 'low'), rule: { id: 'x-low' } })))
-      .incidentId;
+    const low = (
+      await accepted(await stack.webhook('generic', { ...poll('unhandled-low', 'low'), rule: { id: 'x-low' } }))
+    ).incidentId;
     const itOnly = (
       await accepted(
         await stack.webhook('generic', {
