@@ -31,7 +31,7 @@ import {
   type NormalizeContext,
 } from './common';
 import type { SemanticsDraft } from './semantics';
-import { portOf, words } from './vendor-attacks';
+import { portOf, techniqueCategory, words } from './vendor-attacks';
 
 export const PRODUCT = 'Elastic Security';
 
@@ -161,6 +161,7 @@ export function normalize(body: unknown, ctx: NormalizeContext): Alert[] {
 function ecsSemantics(doc: AlertDocument): SemanticsDraft {
   const rule = doc.kibana.alert.rule;
   const categories = list(doc.event?.category).map((c) => c.toLowerCase());
+  const attacks = [...ruleThreatAttacks(rule?.threat ?? []), ...documentThreatAttacks(doc.threat)];
   return {
     protocol: doc.network?.protocol,
     transport: normalizeTransport(doc.network?.transport),
@@ -168,10 +169,11 @@ function ecsSemantics(doc: AlertDocument): SemanticsDraft {
     dstPort: portOf(doc.destination?.port),
     direction: normalizeDirection(doc.network?.direction),
     functionCode: doc.zeek?.modbus?.function ?? doc.zeek?.dnp3?.function?.request ?? doc.zeek?.dnp3?.function?.reply,
-    attacks: [...ruleThreatAttacks(rule?.threat ?? []), ...documentThreatAttacks(doc.threat)],
+    attacks,
     // ECS event.category "malware" is a documented allowed value; other categories (network,
-    // intrusion_detection…) say where the event came from, not what threat it is.
-    category: categories.includes('malware') ? 'malware' : undefined,
+    // intrusion_detection…) say where the event came from, not what threat it is. A technique
+    // that names a more precise category (T1486: ransomware) is left to say it.
+    category: categories.includes('malware') && techniqueCategory(attacks) === undefined ? 'malware' : undefined,
     text: [doc.kibana.alert.reason, rule?.description, ...(rule?.tags ?? [])],
   };
 }

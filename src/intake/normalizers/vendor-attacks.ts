@@ -51,13 +51,18 @@ export function categoryFromTechniquesAndTactics(
   attacks: readonly AttackRef[],
   tactics: readonly string[],
 ): Category | undefined {
-  const byTechnique = categoryFromAttacks(attacks.map((a) => ({ ...a, tactics: [] })));
+  const byTechnique = techniqueCategory(attacks);
   if (byTechnique !== undefined) return byTechnique;
   for (const tactic of tactics) {
     const category = categoryFromTactic(tacticRef(tacticOf(tactic))?.name);
     if (category !== undefined) return category;
   }
   return categoryFromAttacks(attacks);
+}
+
+/** The category the techniques themselves say (T1486 ransomware), tactics aside. */
+export function techniqueCategory(attacks: readonly (AttackRef | undefined)[]): Category | undefined {
+  return categoryFromAttacks(attacks.filter((a) => a !== undefined).map((a) => ({ ...a, tactics: [] })));
 }
 
 /** A port number from a vendor value ("502", 502), or undefined when it is not one. */
