@@ -29,7 +29,8 @@ import {
 } from './common';
 import { categoryFromQRadarCategories, QRADAR_CATEGORIES_TABLE } from '../mappings/qradar-categories';
 import type { SemanticsDraft } from './semantics';
-import { portOf } from './vendor-attacks';
+import { portOf, techniqueCategory } from './vendor-attacks';
+import { attackRef, techniqueIdsIn } from '../../alerts/attack';
 
 export const PRODUCT = 'IBM QRadar';
 
@@ -140,7 +141,10 @@ export function normalizeOffense(b: QRadarOffense, ctx: NormalizeContext, resolv
     provenance['dst.ip'] = resolved.provenance;
   }
 
-  const category = categoryFromQRadarCategories(b.categories);
+  // A technique the offense names (rule names often carry one: "… (T1486)") that says a more
+  // precise category than QRadar's event categories (Malware) is left to say it.
+  const named = techniqueCategory(techniqueIdsIn(b.description).map((id) => attackRef(id)));
+  const category = named === undefined ? categoryFromQRadarCategories(b.categories) : undefined;
   const semantics: SemanticsDraft = {
     srcPort,
     dstPort,
