@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { alertSchema } from '../alerts/alert';
 import { VENDOR_FORMATS } from '../intake/normalizers';
 import { APPROVAL_STATUSES } from '../approvals/approval-store';
 import { openApiSchema } from './common/openapi-schema';
@@ -127,6 +128,74 @@ const HEALTH_SCHEMA = {
   },
 };
 
+/** Why a playbook matches an alert or not (src/playbooks/explain.ts). */
+const PLAYBOOK_MATCH = {
+  type: 'object',
+  required: ['playbookId', 'matched', 'triggers'],
+  properties: {
+    playbookId: { type: 'string' },
+    matched: { type: 'boolean' },
+    triggers: {
+      type: 'array',
+      description: 'every trigger when the playbook did not match; the matching one when it did',
+      items: {
+        type: 'object',
+        required: ['trigger', 'matched'],
+        properties: {
+          trigger: { type: 'integer', description: "index in the playbook's triggers" },
+          matched: { type: 'boolean' },
+          failed: {
+            type: 'object',
+            required: ['filter', 'condition', 'values'],
+            properties: {
+              filter: { type: 'string', enum: ['sources', 'minSeverity', 'when'] },
+              condition: {
+                type: 'string',
+                description: 'the filter as written, or the first false `&&` part of `when`',
+              },
+              values: {
+                type: 'object',
+                description: 'the alert and asset fields it reads, with their values (null: absent)',
+              },
+              error: { type: 'string', description: 'set when the condition could not be evaluated' },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+const DRY_RUN_RESULT = {
+  type: 'object',
+  required: ['playbook', 'alert', 'triggerMatches', 'match', 'playbooks', 'sideEffects', 'incidentId', 'steps'],
+  properties: {
+    playbook: { type: 'object', properties: { id: { type: 'string' }, version: { type: 'integer' } } },
+    alert: {
+      ...(openApiSchema(
+        alertSchema.pick({
+          uid: true,
+          title: true,
+          severity: true,
+          network: true,
+          ot: true,
+          attacks: true,
+          category: true,
+          provenance: true,
+        }),
+        { unrepresentable: 'any' },
+      ) as object),
+      description: "the normalized alert's identity and meaning fields, with their provenance (docs/alerts.md)",
+    },
+    triggerMatches: { type: 'boolean' },
+    match: { $ref: '#/components/schemas/PlaybookMatch' },
+    playbooks: { type: 'array', items: { $ref: '#/components/schemas/PlaybookMatch' } },
+    sideEffects: { type: 'string', enum: ['none'] },
+    incidentId: { type: 'string' },
+    steps: { type: 'array', items: { type: 'object' } },
+  },
+};
+
 const VOTE = {
   type: 'object',
   required: ['operatorId', 'roles', 'decision', 'at', 'channel'],
@@ -220,7 +289,12 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
   const bodies = vendorBodySchemas();
   document.components = {
     ...document.components,
-    schemas: { ...document.components?.schemas, Error: errorSchema, ...(bodies as Record<string, object>) },
+    schemas: {
+      ...document.components?.schemas,
+      Error: errorSchema,
+      PlaybookMatch: PLAYBOOK_MATCH,
+      ...(bodies as Record<string, object>),
+    },
   };
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
@@ -299,6 +373,11 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
         responses['413'] = error('`payload_too_large`: body larger than 64 KiB');
         responses['415'] = error('a `charset` other than utf-8, or an unsupported content encoding');
       }
+      if (path === '/playbooks/{id}/dry-run')
+        responses['200'] = {
+          description: 'what the real run would do, with zero side effects, and why each playbook matches or not',
+          content: { 'application/json': { schema: DRY_RUN_RESULT } },
+        };
       if (path === '/playbooks/validate')
         responses['422'] = error(
           '`yaml_limit_exceeded`: the YAML exceeds a parser limit (50 alias expansions, 64 levels of nesting); `issues[0].path` is `yaml`',

@@ -170,6 +170,24 @@ describe('GET /docs-json', () => {
     });
   });
 
+  it('documents the normalized alert and why playbooks match (dry run, issue 15)', () => {
+    const components = (doc as unknown as { components: { schemas: Record<string, Record<string, unknown>> } })
+      .components.schemas;
+    const dryRun = (doc as unknown as { paths: Record<string, Record<string, unknown>> }).paths[
+      '/playbooks/{id}/dry-run'
+    ]?.['post'] as {
+      responses: Record<string, { content: Record<string, { schema: { properties: Record<string, unknown> } }> }>;
+    };
+    const result = dryRun.responses['200']?.content['application/json']?.schema;
+    expect(result?.properties['match']).toEqual({ $ref: '#/components/schemas/PlaybookMatch' });
+    const alert = result?.properties['alert'] as { properties: Record<string, unknown> };
+    expect(Object.keys(alert.properties)).toEqual(
+      expect.arrayContaining(['network', 'ot', 'attacks', 'category', 'provenance']),
+    );
+    expect(JSON.stringify(alert.properties['ot'])).toContain('program_download');
+    expect(JSON.stringify(components['PlaybookMatch'])).toContain('minSeverity');
+  });
+
   it('describes every JSON error response with the shared Error schema', () => {
     let checked = 0;
     for (const [name, op] of operations()) {
