@@ -218,6 +218,23 @@ const integrationsSchema = z.strictObject({
     .optional(),
   /** Identity provider for identity.disable_account (Okta lifecycle suspend). */
   okta: z.strictObject({ ...httpIntegration, apiToken: nonEmpty }).optional(),
+  /**
+   * Alert completion at intake: QRadar offenses carry address IDs, resolved through the QRadar
+   * REST API (authorized service token, `SEC` header). `timeout` bounds the whole lookup of one
+   * delivery, so a slow QRadar never holds up the webhook's answer.
+   */
+  qradar: z
+    .strictObject({
+      baseUrl: z.url(),
+      token: nonEmpty,
+      timeout: durationSchema.default(2_000),
+      /** QRadar REST API version sent in the `Version` header. */
+      apiVersion: z
+        .string()
+        .regex(/^\d+\.\d+$/, 'expected a QRadar API version such as "12.0"')
+        .default('12.0'),
+    })
+    .optional(),
 });
 
 const slackSchema = z.strictObject({

@@ -148,8 +148,9 @@ describe('GET /docs-json', () => {
 
     const incidents = query('get', '/incidents');
     expect(Object.keys(incidents).sort()).toEqual(
-      ['from', 'limit', 'offset', 'severity', 'source', 'status', 'to', 'zone'].sort(),
+      ['from', 'limit', 'offset', 'severity', 'source', 'status', 'to', 'unhandled', 'zone'].sort(),
     );
+    expect(incidents['unhandled']).toMatchObject({ required: false, schema: { enum: ['true', 'false'] } });
     expect(incidents['from']?.schema).toMatchObject({ type: 'string', format: 'date-time' });
     expect(incidents['limit']?.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 500, default: 50 });
     expect(incidents['status']).toMatchObject({ required: false, schema: { enum: ['open', 'closed'] } });

@@ -52,6 +52,25 @@ describe('parseConfig', () => {
     );
   });
 
+  it('reads integrations.qradar for alert completion: a 2s total timeout and API version 12.0 by default', () => {
+    const withQRadar = EXAMPLE.replace(
+      /^integrations:\n/m,
+      'integrations:\n  qradar:\n    baseUrl: https://qradar.example.net\n    token: 8f3c2a1e-4b5d-4e6f-9a0b-1c2d3e4f5a6b\n',
+    );
+    expect(withQRadar).not.toBe(EXAMPLE);
+    expect(parseConfig(withQRadar, EXAMPLE_ENV).integrations.qradar).toEqual({
+      baseUrl: 'https://qradar.example.net',
+      token: '8f3c2a1e-4b5d-4e6f-9a0b-1c2d3e4f5a6b',
+      timeout: 2_000,
+      apiVersion: '12.0',
+    });
+    expect(parseConfig(EXAMPLE, EXAMPLE_ENV).integrations.qradar).toBeUndefined();
+    expectConfigError(
+      () => parseConfig(withQRadar.replace('https://qradar.example.net', 'not a url'), EXAMPLE_ENV),
+      'integrations.qradar.baseUrl',
+    );
+  });
+
   it('accepts the shared reference document verbatim (no encryption section: keys default to none)', () => {
     const { TEMPORAL_ENCRYPTION_KEY: _unused, ...env } = EXAMPLE_ENV;
     const config = parseConfig(SHARED_EXAMPLE, env);

@@ -520,3 +520,115 @@ describe('degraded Slack', () => {
     }
   });
 });
+
+describe('no silent non-match: an OT alert no playbook handles (issue 15)', () => {
+  /** A Modbus read from the engineering workstation to the PLC: a near miss of S4, no playbook's business. */
+  const poll = (id: string, severity: string) => ({
+    id,
+    title: 'Register polling outside the usual schedule',
+    severity,
+    rule: { id: 'ot-poll-baseline' },
+    src: { host: 'eng-ws-03', ip: '10.10.4.17' },
+    dst: { ip: '10.20.1.7' },
+    network: { protocol: 'Modbus/TCP', dstPort: 502 },
+    ot: { operation: 'read', functionCode: 3 },
+  });
+  const unhandledMessages = (incidentId: string) =>
+    slack.messages.filter((m) => m.text.includes('Unhandled OT alert') && m.text.includes(incidentId));
+
+  it('records it once, lists it as unhandled, explains every playbook, and tells the SOC channel and the zone owners', async () => {
+    const incidentId = (await accepted(await stack.webhook('generic', poll('unhandled-1', 'high')))).incidentId;
+    const records = await auditOf(
+      stack,
+      incidentId,
+      (r) => r.some((x) => x.eventType === 'incident.unhandled'),
+      undefined,
+      'the unhandled record',
+    );
+    const unhandled = records.find((r) => r.eventType === 'incident.unhandled');
+    expect(unhandled?.details).toMatchObject({ zones: ['line1-cell', 'eng'], unknown: [], alertUid: 'unhandled-1' });
+    expect(records.some((r) => r.eventType === 'playbook.started')).toBe(false);
+
+    const listed = (await (await stack.api('/incidents?unhandled=true', { operator: 'alice' })).json()) as {
+      incidents: { incidentId: string; unhandled: boolean; zones: string[] }[];
+    };
+    expect(listed.incidents.find((i) => i.incidentId === incidentId)).toMatchObject({
+      unhandled: true,
+      zones: ['eng', 'line1-cell'],
+    });
+    const handled = (await (await stack.api('/incidents?unhandled=false&limit=500', { operator: 'alice' })).json()) as {
+      incidents: { incidentId: string }[];
+    };
+    expect(handled.incidents.map((i) => i.incidentId)).not.toContain(incidentId);
+
+    const detail = (await (await stack.api(`/incidents/${incidentId}`, { operator: 'alice' })).json()) as {
+      unhandled: { reason: string } | null;
+      alerts: { meaning?: { ot: { operation: string }; network: { protocol: string } }; playbooks?: unknown[] }[];
+    };
+    expect(detail.unhandled?.reason).toMatch(
+      /high alert touching OT zones line1-cell, eng matched none of the \d+ playbooks/,
+    );
+    const alert = detail.alerts[0];
+    expect(alert?.meaning).toMatchObject({ ot: { operation: 'read' }, network: { protocol: 'modbus' } });
+    const s4 = (alert?.playbooks as { playbookId: string; matched: boolean; triggers: { failed?: unknown }[] }[]).find(
+      (p) => p.playbookId === 's4-modbus-write-it-to-plc',
+    );
+    expect(s4?.matched).toBe(false);
+    expect(JSON.stringify(s4?.triggers)).toContain('"read"');
+
+    const message = await eventually(() => unhandledMessages(incidentId)[0], 'the unhandled Slack message');
+    expect(message.channel).toBe(DEFAULT_CHANNEL);
+    expect(message.text).toContain(`<@${SLACK_USERS.grace}>`);
+    expect(message.text).toContain(`<@${SLACK_USERS.omar}>`);
+    const mail = await eventually(
+      () => smtp.messages.find((m) => m.subject.includes('Unhandled OT alert') && m.subject.includes(incidentId)),
+      'the unhandled email',
+    );
+    expect(mail.to.sort()).toEqual(['grace@plant.example.test', 'omar@plant.example.test']);
+
+    // A second such alert in the same incident: recorded, not announced again.
+    const again = (await accepted(await stack.webhook('generic', poll('unhandled-2', 'critical')))).incidentId;
+    expect(again).toBe(incidentId);
+    const after = await auditOf(
+      stack,
+      incidentId,
+      (r) => r.filter((x) => x.eventType === 'alert.received').length === 2,
+      undefined,
+      'the second alert',
+    );
+    expect(after.filter((r) => r.eventType === 'incident.unhandled')).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(unhandledMessages(incidentId)).toHaveLength(1);
+  });
+
+  it('below the configured severity, or touching IT only, nothing is flagged', async () => {
+    const low = (
+      await accepted(await stack.webhook('generic', { ...poll('unhandled-low', 'low'), rule: { id: 'x-low' } }))
+    ).incidentId;
+    const itOnly = (
+      await accepted(
+        await stack.webhook('generic', {
+          id: 'unhandled-it',
+          title: 'Printer spooler restarted',
+          severity: 'high',
+          hosts: [{ name: 'fin-lt-042', ip: '10.30.5.42' }],
+        }),
+      )
+    ).incidentId;
+    for (const incidentId of [low, itOnly]) {
+      const records = await auditOf(
+        stack,
+        incidentId,
+        (r) => r.some((x) => x.eventType === 'alert.received'),
+        undefined,
+        'the alert record',
+      );
+      expect(records.map((r) => r.eventType)).not.toContain('incident.unhandled');
+    }
+    const listed = (await (await stack.api('/incidents?unhandled=true&limit=500', { operator: 'alice' })).json()) as {
+      incidents: { incidentId: string }[];
+    };
+    expect(listed.incidents.map((i) => i.incidentId)).not.toEqual(expect.arrayContaining([low]));
+    expect(listed.incidents.map((i) => i.incidentId)).not.toEqual(expect.arrayContaining([itOnly]));
+  });
+});

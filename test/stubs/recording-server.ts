@@ -89,7 +89,8 @@ export interface RecordingServerOptions {
   secretQueryParams?: readonly string[];
 }
 
-const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+// `sec`: QRadar's authorized-service token header.
+const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'sec']);
 const MAX_BODY_BYTES = 1_048_576;
 
 interface ScriptedFailure {

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Alert } from '../../alerts/alert';
 import type { InterlockConfig } from '../../config/schema';
 import type { SourceConfig } from '../../intake/auth';
+import { AlertCompletion } from '../../intake/completion';
 import { correlationKey, incidentIdFor } from '../../intake/correlation';
 import { getNormalizer, NormalizationError, type NormalizeContext } from '../../intake/normalizers';
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../intake/json-depth';
@@ -70,6 +71,7 @@ export class WebhooksService {
   private readonly batcher: KeyedBatcher<PendingDelivery, AcceptedAlert>;
   private readonly normalized = new NormalizedAlertCache(NORMALIZED_CACHE_ENTRIES);
   private readonly incidents: SignalWithStartClient;
+  private readonly completion: AlertCompletion;
 
   constructor(
     @Inject(CONFIG) private readonly config: InterlockConfig,
@@ -77,6 +79,7 @@ export class WebhooksService {
     @Inject(LOGGER) private readonly log: Logger,
   ) {
     this.incidents = new SignalWithStartClient(temporal);
+    this.completion = new AlertCompletion(config.integrations, log);
     this.batcher = new KeyedBatcher((workflowId, items) => this.deliverBatch(workflowId, items), {
       maxPending: config.intake.maxPendingAlerts,
       maxBatch: config.intake.maxBatchAlerts,
@@ -97,7 +100,7 @@ export class WebhooksService {
     // An identical re-delivery (same source, same bytes) reuses the alerts the first one normalized to.
     const alerts =
       this.normalized.get(sourceName, rawSha256, receivedAt) ??
-      this.normalize(sourceName, source, rawBody, { source: sourceName, rawSha256, receivedAt });
+      (await this.normalizeAndComplete(sourceName, source, rawBody, { source: sourceName, rawSha256, receivedAt }));
     // Refused whole, before anything reaches Temporal: a delivery is never half accepted.
     const maxAlerts = this.config.intake.maxAlertsPerDelivery;
     if (alerts.length > maxAlerts) {
@@ -139,8 +142,29 @@ export class WebhooksService {
     return response;
   }
 
+  /**
+   * Normalizes, then completes the alerts through a configured vendor API (bounded by that
+   * integration's timeout; on failure the normalized alerts stand), then caches the result.
+   */
+  private async normalizeAndComplete(
+    sourceName: string,
+    source: SourceConfig,
+    rawBody: Buffer,
+    context: NormalizeContext,
+  ): Promise<Alert[]> {
+    const { body, alerts } = this.normalize(sourceName, source, rawBody, context);
+    const completed = await this.completion.complete(body, context, alerts);
+    this.normalized.set(sourceName, context.rawSha256, completed);
+    return completed;
+  }
+
   /** Parses and normalizes a delivery's body (400 with field paths when it is not the source's format). */
-  private normalize(sourceName: string, source: SourceConfig, rawBody: Buffer, context: NormalizeContext): Alert[] {
+  private normalize(
+    sourceName: string,
+    source: SourceConfig,
+    rawBody: Buffer,
+    context: NormalizeContext,
+  ): { body: unknown; alerts: Alert[] } {
     let body: unknown;
     try {
       // NUL and lone surrogates become U+FFFD here, before anything reads the alert (untrusted-text.ts).
@@ -170,8 +194,7 @@ export class WebhooksService {
       throw error;
     }
     if (alerts.length === 0) throw new ApiError(400, 'no_alerts', 'the delivery carried no alert');
-    this.normalized.set(sourceName, context.rawSha256, alerts);
-    return alerts;
+    return { body, alerts };
   }
 
   /**

@@ -4,9 +4,22 @@
  * and one POST may carry many alerts (one Interlock alert each). Documents are ECS plus
  * `kibana.alert.*`; the detection rule is `kibana.alert.rule.*`. Fields may arrive nested
  * ({"kibana":{"alert":{…}}}) or flattened ({"kibana.alert.uuid": …}): both are read.
+ *
+ * Meaning fields (Elastic Common Schema reference, elastic.co/guide/en/ecs): `network.protocol`
+ * (application protocol, lowercase, e.g. "modbus", "dnp3", "http"), `network.transport`,
+ * `network.direction` (ingress/egress/inbound/outbound/internal/external), `source.port`,
+ * `destination.port`, the `threat.*` fields set (`threat.framework`, `threat.tactic.id/name`,
+ * `threat.technique.id/name`, `threat.technique.subtechnique.id/name`, each possibly an array),
+ * the detection rule's own mapping `kibana.alert.rule.threat[]` ({framework, tactic{id,name},
+ * technique[{id,name,subtechnique[]}]}, Kibana alert schema), `event.category` / `event.type`
+ * (ECS categorization; "malware" is a category) and `kibana.alert.rule.tags`. ECS has no ICS
+ * fields; the Filebeat Zeek module's `zeek.modbus.function` and `zeek.dnp3.function.request` /
+ * `.reply` (function names such as WRITE_MULTIPLE_REGISTERS) give the OT function.
  */
 import { z } from 'zod';
 import type { Alert, Severity } from '../../alerts/alert';
+import { attackRef, type AttackRef } from '../../alerts/attack';
+import { normalizeDirection, normalizeTransport } from '../../alerts/vocabulary';
 import {
   endpoint,
   fallbackUid,
@@ -17,14 +30,33 @@ import {
   vendorTimeString,
   type NormalizeContext,
 } from './common';
+import type { SemanticsDraft } from './semantics';
+import { portOf, techniqueCategory, words } from './vendor-attacks';
 
 export const PRODUCT = 'Elastic Security';
 
 const stringOrList = z.union([z.string(), z.array(z.string())]);
+const portValue = z.union([z.number(), z.string()]);
 const ecsEndpoint = z.object({
   ip: stringOrList.optional(),
   domain: z.string().optional(),
   address: z.string().optional(),
+  port: portValue.optional(),
+});
+const idName = z.object({ id: stringOrList.optional(), name: stringOrList.optional() });
+/** One entry of a detection rule's `threat` array (Kibana detection rule schema). */
+const ruleThreat = z.object({
+  framework: z.string().optional(),
+  tactic: z.object({ id: z.string().optional(), name: z.string().optional() }).optional(),
+  technique: z
+    .array(
+      z.object({
+        id: z.string(),
+        name: z.string().optional(),
+        subtechnique: z.array(z.object({ id: z.string(), name: z.string().optional() })).optional(),
+      }),
+    )
+    .optional(),
 });
 
 const alertDocument = z.object({
@@ -41,6 +73,9 @@ const alertDocument = z.object({
           name: z.string().optional(),
           uuid: z.string().optional(),
           rule_id: z.string().optional(),
+          threat: z.array(ruleThreat).optional(),
+          tags: z.array(z.string()).optional(),
+          description: z.string().optional(),
         })
         .optional(),
     }),
@@ -53,7 +88,32 @@ const alertDocument = z.object({
   user: z
     .object({ name: stringOrList.optional(), target: z.object({ name: stringOrList.optional() }).optional() })
     .optional(),
+  network: z
+    .object({
+      protocol: z.string().optional(),
+      transport: z.string().optional(),
+      direction: z.string().optional(),
+    })
+    .optional(),
+  event: z.object({ category: stringOrList.optional(), type: stringOrList.optional() }).optional(),
+  threat: z
+    .object({
+      framework: z.string().optional(),
+      tactic: idName.optional(),
+      technique: idName.extend({ subtechnique: idName.optional() }).optional(),
+    })
+    .optional(),
+  zeek: z
+    .object({
+      modbus: z.object({ function: z.string().optional() }).optional(),
+      dnp3: z
+        .object({ function: z.object({ request: z.string().optional(), reply: z.string().optional() }).optional() })
+        .optional(),
+    })
+    .optional(),
 });
+
+type AlertDocument = z.output<typeof alertDocument>;
 
 export const bodySchema = z.preprocess(
   expandDottedKeys,
@@ -90,10 +150,69 @@ export function normalize(body: unknown, ctx: NormalizeContext): Alert[] {
         src: ecsSide(doc.source),
         dst: ecsSide(doc.destination),
         product: PRODUCT,
+        semantics: ecsSemantics(doc),
       },
       ctx,
     );
   });
+}
+
+/** The ECS / Kibana alert fields that say what the alert means (see the module comment). */
+function ecsSemantics(doc: AlertDocument): SemanticsDraft {
+  const rule = doc.kibana.alert.rule;
+  const categories = list(doc.event?.category).map((c) => c.toLowerCase());
+  const attacks = [...ruleThreatAttacks(rule?.threat ?? []), ...documentThreatAttacks(doc.threat)];
+  return {
+    protocol: doc.network?.protocol,
+    transport: normalizeTransport(doc.network?.transport),
+    srcPort: portOf(doc.source?.port),
+    dstPort: portOf(doc.destination?.port),
+    direction: normalizeDirection(doc.network?.direction),
+    functionCode: doc.zeek?.modbus?.function ?? doc.zeek?.dnp3?.function?.request ?? doc.zeek?.dnp3?.function?.reply,
+    attacks,
+    // ECS event.category "malware" is a documented allowed value; other categories (network,
+    // intrusion_detection…) say where the event came from, not what threat it is. A technique
+    // that names a more precise category (T1486: ransomware) is left to say it.
+    category: categories.includes('malware') && techniqueCategory(attacks) === undefined ? 'malware' : undefined,
+    text: [doc.kibana.alert.reason, rule?.description, ...(rule?.tags ?? [])],
+  };
+}
+
+/** Only MITRE ATT&CK mappings: a rule may carry other frameworks. */
+function isAttack(framework: string | undefined): boolean {
+  return framework === undefined || /mitre att&ck/i.test(framework);
+}
+
+function ruleThreatAttacks(threats: z.output<typeof ruleThreat>[]): (AttackRef | undefined)[] {
+  const refs: (AttackRef | undefined)[] = [];
+  for (const threat of threats) {
+    if (!isAttack(threat.framework)) continue;
+    const tactics = threat.tactic === undefined ? [] : [{ uid: threat.tactic.id, name: threat.tactic.name }];
+    for (const technique of threat.technique ?? []) {
+      const subs = technique.subtechnique ?? [];
+      if (subs.length === 0) refs.push(attackRef(technique.id, technique.name, tactics));
+      for (const sub of subs) refs.push(attackRef(sub.id, sub.name, tactics));
+    }
+  }
+  return refs;
+}
+
+/** The event's own `threat.*` fields (ECS), arrays in parallel when several. */
+function documentThreatAttacks(threat: AlertDocument['threat']): (AttackRef | undefined)[] {
+  if (threat === undefined || !isAttack(threat.framework)) return [];
+  const tacticIds = words(threat.tactic?.id);
+  const tacticNames = words(threat.tactic?.name);
+  const tactics = (tacticIds.length > 0 ? tacticIds : tacticNames).map((t, i) => ({
+    uid: tacticIds.length > 0 ? t : undefined,
+    name: tacticIds.length > 0 ? tacticNames[i] : t,
+  }));
+  const subIds = words(threat.technique?.subtechnique?.id);
+  const subNames = words(threat.technique?.subtechnique?.name);
+  if (subIds.length > 0)
+    return subIds.map((id, i) => attackRef(id, subIds.length === subNames.length ? subNames[i] : undefined, tactics));
+  const ids = words(threat.technique?.id);
+  const names = words(threat.technique?.name);
+  return ids.map((id, i) => attackRef(id, ids.length === names.length ? names[i] : undefined, tactics));
 }
 
 function list(value: string | string[] | undefined): string[] {

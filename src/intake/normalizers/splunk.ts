@@ -4,10 +4,21 @@
  * Only the first result row is sent and every value is a string (multivalue fields arrive as
  * string arrays). Splunk has no native severity: the search may output `severity` or (Splunk
  * ES) `urgency`. Field names follow the Common Information Model (dest, src, user, …).
+ *
+ * Meaning fields (CIM data models, docs.splunk.com "Common Information Model Add-on Manual"):
+ * Network_Traffic `app` (application protocol, e.g. modbus), `transport` (tcp/udp), `protocol`
+ * (layer 3, rarely an application word), `src_port`, `dest_port`, `direction`; Intrusion_Detection
+ * and Malware `signature`, `category`, `action`, `file_name` (words only: their values are the
+ * IDS/AV vendor's own). Splunk ES correlation-search annotations as notables carry them:
+ * `annotations.mitre_attack` / `annotations.mitre_attack.mitre_technique_id` (technique IDs),
+ * `annotations.mitre_attack.mitre_tactic_id` / `annotations.mitre_attack.mitre_tactic`, and the
+ * flat `mitre_technique_id` / `mitre_technique` / `mitre_tactic` many searches `rename` them to.
+ * Multivalue fields arrive as string arrays; comma-separated lists are split.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Alert, Endpoint, Severity } from '../../alerts/alert';
+import { normalizeDirection, normalizeProtocol, normalizeTransport } from '../../alerts/vocabulary';
 import {
   endpoint,
   endpointFromNameOrIp,
@@ -19,6 +30,8 @@ import {
   toIsoUtc,
   type NormalizeContext,
 } from './common';
+import type { SemanticsDraft } from './semantics';
+import { attackRefs, portOf, words } from './vendor-attacks';
 
 export const PRODUCT = 'Splunk';
 
@@ -109,10 +122,57 @@ export function normalize(body: unknown, ctx: NormalizeContext): Alert[] {
         src,
         dst,
         product: PRODUCT,
+        semantics: splunkSemantics(row, field),
       },
       ctx,
     ),
   ];
+}
+
+/** The CIM and Splunk ES fields that say what the alert means (see the module comment). */
+function splunkSemantics(row: ResultRow, field: (...names: string[]) => string | undefined): SemanticsDraft {
+  const values = (...names: string[]) => words(...names.map((n) => row[n]));
+  const transport = field('transport');
+  const dstPort = portOf(field('dest_port'));
+  const srcPort = portOf(field('src_port'));
+  // CIM `app` is the application protocol in Network_Traffic but an application name elsewhere
+  // (Authentication: "win:local"): it names the protocol when it is one we know or the row is traffic.
+  const app = field('app');
+  const layer3 = field('protocol');
+  const isTraffic = transport !== undefined || dstPort !== undefined;
+  const protocol =
+    app !== undefined && (normalizeProtocol(app) !== undefined || isTraffic)
+      ? app
+      : normalizeProtocol(layer3) !== undefined
+        ? layer3
+        : undefined;
+  const techniques = values(
+    'annotations.mitre_attack.mitre_technique_id',
+    'annotations.mitre_attack',
+    'mitre_technique_id',
+  ).filter((id) => /^T\d{4}(\.\d{3})?$/i.test(id));
+  const tactics = values(
+    'annotations.mitre_attack.mitre_tactic_id',
+    'annotations.mitre_attack.mitre_tactic',
+    'mitre_tactic_id',
+    'mitre_tactic',
+  );
+  return {
+    protocol,
+    transport: normalizeTransport(transport),
+    srcPort,
+    dstPort,
+    direction: normalizeDirection(field('direction')),
+    attacks: attackRefs(techniques, values('annotations.mitre_attack.mitre_technique', 'mitre_technique'), tactics),
+    text: [
+      field('signature'),
+      field('category'),
+      field('file_name'),
+      field('description'),
+      field('rule_description'),
+      ...values('annotations.mitre_attack.mitre_technique', 'mitre_technique'),
+    ],
+  };
 }
 
 function first(value: string | string[] | null | undefined): string | undefined {

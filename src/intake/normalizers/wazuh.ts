@@ -4,6 +4,14 @@
  * alert is about; `data.srcip`/`data.dstip` and `data.srcuser`/`data.dstuser` carry the
  * decoded event's network and user fields (Suricata alerts: `data.src_ip`/`data.dest_ip`;
  * Windows eventchannel alerts: `data.win.eventdata.ipAddress`/`targetUserName`).
+ *
+ * Meaning fields (Wazuh ruleset reference, "Rules Syntax": `<mitre><id>`, decoder fields
+ * `protocol`, `srcport`, `dstport`): `rule.mitre.id[]` with `rule.mitre.technique[]` in parallel
+ * and `rule.mitre.tactic[]` for the whole rule; `rule.groups[]` mapped to a category through
+ * src/intake/mappings/wazuh-groups.ts; `data.protocol`, `data.srcport`, `data.dstport`
+ * (decoded as strings). Suricata EVE alerts keep Suricata's names (`data.proto`,
+ * `data.app_proto`, `data.src_port`, `data.dest_port`, `data.alert.signature`,
+ * `data.alert.category`).
  */
 import { z } from 'zod';
 import type { Alert, Severity } from '../../alerts/alert';
@@ -17,8 +25,14 @@ import {
   vendorTimeString,
   type NormalizeContext,
 } from './common';
+import { categoryFromWazuhGroups, WAZUH_GROUPS_TABLE } from '../mappings/wazuh-groups';
+import { normalizeProtocol, normalizeTransport } from '../../alerts/vocabulary';
+import type { SemanticsDraft } from './semantics';
+import { attackRefs, categoryFromTechniquesAndTactics, portOf, words } from './vendor-attacks';
 
 export const PRODUCT = 'Wazuh';
+
+const portValue = z.union([z.string(), z.number()]);
 
 export const bodySchema = z.object({
   id: z.string().min(1).optional(),
@@ -28,6 +42,13 @@ export const bodySchema = z.object({
     id: z.union([z.string().min(1), z.number()]),
     description: z.string().min(1),
     groups: z.array(z.string()).optional(),
+    mitre: z
+      .object({
+        id: z.array(z.string()).default([]),
+        tactic: z.array(z.string()).default([]),
+        technique: z.array(z.string()).default([]),
+      })
+      .optional(),
   }),
   agent: z.object({ id: z.string().optional(), name: z.string().optional(), ip: z.string().optional() }).optional(),
   manager: z.object({ name: z.string().optional() }).optional(),
@@ -40,6 +61,15 @@ export const bodySchema = z.object({
       // Suricata EVE JSON decoded by Wazuh's json decoder keeps Suricata's names.
       src_ip: z.string().optional(),
       dest_ip: z.string().optional(),
+      // Decoded network fields (strings, as decoders extract them).
+      protocol: z.string().optional(),
+      srcport: portValue.optional(),
+      dstport: portValue.optional(),
+      proto: z.string().optional(),
+      app_proto: z.string().optional(),
+      src_port: portValue.optional(),
+      dest_port: portValue.optional(),
+      alert: z.object({ signature: z.string().optional(), category: z.string().optional() }).optional(),
       // Windows eventchannel alerts carry the event's fields under data.win.eventdata.
       win: z
         .object({
@@ -90,8 +120,43 @@ export function normalize(body: unknown, ctx: NormalizeContext): Alert[] {
         src: endpoint(undefined, srcIp),
         dst: endpoint(undefined, dstIp),
         product: PRODUCT,
+        semantics: wazuhSemantics(b),
       },
       ctx,
     ),
   ];
+}
+
+/** The rule's ATT&CK mapping and groups, and the decoded network fields (see the module comment). */
+function wazuhSemantics(b: z.output<typeof bodySchema>): SemanticsDraft {
+  const data = b.data ?? {};
+  const mitre = b.rule.mitre;
+  const tactics = words(mitre?.tactic);
+  // The rule's tactics belong to its technique when it names one; with several, which is whose is unsaid.
+  const ids = mitre?.id ?? [];
+  const attacks = attackRefs(ids, mitre?.technique ?? [], ids.length === 1 ? tactics : []);
+  const fromAttacks = categoryFromTechniquesAndTactics(attacks, tactics);
+  const fromGroups = fromAttacks === undefined ? categoryFromWazuhGroups(b.rule.groups ?? []) : undefined;
+  // `data.protocol` is whatever the decoder extracted: a transport ("TCP") for firewall logs,
+  // an application protocol elsewhere. Suricata separates them (proto / app_proto).
+  const rawProtocol = data.app_proto ?? data.protocol;
+  const protocolIsTransport =
+    rawProtocol !== undefined &&
+    normalizeProtocol(rawProtocol) === undefined &&
+    ['tcp', 'udp', 'sctp'].includes(rawProtocol.trim().toLowerCase());
+  return {
+    protocol: protocolIsTransport ? undefined : rawProtocol,
+    transport: normalizeTransport(data.proto ?? (protocolIsTransport ? rawProtocol : undefined)),
+    srcPort: portOf(data.srcport ?? data.src_port),
+    dstPort: portOf(data.dstport ?? data.dest_port),
+    attacks,
+    category: fromAttacks ?? fromGroups,
+    provenance:
+      fromAttacks !== undefined
+        ? { category: 'attacks' }
+        : fromGroups !== undefined
+          ? { category: `mapping:${WAZUH_GROUPS_TABLE}` }
+          : {},
+    text: [data.alert?.signature, data.alert?.category],
+  };
 }

@@ -30,6 +30,11 @@ describe('elastic normalizer', () => {
         { type: 'ip', value: '10.20.1.7' },
         { type: 'user', value: 'contractor1' },
       ],
+      network: { protocol: 'modbus', protocolName: 'modbus', industrial: true, safety: false, dstPort: 502 },
+      ot: { operation: 'write' },
+      attacks: [],
+      category: 'unknown',
+      provenance: { 'network.protocol': 'vendor', 'network.dstPort': 'vendor', 'ot.operation': 'text' },
       source: { name: 'elastic', product: 'Elastic Security' },
       rawSha256: sha256Hex(fixture.raw),
     });

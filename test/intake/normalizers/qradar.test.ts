@@ -22,6 +22,12 @@ describe('qradar normalizer', () => {
       users: [],
       src: { ip: '10.30.5.61' },
       observables: [{ type: 'ip', value: '10.30.5.61' }],
+      network: { protocol: 'unknown', industrial: false, safety: false },
+      ot: { operation: 'unknown' },
+      attacks: [],
+      // "Malware Communication" is not a category QRadar documents: the words decide.
+      category: 'malware',
+      provenance: { category: 'text', 'src.ip': 'text' },
       source: { name: 'qradar', product: 'IBM QRadar' },
       rawSha256: sha256Hex(fixture.raw),
     });

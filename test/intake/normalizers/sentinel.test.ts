@@ -26,6 +26,12 @@ describe('sentinel normalizer', () => {
         { type: 'ip', value: '10.30.1.15' },
         { type: 'user', value: 'm.keller' },
       ],
+      network: { protocol: 'unknown', industrial: false, safety: false },
+      ot: { operation: 'unknown' },
+      attacks: [],
+      // additionalData.tactics ["Execution"], no technique.
+      category: 'execution',
+      provenance: { category: 'attacks' },
       source: { name: 'sentinel', product: 'Microsoft Sentinel' },
       rawSha256: sha256Hex(fixture.raw),
     });

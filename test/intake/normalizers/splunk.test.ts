@@ -33,6 +33,12 @@ describe('splunk normalizer', () => {
         { type: 'ip', value: '198.51.100.23' },
         { type: 'user', value: 'jdoe' },
       ],
+      network: { protocol: 'unknown', industrial: false, safety: false },
+      ot: { operation: 'unknown' },
+      attacks: [],
+      // "Ransomware" in the search name: the row carries no CIM category or ATT&CK annotation.
+      category: 'ransomware',
+      provenance: { category: 'text' },
       source: { name: 'splunk', product: 'Splunk' },
       rawSha256: sha256Hex(fixture.raw),
     });

@@ -28,6 +28,17 @@ describe('wazuh normalizer', () => {
         { type: 'ip', value: '10.30.2.44' },
         { type: 'user', value: 'svc_backup' },
       ],
+      network: { protocol: 'unknown', industrial: false, safety: false },
+      ot: { operation: 'unknown' },
+      attacks: [
+        {
+          technique: { uid: 'T1110', name: 'Brute Force' },
+          tactics: [{ name: 'Credential Access' }],
+          matrix: 'enterprise',
+        },
+      ],
+      category: 'credential_access',
+      provenance: { attacks: 'vendor', category: 'attacks' },
       source: { name: 'wazuh', product: 'Wazuh' },
       rawSha256: sha256Hex(fixture.raw),
     });
