@@ -3,7 +3,14 @@ import { loadPlaybooks } from '../../src/playbooks/loader';
 import { matchesTrigger, matchingPlaybooks, matchTrigger } from '../../src/playbooks/matcher';
 import { playbookSchema, type Playbook } from '../../src/playbooks/schema';
 import { renderParams, renderTarget } from '../../src/playbooks/expressions';
+import type { Alert } from '../../src/alerts/alert';
+import { AlertAssetResolver } from '../../src/playbooks/alert-assets';
+import { exampleConfig } from '../support/example-config';
 import { buildAlert, modbusWriteAlert, splunkRansomwareAlert } from './sample-alerts';
+
+const resolver = new AlertAssetResolver(exampleConfig());
+/** Shipped triggers read the alert's endpoints as the example inventory knows them. */
+const assetsOf = (alert: Alert) => resolver.resolve(alert);
 
 let shipped: Playbook[];
 let s1: Playbook;
@@ -27,9 +34,12 @@ function playbookWith(triggers: unknown[]): Playbook {
 
 describe('shipped playbooks against sample alerts', () => {
   it('the Splunk ransomware alert for fin-lt-042 starts S1 and not S4', () => {
-    expect(matchesTrigger(s1, splunkRansomwareAlert)).toBe(true);
-    expect(matchesTrigger(s4, splunkRansomwareAlert)).toBe(false);
-    expect(matchingPlaybooks(shipped, splunkRansomwareAlert).map((p) => p.id)).toEqual(['s1-ransomware-office-laptop']);
+    const assets = assetsOf(splunkRansomwareAlert);
+    expect(matchesTrigger(s1, splunkRansomwareAlert, assets)).toBe(true);
+    expect(matchesTrigger(s4, splunkRansomwareAlert, assets)).toBe(false);
+    expect(matchingPlaybooks(shipped, splunkRansomwareAlert, assets).map((p) => p.id)).toEqual([
+      's1-ransomware-office-laptop',
+    ]);
   });
 
   it('S1 contains the first host by hostname, falling back to its IP', () => {
@@ -43,25 +53,28 @@ describe('shipped playbooks against sample alerts', () => {
     expect(renderTarget(step!.target, { ...vars, alert: ipOnly })).toBe('10.1.2.3');
   });
 
-  it('S1 ignores ransomware alerts below high severity and unrelated high alerts', () => {
-    expect(matchesTrigger(s1, { ...splunkRansomwareAlert, severity: 'medium', severityId: 3 })).toBe(false);
-    expect(matchesTrigger(s1, buildAlert({ title: 'Suspicious login from TOR exit node', severity: 'critical' }))).toBe(
-      false,
-    );
+  it('S1 takes ransomware at any severity, malware from high severity, and ignores other categories', () => {
+    expect(matchesTrigger(s1, { ...splunkRansomwareAlert, severity: 'medium', severityId: 3 })).toBe(true);
+    const malware = { ...splunkRansomwareAlert, category: 'malware' as const };
+    expect(matchesTrigger(s1, malware)).toBe(true);
+    expect(matchesTrigger(s1, { ...malware, severity: 'medium', severityId: 3 })).toBe(false);
+    expect(matchesTrigger(s1, { ...splunkRansomwareAlert, category: 'credential_access' })).toBe(false);
+    expect(matchesTrigger(s1, { ...splunkRansomwareAlert, hosts: [] })).toBe(false);
   });
 
-  it('S1 also matches on the rule name, case-insensitively', () => {
+  it('S1 matches ATT&CK T1486 Data Encrypted for Impact, whatever the words', () => {
     const alert = buildAlert({
-      title: 'Mass file encryption',
-      rule: { name: 'LockBit RANSOMWARE family' },
-      severity: 'critical',
+      title: 'Mass file modification',
+      hosts: [{ hostname: 'fin-lt-042' }],
+      attacks: [{ technique: { uid: 'T1486' }, matrix: 'enterprise' }],
+      category: 'impact',
     });
     expect(matchesTrigger(s1, alert)).toBe(true);
   });
 
   it('the Modbus write alert starts S4 and not S1', () => {
-    expect(matchesTrigger(s4, modbusWriteAlert)).toBe(true);
-    expect(matchesTrigger(s1, modbusWriteAlert)).toBe(false);
+    expect(matchesTrigger(s4, modbusWriteAlert, assetsOf(modbusWriteAlert))).toBe(true);
+    expect(matchesTrigger(s1, modbusWriteAlert, assetsOf(modbusWriteAlert))).toBe(false);
   });
 
   it('S4 targets the IT source for containment and the PLC for the conduit block of the source IP', () => {
@@ -74,10 +87,16 @@ describe('shipped playbooks against sample alerts', () => {
 
   it('S4 needs both ends of the traffic and the source IP', () => {
     const { src: _src, ...withoutSource } = modbusWriteAlert;
-    expect(matchesTrigger(s4, withoutSource)).toBe(false);
-    expect(matchesTrigger(s4, { ...modbusWriteAlert, src: { hostname: 'it-ws-17' } })).toBe(false);
+    expect(matchesTrigger(s4, withoutSource, assetsOf(withoutSource))).toBe(false);
+    const nameOnly = { ...modbusWriteAlert, src: { hostname: 'it-ws-17' } };
+    expect(matchesTrigger(s4, nameOnly, assetsOf(nameOnly))).toBe(false);
     const { dst: _dst, ...withoutDestination } = modbusWriteAlert;
-    expect(matchesTrigger(s4, withoutDestination)).toBe(false);
+    expect(matchesTrigger(s4, withoutDestination, assetsOf(withoutDestination))).toBe(false);
+    // A read is not a write; a write from inside the cell is not from the IT side.
+    const read = { ...modbusWriteAlert, ot: { operation: 'read' as const, functionCode: '3' } };
+    expect(matchesTrigger(s4, read, assetsOf(read))).toBe(false);
+    const fromCell = { ...modbusWriteAlert, src: { ip: '10.20.3.3' } };
+    expect(matchesTrigger(s4, fromCell, assetsOf(fromCell))).toBe(false);
   });
 });
 

@@ -41,6 +41,11 @@ export const splunkRansomwareAlert: Alert = buildAlert({
     { type: 'user', value: 'jdoe' },
   ],
   source: { name: 'splunk', product: 'Splunk' },
+  // As the Splunk normalizer derives it from the search name.
+  network: { protocol: 'unknown', industrial: false, safety: false },
+  ot: { operation: 'unknown' },
+  attacks: [],
+  category: 'ransomware',
 });
 
 /** S4: an IT engineering host writes Modbus registers on a PLC. */
@@ -54,4 +59,9 @@ export const modbusWriteAlert: Alert = buildAlert({
   src: { hostname: 'it-ws-17', ip: '10.10.4.17' },
   dst: { ip: '10.20.1.7' },
   source: { name: 'nozomi', product: 'Nozomi Networks Guardian' },
+  // As the Nozomi normalizer derives it: protocol and port, function code 16 from the description.
+  network: { protocol: 'modbus', industrial: true, safety: false, transport: 'tcp', dstPort: 502 },
+  ot: { operation: 'write', functionCode: '16' },
+  attacks: [],
+  category: 'anomaly',
 });

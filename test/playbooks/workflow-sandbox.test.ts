@@ -8,6 +8,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { AlertAssetResolver } from '../../src/playbooks/alert-assets';
+import { exampleConfig } from '../support/example-config';
 import type { expressionsProbeWorkflow } from './fixtures/expressions-workflow';
 import { modbusWriteAlert } from './sample-alerts';
 
@@ -66,7 +68,14 @@ describe('playbook modules in a Temporal workflow', () => {
       env.client.workflow.execute<typeof expressionsProbeWorkflow>('expressionsProbeWorkflow', {
         taskQueue,
         workflowId: 'playbook-expressions-probe',
-        args: [{ playbook: s4, alert: modbusWriteAlert, incidentId: 'inc-sandbox' }],
+        args: [
+          {
+            playbook: s4,
+            alert: modbusWriteAlert,
+            assets: new AlertAssetResolver(exampleConfig()).resolve(modbusWriteAlert),
+            incidentId: 'inc-sandbox',
+          },
+        ],
       }),
     );
     expect(result).toEqual({
