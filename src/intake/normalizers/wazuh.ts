@@ -79,6 +79,8 @@ export const bodySchema = z.object({
               targetUserName: z.string().optional(),
               subjectUserName: z.string().optional(),
             })
+            // Other event fields vary by channel (e.g. Windows Defender's "threat Name", "category Name").
+            .catchall(z.unknown())
             .optional(),
         })
         .optional(),
@@ -96,6 +98,18 @@ const LEVEL_BANDS: ReadonlyArray<readonly [number, Severity]> = [
   [14, 'high'],
   [16, 'critical'],
 ];
+
+/**
+ * Windows Defender detections (Wazuh rules 62100–62199, channel Microsoft-Windows-Windows
+ * Defender/Operational, events 1006/1116/1117) name the threat and its category in event fields
+ * ("threat Name": "Ransom:Win32/WannaCrypt", "category Name": "Trojan"): the alert's own words.
+ */
+function threatWords(eventdata: Record<string, unknown> | undefined): string[] {
+  if (eventdata === undefined) return [];
+  return Object.entries(eventdata)
+    .filter(([key, value]) => /^(threat|category)\s*name$/i.test(key) && typeof value === 'string')
+    .map(([, value]) => (value as string).replace(/[:/!.]/g, ' '));
+}
 
 export function normalize(body: unknown, ctx: NormalizeContext): Alert[] {
   const b = parseBody(bodySchema, body, ctx.source);
@@ -157,6 +171,6 @@ function wazuhSemantics(b: z.output<typeof bodySchema>): SemanticsDraft {
         : fromGroups !== undefined
           ? { category: `mapping:${WAZUH_GROUPS_TABLE}` }
           : {},
-    text: [data.alert?.signature, data.alert?.category],
+    text: [data.alert?.signature, data.alert?.category, ...threatWords(data.win?.eventdata)],
   };
 }

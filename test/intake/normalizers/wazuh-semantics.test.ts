@@ -82,6 +82,34 @@ describe('wazuh normalizer: meaning fields', () => {
     expect(alert.provenance?.['category']).toBe('attacks');
   });
 
+  it('reads a Windows Defender detection by its threat and category names (the event fields), not by its rule title', () => {
+    const alert = only(
+      run(normalize, 'wazuh', {
+        ...base,
+        agent: { id: '044', name: 'fin-lt-042', ip: '10.30.5.42' },
+        rule: {
+          level: 12,
+          id: '62123',
+          description: 'Windows Defender: Antimalware platform detected potentially unwanted software',
+          groups: ['windows', 'windows_defender'],
+        },
+        data: {
+          win: {
+            system: { eventID: '1116', channel: 'Microsoft-Windows-Windows Defender/Operational' },
+            eventdata: {
+              'threat Name': 'Ransom:Win32/LockBit.A!MTB',
+              'category Name': 'Ransomware',
+              'severity Name': 'Severe',
+            },
+          },
+        },
+      }),
+    );
+    expect(alert.category).toBe('ransomware');
+    expect(alert.provenance?.['category']).toBe('text');
+    expect(alert.hosts[0]).toMatchObject({ hostname: 'fin-lt-042' });
+  });
+
   it('maps documented rule groups to a category through the versioned table', () => {
     const alert = only(
       run(normalize, 'wazuh', {
