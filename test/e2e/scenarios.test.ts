@@ -286,9 +286,25 @@ describe('S4 + dry-run: Modbus write from an IT host to a PLC', () => {
     expect(response.status).toBe(200);
     const dry = (await response.json()) as {
       triggerMatches: boolean;
+      match: { matched: boolean };
+      playbooks: {
+        playbookId: string;
+        matched: boolean;
+        triggers: { failed?: { condition: string; values: object } }[];
+      }[];
+      alert: { ot: { operation: string }; network: { industrial: boolean } };
       steps: { stepId: string; outcome: string; rule: string; actionDigest: string; target: { assetId?: string } }[];
     };
     expect(dry.triggerMatches).toBe(true);
+    expect(dry.match.matched).toBe(true);
+    expect(dry.alert).toMatchObject({ ot: { operation: 'write' }, network: { industrial: true } });
+    // Every loaded playbook is explained: S5 did not match, and says which condition was false.
+    const s5 = dry.playbooks.find((p) => p.playbookId === 's5-plc-stop-command');
+    expect(s5?.matched).toBe(false);
+    expect(s5?.triggers[0]?.failed).toMatchObject({
+      condition: 'alert.ot.operation == "mode_change"',
+      values: { 'alert.ot.operation': 'write' },
+    });
     expect(dry.steps.map((s) => ({ step: s.stepId, outcome: s.outcome, rule: s.rule }))).toEqual(decisions(records));
     expect(dry.steps.map((s) => s.actionDigest)).toEqual(
       ofType(records, 'policy.decided').map((r) => r.action?.digest),
