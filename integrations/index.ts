@@ -1,37 +1,11 @@
-import type { InterlockConfig } from '../src/config/schema';
-import { CrowdStrikeClient, type CrowdStrikeClientOptions } from './crowdstrike';
-import { FortiGateClient, type FortiGateClientOptions } from './fortigate';
-import { JiraClient } from './jira';
-import { OktaClient } from './okta';
-
 export * from './http';
-export * from './crowdstrike';
-export * from './fortigate';
-export * from './jira';
-export * from './okta';
+export * from './crowdstrike/client';
+export * from './fortigate/client';
+export * from './jira/client';
+export * from './okta/client';
 
-/** The enforcement points that are configured; an absent key means the integration is off. */
-export type EnforcementClients = {
-  crowdstrike?: CrowdStrikeClient;
-  fortigate?: FortiGateClient;
-  jira?: JiraClient;
-  okta?: OktaClient;
-};
-
-export interface EnforcementClientOptions {
-  crowdstrike?: CrowdStrikeClientOptions;
-  fortigate?: FortiGateClientOptions;
-}
-
-export function createEnforcementClients(
-  config: InterlockConfig['integrations'],
-  options: EnforcementClientOptions = {},
-): EnforcementClients {
-  const clients: EnforcementClients = {};
-  if (config.crowdstrike !== undefined)
-    clients.crowdstrike = new CrowdStrikeClient(config.crowdstrike, options.crowdstrike);
-  if (config.fortigate !== undefined) clients.fortigate = new FortiGateClient(config.fortigate, options.fortigate);
-  if (config.jira !== undefined) clients.jira = new JiraClient(config.jira);
-  if (config.okta !== undefined) clients.okta = new OktaClient(config.okta);
-  return clients;
-}
+export * from './connector';
+export * from './action-helpers';
+export * from './runtime';
+export { CONNECTORS, CONNECTOR_MANIFESTS, connectorById, type ConnectorId } from './registry';
+export { FortiGateConnection } from './fortigate';

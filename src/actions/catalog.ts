@@ -13,9 +13,15 @@ export const ACTION_TYPES = [
   'firewall.extend_quarantine',
   'contain.source',
   'release.source',
+  'remote.end_sessions',
   'identity.disable_account',
   'identity.enable_account',
+  'identity.revoke_sessions',
   'task.create',
+  'sensor.acknowledge_alert',
+  'sensor.close_alert',
+  'sensor.learn_alert',
+  'intel.lookup',
   'ot.restart_device',
   'ot.stop_device',
   'ot.change_mode',
@@ -25,8 +31,12 @@ export const ACTION_TYPES = [
 ] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 
-/** Who carries an action out: a connector, or people (a task; the engine never does it itself). */
-export type Executor = 'crowdstrike' | 'fortigate' | 'identity' | 'ticketing' | 'people';
+/**
+ * Who carries an action out: the connector of a capability (integrations/registry.ts: the policy
+ * picks one connector per decision, and the action digest binds it), or people (a task through
+ * the ticketing connector; the engine never does it itself).
+ */
+export type Executor = 'edr' | 'firewall' | 'identity' | 'ticketing' | 'ot-sensor' | 'enrichment' | 'people';
 
 /** Every Purdue level the inventory knows (3.5 = IT/OT DMZ). */
 export const ALL_PURDUE_LEVELS = [0, 1, 2, 3, 3.5, 4, 5] as const;
@@ -35,7 +45,7 @@ export const NEVER_AUTOMATED_LEVELS = [0, 1, 2] as const;
 const ABOVE_CELL = [3, 3.5, 4, 5] as const;
 
 /** Intent actions (rule 6): the playbook names what to contain, the engine picks where. */
-export const INTENT_ACTIONS = ['contain.source', 'release.source'] as const;
+export const INTENT_ACTIONS = ['contain.source', 'release.source', 'remote.end_sessions'] as const;
 
 export interface ActionSpec {
   /** What the action changes. Policy treats anything but read-only as a change. */
@@ -60,16 +70,17 @@ export const ACTION_CATALOG = {
   'edr.contain_host': {
     effect: 'reversible',
     targets: 'host',
-    integration: 'crowdstrike',
+    integration: 'edr',
     compensation: 'edr.release_host',
     allowedPurdueLevels: ABOVE_CELL,
     containment: true,
-    description: 'Network-contain a host through its EDR agent (CrowdStrike Falcon).',
+    description:
+      'Network-contain a host through its EDR agent (CrowdStrike Falcon, Microsoft Defender for Endpoint, SentinelOne: the asset’s EDR in the inventory, else its zone’s default).',
   },
   'edr.release_host': {
     effect: 'reversible',
     targets: 'host',
-    integration: 'crowdstrike',
+    integration: 'edr',
     compensation: 'edr.contain_host',
     allowedPurdueLevels: ABOVE_CELL,
     containment: false,
@@ -78,7 +89,7 @@ export const ACTION_CATALOG = {
   'firewall.quarantine_ip': {
     effect: 'reversible',
     targets: 'ip',
-    integration: 'fortigate',
+    integration: 'firewall',
     compensation: 'firewall.release_ip',
     allowedPurdueLevels: ALL_PURDUE_LEVELS,
     containment: true,
@@ -88,7 +99,7 @@ export const ACTION_CATALOG = {
   'firewall.release_ip': {
     effect: 'reversible',
     targets: 'ip',
-    integration: 'fortigate',
+    integration: 'firewall',
     compensation: 'firewall.quarantine_ip',
     allowedPurdueLevels: ALL_PURDUE_LEVELS,
     containment: false,
@@ -97,7 +108,7 @@ export const ACTION_CATALOG = {
   'firewall.extend_quarantine': {
     effect: 'reversible',
     targets: 'ip',
-    integration: 'fortigate',
+    integration: 'firewall',
     compensation: 'firewall.release_ip',
     allowedPurdueLevels: ALL_PURDUE_LEVELS,
     containment: false,
@@ -108,7 +119,7 @@ export const ACTION_CATALOG = {
     // Intent (rule 6): the engine picks the enforcement point, never inline inside levels 0-2.
     effect: 'reversible',
     targets: 'host',
-    integration: 'fortigate',
+    integration: 'firewall',
     compensation: 'release.source',
     allowedPurdueLevels: ALL_PURDUE_LEVELS,
     containment: true,
@@ -118,12 +129,22 @@ export const ACTION_CATALOG = {
   'release.source': {
     effect: 'reversible',
     targets: 'host',
-    integration: 'fortigate',
+    integration: 'firewall',
     compensation: 'contain.source',
     allowedPurdueLevels: ALL_PURDUE_LEVELS,
     containment: false,
     description:
       'Lift a contain.source block, at the enforcement point the engine picks for it (same as contain.source).',
+  },
+  'remote.end_sessions': {
+    // Rule 6's middle step: cut what the source already has open before (or instead of) a block.
+    effect: 'irreversible',
+    targets: 'host',
+    integration: 'firewall',
+    allowedPurdueLevels: ALL_PURDUE_LEVELS,
+    containment: true,
+    description:
+      'End the source’s active sessions (remote access included) at the enforcement point the engine picks, as for contain.source: the target is the source, params.toward the OT asset or address it reached. Sessions cannot be restored, only re-opened by their users.',
   },
   'identity.disable_account': {
     effect: 'reversible',
@@ -144,6 +165,15 @@ export const ACTION_CATALOG = {
     containment: false,
     description: 'Re-enable a user account at the identity provider.',
   },
+  'identity.revoke_sessions': {
+    effect: 'irreversible',
+    targets: 'account',
+    integration: 'identity',
+    allowedPurdueLevels: ALL_PURDUE_LEVELS,
+    containment: true,
+    description:
+      'Revoke the account’s sign-in sessions and refresh tokens at the identity provider (it must sign in again). params.host names the host it was seen on.',
+  },
   'task.create': {
     effect: 'read-only',
     targets: 'host',
@@ -152,6 +182,44 @@ export const ACTION_CATALOG = {
     containment: false,
     description:
       'Create a ticket for people about the target (params.summary, params.description). Changes nothing on the target. With params.closeInMaintenanceWindow it is closed at once, citing the change ticket, when the target is inside a listed maintenance window.',
+  },
+  'sensor.acknowledge_alert': {
+    // The sensor's own bookkeeping: nothing in the plant or in what the sensor detects changes.
+    effect: 'read-only',
+    targets: 'host',
+    integration: 'ot-sensor',
+    allowedPurdueLevels: ALL_PURDUE_LEVELS,
+    containment: false,
+    description:
+      'Acknowledge the OT sensor’s alert (params.alertId, the vendor’s alert ID) about the target asset (Nozomi, Defender for IoT).',
+  },
+  'sensor.close_alert': {
+    effect: 'read-only',
+    targets: 'host',
+    integration: 'ot-sensor',
+    allowedPurdueLevels: ALL_PURDUE_LEVELS,
+    containment: false,
+    description:
+      'Close (handle) the OT sensor’s alert params.alertId about the target asset, without changing what the sensor considers normal.',
+  },
+  'sensor.learn_alert': {
+    // Learning changes the sensor's baseline: what it will no longer report. An OT change (rule 3).
+    effect: 'irreversible',
+    targets: 'host',
+    integration: 'ot-sensor',
+    allowedPurdueLevels: ALL_PURDUE_LEVELS,
+    containment: false,
+    description:
+      'Close the OT sensor’s alert params.alertId as learned (“handle and learn”): the sensor adds the behaviour to its baseline and stops reporting it — a change the policy gates like any other OT change.',
+  },
+  'intel.lookup': {
+    effect: 'read-only',
+    targets: 'host',
+    integration: 'enrichment',
+    allowedPurdueLevels: ALL_PURDUE_LEVELS,
+    containment: false,
+    description:
+      'Look up an observable in threat intelligence (VirusTotal, MISP): the target is the file hash, IP, domain or URL; params.type (hash, ip, domain, url) when it cannot be told from the value. Changes nothing; the result is recorded and later steps read it (steps.<id>.result).',
   },
   'ot.restart_device': {
     effect: 'irreversible',
@@ -203,6 +271,16 @@ export const ACTION_CATALOG = {
     description: 'Actively scan an OT host or segment. Never executed on levels 0-2 (rule 4): a task for people.',
   },
 } as const satisfies Record<ActionType, ActionSpec>;
+
+/** Actions only people carry out (rule 4): an approved one becomes a task through the ticketing connector. */
+export const PEOPLE_ACTIONS = [
+  'ot.restart_device',
+  'ot.stop_device',
+  'ot.change_mode',
+  'ot.download_logic',
+  'ot.quarantine_host',
+  'ot.active_scan',
+] as const satisfies readonly ActionType[];
 
 export function isActionType(value: string): value is ActionType {
   return Object.hasOwn(ACTION_CATALOG, value);

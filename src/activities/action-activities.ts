@@ -37,7 +37,6 @@ export function createActionActivities(
   { appendAudit }: AuditWriter,
 ): Pick<InterlockActivities, 'executeAction' | 'createRecommendationTask'> & { executeDecided: ExecuteDecided } {
   const { ledger, config } = deps;
-  const fortigateConfig = config.integrations.fortigate;
   /**
    * Enforces a decided action at most once per key (ledger-guard.ts): intent recorded first,
    * the vendor's state read before acting again after an interrupted attempt.
@@ -48,12 +47,9 @@ export function createActionActivities(
       actionType: decision.action.type,
       target: decision.target.assetId ?? decision.target.ref,
       actionDigest: decision.actionDigest,
-      act: () => untilAborted(enforce(decision, deps.enforcement, fortigateConfig, { ledgerKey: key, signal }), signal),
+      act: () => untilAborted(enforce(decision, deps.enforcement, { ledgerKey: key, signal }), signal),
       inPlace: (startedAt) =>
-        untilAborted(
-          observe(decision, deps.enforcement, fortigateConfig, { ledgerKey: key, signal, startedAt }),
-          signal,
-        ),
+        untilAborted(observe(decision, deps.enforcement, { ledgerKey: key, signal, startedAt }), signal),
     });
 
   const executeDecided: ExecuteDecided = async (decision, input, signal) => {
@@ -146,8 +142,9 @@ export function createActionActivities(
       const task = taskFor(decision, 'Recommended by Interlock: the engine does not execute this action itself.');
       let taskKey: string | undefined;
       let recovered: { intentRecordedAt: string } | undefined;
-      if (deps.enforcement.jira !== undefined) {
-        const { jira } = deps.enforcement;
+      const ticketing = deps.enforcement.ticketing();
+      if (ticketing !== undefined) {
+        const { client } = ticketing;
         const key = input.idempotencyKey;
         const created = await heartbeating((signal) =>
           actOnce(ledger, {
@@ -155,8 +152,8 @@ export function createActionActivities(
             actionType: 'task.create',
             target: decision.target.assetId ?? decision.target.ref,
             actionDigest: decision.actionDigest,
-            act: () => untilAborted(createTask(jira, task, { ledgerKey: key, signal }), signal),
-            inPlace: () => untilAborted(observeTask(jira, { ledgerKey: key, signal }), signal),
+            act: () => untilAborted(createTask(client, task, { ledgerKey: key, signal }), signal),
+            inPlace: () => untilAborted(observeTask(client, { ledgerKey: key, signal }), signal),
           }),
         );
         taskKey = created.result.key;
@@ -172,7 +169,7 @@ export function createActionActivities(
         result:
           taskKey === undefined
             ? { status: 'skipped', detail: 'ticketing not configured: the task is recorded in the audit trail only' }
-            : { status: 'succeeded', detail: `jira task ${taskKey}` },
+            : { status: 'succeeded', detail: `${ticketing?.id ?? 'ticketing'} task ${taskKey}` },
         details: {
           summary: task.summary,
           ...(taskKey === undefined ? {} : { taskKey }),

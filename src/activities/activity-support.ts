@@ -17,7 +17,7 @@ import type { Playbook } from '../playbooks/schema';
 import { countsAgainstBlastRadius, overBlastRadius, type BlastRadiusStore } from '../policy/blast-radius';
 import type { PolicyEngine } from '../policy/policy-engine';
 import type { PolicyDecision } from '../policy/types';
-import type { EnforcementClients } from '../../integrations';
+import type { Connectors } from '../../integrations';
 
 export interface ActivityDeps {
   config: InterlockConfig;
@@ -27,7 +27,8 @@ export interface ActivityDeps {
   ledger: ActionLedger;
   /** The playbooks loaded at worker start. */
   playbooks: () => readonly Playbook[];
-  enforcement: EnforcementClients;
+  /** The configured connectors (integrations/registry.ts). */
+  enforcement: Connectors;
   /** Slack and email; SILENT_NOTIFIER when neither is configured. */
   notifier: Notifier;
   log: Logger;

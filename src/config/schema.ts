@@ -3,6 +3,7 @@ import { SEVERITIES } from '../alerts/alert';
 import { ACTION_CATALOG, ACTION_TYPES } from '../actions/catalog';
 import { DEFAULT_AUDIT_RETENTION_MS, MIN_AUDIT_RETENTION_MS } from '../audit/retention-policy';
 import { durationSchema } from './duration';
+import { connectorConfigShape } from '../../integrations/registry';
 
 /**
  * The configuration file's shape (see interlock.example.yaml). Every key of the shared
@@ -106,6 +107,8 @@ const zoneSchema = z.strictObject({
   shiftLead: nonEmpty.optional(),
   /** Change freeze: raises approval requirements while true. */
   changeFreeze: z.boolean().default(false),
+  /** The EDR connector of this zone's hosts whose asset names none (e.g. defender-endpoint). */
+  edr: nonEmpty.optional(),
   /** Rule 3 exception: the OT-signed pre-authorized catalog for this zone. */
   preAuthorized: z.array(preAuthorizedSchema).default([]),
 });
@@ -192,32 +195,9 @@ const encryptionSchema = z
       (encryption.disabled || encryption.keys.length !== 1 ? undefined : encryption.keys[0]?.id),
   }));
 
-const httpIntegration = { baseUrl: z.url(), timeout: durationSchema.default(10_000) };
-
 const integrationsSchema = z.strictObject({
-  crowdstrike: z.strictObject({ ...httpIntegration, clientId: nonEmpty, clientSecret: nonEmpty }).optional(),
-  fortigate: z
-    .strictObject({
-      ...httpIntegration,
-      apiKey: nonEmpty,
-      vdom: nonEmpty.default('root'),
-      banExpiry: durationSchema.default(3_600_000),
-    })
-    .optional(),
-  /** Ticketing: tasks for people (recommendations, rule 4) become Jira issues. */
-  jira: z
-    .strictObject({
-      ...httpIntegration,
-      email: nonEmpty,
-      apiToken: nonEmpty,
-      projectKey: nonEmpty,
-      issueType: nonEmpty.default('Task'),
-      /** Transition that closes an issue (auto-close inside a maintenance window, rule 13). */
-      doneTransitionId: nonEmpty.default('31'),
-    })
-    .optional(),
-  /** Identity provider for identity.disable_account (Okta lifecycle suspend). */
-  okta: z.strictObject({ ...httpIntegration, apiToken: nonEmpty }).optional(),
+  /** Every registered connector's configuration (integrations/registry.ts); absent means off. */
+  ...connectorConfigShape(),
   /**
    * Alert completion at intake: QRadar offenses carry address IDs, resolved through the QRadar
    * REST API (authorized service token, `SEC` header). `timeout` bounds the whole lookup of one

@@ -1,5 +1,6 @@
 import { ACTION_CATALOG, INTENT_ACTIONS, type ActionRequest, type ActionSpec } from '../actions/catalog';
 import type { EnforcementPointConfig, InterlockConfig, PreAuthorizedAction } from '../config/schema';
+import { chooseConnector } from './connector-choice';
 import { actionDigest } from './digest';
 import { Inventory } from './inventory';
 import type {
@@ -62,7 +63,7 @@ export class PolicyEngine {
     const target = this.resolveTarget(action, spec);
     const plan = isIntent(action) ? this.planContainment(action, target) : undefined;
     const affected = [target, ...this.extraAffected(action, target, spec, plan)];
-    const enforcementPoint = this.enforcementPoint(spec, plan);
+    const enforcementPoint = this.enforcementPoint(spec, plan, action, target);
     const timeBox = this.timeBox(action, plan);
     const digest = actionDigest(
       action,
@@ -243,12 +244,22 @@ export class PolicyEngine {
     return [];
   }
 
-  private enforcementPoint(spec: ActionSpec, plan: ContainmentPlan | undefined): string {
+  /** The connector (and where it applies) that carries the action out: part of the action digest. */
+  private enforcementPoint(
+    spec: ActionSpec,
+    plan: ContainmentPlan | undefined,
+    action: ActionRequest,
+    target: ResolvedTarget,
+  ): string {
     if (plan !== undefined) {
-      return plan.choice === undefined ? 'none' : `fortigate:${plan.choice.vdom}@${plan.choice.enforcementPointId}`;
+      return plan.choice === undefined
+        ? 'none'
+        : `${plan.choice.integration}:${plan.choice.vdom}@${plan.choice.enforcementPointId}`;
     }
-    if (spec.integration === 'fortigate') return `fortigate:${this.config.integrations.fortigate?.vdom ?? 'root'}`;
-    return spec.integration;
+    const zone = target.zone === undefined ? undefined : this.inventory.zone(target.zone);
+    const connector = chooseConnector(spec, action, target, this.config.integrations, zone);
+    if (connector === 'fortigate') return `fortigate:${this.config.integrations.fortigate?.vdom ?? 'root'}`;
+    return connector;
   }
 
   /**

@@ -9,7 +9,7 @@ import { PolicyEngine } from '../policy/policy-engine';
 import type { AesGcmPayloadCodec } from '../runtime/payload-codec';
 import type { Services } from '../runtime/services';
 import { temporalDataConverter } from '../runtime/temporal-encryption';
-import { createEnforcementClients } from '../../integrations';
+import { Connectors } from '../../integrations';
 import { workflowSource } from './workflow-bundle';
 
 export interface RunningWorker {
@@ -36,7 +36,7 @@ export async function startWorker(
     approvals: services.approvals,
     ledger: services.ledger,
     playbooks: () => playbooks,
-    enforcement: createEnforcementClients(config.integrations),
+    enforcement: new Connectors(config.integrations),
     // Slack and/or email when configured; silent otherwise.
     notifier: createNotifier(config, services.pool),
     log,

@@ -7,7 +7,7 @@ import type { ActionRequest } from '../../src/actions/catalog';
 import { enforce, ledgerLabel, observe } from '../../src/activities/enforcement';
 import { configSchema } from '../../src/config/schema';
 import { PolicyEngine } from '../../src/policy/policy-engine';
-import { createEnforcementClients, type EnforcementClients, type FortiGateConfig } from '../../integrations';
+import { Connectors, FortiGateConnection } from '../../integrations';
 import {
   CROWDSTRIKE_DEVICE_ACTIONS_PATH,
   FORTIGATE_ADD_USERS_PATH,
@@ -26,8 +26,7 @@ let fortigate: FortiGateStub;
 let jira: JiraStub;
 let okta: OktaStub;
 let engine: PolicyEngine;
-let clients: EnforcementClients;
-let fortigateConfig: FortiGateConfig | undefined;
+let clients: Connectors;
 
 beforeAll(async () => {
   [crowdstrike, fortigate, jira, okta] = await Promise.all([
@@ -67,8 +66,7 @@ beforeAll(async () => {
     },
   });
   engine = new PolicyEngine(config);
-  clients = createEnforcementClients(config.integrations);
-  fortigateConfig = config.integrations.fortigate;
+  clients = new Connectors(config.integrations);
 });
 afterAll(async () => {
   await Promise.all([crowdstrike.close(), fortigate.close(), jira.close(), okta.close()]);
@@ -114,13 +112,13 @@ describe('observe: is the change already in place?', () => {
     const ledgerKey = `wf:run:${action.type}`;
     const startedAt = new Date();
     const call = { ledgerKey, startedAt };
-    expect(await observe(decision, clients, fortigateConfig, call)).toBeUndefined();
+    expect(await observe(decision, clients, call)).toBeUndefined();
 
     const before = writes();
-    await enforce(decision, clients, fortigateConfig, { ledgerKey });
+    await enforce(decision, clients, { ledgerKey });
     expect(writes()).toBe(before + 1);
 
-    const found = await observe(decision, clients, fortigateConfig, call);
+    const found = await observe(decision, clients, call);
     expect(found?.summary).toMatch(/found in place after an interrupted attempt, not (requested|created) again/);
     expect(found?.details).toMatchObject({ recovered: true });
     expect(writes()).toBe(before + 1);
@@ -128,22 +126,22 @@ describe('observe: is the change already in place?', () => {
 
   it('a Jira task is found by the label of its ledger key, not by any other', async () => {
     const decision = engine.decide({ type: 'task.create', target: 'fin-lt-042', params: { summary: 'Other' } });
-    await enforce(decision, clients, fortigateConfig, { ledgerKey: 'wf:run:one' });
+    await enforce(decision, clients, { ledgerKey: 'wf:run:one' });
     expect([...jira.issues.values()].at(-1)?.labels).toContain(ledgerLabel('wf:run:one'));
     const call = { ledgerKey: 'wf:run:two', startedAt: new Date() };
-    expect(await observe(decision, clients, fortigateConfig, call)).toBeUndefined();
+    expect(await observe(decision, clients, call)).toBeUndefined();
   });
 
   it('an older, shorter ban is not the quarantine an interrupted attempt was making', async () => {
     // A fifteen-minute ban, and an intent recorded ten minutes later: five minutes were left,
     // not the hour this action bans for.
-    await clients.fortigate?.quarantineIp('10.30.8.8', 900);
+    await (clients.get('fortigate')?.client as FortiGateConnection).forVdom().quarantineIp('10.30.8.8', 900);
     const decision = engine.decide({ type: 'firewall.quarantine_ip', target: '10.30.8.8', params: {} });
     const startedAt = new Date(Date.now() + 600_000);
-    expect(await observe(decision, clients, fortigateConfig, { ledgerKey: 'k', startedAt })).toBeUndefined();
+    expect(await observe(decision, clients, { ledgerKey: 'k', startedAt })).toBeUndefined();
     // A ban as long as this action's, made after the intent: in place.
-    await clients.fortigate?.quarantineIp('10.30.8.8');
-    expect(await observe(decision, clients, fortigateConfig, { ledgerKey: 'k', startedAt: new Date() })).toMatchObject({
+    await (clients.get('fortigate')?.client as FortiGateConnection).forVdom().quarantineIp('10.30.8.8');
+    expect(await observe(decision, clients, { ledgerKey: 'k', startedAt: new Date() })).toMatchObject({
       details: { observed: { banned: true } },
     });
   });

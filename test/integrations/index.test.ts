@@ -1,5 +1,5 @@
 import { configSchema } from '../../src/config/schema';
-import { createEnforcementClients, CrowdStrikeClient, FortiGateClient } from '../../integrations';
+import { Connectors, CrowdStrikeClient, FortiGateConnection } from '../../integrations';
 import { startCrowdStrikeStub, type CrowdStrikeStub } from '../stubs/crowdstrike-stub';
 import { startFortiGateStub, type FortiGateStub } from '../stubs/fortigate-stub';
 
@@ -13,9 +13,9 @@ afterAll(async () => {
   await Promise.all([crowdstrike.close(), fortigate.close()]);
 });
 
-describe('createEnforcementClients', () => {
+describe('Connectors', () => {
   it('creates no clients when no integration is configured', () => {
-    expect(createEnforcementClients(configSchema.parse({}).integrations)).toEqual({});
+    expect(new Connectors(configSchema.parse({}).integrations).ofCapability('edr')).toEqual([]);
   });
 
   it('builds working clients from parsed configuration (durations, defaults)', async () => {
@@ -31,12 +31,14 @@ describe('createEnforcementClients', () => {
       },
     });
 
-    const clients = createEnforcementClients(config.integrations);
+    const connectors = new Connectors(config.integrations);
+    const falcon = connectors.get('crowdstrike')?.client;
+    const firewall = connectors.get('fortigate')?.client;
 
-    expect(clients.crowdstrike).toBeInstanceOf(CrowdStrikeClient);
-    expect(clients.fortigate).toBeInstanceOf(FortiGateClient);
-    await clients.crowdstrike?.containHost('00112233445566778899aabbccddeeff');
-    await clients.fortigate?.quarantineIp('192.0.2.44');
+    expect(falcon).toBeInstanceOf(CrowdStrikeClient);
+    expect(firewall).toBeInstanceOf(FortiGateConnection);
+    await (falcon as CrowdStrikeClient).containHost('00112233445566778899aabbccddeeff');
+    await (firewall as FortiGateConnection).forVdom().quarantineIp('192.0.2.44');
     expect(crowdstrike.contained.has('00112233445566778899aabbccddeeff')).toBe(true);
     expect(fortigate.callsTo('/api/v2/monitor/user/banned/add_users')[0]).toMatchObject({
       query: { vdom: 'root' },
@@ -46,7 +48,9 @@ describe('createEnforcementClients', () => {
 
   it('creates only the configured client', () => {
     const config = configSchema.parse({ integrations: { fortigate: { baseUrl: fortigate.url, apiKey: 'k' } } });
-    const clients = createEnforcementClients(config.integrations);
-    expect(Object.keys(clients)).toEqual(['fortigate']);
+    const connectors = new Connectors(config.integrations);
+    expect(connectors.get('fortigate')).toBeDefined();
+    expect(connectors.get('crowdstrike')).toBeUndefined();
+    expect(connectors.ofCapability('firewall').map((c) => c.definition.manifest.id)).toEqual(['fortigate']);
   });
 });

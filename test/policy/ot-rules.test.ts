@@ -9,7 +9,7 @@ import { enforce } from '../../src/activities/enforcement';
 import { configSchema, type InterlockConfig } from '../../src/config/schema';
 import { checkExecution } from '../../src/policy/execution-gate';
 import { PolicyEngine } from '../../src/policy/policy-engine';
-import { FortiGateClient } from '../../integrations';
+import { Connectors } from '../../integrations';
 import { startFortiGateStub, type FortiGateStub } from '../stubs/fortigate-stub';
 
 const OPERATORS = [
@@ -369,9 +369,9 @@ describe('enforcement at the chosen point (FortiGate stub)', () => {
     fortigate.baseUrl = stub.url;
     fortigate.apiKey = stub.apiKey;
     const engine = new PolicyEngine({ ...config, integrations: { fortigate } });
-    const clients = { fortigate: new FortiGateClient(fortigate) };
+    const clients = new Connectors({ fortigate });
 
-    const contained = await enforce(engine.decide(containSource('fin-lt-042', 'plc-7')), clients, fortigate);
+    const contained = await enforce(engine.decide(containSource('fin-lt-042', 'plc-7')), clients);
     expect(contained.summary).toBe('fortigate quarantine of 10.30.5.42 at fw-dmz (it-dmz, vdom ot-dmz)');
     expect(stub.banned.get('ot-dmz/10.30.5.42')).toEqual({ vdom: 'ot-dmz', expiry: 7200 });
     expect(stub.isBanned('10.30.5.42', 'root')).toBe(false);
@@ -379,14 +379,12 @@ describe('enforcement at the chosen point (FortiGate stub)', () => {
     await enforce(
       engine.decide({ type: 'firewall.extend_quarantine', target: '10.10.9.9', params: { expirySeconds: 600 } }),
       clients,
-      fortigate,
     );
     expect(stub.banned.get('root/10.10.9.9')).toEqual({ vdom: 'root', expiry: 600 });
 
     await enforce(
       engine.decide({ type: 'release.source', target: 'fin-lt-042', params: { toward: 'plc-7' } }),
       clients,
-      fortigate,
     );
     expect(stub.isBanned('10.30.5.42', 'ot-dmz')).toBe(false);
   });

@@ -1,6 +1,6 @@
 import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
-import type { InterlockConfig } from '../src/config/schema';
+import type { OktaConfig } from './config';
 import {
   createVendorHttpClient,
   parseResponse,
@@ -8,7 +8,7 @@ import {
   type CallOptions,
   type IntegrationLogger,
   type RetryOptions,
-} from './http';
+} from '../http';
 
 /**
  * Okta as the identity provider: an account is disabled by suspending it (lifecycle
@@ -17,7 +17,7 @@ import {
  * user's `status` (`GET /api/v1/users/{id}`) is the read that tells whether a change is in place.
  */
 
-export type OktaConfig = NonNullable<InterlockConfig['integrations']['okta']>;
+export type { OktaConfig } from './config';
 
 export interface OktaClientOptions {
   retry?: Partial<RetryOptions>;

@@ -1,7 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import type { InterlockConfig } from '../src/config/schema';
+import type { FortiGateConfig } from './config';
 import {
   createVendorHttpClient,
   IntegrationError,
@@ -10,7 +10,7 @@ import {
   type CallOptions,
   type IntegrationLogger,
   type RetryOptions,
-} from './http';
+} from '../http';
 
 /**
  * FortiGate IP quarantine through the FortiOS monitor API's banned-users list: takes effect
@@ -20,7 +20,7 @@ import {
  * (`GET monitor/user/banned`) is the read that tells whether a ban is in place.
  */
 
-export type FortiGateConfig = NonNullable<InterlockConfig['integrations']['fortigate']>;
+export type { FortiGateConfig } from './config';
 
 export interface FortiGateClientOptions {
   retry?: Partial<RetryOptions>;

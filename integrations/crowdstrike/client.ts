@@ -1,6 +1,6 @@
 import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
-import type { InterlockConfig } from '../src/config/schema';
+import type { CrowdStrikeConfig } from './config';
 import {
   createVendorHttpClient,
   IntegrationError,
@@ -9,7 +9,7 @@ import {
   type CallOptions,
   type IntegrationLogger,
   type RetryOptions,
-} from './http';
+} from '../http';
 
 /**
  * CrowdStrike Falcon host containment over the OAuth2 API (client-credentials tokens, Hosts API
@@ -18,7 +18,7 @@ import {
  * `status` is the read that tells whether a containment is already in place.
  */
 
-export type CrowdStrikeConfig = NonNullable<InterlockConfig['integrations']['crowdstrike']>;
+export type { CrowdStrikeConfig } from './config';
 
 export interface CrowdStrikeClientOptions {
   retry?: Partial<RetryOptions>;

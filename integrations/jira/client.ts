@@ -1,6 +1,6 @@
 import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
-import type { InterlockConfig } from '../src/config/schema';
+import type { JiraConfig } from './config';
 import {
   createVendorHttpClient,
   IntegrationError,
@@ -9,7 +9,7 @@ import {
   type CallOptions,
   type IntegrationLogger,
   type RetryOptions,
-} from './http';
+} from '../http';
 
 /**
  * Jira (Cloud/Data Center REST API v2) as the ticketing integration: tasks for people — a
@@ -20,7 +20,7 @@ import {
  * whether it was already created.
  */
 
-export type JiraConfig = NonNullable<InterlockConfig['integrations']['jira']>;
+export type { JiraConfig } from './config';
 
 export interface JiraClientOptions {
   retry?: Partial<RetryOptions>;

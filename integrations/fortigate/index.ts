@@ -1,0 +1,136 @@
+/**
+ * Fortinet FortiGate: quarantine an address with the banned-IP list (`user/banned` monitor API:
+ * no configuration change, no commit, time-boxed by its expiry), on the VDOM of the enforcement
+ * point the engine picked (rule 6) or the configured one.
+ */
+import type { PolicyDecision } from '../../src/policy/types';
+import { expirySeconds, firewallIp, rejected, signalOption } from '../action-helpers';
+import {
+  defineConnector,
+  type ActionCall,
+  type ActionHandler,
+  type ActionResult,
+  type ClientOptions,
+} from '../connector';
+import { FortiGateClient } from './client';
+import { fortigateConfigSchema, type FortiGateConfig } from './config';
+import { manifest } from './manifest';
+
+/** The configured FortiGate, and a client per other VDOM an enforcement point names. */
+export class FortiGateConnection {
+  private readonly byVdom = new Map<string, FortiGateClient>();
+
+  constructor(
+    private readonly config: FortiGateConfig,
+    private readonly options: ClientOptions,
+  ) {
+    this.byVdom.set(config.vdom, new FortiGateClient(config, options));
+  }
+
+  forVdom(vdom: string = this.config.vdom): FortiGateClient {
+    let client = this.byVdom.get(vdom);
+    if (client === undefined) {
+      client = new FortiGateClient({ ...this.config, vdom }, this.options);
+      this.byVdom.set(vdom, client);
+    }
+    return client;
+  }
+}
+
+/** Clock skew tolerated between Interlock and the firewall when comparing ban expiry times. */
+const EXPIRY_SKEW_SECONDS = 60;
+
+/** Where and how a firewall action bans or releases: the client, the address, the ban's lifetime. */
+function change(decision: PolicyDecision, connection: FortiGateConnection) {
+  const { action } = decision;
+  if (action.type === 'contain.source' || action.type === 'release.source') {
+    // Rule 6: the engine picked the enforcement point; the decision carries it (and its digest binds it).
+    const choice = decision.containment;
+    if (choice === undefined) throw rejected('fortigate', `${action.type}: no enforcement point was chosen`);
+    return {
+      client: connection.forVdom(choice.vdom),
+      ip: choice.blockedIp,
+      ban: action.type === 'contain.source',
+      expiry: expirySeconds(decision),
+      choice,
+    };
+  }
+  return {
+    client: connection.forVdom(),
+    ip: firewallIp('fortigate', decision),
+    ban: action.type !== 'firewall.release_ip',
+    expiry: action.type === 'firewall.extend_quarantine' ? expirySeconds(decision) : undefined,
+    choice: undefined,
+  };
+}
+
+/** Rule 10: the address's ban state before the change; a failed read is recorded as unknown. */
+async function preChange(client: FortiGateClient, ip: string, call: Pick<ActionCall, 'signal'>) {
+  try {
+    return { ...(await client.banState(ip, signalOption(call))) };
+  } catch (error) {
+    return { ip, unknown: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+const banHandler: ActionHandler<FortiGateConnection> = {
+  async execute(connection, { decision, ...call }): Promise<ActionResult> {
+    const c = change(decision, connection);
+    const before = await preChange(c.client, c.ip, call);
+    const result = c.ban
+      ? await c.client.quarantineIp(c.ip, c.expiry, signalOption(call))
+      : await c.client.releaseIp(c.ip, signalOption(call));
+    if (c.choice !== undefined)
+      return {
+        summary: `fortigate ${result.action} of ${result.ip} at ${c.choice.enforcementPointId} (${c.choice.side}, vdom ${result.vdom})`,
+        details: { ...result, enforcementPointId: c.choice.enforcementPointId, side: c.choice.side, preChange: before },
+      };
+    return {
+      summary:
+        decision.action.type === 'firewall.extend_quarantine'
+          ? `fortigate quarantine of ${result.ip} extended by ${result.expirySeconds ?? '?'}s on vdom ${result.vdom}`
+          : `fortigate ${result.action} of ${result.ip} on vdom ${result.vdom}`,
+      details: { ...result, preChange: before },
+    };
+  },
+  async observe(connection, { decision, startedAt, ...call }) {
+    const c = change(decision, connection);
+    const state = await c.client.banState(c.ip, signalOption(call));
+    if (!c.ban) {
+      if (state.banned) return undefined;
+      return {
+        summary: `fortigate release of ${state.ip} on vdom ${c.client.vdom}`,
+        details: { ip: state.ip, action: 'release', vdom: c.client.vdom, observed: { ...state } },
+      };
+    }
+    // A ban made by the interrupted attempt ends no earlier than its start plus its lifetime;
+    // an older, shorter ban is not the change this action makes.
+    const expiry = c.expiry ?? c.client.defaultExpirySeconds;
+    const wanted = Math.floor(startedAt.getTime() / 1000) + expiry - EXPIRY_SKEW_SECONDS;
+    if (!state.banned || (state.expires !== undefined && state.expires < wanted)) return undefined;
+    return {
+      summary: `fortigate quarantine of ${state.ip} on vdom ${c.client.vdom}`,
+      details: {
+        ip: state.ip,
+        action: 'quarantine',
+        vdom: c.client.vdom,
+        expirySeconds: expiry,
+        observed: { ...state },
+        ...(c.choice === undefined ? {} : { enforcementPointId: c.choice.enforcementPointId, side: c.choice.side }),
+      },
+    };
+  },
+};
+
+export const fortigate = defineConnector({
+  manifest,
+  configSchema: fortigateConfigSchema,
+  createClient: (config, options) => new FortiGateConnection(config, options),
+  actions: {
+    'firewall.quarantine_ip': banHandler,
+    'firewall.release_ip': banHandler,
+    'firewall.extend_quarantine': banHandler,
+    'contain.source': banHandler,
+    'release.source': banHandler,
+  },
+});
