@@ -50,6 +50,12 @@ export interface ActionResult {
   summary: string;
   /** Recorded in the audit trail: never credentials. `preChange` holds the pre-change read (rule 10). */
   details: Record<string, unknown>;
+  /**
+   * What later steps read as `steps.<id>.result` (e.g. an intel lookup's verdict): a small JSON
+   * object, recorded with the action (src/engine/step-outcomes.ts bounds its size). Read-only
+   * actions only — a change reports what it did in `details`.
+   */
+  result?: Record<string, unknown>;
 }
 
 export interface ActionHandler<Client> {
