@@ -3,6 +3,9 @@ export * from './crowdstrike/client';
 export * from './fortigate/client';
 export * from './jira/client';
 export * from './okta/client';
+export * from './virustotal/client';
+export * from './misp/client';
+export * from './intel-lookup';
 
 export * from './connector';
 export * from './action-helpers';

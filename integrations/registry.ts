@@ -9,9 +9,11 @@ import type { ConnectorManifest } from './connector';
 import { crowdstrike } from './crowdstrike';
 import { fortigate } from './fortigate';
 import { jira } from './jira';
+import { misp } from './misp';
 import { okta } from './okta';
+import { virustotal } from './virustotal';
 
-export const CONNECTORS = [crowdstrike, fortigate, okta, jira] as const;
+export const CONNECTORS = [crowdstrike, fortigate, okta, jira, virustotal, misp] as const;
 
 type Registered = (typeof CONNECTORS)[number];
 export type ConnectorId = Registered['manifest']['id'];

@@ -89,8 +89,8 @@ export interface RecordingServerOptions {
   secretQueryParams?: readonly string[];
 }
 
-// `sec`: QRadar's authorized-service token header.
-const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'sec']);
+// `sec`: QRadar's authorized-service token header; `x-apikey`: VirusTotal's API key.
+const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'sec', 'x-apikey']);
 const MAX_BODY_BYTES = 1_048_576;
 
 interface ScriptedFailure {
