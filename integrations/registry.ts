@@ -10,8 +10,9 @@ import { crowdstrike } from './crowdstrike';
 import { fortigate } from './fortigate';
 import { jira } from './jira';
 import { okta } from './okta';
+import { panos } from './panos';
 
-export const CONNECTORS = [crowdstrike, fortigate, okta, jira] as const;
+export const CONNECTORS = [crowdstrike, fortigate, panos, okta, jira] as const;
 
 type Registered = (typeof CONNECTORS)[number];
 export type ConnectorId = Registered['manifest']['id'];
