@@ -220,12 +220,7 @@ export class PanosClient {
   }
 
   /** One XML API request (POST, form-encoded, key in X-PAN-KEY): the parsed, successful answer. */
-  private async request(
-    type: 'op' | 'user-id',
-    cmd: string,
-    what: string,
-    options: CallOptions,
-  ): Promise<XmlElement> {
+  private async request(type: 'op' | 'user-id', cmd: string, what: string, options: CallOptions): Promise<XmlElement> {
     const body = new URLSearchParams({ type, cmd, vsys: this.config.vsys });
     const response = await this.http.post<unknown>(API_PATH, body.toString(), {
       headers: {

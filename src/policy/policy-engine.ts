@@ -278,8 +278,7 @@ export class PolicyEngine {
     const enforcement = CONNECTOR_MANIFESTS.find((m) => m.id === connector)?.enforcement;
     if (enforcement === undefined) return undefined;
     const config = (this.config.integrations as Readonly<Record<string, unknown>>)[connector] as
-      | Readonly<Record<string, unknown>>
-      | undefined;
+      Readonly<Record<string, unknown>> | undefined;
     const scope = config?.[enforcement.scope.configKey];
     const expiry = config?.[enforcement.timeBox.configKey];
     return {

@@ -124,6 +124,10 @@ describe('firewall connectors at enforcement points', () => {
 
   it('recommends (rule 6) ending sessions when no point protects the zone reached', () => {
     const decision = new PolicyEngine(config({ panos: PANOS }, [])).decide(intent('remote.end_sessions'));
-    expect(decision).toMatchObject({ outcome: 'recommend', rule: 'rule-6-containment-order', enforcementPoint: 'none' });
+    expect(decision).toMatchObject({
+      outcome: 'recommend',
+      rule: 'rule-6-containment-order',
+      enforcementPoint: 'none',
+    });
   });
 });
