@@ -60,7 +60,7 @@ function configFor(subject: ConformanceSubject, stub: ConformanceStub, timeout?:
   subject.configure?.(raw);
   const config = parseConfig(JSON.stringify({ ...raw, integrations: {} }), {});
   const connectorConfig = { ...stub.config, ...(timeout === undefined ? {} : { timeout }) };
-  return { ...config, integrations: { [subject.connector]: connectorConfig } as InterlockConfig['integrations'] };
+  return { ...config, integrations: { [subject.connector]: connectorConfig } };
 }
 
 function setup(subject: ConformanceSubject, stub: ConformanceStub, timeout?: number) {
