@@ -7,6 +7,7 @@
 import { inspect } from 'node:util';
 import { ApplicationFailure } from '@temporalio/activity';
 import { enforce, observe } from '../../src/activities/enforcement';
+import { describeConformance } from '../../test/connectors/conformance';
 import type { PolicyDecision } from '../../src/policy/types';
 import { Connectors, IntegrationError, PanosClient, type PanosConfig } from '../index';
 import { startPanosStub, type PanosStub } from './panos.stub';
@@ -14,6 +15,28 @@ import { parseXml, XmlError } from './xml';
 
 const FAST_RETRY = { retries: 2, baseDelayMs: 5, maxDelayMs: 3_000 };
 const TAG = 'interlock-quarantine';
+
+/**
+ * The shared conformance suite. Every PAN-OS call goes to the one `/api/` endpoint, and the suite
+ * injects failures by path, so its subject is the action whose execution is a single call:
+ * remote.end_sessions at the engine's enforcement point. The quarantine's pre-change read,
+ * registration and post-check get the same behaviours below, request by request.
+ */
+describeConformance({
+  connector: 'panos',
+  async start() {
+    const stub = await startPanosStub();
+    return { stub, config: { baseUrl: stub.url, apiKey: stub.apiKey }, secrets: [stub.apiKey] };
+  },
+  configure: (config) => {
+    config['enforcementPoints'] = [
+      { id: 'fw-dmz', kind: 'firewall', integration: 'panos', protects: ['line1-cell'], side: 'it-dmz', zone: 'dmz' },
+    ];
+  },
+  action: { type: 'remote.end_sessions', target: '10.30.9.9', params: { toward: 'plc-7' } },
+  changePath: '/api/',
+  validatedRead: { path: '/api/', via: 'execute', malformed: '<response status="success"><result>' },
+});
 
 let stub: PanosStub;
 
