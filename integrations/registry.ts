@@ -11,9 +11,10 @@ import { fortigate } from './fortigate';
 import { jira } from './jira';
 import { misp } from './misp';
 import { okta } from './okta';
+import { panos } from './panos';
 import { virustotal } from './virustotal';
 
-export const CONNECTORS = [crowdstrike, fortigate, okta, jira, virustotal, misp] as const;
+export const CONNECTORS = [crowdstrike, fortigate, panos, okta, jira, virustotal, misp] as const;
 
 type Registered = (typeof CONNECTORS)[number];
 export type ConnectorId = Registered['manifest']['id'];

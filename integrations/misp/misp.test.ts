@@ -1,4 +1,5 @@
 import { MispClient } from '../../integrations';
+import { describeConformance } from '../../test/connectors/conformance';
 import { describeIntelConformance, FAST_RETRY } from '../../test/connectors/intel-conformance';
 import { mispConfigSchema } from './config';
 import { MISP_SEARCH_PATH, startMispStub, type MispStub } from './misp.stub';
@@ -13,6 +14,17 @@ const start = () =>
       { value: '185.220.101.4', type: 'ip-dst', eventId: 42, toIds: false },
     ],
   });
+
+describeConformance({
+  connector: 'misp',
+  async start() {
+    const stub = await start();
+    return { stub, config: { baseUrl: stub.url, apiKey: stub.apiKey }, secrets: [stub.apiKey] };
+  },
+  action: { type: 'intel.lookup', target: EVIL, params: {} },
+  changePath: MISP_SEARCH_PATH,
+  validatedRead: { path: MISP_SEARCH_PATH, via: 'execute', malformed: { response: { Attribute: 'nope' } } },
+});
 
 describeIntelConformance<MispStub>({
   id: 'misp',

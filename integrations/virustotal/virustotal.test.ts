@@ -1,4 +1,5 @@
 import { VirusTotalClient, virustotalUrlId } from '../../integrations';
+import { describeConformance } from '../../test/connectors/conformance';
 import { describeIntelConformance, FAST_RETRY } from '../../test/connectors/intel-conformance';
 import { virustotalConfigSchema } from './config';
 import { startVirusTotalStub, type VirusTotalStub } from './virustotal.stub';
@@ -17,6 +18,17 @@ const start = () =>
     domains: { 'evil.example': { malicious: 7, undetected: 80 } },
     urls: { [virustotalUrlId('http://evil.example/payload.exe')]: { malicious: 9, undetected: 60 } },
   });
+
+describeConformance({
+  connector: 'virustotal',
+  async start() {
+    const stub = await start();
+    return { stub, config: { baseUrl: stub.url, apiKey: stub.apiKey }, secrets: [stub.apiKey] };
+  },
+  action: { type: 'intel.lookup', target: EVIL, params: {} },
+  changePath: `/api/v3/files/${EVIL}`,
+  validatedRead: { path: '/api/v3/files/', via: 'execute', malformed: { data: { attributes: { reputation: 'bad' } } } },
+});
 
 describeIntelConformance<VirusTotalStub>({
   id: 'virustotal',
