@@ -3,6 +3,8 @@ export * from './crowdstrike/client';
 export * from './fortigate/client';
 export * from './jira/client';
 export * from './okta/client';
+export * from './entra-id/client';
+export * from './servicenow/client';
 
 export * from './connector';
 export * from './action-helpers';

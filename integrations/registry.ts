@@ -7,11 +7,13 @@
 import type { z } from 'zod';
 import type { ConnectorManifest } from './connector';
 import { crowdstrike } from './crowdstrike';
+import { entraId } from './entra-id';
 import { fortigate } from './fortigate';
 import { jira } from './jira';
 import { okta } from './okta';
+import { servicenow } from './servicenow';
 
-export const CONNECTORS = [crowdstrike, fortigate, okta, jira] as const;
+export const CONNECTORS = [crowdstrike, fortigate, okta, jira, entraId, servicenow] as const;
 
 type Registered = (typeof CONNECTORS)[number];
 export type ConnectorId = Registered['manifest']['id'];
