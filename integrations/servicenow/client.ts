@@ -123,13 +123,13 @@ export class ServiceNowClient {
   }
 
   /** The record of this table whose correlation_id is `label` (the oldest, should there be two). */
-  findTaskByLabel(label: string, options: CallOptions = {}): Promise<Ticket | undefined> {
+  async findTaskByLabel(label: string, options: CallOptions = {}): Promise<Ticket | undefined> {
     checkWord('label', label);
     return this.first(`correlation_id=${label}^ORDERBYsys_created_on`, options);
   }
 
   /** A record by its number (e.g. INC0010001), with its state; undefined when there is none. */
-  readTask(key: string, options: CallOptions = {}): Promise<Ticket | undefined> {
+  async readTask(key: string, options: CallOptions = {}): Promise<Ticket | undefined> {
     checkWord('number', key);
     return this.first(`number=${key}`, options);
   }
