@@ -10,6 +10,7 @@ import type { ActionRequest } from '../../src/actions/catalog';
 import { enforce, observe } from '../../src/activities/enforcement';
 import { configSchema } from '../../src/config/schema';
 import { PolicyEngine } from '../../src/policy/policy-engine';
+import { describeConformance } from '../../test/connectors/conformance';
 import { Connectors } from '../runtime';
 import { IntegrationError } from '../http';
 import { EntraIdClient, type EntraIdClientOptions } from './client';
@@ -273,4 +274,34 @@ describe('entra-id connector: enforce and observe', () => {
     const result = await enforce(engine.decide(action('identity.revoke_sessions')), connectors);
     expect(JSON.stringify(result)).not.toContain(stub.clientSecret);
   });
+});
+
+describeConformance({
+  connector: 'entra-id',
+  oauth2: true,
+  async start() {
+    const clientSecret = 'entra-conformance-secret-0123456789';
+    const stub = await startEntraStub({ clientSecret, users: [UPN] });
+    return {
+      stub,
+      config: {
+        tenantId: stub.tenantId,
+        clientId: stub.clientId,
+        clientSecret,
+        loginUrl: stub.url,
+        graphUrl: stub.url,
+      },
+      secrets: [clientSecret],
+      revokeTokens: () => stub.revokeTokens(),
+      tokensIssued: () => stub.tokensIssued(),
+    };
+  },
+  action: { type: 'identity.disable_account', target: UPN, params: { host: 'fin-lt-042' } },
+  // The user's path: PATCH makes the change, GET is its pre-change read and post-check.
+  changePath: `${ENTRA_GRAPH_USERS_PATH}/${encodeURIComponent(UPN)}`,
+  validatedRead: {
+    path: `${ENTRA_GRAPH_USERS_PATH}/${encodeURIComponent(UPN)}`,
+    via: 'observe',
+    malformed: { id: 'x', accountEnabled: 'no' },
+  },
 });

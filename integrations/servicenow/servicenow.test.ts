@@ -10,6 +10,7 @@ import type { ActionRequest } from '../../src/actions/catalog';
 import { enforce, observe } from '../../src/activities/enforcement';
 import { configSchema } from '../../src/config/schema';
 import { PolicyEngine } from '../../src/policy/policy-engine';
+import { describeConformance } from '../../test/connectors/conformance';
 import { ledgerLabel } from '../action-helpers';
 import { Connectors } from '../runtime';
 import { ServiceNowClient, type ServiceNowClientOptions } from './client';
@@ -19,12 +20,16 @@ import { SERVICENOW_TABLE_PATH, startServiceNowStub, type ServiceNowStub } from 
 const FAST_RETRY = { retries: 3, baseDelayMs: 5, maxDelayMs: 2_000 };
 let stub: ServiceNowStub;
 
+/** Whether this file's own tests started `stub` (the conformance suite runs its own). */
+let started = false;
 afterEach(async () => {
-  await stub.close();
+  if (started) await stub.close();
+  started = false;
 });
 
 async function start(table?: string) {
   stub = await startServiceNowStub(table === undefined ? {} : { table });
+  started = true;
 }
 
 function client(options: ServiceNowClientOptions = {}, config: Record<string, unknown> = {}): ServiceNowClient {
@@ -244,4 +249,21 @@ describe('servicenow connector: enforce and observe', () => {
     expect(error).toMatchObject({ type: 'IntegrationRejected', nonRetryable: true });
     expect((error as Error).message).toContain('No Record found');
   });
+});
+
+describeConformance({
+  connector: 'servicenow',
+  async start() {
+    const password = 'servicenow-conformance-password-0123';
+    const stub = await startServiceNowStub({ password });
+    return {
+      stub,
+      config: { baseUrl: stub.url, username: stub.username, password },
+      secrets: [password],
+    };
+  },
+  action: { type: 'task.create', target: 'fin-lt-042', params: { summary: 'Check fin-lt-042' } },
+  // POST creates the record; GET on the same path is the search by ledger label.
+  changePath: `${SERVICENOW_TABLE_PATH}/incident`,
+  validatedRead: { path: `${SERVICENOW_TABLE_PATH}/incident`, via: 'observe', malformed: { result: 'nope' } },
 });
