@@ -3,6 +3,7 @@ export * from './crowdstrike/client';
 export * from './fortigate/client';
 export * from './jira/client';
 export * from './okta/client';
+export * from './panos/client';
 export * from './entra-id/client';
 export * from './servicenow/client';
 
@@ -11,3 +12,4 @@ export * from './action-helpers';
 export * from './runtime';
 export { CONNECTORS, CONNECTOR_MANIFESTS, connectorById, type ConnectorId } from './registry';
 export { FortiGateConnection } from './fortigate';
+export { PanosConnection } from './panos';

@@ -11,9 +11,10 @@ import { entraId } from './entra-id';
 import { fortigate } from './fortigate';
 import { jira } from './jira';
 import { okta } from './okta';
+import { panos } from './panos';
 import { servicenow } from './servicenow';
 
-export const CONNECTORS = [crowdstrike, fortigate, okta, jira, entraId, servicenow] as const;
+export const CONNECTORS = [crowdstrike, fortigate, panos, okta, jira, entraId, servicenow] as const;
 
 type Registered = (typeof CONNECTORS)[number];
 export type ConnectorId = Registered['manifest']['id'];

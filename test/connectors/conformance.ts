@@ -84,7 +84,8 @@ async function failure(work: Promise<unknown>): Promise<unknown> {
 
 function text(value: unknown): string {
   if (value instanceof Error) return `${value.message} ${JSON.stringify(value)}`;
-  return JSON.stringify(value);
+  // A post-check that finds nothing (or an action without one) answers undefined.
+  return JSON.stringify(value) ?? String(value);
 }
 
 export function describeConformance(subject: ConformanceSubject): void {
