@@ -7,11 +7,13 @@
 import type { z } from 'zod';
 import type { ConnectorManifest } from './connector';
 import { crowdstrike } from './crowdstrike';
+import { defenderIot } from './defender-iot';
 import { fortigate } from './fortigate';
 import { jira } from './jira';
+import { nozomi } from './nozomi';
 import { okta } from './okta';
 
-export const CONNECTORS = [crowdstrike, fortigate, okta, jira] as const;
+export const CONNECTORS = [crowdstrike, fortigate, okta, jira, nozomi, defenderIot] as const;
 
 type Registered = (typeof CONNECTORS)[number];
 export type ConnectorId = Registered['manifest']['id'];
