@@ -130,6 +130,8 @@ export class NozomiClient {
     this.now = options.now ?? Date.now;
     this.pollIntervalMs = options.jobPollIntervalMs ?? 1_000;
     this.http = createVendorHttpClient(INTEGRATION, config, [config.keyToken], options);
+    // Nozomi asks integrations to name themselves on every call.
+    this.http.defaults.headers.common['nn-app'] = 'interlock';
   }
 
   /** The alert's state; an alert Nozomi does not know is a permanent failure. */
