@@ -8,6 +8,7 @@ import type { ActionRequest } from '../../src/actions/catalog';
 import { enforce, observe } from '../../src/activities/enforcement';
 import { configSchema, type InterlockConfig } from '../../src/config/schema';
 import { PolicyEngine } from '../../src/policy/policy-engine';
+import { describeConformance } from '../../test/connectors/conformance';
 import type { BackgroundContext } from '../connector';
 import { Connectors } from '../runtime';
 import { DefenderIotClient } from './client';
@@ -22,6 +23,18 @@ import { MaintenanceSync } from './maintenance-sync';
 
 const TOKEN = 'defender-iot-secret-token-1234b734a9';
 const UUID = '5-1557059334000';
+
+// The shared suite: handling an alert about plc-7 (example inventory).
+describeConformance({
+  connector: 'defender-iot',
+  async start() {
+    const stub = await startDefenderIotStub({ apiToken: TOKEN });
+    return { stub, config: { baseUrl: stub.url, apiToken: TOKEN }, secrets: [TOKEN] };
+  },
+  action: { type: 'sensor.close_alert', target: 'plc-7', params: { alertId: UUID } },
+  changePath: DEFENDER_IOT_ALERTS_PATH,
+  validatedRead: { path: DEFENDER_IOT_ALERTS_PATH, via: 'execute', malformed: { status: 'ok' } },
+});
 let stub: DefenderIotStub;
 let config: InterlockConfig;
 let engine: PolicyEngine;
@@ -113,7 +126,7 @@ describe('alert actions', () => {
   });
 });
 
-describe('conformance', () => {
+describe('Defender for IoT specifics', () => {
   it('401/403: IntegrationMisconfigured naming defender-iot, without the token', async () => {
     const wrong = configFor(stub.url);
     (wrong.integrations as Record<string, { apiToken: string }>)['defender-iot']!.apiToken = 'wrong-token-0000';

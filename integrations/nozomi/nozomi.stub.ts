@@ -42,6 +42,8 @@ export interface NozomiStub extends StubServer {
   alerts: ReadonlyMap<string, NozomiAlertRecord>;
   /** Invalidates every issued token: the next call gets 401 until it signs in again. */
   expireTokens(): void;
+  /** How many tokens sign-in has issued. */
+  tokensIssued(): number;
   /** Makes the next jobs end with this status instead of SUCCESS. */
   failJobs(status: string, count?: number): void;
   /** Jobs stay pending forever (a stuck Guardian) until called with false. */
@@ -63,6 +65,7 @@ export async function startNozomiStub(options: NozomiStubOptions = {}): Promise<
   let failing: { status: string; remaining: number } | undefined;
   let stalled = false;
   let jobCounter = 0;
+  let issued = 0;
 
   const alert = (id: string): NozomiAlertRecord | undefined => {
     if (options.alerts !== undefined && !options.alerts.includes(id)) return undefined;
@@ -103,6 +106,7 @@ export async function startNozomiStub(options: NozomiStubOptions = {}): Promise<
         return { status: 401, body: { error: 'Invalid credentials' } };
       const jwt = `eyJ${randomBytes(12).toString('hex')}`;
       tokens.add(jwt);
+      issued += 1;
       return { status: 200, headers: { authorization: `Bearer ${jwt}` }, body: {} };
     }
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
@@ -156,6 +160,7 @@ export async function startNozomiStub(options: NozomiStubOptions = {}): Promise<
   return Object.assign(server, {
     alerts,
     expireTokens: () => tokens.clear(),
+    tokensIssued: () => issued,
     failJobs: (jobStatus: string, count = 1) => {
       failing = { status: jobStatus, remaining: count };
     },

@@ -9,6 +9,7 @@ import type { ActionRequest } from '../../src/actions/catalog';
 import { enforce, observe } from '../../src/activities/enforcement';
 import { configSchema, type InterlockConfig } from '../../src/config/schema';
 import { PolicyEngine } from '../../src/policy/policy-engine';
+import { describeConformance } from '../../test/connectors/conformance';
 import { Connectors } from '../runtime';
 import {
   NOZOMI_ACK_PATH,
@@ -20,6 +21,25 @@ import {
 } from './nozomi.stub';
 
 const KEY_TOKEN = 'nozomi-secret-key-token-7f3a9c';
+
+// The shared suite: a close on plc-7 (example inventory); the sign-in JWT renewed like an OAuth2 token.
+describeConformance({
+  connector: 'nozomi',
+  oauth2: true,
+  async start() {
+    const stub = await startNozomiStub({ keyToken: KEY_TOKEN });
+    return {
+      stub,
+      config: { baseUrl: stub.url, keyName: 'interlock-key', keyToken: KEY_TOKEN },
+      secrets: [KEY_TOKEN],
+      revokeTokens: () => stub.expireTokens(),
+      tokensIssued: () => stub.tokensIssued(),
+    };
+  },
+  action: { type: 'sensor.close_alert', target: 'plc-7', params: { alertId: '9d8c7b6a-0000-4000-8000-00000000c0f0' } },
+  changePath: NOZOMI_CLOSE_PATH,
+  validatedRead: { path: NOZOMI_QUERY_PATH, via: 'execute', malformed: { result: [{ id: 42 }] } },
+});
 const ALERT = '0f8e2d1c-5b4a-4c3d-9e8f-7a6b5c4d3e2f';
 let stub: NozomiStub;
 let config: InterlockConfig;
@@ -177,7 +197,7 @@ describe('Nozomi alert actions', () => {
   });
 });
 
-describe('conformance', () => {
+describe('Nozomi specifics', () => {
   it('signs in again when the token expires (401), once', async () => {
     const c = connectors();
     await enforce(decide('sensor.acknowledge_alert', 'b2b2b2b2-0000-4000-8000-000000000001'), c);

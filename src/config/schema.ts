@@ -297,7 +297,17 @@ export const configSchema = z
         maxAlertsPerDelivery: z.number().int().min(1).max(10_000).default(100),
       })
       .default({ maxPendingAlerts: 20_000, maxBatchAlerts: 200, maxConcurrentCalls: 64, maxAlertsPerDelivery: 100 }),
-    playbooks: z.strictObject({ dir: nonEmpty.default('playbooks') }).default({ dir: 'playbooks' }),
+    playbooks: z
+      .strictObject({
+        dir: nonEmpty.default('playbooks'),
+        /**
+         * A playbook with a step whose connector is not configured, and which the policy could run:
+         * `refuse` (default) does not load it, naming the step; `warn` loads it and the step fails
+         * cleanly when it runs (dev mode, which runs without integrations).
+         */
+        missingConnector: z.enum(['refuse', 'warn']).default('refuse'),
+      })
+      .default({ dir: 'playbooks', missingConnector: 'refuse' }),
     /** What happens to alerts no playbook handles. */
     triage: z
       .strictObject({
