@@ -12,8 +12,9 @@ import { fortigate } from './fortigate';
 import { jira } from './jira';
 import { nozomi } from './nozomi';
 import { okta } from './okta';
+import { panos } from './panos';
 
-export const CONNECTORS = [crowdstrike, fortigate, okta, jira, nozomi, defenderIot] as const;
+export const CONNECTORS = [crowdstrike, fortigate, panos, okta, jira, nozomi, defenderIot] as const;
 
 type Registered = (typeof CONNECTORS)[number];
 export type ConnectorId = Registered['manifest']['id'];

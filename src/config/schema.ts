@@ -3,7 +3,7 @@ import { SEVERITIES } from '../alerts/alert';
 import { ACTION_CATALOG, ACTION_TYPES } from '../actions/catalog';
 import { DEFAULT_AUDIT_RETENTION_MS, MIN_AUDIT_RETENTION_MS } from '../audit/retention-policy';
 import { durationSchema } from './duration';
-import { connectorConfigShape } from '../../integrations/registry';
+import { CONNECTOR_MANIFESTS, connectorConfigShape } from '../../integrations/registry';
 
 /**
  * The configuration file's shape (see interlock.example.yaml). Every key of the shared
@@ -82,12 +82,19 @@ const preAuthorizedSchema = z.strictObject({
   until: z.iso.datetime({ offset: true }).optional(),
 });
 
+const FIREWALL_CONNECTORS: readonly string[] = CONNECTOR_MANIFESTS.filter((m) => m.capability === 'firewall').map(
+  (m) => m.id,
+);
+
 /** Rule 6: where the engine may enforce a contain.source (never inline inside levels 0-2). */
 const enforcementPointSchema = z.strictObject({
   id: nonEmpty,
   kind: z.literal('firewall'),
-  integration: z.literal('fortigate'),
-  /** FortiGate VDOM; default: integrations.fortigate.vdom. */
+  /** A registered firewall connector (integrations/registry.ts), e.g. fortigate, panos. */
+  integration: nonEmpty.refine((id) => FIREWALL_CONNECTORS.includes(id), {
+    message: `must be a firewall connector (${FIREWALL_CONNECTORS.join(', ')})`,
+  }),
+  /** The firewall's partition: FortiGate VDOM, PAN-OS vsys; default: the connector's configured one. */
   vdom: nonEmpty.optional(),
   /** Zone IDs this point guards traffic into. */
   protects: z.array(nonEmpty).min(1),

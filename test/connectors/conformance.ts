@@ -84,7 +84,7 @@ async function failure(work: Promise<unknown>): Promise<unknown> {
 
 function text(value: unknown): string {
   if (value instanceof Error) return `${value.message} ${JSON.stringify(value)}`;
-  // undefined (a post-check that found nothing, or a connector without one) stringifies to undefined.
+  // A post-check that finds nothing (or an action without one) answers undefined.
   return JSON.stringify(value) ?? String(value);
 }
 

@@ -89,8 +89,8 @@ export interface RecordingServerOptions {
   secretQueryParams?: readonly string[];
 }
 
-// `sec`: QRadar's authorized-service token header.
-const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'sec']);
+// `sec`: QRadar's authorized-service token header; `x-pan-key`: PAN-OS's API key header.
+const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'sec', 'x-pan-key']);
 const MAX_BODY_BYTES = 1_048_576;
 
 interface ScriptedFailure {

@@ -29,8 +29,6 @@ export const EXAMPLE_ENV: Record<string, string> = {
   FORTIGATE_KEY: 'fgkey',
   OKTA_API_TOKEN: 'okta-api-token',
   JIRA_API_TOKEN: 'jira-api-token',
-  NOZOMI_KEY_TOKEN: 'nozomi-key-token',
-  DEFENDER_IOT_API_TOKEN: 'defender-iot-api-token',
   SLACK_BOT_TOKEN: 'xoxb-test',
   SLACK_SIGNING_SECRET: 'slack-signing',
   SMTP_HOST: '127.0.0.1',
