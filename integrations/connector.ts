@@ -64,6 +64,12 @@ export interface ActionResult {
   summary: string;
   /** Recorded in the audit trail: never credentials. `preChange` holds the pre-change read (rule 10). */
   details: Record<string, unknown>;
+  /**
+   * What later steps read as `steps.<id>.result` (e.g. an intel lookup's verdict): a small JSON
+   * object, recorded with the action (src/engine/step-outcomes.ts bounds its size). Read-only
+   * actions only — a change reports what it did in `details`.
+   */
+  result?: Record<string, unknown>;
 }
 
 export interface ActionHandler<Client> {
@@ -161,4 +167,9 @@ export interface TicketingClient {
   ): Promise<Ticket>;
   findTaskByLabel(label: string, options?: { signal?: AbortSignal }): Promise<Ticket | undefined>;
   closeTask(key: string, comment: string, options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * The task's current state, so people see whether a recommendation was done; undefined when
+   * the vendor no longer has it. Optional: a connector without it shows its tasks' state unknown.
+   */
+  readTask?(key: string, options?: { signal?: AbortSignal }): Promise<Ticket | undefined>;
 }

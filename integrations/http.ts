@@ -145,7 +145,7 @@ export function redact(text: string, secrets: readonly string[]): string {
   return result;
 }
 
-/** Pulls a human-readable reason out of a vendor error body (CrowdStrike `errors[]`, FortiOS `error`). */
+/** Pulls a human-readable reason out of a vendor error body (CrowdStrike `errors[]`, FortiOS `error`, Graph, ServiceNow). */
 function vendorReason(data: unknown): string | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const body = data as Record<string, unknown>;
@@ -156,6 +156,11 @@ function vendorReason(data: unknown): string | undefined {
     if (messages.length > 0) return messages.join('; ');
   }
   if (typeof body.cli_error === 'string') return body.cli_error;
+  // Microsoft Graph `{error: {code, message}}`, ServiceNow `{error: {message, detail}}`.
+  if (typeof body.error === 'object' && body.error !== null) {
+    const { code, message } = body.error as Record<string, unknown>;
+    if (typeof message === 'string') return typeof code === 'string' ? `${code}: ${message}` : message;
+  }
   if (typeof body.error === 'number' || typeof body.error === 'string') return `error ${String(body.error)}`;
   return undefined;
 }

@@ -5,6 +5,8 @@ import type {
   InterlockActivities,
   RecommendationTaskRequest,
 } from '../engine/contracts';
+import { PEOPLE_ACTIONS } from '../actions/catalog';
+import { boundedStepResult } from '../engine/step-outcomes';
 import { checkExecution } from '../policy/execution-gate';
 import type { PolicyDecision } from '../policy/types';
 import {
@@ -19,6 +21,12 @@ import {
 } from './activity-support';
 import { createTask, enforce, observe, observeTask, taskFor, untilAborted } from './enforcement';
 import { actOnce } from './ledger-guard';
+
+/** Actions a ticketing connector carries out as a task for people (task.create, rule-4 actions). */
+function isTicketAction(decision: PolicyDecision): boolean {
+  const type = decision.action.type;
+  return type === 'task.create' || (PEOPLE_ACTIONS as readonly string[]).includes(type);
+}
 
 /**
  * The gate every action passes through, given a fresh decision: checks the approvals against
@@ -65,6 +73,8 @@ export function createActionActivities(
     if (!gate.allowed) throw ApplicationFailure.nonRetryable(`refused by policy: ${gate.reason}`, 'PolicyRefused');
 
     const { result, recovered } = await enforceOnce(decision, input.idempotencyKey, signal);
+    // What later steps read as steps.<id>.result (an intel verdict), bounded in size.
+    const stepResult = boundedStepResult(result.result);
     await appendAudit({
       ...input.context,
       idempotencyKey: `${input.idempotencyKey}:executed`,
@@ -94,6 +104,11 @@ export function createActionActivities(
       details: {
         ...(decision.compensation === undefined ? {} : { compensation: decision.compensation }),
         ...(result.details['preChange'] === undefined ? {} : { preChange: result.details['preChange'] }),
+        // A ticketing connector's task: its key, so the incident view can read its state back.
+        ...(isTicketAction(decision) && typeof result.details['key'] === 'string'
+          ? { taskKey: result.details['key'] }
+          : {}),
+        ...(stepResult === undefined ? {} : { result: stepResult }),
         // An earlier attempt was interrupted after recording its intent; the vendor's state showed
         // the change in place, so it was not made again.
         ...(recovered === undefined
@@ -118,7 +133,11 @@ export function createActionActivities(
       },
       recovered === undefined ? 'action executed' : 'action found in place after an interrupted attempt',
     );
-    return { summary: result.summary, details: result.details };
+    return {
+      summary: result.summary,
+      details: result.details,
+      ...(stepResult === undefined ? {} : { result: stepResult }),
+    };
   };
 
   return {
@@ -172,7 +191,7 @@ export function createActionActivities(
             : { status: 'succeeded', detail: `${ticketing?.id ?? 'ticketing'} task ${taskKey}` },
         details: {
           summary: task.summary,
-          ...(taskKey === undefined ? {} : { taskKey }),
+          ...(taskKey === undefined ? {} : { taskKey, connector: ticketing?.id }),
           ...(recovered === undefined ? {} : { ledger: { recovered: true, ...recovered } }),
         },
       });
