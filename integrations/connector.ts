@@ -17,6 +17,7 @@
  */
 import type { z } from 'zod';
 import type { ActionType } from '../src/actions/catalog';
+import type { AssetConfig, MaintenanceWindowConfig, ZoneConfig } from '../src/config/schema';
 import type { PolicyDecision } from '../src/policy/types';
 import type { IntegrationLogger, RetryOptions } from './http';
 
@@ -102,6 +103,31 @@ export interface ConnectorDefinition<
   configSchema: Schema;
   createClient(config: z.output<Schema>, options: ClientOptions): Client;
   actions: Partial<Record<ActionType, ActionHandler<Client>>>;
+  /**
+   * Work the connector does on its own in the worker process besides actions (e.g. mirroring
+   * Interlock's maintenance windows to the vendor): started once with the worker, stopped at
+   * its shutdown. Undefined when there is nothing to run for this configuration.
+   */
+  background?(client: Client, config: z.output<Schema>, context: BackgroundContext): BackgroundTask | undefined;
+}
+
+/** What a connector's background work may read: the plant's configuration and a logger. */
+export interface BackgroundContext {
+  maintenanceWindows: readonly MaintenanceWindowConfig[];
+  zones: readonly ZoneConfig[];
+  assets: readonly AssetConfig[];
+  log: BackgroundLogger;
+}
+
+/** Minimal structured logger (pino-compatible) for background work: never given secrets. */
+export interface BackgroundLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface BackgroundTask {
+  /** Stops the work and resolves once any run in progress has finished. */
+  stop(): Promise<void>;
 }
 
 /** Identity helper that keeps a definition's Config and Client types checked. */

@@ -7,16 +7,30 @@
 import type { z } from 'zod';
 import type { ConnectorManifest } from './connector';
 import { crowdstrike } from './crowdstrike';
+import { defenderIot } from './defender-iot';
 import { entraId } from './entra-id';
 import { fortigate } from './fortigate';
 import { jira } from './jira';
 import { misp } from './misp';
+import { nozomi } from './nozomi';
 import { okta } from './okta';
 import { panos } from './panos';
 import { servicenow } from './servicenow';
 import { virustotal } from './virustotal';
 
-export const CONNECTORS = [crowdstrike, fortigate, panos, okta, jira, entraId, servicenow, virustotal, misp] as const;
+export const CONNECTORS = [
+  crowdstrike,
+  fortigate,
+  panos,
+  okta,
+  jira,
+  entraId,
+  servicenow,
+  virustotal,
+  misp,
+  nozomi,
+  defenderIot,
+] as const;
 
 type Registered = (typeof CONNECTORS)[number];
 export type ConnectorId = Registered['manifest']['id'];

@@ -5,7 +5,14 @@
  */
 import type { ActionType } from '../src/actions/catalog';
 import type { PolicyDecision } from '../src/policy/types';
-import type { Capability, ClientOptions, ConfiguredConnector, TicketingClient } from './connector';
+import type {
+  BackgroundContext,
+  BackgroundTask,
+  Capability,
+  ClientOptions,
+  ConfiguredConnector,
+  TicketingClient,
+} from './connector';
 import { CONNECTORS } from './registry';
 
 /** Per connector ID, client options (tests tune retries and clocks; a logger). */
@@ -64,5 +71,18 @@ export class Connectors {
     const legacy = LEGACY_POINTS[id];
     if (legacy !== undefined) return this.ofCapability(legacy, decision.action.type)[0];
     return this.byId.get(id);
+  }
+
+  /**
+   * Starts every configured connector's background work (connector.ts `background`), e.g. the
+   * maintenance-window sync; the worker process calls it once and stops the tasks at shutdown.
+   */
+  startBackground(context: BackgroundContext): BackgroundTask[] {
+    const tasks: BackgroundTask[] = [];
+    for (const { definition, config, client } of this.byId.values()) {
+      const task = definition.background?.(client, config, context);
+      if (task !== undefined) tasks.push(task);
+    }
+    return tasks;
   }
 }

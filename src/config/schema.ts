@@ -443,6 +443,7 @@ export type InterlockConfig = z.output<typeof configSchema>;
 export type OperatorConfig = InterlockConfig['operators'][number];
 export type ZoneConfig = InterlockConfig['zones'][number];
 export type AssetConfig = InterlockConfig['assets'][number];
+export type MaintenanceWindowConfig = InterlockConfig['maintenanceWindows'][number];
 export type Criticality = (typeof CRITICALITIES)[number];
 export type ZoneMode = (typeof ZONE_MODES)[number];
 export type PreAuthorizedAction = ZoneConfig['preAuthorized'][number];

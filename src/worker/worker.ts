@@ -57,6 +57,7 @@ export async function startWorker(
   const playbooks = runnablePlaybooks(await loadPlaybooks(config.playbooks.dir), config, policy, log);
   log.info({ playbooks: playbooks.map((p) => `${p.id}@${p.version}`) }, 'playbooks loaded');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connectors = new Connectors(config.integrations);
   const activities = createActivities({
     config,
     policy,
@@ -64,7 +65,7 @@ export async function startWorker(
     approvals: services.approvals,
     ledger: services.ledger,
     playbooks: () => playbooks,
-    enforcement: new Connectors(config.integrations),
+    enforcement: connectors,
     // Slack and/or email when configured; silent otherwise.
     notifier: createNotifier(config, services.pool),
     log,
@@ -79,11 +80,20 @@ export async function startWorker(
     ...workflowSource(),
   });
   const done = worker.run().finally(() => connection.close());
+  // Outside workflow code: connectors' own periodic work (e.g. Defender for IoT maintenance
+  // windows mirrored from config.maintenanceWindows), idempotent so every replica may run it.
+  const background = connectors.startBackground({
+    maintenanceWindows: config.maintenanceWindows,
+    zones: config.zones,
+    assets: config.assets,
+    log,
+  });
   log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   return {
     worker,
     done,
     async shutdown() {
+      await Promise.all(background.map((task) => task.stop()));
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
     },
