@@ -7,11 +7,13 @@
 import type { z } from 'zod';
 import type { ConnectorManifest } from './connector';
 import { crowdstrike } from './crowdstrike';
+import { defenderEndpoint } from './defender-endpoint';
 import { fortigate } from './fortigate';
 import { jira } from './jira';
 import { okta } from './okta';
+import { sentinelone } from './sentinelone';
 
-export const CONNECTORS = [crowdstrike, fortigate, okta, jira] as const;
+export const CONNECTORS = [crowdstrike, fortigate, okta, jira, defenderEndpoint, sentinelone] as const;
 
 type Registered = (typeof CONNECTORS)[number];
 export type ConnectorId = Registered['manifest']['id'];
