@@ -137,7 +137,7 @@ interface CachedToken {
 
 /** An OData string literal: single quotes doubled. */
 function odataString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+  return `'${value.replaceAll("'", "''")}'`;
 }
 
 function checkMachineId(machineId: string): void {

@@ -114,7 +114,7 @@ function parseFilter(filter: string): { kind: 'startswith' | 'name' | 'ip'; valu
   ];
   for (const [pattern, kind] of patterns) {
     const m = pattern.exec(filter.trim());
-    if (m !== null) return { kind, value: (m[1] ?? '').replace(/''/g, "'") };
+    if (m !== null) return { kind, value: (m[1] ?? '').replaceAll("''", "'") };
   }
   return undefined;
 }
@@ -122,7 +122,7 @@ function parseFilter(filter: string): { kind: 'startswith' | 'name' | 'ip'; valu
 function parseActionsFilter(filter: string): { machineId: string; types?: string[] } | undefined {
   const m = /^machineId eq '([^']*)'(?:\s+and\s+\((.*)\))?$/i.exec(filter.trim());
   if (m === null) return undefined;
-  const types = m[2] === undefined ? undefined : [...m[2].matchAll(/type eq '([^']*)'/gi)].map((t) => t[1] ?? '');
+  const types = m[2] === undefined ? undefined : [...m[2].matchAll(/type eq '([^']*)'\s*/gi)].map((t) => t[1] ?? '');
   return { machineId: m[1] ?? '', ...(types === undefined ? {} : { types }) };
 }
 
@@ -299,7 +299,7 @@ export async function startDefenderEndpointStub(
   const server = await startRecordingServer({
     handle: (req) => {
       if (/^\/[^/]+\/oauth2\/v2\.0\/token$/.test(req.path)) return issueToken(req);
-      if (!req.path.startsWith('/api/')) return apiError(404, 'NotFound', 'General Not Found error message.');
+      if (!/^\/api\//.test(req.path)) return apiError(404, 'NotFound', 'General Not Found error message.');
       if (!authorized(req))
         return apiError(401, 'Unauthorized', 'Unauthorized (invalid or expired authorization header).');
       if (!roles.has('Machine.Read.All') && req.method === 'GET')

@@ -145,7 +145,7 @@ export async function startSentinelOneStub(options: SentinelOneStubOptions = {})
 
   const server = await startRecordingServer({
     handle: (req) => {
-      if (!req.path.startsWith('/web/api/v2.1/')) return errorResponse(404, 4040010, 'Not Found');
+      if (!/^\/web\/api\/v2\.1\//.test(req.path)) return errorResponse(404, 4040010, 'Not Found');
       if (!authorized(req)) return errorResponse(401, 4010010, 'Authentication Failed');
       if (req.path === SENTINELONE_AGENTS_PATH) return listAgents(req);
       if (req.path === SENTINELONE_DISCONNECT_PATH) return networkAction(req, true);
