@@ -117,7 +117,12 @@ describe('S1 with SentinelOne: the asset has a SentinelOne agent ID', () => {
     expect(decided?.decision).toMatchObject({ outcome: 'auto', rule: 'rule-2-auto-it' });
     expect(executed?.decision?.rule).toBe('rule-2-auto-it');
     expect(executed?.action?.enforcementPoint).toBe('sentinelone');
-    expect(executed?.details).toMatchObject({ agentId: S1_AGENT, action: 'disconnect', affected: 1 });
+    // The audit keeps the pre-change read (rule 10) and the connector's summary.
+    expect(executed?.details).toMatchObject({ preChange: { agentId: S1_AGENT, networkStatus: 'connected' } });
+    expect(executed?.result).toMatchObject({
+      status: 'succeeded',
+      detail: 'sentinelone disconnect requested for fin-lt-042',
+    });
     expect(sentinelone.callsTo(SENTINELONE_DISCONNECT_PATH).map((c) => c.body)).toEqual([
       { filter: { ids: [S1_AGENT] } },
     ]);
@@ -137,11 +142,15 @@ describe('S1 with Defender for Endpoint: the zone default EDR, found by host nam
     expect(decided?.decision).toMatchObject({ outcome: 'auto', rule: 'rule-2-auto-it' });
     expect(executed?.decision?.rule).toBe('rule-2-auto-it');
     expect(executed?.action?.enforcementPoint).toBe('defender-endpoint');
-    expect(executed?.details).toMatchObject({ machineId: MDE_MACHINE, action: 'Isolate', isolationType: 'Full' });
+    expect(executed?.details).toMatchObject({ preChange: { machineId: MDE_MACHINE, isolated: false } });
+    expect(executed?.result?.detail).toMatch(/^defender-endpoint isolate requested for fin-lt-077 \(machine action /);
     const isolate = defender.callsTo(`${DEFENDER_MACHINES_PATH}/${MDE_MACHINE}/isolate`);
     expect(isolate).toHaveLength(1);
     // The playbook's comment names the incident and the alert.
-    expect((isolate[0]?.body as { Comment: string }).Comment).toMatch(/^Interlock incident .*: ransomware alert /);
+    expect(isolate[0]?.body).toEqual({
+      Comment: expect.stringMatching(/^Interlock incident .*: ransomware alert /) as unknown,
+      IsolationType: 'Full',
+    });
     expect(defender.isolated()).toEqual(new Set([MDE_MACHINE]));
     expect(sentinelone.callsTo(SENTINELONE_DISCONNECT_PATH)).toHaveLength(1); // only the first laptop's
     expect(records.some((r) => r.eventType.startsWith('approval.'))).toBe(false);
