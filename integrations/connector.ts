@@ -34,6 +34,19 @@ export interface ConnectorManifest<Id extends string = string> {
   actions: readonly ActionType[];
   /** Its documentation page (configuration, API permissions), relative to the repository root. */
   docs: string;
+  /**
+   * Firewall connectors: what the policy engine needs to name where a change applies and how it
+   * lapses (rules 6 and 10), read from the connector's configuration without loading it.
+   */
+  enforcement?: FirewallEnforcement;
+}
+
+/** Where a firewall connector's change applies, and its time box. */
+export interface FirewallEnforcement {
+  /** The partition a change applies to (FortiGate VDOM, PAN-OS vsys): its config key and default. */
+  scope: { configKey: string; default: string };
+  /** The time box of a quarantine (rule 10): its config key (milliseconds), default and mechanism. */
+  timeBox: { configKey: string; defaultMs: number; mechanism: string };
 }
 
 /** One call of an action: the decided action (target resolved, params, digest) and its ledger key. */
@@ -50,6 +63,12 @@ export interface ActionResult {
   summary: string;
   /** Recorded in the audit trail: never credentials. `preChange` holds the pre-change read (rule 10). */
   details: Record<string, unknown>;
+  /**
+   * What later steps read as `steps.<id>.result` (e.g. an intel lookup's verdict): a small JSON
+   * object, recorded with the action (src/engine/step-outcomes.ts bounds its size). Read-only
+   * actions only — a change reports what it did in `details`.
+   */
+  result?: Record<string, unknown>;
 }
 
 export interface ActionHandler<Client> {

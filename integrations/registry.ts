@@ -10,10 +10,23 @@ import { crowdstrike } from './crowdstrike';
 import { defenderEndpoint } from './defender-endpoint';
 import { fortigate } from './fortigate';
 import { jira } from './jira';
+import { misp } from './misp';
 import { okta } from './okta';
+import { panos } from './panos';
 import { sentinelone } from './sentinelone';
+import { virustotal } from './virustotal';
 
-export const CONNECTORS = [crowdstrike, fortigate, okta, jira, defenderEndpoint, sentinelone] as const;
+export const CONNECTORS = [
+  crowdstrike,
+  fortigate,
+  panos,
+  okta,
+  jira,
+  virustotal,
+  misp,
+  defenderEndpoint,
+  sentinelone,
+] as const;
 
 type Registered = (typeof CONNECTORS)[number];
 export type ConnectorId = Registered['manifest']['id'];

@@ -103,6 +103,14 @@ build_typescript() {
   # Incremental: the build info lives in dist/, so deleting dist/ forces a full build.
   say "compiling TypeScript (tsc -p tsconfig.build.json -> dist/)"
   node_modules/.bin/node node_modules/typescript/bin/tsc -p tsconfig.build.json >&2
+  # tsc never deletes: drop compiled files whose source is gone (a module moved into a folder of
+  # the same name would otherwise be shadowed by its stale old file, e.g. x.js beside x/index.js).
+  local compiled
+  while IFS= read -r compiled; do
+    local source="${compiled#dist/}"
+    source="${source%.js}.ts"
+    [[ -f "$source" ]] || rm -f "$compiled" "${compiled%.js}.d.ts" "${compiled}.map"
+  done < <(find dist/src dist/integrations -name '*.js' 2>/dev/null)
   # Workers load the prebuilt workflow bundle when it exists, so it must never be older than the
   # compiled code it was made from (tsc rewrites only the outputs that changed).
   local bundler=dist/src/worker/workflow-bundle.js bundle=dist/workflow-bundle.js

@@ -43,6 +43,7 @@ const DEFAULT_FILES = [
   'test/e2e/hostile-text.test.ts', // quarantined alerts
   'test/e2e/slack.test.ts', // approvals from Slack, escalation reminders
   'test/e2e/audit-outage.test.ts', // audit writes retried across a PostgreSQL outage
+  'test/e2e/enrichment.test.ts', // intel.lookup results gating the next step (steps.<id>.result)
 ];
 
 const MAX_PER_TYPE = Number(process.env['RECORD_MAX_PER_TYPE'] ?? 10);

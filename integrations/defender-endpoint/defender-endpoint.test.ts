@@ -9,6 +9,7 @@ import { enforce, observe } from '../../src/activities/enforcement';
 import { configSchema, type InterlockConfig } from '../../src/config/schema';
 import { PolicyEngine } from '../../src/policy/policy-engine';
 import { Connectors } from '../runtime';
+import { describeConformance } from '../../test/connectors/conformance';
 import { describeEdrConformance } from '../../test/connectors/edr-conformance';
 import {
   DEFENDER_MACHINE_ACTIONS_PATH,
@@ -103,6 +104,36 @@ afterAll(async () => {
 });
 beforeEach(() => {
   logs.length = 0;
+});
+
+describeConformance({
+  connector: 'defender-endpoint',
+  oauth2: true,
+  async start() {
+    const own = await startDefenderEndpointStub({
+      machines: [{ id: LAPTOP, computerDnsName: 'fin-lt-042.corp.example.net', lastIpAddress: '10.30.5.42' }],
+    });
+    return {
+      stub: own,
+      config: {
+        baseUrl: own.url,
+        loginUrl: own.url,
+        tenantId: own.tenantId,
+        clientId: own.clientId,
+        clientSecret: own.clientSecret,
+      },
+      secrets: [own.clientSecret],
+      revokeTokens: () => own.revokeTokens(),
+      tokensIssued: () => own.tokensIssued(),
+    };
+  },
+  action: { type: 'edr.contain_host', target: 'fin-lt-042', params: {} },
+  configure: (raw) => {
+    const laptop = raw.assets.find((a) => a['id'] === 'fin-lt-042');
+    if (laptop !== undefined) laptop['edr'] = { [ID]: LAPTOP };
+  },
+  changePath: `${DEFENDER_MACHINES_PATH}/${LAPTOP}/isolate`,
+  validatedRead: { path: DEFENDER_MACHINE_ACTIONS_PATH, via: 'observe', malformed: { value: 'nope' } },
 });
 
 describeEdrConformance('Defender for Endpoint', () => ({

@@ -42,6 +42,9 @@ const INTEGRATION = 'fortigate';
 const ADD_USERS_PATH = '/api/v2/monitor/user/banned/add_users';
 const CLEAR_USERS_PATH = '/api/v2/monitor/user/banned/clear_users';
 const BANNED_PATH = '/api/v2/monitor/user/banned';
+/** Close the sessions matching a filter (IPv4 / IPv6 session tables); `saddr` filters by source. */
+const CLOSE_SESSIONS_PATH = '/api/v2/monitor/firewall/session/close-multiple';
+const CLOSE_SESSIONS6_PATH = '/api/v2/monitor/firewall/session6/close-multiple';
 /** Automation never bans indefinitely (FortiOS reads expiry 0 as "forever"); a year is the ceiling. */
 const MAX_EXPIRY_SECONDS = 365 * 24 * 3600;
 
@@ -144,6 +147,17 @@ export class FortiGateClient {
       banned: entry !== undefined,
       ...(entry?.expires === undefined ? {} : { expires: entry.expires }),
     };
+  }
+
+  /**
+   * Ends every session from the address on this VDOM (`firewall/session/close-multiple`, or
+   * `session6/…` for IPv6, filtered by `saddr`). Closing when none is open succeeds.
+   */
+  async closeSessions(ip: string, options: CallOptions = {}): Promise<{ ip: string; vdom: string }> {
+    const address = canonicalIp(ip);
+    const path = address.includes(':') ? CLOSE_SESSIONS6_PATH : CLOSE_SESSIONS_PATH;
+    await this.monitorPost(path, { saddr: address }, 'close-multiple', options);
+    return { ip: address, vdom: this.config.vdom };
   }
 
   /** Removes an IP from the banned list. Releasing an IP that is not banned succeeds. */

@@ -1,7 +1,8 @@
 /**
  * Fortinet FortiGate: quarantine an address with the banned-IP list (`user/banned` monitor API:
  * no configuration change, no commit, time-boxed by its expiry), on the VDOM of the enforcement
- * point the engine picked (rule 6) or the configured one.
+ * point the engine picked (rule 6) or the configured one; end an address's sessions with the
+ * `firewall/session/close-multiple` monitor API.
  */
 import type { PolicyDecision } from '../../src/policy/types';
 import { expirySeconds, firewallIp, rejected, signalOption } from '../action-helpers';
@@ -43,7 +44,7 @@ const EXPIRY_SKEW_SECONDS = 60;
 /** Where and how a firewall action bans or releases: the client, the address, the ban's lifetime. */
 function change(decision: PolicyDecision, connection: FortiGateConnection) {
   const { action } = decision;
-  if (action.type === 'contain.source' || action.type === 'release.source') {
+  if (action.type === 'contain.source' || action.type === 'release.source' || action.type === 'remote.end_sessions') {
     // Rule 6: the engine picked the enforcement point; the decision carries it (and its digest binds it).
     const choice = decision.containment;
     if (choice === undefined) throw rejected('fortigate', `${action.type}: no enforcement point was chosen`);
@@ -122,6 +123,26 @@ const banHandler: ActionHandler<FortiGateConnection> = {
   },
 };
 
+/**
+ * Ends the source's sessions at the enforcement point. Nothing to read before (sessions cannot
+ * be restored) and nothing to find after an interruption: closing again is harmless.
+ */
+const endSessionsHandler: ActionHandler<FortiGateConnection> = {
+  async execute(connection, { decision, ...call }): Promise<ActionResult> {
+    const c = change(decision, connection);
+    const result = await c.client.closeSessions(c.ip, signalOption(call));
+    const where = c.choice === undefined ? '' : ` at ${c.choice.enforcementPointId} (${c.choice.side})`;
+    return {
+      summary: `fortigate sessions from ${result.ip} ended${where} on vdom ${result.vdom}`,
+      details: {
+        ...result,
+        action: 'end_sessions',
+        ...(c.choice === undefined ? {} : { enforcementPointId: c.choice.enforcementPointId, side: c.choice.side }),
+      },
+    };
+  },
+};
+
 export const fortigate = defineConnector({
   manifest,
   configSchema: fortigateConfigSchema,
@@ -132,5 +153,6 @@ export const fortigate = defineConnector({
     'firewall.extend_quarantine': banHandler,
     'contain.source': banHandler,
     'release.source': banHandler,
+    'remote.end_sessions': endSessionsHandler,
   },
 });

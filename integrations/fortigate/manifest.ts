@@ -10,6 +10,11 @@ export const manifest = {
     'firewall.extend_quarantine',
     'contain.source',
     'release.source',
+    'remote.end_sessions',
   ],
   docs: 'docs/connectors/fortigate.md',
+  enforcement: {
+    scope: { configKey: 'vdom', default: 'root' },
+    timeBox: { configKey: 'banExpiry', defaultMs: 3_600_000, mechanism: 'fortigate banned-IP expiry' },
+  },
 } as const satisfies ConnectorManifest<'fortigate'>;

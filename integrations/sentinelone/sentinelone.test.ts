@@ -8,6 +8,7 @@ import { enforce, observe } from '../../src/activities/enforcement';
 import { configSchema } from '../../src/config/schema';
 import { PolicyEngine } from '../../src/policy/policy-engine';
 import { Connectors } from '../runtime';
+import { describeConformance } from '../../test/connectors/conformance';
 import { describeEdrConformance } from '../../test/connectors/edr-conformance';
 import {
   SENTINELONE_AGENTS_PATH,
@@ -95,6 +96,23 @@ afterAll(async () => {
 });
 beforeEach(() => {
   logs.length = 0;
+});
+
+describeConformance({
+  connector: 'sentinelone',
+  async start() {
+    const own = await startSentinelOneStub({
+      agents: [{ id: LAPTOP, computerName: 'FIN-LT-042', networkStatus: 'connected', ips: ['10.30.5.42'] }],
+    });
+    return { stub: own, config: { baseUrl: own.url, apiToken: own.apiToken }, secrets: [own.apiToken] };
+  },
+  action: { type: 'edr.contain_host', target: 'fin-lt-042', params: {} },
+  configure: (raw) => {
+    const laptop = raw.assets.find((a) => a['id'] === 'fin-lt-042');
+    if (laptop !== undefined) laptop['edr'] = { [ID]: LAPTOP };
+  },
+  changePath: SENTINELONE_DISCONNECT_PATH,
+  validatedRead: { path: SENTINELONE_AGENTS_PATH, via: 'observe', malformed: { data: 'nope' } },
 });
 
 describeEdrConformance('SentinelOne', () => ({

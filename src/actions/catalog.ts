@@ -94,7 +94,7 @@ export const ACTION_CATALOG = {
     allowedPurdueLevels: ALL_PURDUE_LEVELS,
     containment: true,
     description:
-      'Quarantine an IP address on the firewall (FortiGate banned users, no config change). The target names the segment the block protects; params.ip the address blocked.',
+      'Quarantine an IP address on the firewall, time-boxed and without a configuration change (FortiGate banned users, PAN-OS tag registration feeding a dynamic address group). The target names the segment the block protects; params.ip the address blocked.',
   },
   'firewall.release_ip': {
     effect: 'reversible',

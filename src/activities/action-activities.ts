@@ -5,6 +5,7 @@ import type {
   InterlockActivities,
   RecommendationTaskRequest,
 } from '../engine/contracts';
+import { boundedStepResult } from '../engine/step-outcomes';
 import { checkExecution } from '../policy/execution-gate';
 import type { PolicyDecision } from '../policy/types';
 import {
@@ -65,6 +66,8 @@ export function createActionActivities(
     if (!gate.allowed) throw ApplicationFailure.nonRetryable(`refused by policy: ${gate.reason}`, 'PolicyRefused');
 
     const { result, recovered } = await enforceOnce(decision, input.idempotencyKey, signal);
+    // What later steps read as steps.<id>.result (an intel verdict), bounded in size.
+    const stepResult = boundedStepResult(result.result);
     await appendAudit({
       ...input.context,
       idempotencyKey: `${input.idempotencyKey}:executed`,
@@ -94,6 +97,7 @@ export function createActionActivities(
       details: {
         ...(decision.compensation === undefined ? {} : { compensation: decision.compensation }),
         ...(result.details['preChange'] === undefined ? {} : { preChange: result.details['preChange'] }),
+        ...(stepResult === undefined ? {} : { result: stepResult }),
         // An earlier attempt was interrupted after recording its intent; the vendor's state showed
         // the change in place, so it was not made again.
         ...(recovered === undefined
@@ -118,7 +122,11 @@ export function createActionActivities(
       },
       recovered === undefined ? 'action executed' : 'action found in place after an interrupted attempt',
     );
-    return { summary: result.summary, details: result.details };
+    return {
+      summary: result.summary,
+      details: result.details,
+      ...(stepResult === undefined ? {} : { result: stepResult }),
+    };
   };
 
   return {

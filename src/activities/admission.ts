@@ -12,6 +12,7 @@ import type {
   UnhandledNotice,
 } from '../engine/contracts';
 import { DEFERRED, playbookRun } from '../engine/step-machine';
+import type { StepResult } from '../engine/step-outcomes';
 import { otZonesOf, touchesOt, type AlertAssets } from '../playbooks/alert-assets';
 import { explainMatch, type PlaybookMatch } from '../playbooks/explain';
 import type { Playbook } from '../playbooks/schema';
@@ -153,7 +154,8 @@ export async function runLeadingSteps(
     now: () => new Date().toISOString(),
   });
 
-  let attempted: string | undefined;
+  /** The first attempt made with the last decision: its summary and result (steps.<id>.result). */
+  let attempted: { summary: string; result?: StepResult } | undefined;
   let next = machine.next();
   while (next.done !== true) {
     const effect = next.value;
@@ -170,8 +172,9 @@ export async function runLeadingSteps(
       }
       const { firstAttempt, ...decided } = plan;
       if (decided.kind === 'decided' && firstAttempt?.ok === true) {
-        prepared.steps.push({ plan: decided, execution: { summary: firstAttempt.summary } });
-        attempted = firstAttempt.summary;
+        const { ok: _ok, ...execution } = firstAttempt;
+        prepared.steps.push({ plan: decided, execution });
+        attempted = execution;
       } else if (decided.kind === 'decided' && firstAttempt !== undefined) {
         // The run retries it with the same ledger key, then records the outcome and applies the
         // step's onFailure (and any rollback).
@@ -185,7 +188,7 @@ export async function runLeadingSteps(
       answer = decided;
     } else if (effect.kind === 'execute' && attempted !== undefined) {
       // The first attempt made with the decision: the machine records its outcome.
-      answer = { summary: attempted };
+      answer = attempted;
       attempted = undefined;
     } else if (effect.kind === 'audit') {
       // A skipped step's record goes out with the next decision; the closing record now.

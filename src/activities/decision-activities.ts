@@ -118,7 +118,7 @@ export function createDecisionActivities(
       };
     try {
       // The decision was made (and its blast-radius slot reserved) a moment ago in this call.
-      const { summary } = await executeDecided(
+      const { summary, result } = await executeDecided(
         decision,
         {
           action,
@@ -130,7 +130,7 @@ export function createDecisionActivities(
         },
         signal,
       );
-      return { ...plan, firstAttempt: { ok: true, summary } };
+      return { ...plan, firstAttempt: { ok: true, summary, ...(result === undefined ? {} : { result }) } };
     } catch (error) {
       return {
         ...plan,

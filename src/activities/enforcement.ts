@@ -14,6 +14,8 @@ export { ledgerLabel, taskFor } from '../../integrations';
 export interface EnforcementResult {
   summary: string;
   details: Record<string, unknown>;
+  /** What later steps read as steps.<id>.result (connector.ts ActionResult.result). */
+  result?: Record<string, unknown>;
 }
 
 /** One enforcement call: its action-ledger key (Jira labels derive from it) and its abort signal. */
@@ -92,6 +94,7 @@ export async function observe(
     return {
       summary: `${found.summary}: found in place after an interrupted attempt, not requested again`,
       details: { ...found.details, recovered: true },
+      ...(found.result === undefined ? {} : { result: found.result }),
     };
   } catch (error) {
     throw permanentAsNonRetryable(error);

@@ -126,5 +126,5 @@ export function loadConfig(path: string, env: Env = process.env): InterlockConfi
   const playbooksDir = isAbsolute(config.playbooks.dir)
     ? config.playbooks.dir
     : resolve(dirname(path), config.playbooks.dir);
-  return { ...config, playbooks: { dir: playbooksDir } };
+  return { ...config, playbooks: { ...config.playbooks, dir: playbooksDir } };
 }

@@ -82,12 +82,19 @@ const preAuthorizedSchema = z.strictObject({
   until: z.iso.datetime({ offset: true }).optional(),
 });
 
+const FIREWALL_CONNECTORS: readonly string[] = CONNECTOR_MANIFESTS.filter((m) => m.capability === 'firewall').map(
+  (m) => m.id,
+);
+
 /** Rule 6: where the engine may enforce a contain.source (never inline inside levels 0-2). */
 const enforcementPointSchema = z.strictObject({
   id: nonEmpty,
   kind: z.literal('firewall'),
-  integration: z.literal('fortigate'),
-  /** FortiGate VDOM; default: integrations.fortigate.vdom. */
+  /** A registered firewall connector (integrations/registry.ts), e.g. fortigate, panos. */
+  integration: nonEmpty.refine((id) => FIREWALL_CONNECTORS.includes(id), {
+    message: `must be a firewall connector (${FIREWALL_CONNECTORS.join(', ')})`,
+  }),
+  /** The firewall's partition: FortiGate VDOM, PAN-OS vsys; default: the connector's configured one. */
   vdom: nonEmpty.optional(),
   /** Zone IDs this point guards traffic into. */
   protects: z.array(nonEmpty).min(1),
@@ -297,7 +304,17 @@ export const configSchema = z
         maxAlertsPerDelivery: z.number().int().min(1).max(10_000).default(100),
       })
       .default({ maxPendingAlerts: 20_000, maxBatchAlerts: 200, maxConcurrentCalls: 64, maxAlertsPerDelivery: 100 }),
-    playbooks: z.strictObject({ dir: nonEmpty.default('playbooks') }).default({ dir: 'playbooks' }),
+    playbooks: z
+      .strictObject({
+        dir: nonEmpty.default('playbooks'),
+        /**
+         * A playbook with a step whose connector is not configured, and which the policy could run:
+         * `refuse` (default) does not load it, naming the step; `warn` loads it and the step fails
+         * cleanly when it runs (dev mode, which runs without integrations).
+         */
+        missingConnector: z.enum(['refuse', 'warn']).default('refuse'),
+      })
+      .default({ dir: 'playbooks', missingConnector: 'refuse' }),
     /** What happens to alerts no playbook handles. */
     triage: z
       .strictObject({

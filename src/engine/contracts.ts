@@ -12,7 +12,7 @@ import type { Playbook, PlaybookStep } from '../playbooks/schema';
 import type { BreakGlassEvidence } from '../policy/execution-gate';
 import type { PolicyDecision } from '../policy/types';
 import type { NotificationEvent } from './notification-events';
-import type { StepOutcome } from './step-outcomes';
+import type { StepOutcome, StepResult } from './step-outcomes';
 
 /** Where an event happened, passed by the workflow with every audited activity. */
 export interface AuditContext {
@@ -48,7 +48,7 @@ export type StepPlan =
   | { kind: 'decided'; action: ActionRequest; decision: PolicyDecision };
 
 /** The incident workflow's first attempt at an automatic action, made with its decision. */
-export type FirstAttempt = { ok: true; summary: string } | { ok: false; message: string };
+export type FirstAttempt = { ok: true; summary: string; result?: StepResult } | { ok: false; message: string };
 
 export interface DecisionRequest {
   action: ActionRequest;
@@ -72,13 +72,15 @@ export interface ExecutionRequest {
 export interface ExecutionResult {
   summary: string;
   details: Record<string, unknown>;
+  /** What later steps read as `steps.<id>.result` (intel.lookup), when the connector gave one. */
+  result?: StepResult;
 }
 
 /** One step the incident's admission decided and, when automatic, carried out. */
 export interface PreparedStep {
   plan: StepPlan;
   /** For an automatic action the admission carried out: what it gave. */
-  execution?: { summary: string };
+  execution?: { summary: string; result?: StepResult };
   /** For an automatic action whose first attempt failed: the ledger key the run retries it with. */
   executionKey?: string;
 }

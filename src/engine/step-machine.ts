@@ -36,7 +36,7 @@ import type {
   StepPlan,
   StepRequest,
 } from './contracts';
-import { executedOutcome, skippedOutcome, skippedRecord, type StepOutcome } from './step-outcomes';
+import { executedOutcome, skippedOutcome, skippedRecord, type StepOutcome, type StepResult } from './step-outcomes';
 
 /** What the machine needs done, and the answer each one expects back. */
 export type StepEffect =
@@ -52,7 +52,7 @@ export type StepEffect =
   | { kind: 'recommend'; request: RecommendationTaskRequest }
   /** → ApprovalAnswer (waits for people). */
   | { kind: 'approve'; decision: PolicyDecision; context: AuditContext }
-  /** → { summary: string }. `automatic`: an `auto` decision (no approval). */
+  /** → { summary: string, result?: StepResult }. `automatic`: an `auto` decision (no approval). */
   | { kind: 'execute'; request: ExecutionRequest; automatic: boolean };
 
 /** The answer to a deferrable `audit`: the records were not written, keep them pending. */
@@ -277,9 +277,10 @@ export function* playbookRun(run: RunSetup): StepMachine {
             idempotencyKey: handedOver?.executionKey ?? executionKey(stepId),
             context: context(stepId),
           },
-        }) as { summary: string });
+        }) as { summary: string; result?: StepResult });
       if (decision.compensation !== undefined) executed.push({ stepId, action });
-      return executedOutcome(stepId, decision, result.summary);
+      // Data only (no command depends on it): later steps' conditions read steps.<id>.result.
+      return executedOutcome(stepId, decision, result.summary, result.result);
     } catch (error) {
       yield* audit({
         idempotencyKey: key(`${stepId}:failed`),

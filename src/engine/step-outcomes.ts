@@ -8,16 +8,50 @@ import type { NotificationEvent } from './notification-events';
 import type { PlaybookStep } from '../playbooks/schema';
 import type { PolicyDecision } from '../policy/types';
 
+/** What an action gave later steps (`steps.<id>.result`): a small JSON object, e.g. an intel verdict. */
+export type StepResult = Record<string, unknown>;
+
+/** Largest step result kept (JSON characters): it travels in workflow history and audit records. */
+export const MAX_STEP_RESULT_CHARS = 4096;
+
 export interface StepOutcome {
   stepId: string;
   status: 'executed' | 'failed' | 'skipped' | 'refused' | 'recommended' | 'rejected' | 'expired';
   rule?: string;
   detail?: string;
+  /** Set when the executed action returned a result (intel.lookup): what `steps.<id>.result` reads. */
+  result?: StepResult;
 }
 
-/** What an executed step comes to (also what later steps' expressions see). */
-export function executedOutcome(stepId: string, decision: PolicyDecision, summary: string): StepOutcome {
-  return { stepId, status: 'executed', rule: decision.rule, detail: summary };
+/**
+ * A connector's result as a step result: a plain JSON object within MAX_STEP_RESULT_CHARS, else
+ * `{ truncated: true }` (a condition reading a field then finds it absent, never a huge value).
+ */
+export function boundedStepResult(result: unknown): StepResult | undefined {
+  if (result === undefined) return undefined;
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) return { truncated: true };
+  const json = JSON.stringify(result);
+  if (json.length > MAX_STEP_RESULT_CHARS) return { truncated: true };
+  return JSON.parse(json) as StepResult;
+}
+
+/**
+ * What an executed step comes to (also what later steps' expressions see). `result` only when
+ * the execution gave one: outcomes of runs recorded before results existed stay as they were.
+ */
+export function executedOutcome(
+  stepId: string,
+  decision: PolicyDecision,
+  summary: string,
+  result?: StepResult,
+): StepOutcome {
+  return {
+    stepId,
+    status: 'executed',
+    rule: decision.rule,
+    detail: summary,
+    ...(result === undefined ? {} : { result }),
+  };
 }
 
 /** What a step whose `if` is false comes to (also what later steps' expressions see). */

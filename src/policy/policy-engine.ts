@@ -1,3 +1,4 @@
+import { CONNECTOR_MANIFESTS } from '../../integrations/registry';
 import { ACTION_CATALOG, INTENT_ACTIONS, type ActionRequest, type ActionSpec } from '../actions/catalog';
 import type { EnforcementPointConfig, InterlockConfig, PreAuthorizedAction } from '../config/schema';
 import { chooseConnector } from './connector-choice';
@@ -18,8 +19,12 @@ export type PolicyConfig = Pick<
 > &
   Partial<Pick<InterlockConfig, 'enforcementPoints'>>;
 
-/** Default FortiGate ban expiry when the integration is not configured (matches the config default). */
-const DEFAULT_BAN_EXPIRY_MS = 3_600_000;
+/** A firewall connector's partition (VDOM, vsys) and quarantine time box, from its configuration. */
+interface FirewallFacts {
+  scope: string;
+  expiresAfterMs: number;
+  mechanism: string;
+}
 
 /** Rule 6: where an intent action is enforced, or why nowhere. */
 type ContainmentPlan =
@@ -63,8 +68,9 @@ export class PolicyEngine {
     const target = this.resolveTarget(action, spec);
     const plan = isIntent(action) ? this.planContainment(action, target) : undefined;
     const affected = [target, ...this.extraAffected(action, target, spec, plan)];
-    const enforcementPoint = this.enforcementPoint(spec, plan, action, target);
-    const timeBox = this.timeBox(action, plan);
+    const connector = this.connectorOf(spec, plan, action, target);
+    const enforcementPoint = this.enforcementPoint(plan, connector);
+    const timeBox = this.timeBox(action, plan, connector);
     const digest = actionDigest(
       action,
       spec.targets === 'account' ? action.target : (target.assetId ?? target.ref),
@@ -244,29 +250,51 @@ export class PolicyEngine {
     return [];
   }
 
-  /** The connector (and where it applies) that carries the action out: part of the action digest. */
-  private enforcementPoint(
+  /** The connector that carries the action out: the enforcement point's (rule 6), else the chosen one. */
+  private connectorOf(
     spec: ActionSpec,
     plan: ContainmentPlan | undefined,
     action: ActionRequest,
     target: ResolvedTarget,
-  ): string {
+  ): string | undefined {
+    if (plan !== undefined) return plan.choice?.integration;
+    const zone = target.zone === undefined ? undefined : this.inventory.zone(target.zone);
+    return chooseConnector(spec, action, target, this.config.integrations, zone);
+  }
+
+  /** The connector and where it applies (a firewall's VDOM or vsys): part of the action digest. */
+  private enforcementPoint(plan: ContainmentPlan | undefined, connector: string | undefined): string {
     if (plan !== undefined) {
       return plan.choice === undefined
         ? 'none'
         : `${plan.choice.integration}:${plan.choice.vdom}@${plan.choice.enforcementPointId}`;
     }
-    const zone = target.zone === undefined ? undefined : this.inventory.zone(target.zone);
-    const connector = chooseConnector(spec, action, target, this.config.integrations, zone);
-    if (connector === 'fortigate') return `fortigate:${this.config.integrations.fortigate?.vdom ?? 'root'}`;
-    return connector;
+    const facts = connector === undefined ? undefined : this.firewallFacts(connector);
+    return facts === undefined ? (connector ?? 'none') : `${connector}:${facts.scope}`;
+  }
+
+  /** A firewall connector's partition and time box: its configuration, else its manifest's defaults. */
+  private firewallFacts(connector: string): FirewallFacts | undefined {
+    const enforcement = CONNECTOR_MANIFESTS.find((m) => m.id === connector)?.enforcement;
+    if (enforcement === undefined) return undefined;
+    const config = (this.config.integrations as Readonly<Record<string, unknown>>)[connector] as
+      Readonly<Record<string, unknown>> | undefined;
+    const scope = config?.[enforcement.scope.configKey];
+    const expiry = config?.[enforcement.timeBox.configKey];
+    return {
+      scope: typeof scope === 'string' ? scope : enforcement.scope.default,
+      expiresAfterMs: typeof expiry === 'number' ? expiry : enforcement.timeBox.defaultMs,
+      mechanism: enforcement.timeBox.mechanism,
+    };
   }
 
   /**
-   * Rule 6: a deny at the IT side of the IT/OT DMZ, else a narrow deny on the zone conduit,
-   * protecting the zone the traffic reached (params.toward). Remote-access sessions are not
-   * modelled (no connector), so that middle step is skipped; nothing is ever enforced inline
-   * inside levels 0-2 (the configuration refuses such enforcement points).
+   * Rule 6: where an intent action is enforced — a deny at the IT side of the IT/OT DMZ, else a
+   * narrow deny on the zone conduit, protecting the zone the traffic reached (params.toward).
+   * remote.end_sessions (the order's middle step: cut what the source already has open) picks
+   * its point the same way, so a playbook's contain.source then remote.end_sessions act on the
+   * same firewall: no new session once blocked, then none left open. Nothing is ever enforced
+   * inline inside levels 0-2 (the configuration refuses such enforcement points).
    */
   private planContainment(action: ActionRequest, source: ResolvedTarget): ContainmentPlan {
     const towardRef = action.params['toward'];
@@ -286,7 +314,7 @@ export class PolicyEngine {
         enforcementPointId: point.id,
         side: point.side,
         integration: point.integration,
-        vdom: point.vdom ?? this.config.integrations.fortigate?.vdom ?? 'root',
+        vdom: point.vdom ?? this.firewallFacts(point.integration)?.scope ?? 'root',
         protectedZone: toward.zone,
         blockedIp,
       },
@@ -309,8 +337,15 @@ export class PolicyEngine {
     };
   }
 
-  /** Rule 10: firewall bans lapse on their own after the FortiGate ban expiry (or params.expirySeconds). */
-  private timeBox(action: ActionRequest, plan: ContainmentPlan | undefined): TimeBox | undefined {
+  /**
+   * Rule 10: firewall quarantines lapse on their own, after the connector's time box (FortiGate
+   * ban expiry, PAN-OS tag timeout) or params.expirySeconds.
+   */
+  private timeBox(
+    action: ActionRequest,
+    plan: ContainmentPlan | undefined,
+    connector: string | undefined,
+  ): TimeBox | undefined {
     if (
       action.type !== 'firewall.quarantine_ip' &&
       action.type !== 'firewall.extend_quarantine' &&
@@ -318,14 +353,16 @@ export class PolicyEngine {
     )
       return undefined;
     if (plan !== undefined && plan.choice === undefined) return undefined;
+    // An unconfigured firewall: the first registered one's defaults (the step fails as not configured).
+    const facts =
+      (connector === undefined ? undefined : this.firewallFacts(connector)) ??
+      this.firewallFacts(CONNECTOR_MANIFESTS.find((m) => m.enforcement !== undefined)?.id ?? '');
+    if (facts === undefined) return undefined;
     const seconds = action.params['expirySeconds'];
-    const expiresAfterMs =
-      typeof seconds === 'number' && seconds > 0
-        ? seconds * 1000
-        : (this.config.integrations.fortigate?.banExpiry ?? DEFAULT_BAN_EXPIRY_MS);
+    const expiresAfterMs = typeof seconds === 'number' && seconds > 0 ? seconds * 1000 : facts.expiresAfterMs;
     return {
       expiresAfterMs,
-      mechanism: 'fortigate banned-IP expiry',
+      mechanism: facts.mechanism,
       extendWith: action.type === 'contain.source' ? 'contain.source' : 'firewall.extend_quarantine',
     };
   }

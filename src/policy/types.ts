@@ -68,7 +68,9 @@ export interface PreAuthorization {
 export interface ContainmentChoice {
   enforcementPointId: string;
   side: 'it-dmz' | 'conduit';
-  integration: 'fortigate';
+  /** The firewall connector, e.g. fortigate, panos. */
+  integration: string;
+  /** Where on it the change applies: the FortiGate VDOM, the PAN-OS vsys. */
   vdom: string;
   /** The zone the traffic reached, which the point guards. */
   protectedZone: string;

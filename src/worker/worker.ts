@@ -3,7 +3,9 @@ import { createActivities } from '../activities/activities';
 import type { InterlockConfig } from '../config/schema';
 import type { Logger } from '../logging';
 import { createNotifier } from '../notifications';
+import { checkPlaybookConnectors } from '../playbooks/connector-check';
 import { loadPlaybooks } from '../playbooks/loader';
+import type { Playbook } from '../playbooks/schema';
 import { BlastRadiusStore } from '../policy/blast-radius';
 import { PolicyEngine } from '../policy/policy-engine';
 import type { AesGcmPayloadCodec } from '../runtime/payload-codec';
@@ -19,6 +21,31 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
+/**
+ * The playbooks this configuration can carry out: one whose step needs a connector that is not
+ * configured, when the policy could run that step, is refused (not loaded) unless
+ * `playbooks.missingConnector` is `warn`; each finding is logged naming the step.
+ */
+export function runnablePlaybooks(
+  playbooks: Playbook[],
+  config: InterlockConfig,
+  policy: PolicyEngine,
+  log: Pick<Logger, 'warn' | 'error'>,
+): Playbook[] {
+  const check = checkPlaybookConnectors(playbooks, config, policy);
+  for (const finding of check.warnings) log.warn({ ...finding }, finding.message);
+  if (config.playbooks.missingConnector === 'warn') {
+    for (const finding of check.refused)
+      log.warn(
+        { ...finding },
+        `${finding.message.replace(/: the playbook is not loaded$/, '')}: loaded anyway (playbooks.missingConnector: warn); the step will fail`,
+      );
+    return playbooks;
+  }
+  for (const finding of check.refused) log.error({ ...finding }, finding.message);
+  return check.runnable;
+}
+
 /** Starts a Temporal worker that runs Interlock's workflows and activities. */
 export async function startWorker(
   config: InterlockConfig,
@@ -26,12 +53,13 @@ export async function startWorker(
   log: Logger,
   codec: AesGcmPayloadCodec,
 ): Promise<RunningWorker> {
-  const playbooks = await loadPlaybooks(config.playbooks.dir);
+  const policy = new PolicyEngine(config);
+  const playbooks = runnablePlaybooks(await loadPlaybooks(config.playbooks.dir), config, policy, log);
   log.info({ playbooks: playbooks.map((p) => `${p.id}@${p.version}`) }, 'playbooks loaded');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const activities = createActivities({
     config,
-    policy: new PolicyEngine(config),
+    policy,
     audit: services.audit,
     approvals: services.approvals,
     ledger: services.ledger,

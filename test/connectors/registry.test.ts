@@ -3,7 +3,7 @@
  * connector, every reversible action its compensation, every connector a docs page that names
  * its configuration, and each manifest says exactly what its handlers implement.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACTION_CATALOG, ACTION_TYPES, PEOPLE_ACTIONS } from '../../src/actions/catalog';
 import { configSchema } from '../../src/config/schema';
@@ -57,6 +57,18 @@ describe('the action registry', () => {
       expect(Object.keys(configSchema.shape.integrations.unwrap().shape)).toContain(id);
     },
   );
+
+  it('runs the conformance suite for every registered connector', () => {
+    const files = [
+      ...readdirSync(join(ROOT, 'test', 'connectors')).map((f) => join(ROOT, 'test', 'connectors', f)),
+      ...readdirSync(join(ROOT, 'integrations'), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.test.ts'))
+        .map((f) => join(ROOT, 'integrations', f)),
+    ].filter((f) => f.endsWith('.test.ts'));
+    const source = files.map((f) => readFileSync(f, 'utf8')).join('\n');
+    const covered = [...source.matchAll(/describeConformance\(\{\s*connector: '([a-z0-9-]+)'/g)].map((m) => m[1]);
+    expect(CONNECTORS.map((c) => c.manifest.id).filter((id) => !covered.includes(id))).toEqual([]);
+  });
 
   it('connector IDs are unique', () => {
     const ids = CONNECTORS.map((c) => c.manifest.id);

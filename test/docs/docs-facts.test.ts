@@ -200,7 +200,12 @@ const VENDOR_PATHS = [
 
 function isVendorPath(path: string): boolean {
   const segments = path.split('/').filter((s) => s !== '');
-  return VENDOR_PATHS.some((vendor) => vendor.every((segment, i) => segments[i] === segment));
+  // A one-segment endpoint (PAN-OS's `/api/`) covers itself only, not every path under it.
+  return VENDOR_PATHS.some(
+    (vendor) =>
+      (vendor.length >= 2 || vendor.length === segments.length) &&
+      vendor.every((segment, i) => segments[i] === segment),
+  );
 }
 
 /**
@@ -383,6 +388,7 @@ describe('the checks themselves', () => {
   it('accept a vendor route only where a connector calls it', () => {
     expect(isVendorPath('/api/v2/monitor/user/banned')).toBe(true);
     expect(isVendorPath('/api/v3/no-such')).toBe(false);
+    expect(isVendorPath('/api/')).toBe(true);
     expect(isVendorPath('/approvals')).toBe(false);
   });
 });

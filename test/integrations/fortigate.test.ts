@@ -173,6 +173,30 @@ describe('FortiGateClient', () => {
   });
 });
 
+describe('FortiGateClient sessions (remote.end_sessions)', () => {
+  it('closes the sessions from an address on the VDOM with close-multiple filtered by saddr', async () => {
+    stub.openSessions('10.30.5.42', 3, 'ot-dmz');
+    stub.openSessions('10.30.5.43', 2, 'ot-dmz');
+    expect(await client({ vdom: 'ot-dmz' }).closeSessions('10.30.5.42')).toEqual({ ip: '10.30.5.42', vdom: 'ot-dmz' });
+    expect(stub.calls[0]).toMatchObject({
+      method: 'POST',
+      path: '/api/v2/monitor/firewall/session/close-multiple',
+      query: { vdom: 'ot-dmz' },
+      body: { saddr: '10.30.5.42' },
+      status: 200,
+    });
+    expect([stub.sessionsFrom('10.30.5.42', 'ot-dmz'), stub.sessionsFrom('10.30.5.43', 'ot-dmz')]).toEqual([0, 2]);
+  });
+
+  it('uses the IPv6 session table for an IPv6 source', async () => {
+    await client().closeSessions('2001:DB8::7');
+    expect(stub.calls[0]).toMatchObject({
+      path: '/api/v2/monitor/firewall/session6/close-multiple',
+      body: { saddr: '2001:db8::7' },
+    });
+  });
+});
+
 describe('FortiGate stub', () => {
   it('answers a bad body with the FortiOS error envelope', async () => {
     const response = await fetch(`${stub.url}${ADD_PATH}?vdom=root`, {

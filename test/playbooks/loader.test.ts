@@ -27,6 +27,7 @@ describe('shipped playbooks', () => {
   it('load and validate from the real playbooks/ directory', async () => {
     const playbooks = await loadPlaybooks(SHIPPED_DIR);
     expect(playbooks.map((p) => p.id)).toEqual([
+      'enrich-then-contain',
       's1-ransomware-office-laptop',
       's2-unauthorized-plc-programming',
       's3-new-device-level2',

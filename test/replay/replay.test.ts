@@ -116,6 +116,7 @@ describe('committed histories', () => {
       'break-glass',
       's9-audit-store-down', // S9
       'intake-storm',
+      'enrichment', // an intel.lookup result (steps.<id>.result) gating containment
     ])
       expect(scenarios).toContain(scenario);
     const playbooks = new Set(manifest.flatMap((e) => [e.playbook, ...(e.playbooks ?? [])]));

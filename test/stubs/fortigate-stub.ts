@@ -31,12 +31,19 @@ export interface FortiGateStub extends StubServer {
   /** Banned IPs keyed by `${vdom}/${ip}`. */
   banned: ReadonlyMap<string, BannedEntry>;
   isBanned(ip: string, vdom?: string): boolean;
+  /** Opens `count` sessions from an address on a VDOM (default root); close-multiple ends them. */
+  openSessions(ip: string, count: number, vdom?: string): void;
+  /** Sessions open from an address on a VDOM (default root). */
+  sessionsFrom(ip: string, vdom?: string): number;
 }
 
 export const FORTIGATE_ADD_USERS_PATH = '/api/v2/monitor/user/banned/add_users';
 export const FORTIGATE_CLEAR_USERS_PATH = '/api/v2/monitor/user/banned/clear_users';
 /** GET: the banned list (read before a change to record the prior state). */
 export const FORTIGATE_BANNED_PATH = '/api/v2/monitor/user/banned';
+/** POST: close the IPv4 / IPv6 sessions matching the body's filter (`saddr`, `daddr`, `proto`, ...). */
+export const FORTIGATE_CLOSE_SESSIONS_PATH = '/api/v2/monitor/firewall/session/close-multiple';
+export const FORTIGATE_CLOSE_SESSIONS6_PATH = '/api/v2/monitor/firewall/session6/close-multiple';
 
 const UNAUTHORIZED_HTML =
   '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>401 Unauthorized</title>\n</head><body>\n<h1>Unauthorized</h1>\n</body></html>\n';
@@ -75,6 +82,8 @@ export async function startFortiGateStub(options: FortiGateStubOptions = {}): Pr
   const banned = new Map<string, BannedEntry>();
   /** When each ban was (last) set, epoch seconds: FortiOS reports `expires`, not the duration. */
   const bannedSince = new Map<string, number>();
+  /** Open sessions keyed by `${vdom}/${source ip}`. */
+  const sessions = new Map<string, number>();
 
   const authenticated = (req: StubRequest): boolean => {
     const header = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
@@ -97,6 +106,22 @@ export async function startFortiGateStub(options: FortiGateStubOptions = {}): Pr
           ...(entry.expiry === 0 ? {} : { expires: (bannedSince.get(key) ?? 0) + entry.expiry }),
         }));
       return { status: 200, body: envelope('GET', 200, vdom, action, { results }) };
+    }
+    if (req.path === FORTIGATE_CLOSE_SESSIONS_PATH || req.path === FORTIGATE_CLOSE_SESSIONS6_PATH) {
+      if (req.method !== 'POST') return errorResponse(req.method, 405, vdom, action);
+      if (!vdoms.has(vdom)) return errorResponse(req.method, 404, vdom, action);
+      let filter: unknown;
+      try {
+        filter = JSON.parse(req.rawBody);
+      } catch {
+        return errorResponse(req.method, 400, vdom, action);
+      }
+      const saddr = (filter as { saddr?: unknown } | null)?.saddr;
+      const family = req.path === FORTIGATE_CLOSE_SESSIONS6_PATH ? 6 : 4;
+      // Only a source filter is modelled: a filter without one would close far more than asked.
+      if (typeof saddr !== 'string' || isIP(saddr) !== family) return errorResponse(req.method, 400, vdom, action);
+      sessions.delete(`${vdom}/${saddr}`);
+      return { status: 200, body: envelope('POST', 200, vdom, action, { results: {} }) };
     }
     if (req.path !== FORTIGATE_ADD_USERS_PATH && req.path !== FORTIGATE_CLEAR_USERS_PATH)
       return errorResponse(req.method, 404, vdom, action);
@@ -136,5 +161,8 @@ export async function startFortiGateStub(options: FortiGateStubOptions = {}): Pr
     apiKey,
     banned,
     isBanned: (ip: string, vdom = 'root') => banned.has(`${vdom}/${ip}`),
+    openSessions: (ip: string, count: number, vdom = 'root') =>
+      sessions.set(`${vdom}/${ip}`, (sessions.get(`${vdom}/${ip}`) ?? 0) + count),
+    sessionsFrom: (ip: string, vdom = 'root') => sessions.get(`${vdom}/${ip}`) ?? 0,
   });
 }

@@ -89,8 +89,9 @@ export interface RecordingServerOptions {
   secretQueryParams?: readonly string[];
 }
 
-// `sec`: QRadar's authorized-service token header.
-const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'sec']);
+// `sec`: QRadar's authorized-service token header; `x-pan-key`: PAN-OS's API key header;
+// `x-apikey`: VirusTotal's API key.
+const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'sec', 'x-pan-key', 'x-apikey']);
 const MAX_BODY_BYTES = 1_048_576;
 
 interface ScriptedFailure {

@@ -27,6 +27,8 @@ export const EXAMPLE_ENV: Record<string, string> = {
   CROWDSTRIKE_CLIENT_SECRET: 'csecret',
   FORTIGATE_URL: 'http://127.0.0.1:9002',
   FORTIGATE_KEY: 'fgkey',
+  OKTA_API_TOKEN: 'okta-api-token',
+  JIRA_API_TOKEN: 'jira-api-token',
   SLACK_BOT_TOKEN: 'xoxb-test',
   SLACK_SIGNING_SECRET: 'slack-signing',
   SMTP_HOST: '127.0.0.1',

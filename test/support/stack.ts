@@ -120,7 +120,8 @@ export function stackConfig(
       closeAfterIdle: o.closeAfterIdle ?? '5m',
       ...(o.continueAsNewAfterEvents === undefined ? {} : { continueAsNewAfterEvents: o.continueAsNewAfterEvents }),
     },
-    playbooks: { dir: o.playbooksDir },
+    // Only EDR and firewall stubs by default: steps needing other connectors fail cleanly (tests rely on it).
+    playbooks: { dir: o.playbooksDir, missingConnector: 'warn' },
     sources: { splunk: { token: TOKENS.splunk }, generic: { token: TOKENS.generic } },
     operators: [
       { id: 'alice', name: 'Alice Moreau', roles: ['soc-analyst'], apiKey: API_KEYS.alice },

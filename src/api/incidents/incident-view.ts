@@ -38,7 +38,13 @@ export interface IncidentDetail {
   runs: PlaybookRunView[];
   approvals: ApprovalRow[];
   pendingApprovals: ApprovalRow[];
-  actions: Pick<AuditRecord, 'seq' | 'time' | 'eventType' | 'playbookId' | 'stepId' | 'action' | 'target' | 'result'>[];
+  actions: (Pick<
+    AuditRecord,
+    'seq' | 'time' | 'eventType' | 'playbookId' | 'stepId' | 'action' | 'target' | 'result'
+  > & {
+    /** What an executed action gave later steps (`steps.<id>.result`), e.g. an intel lookup's verdict. */
+    output?: unknown;
+  })[];
   links: { temporalUi?: string; timeline: string; audit: string; evidence: string };
 }
 
@@ -126,7 +132,7 @@ export async function loadIncidentDetail(
     pendingApprovals: approvals.filter((a) => a.status === 'pending'),
     actions: records
       .filter((r) => r.eventType.startsWith('action.'))
-      .map(({ seq, time, eventType, playbookId, stepId, action, target, result }) => ({
+      .map(({ seq, time, eventType, playbookId, stepId, action, target, result, details }) => ({
         seq,
         time,
         eventType,
@@ -135,6 +141,7 @@ export async function loadIncidentDetail(
         ...(action !== undefined && { action }),
         ...(target !== undefined && { target }),
         ...(result !== undefined && { result }),
+        ...(eventType === 'action.executed' && details?.['result'] !== undefined && { output: details['result'] }),
       })),
     links: {
       ...(temporalUi !== undefined && { temporalUi }),

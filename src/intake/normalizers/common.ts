@@ -169,6 +169,8 @@ export interface AlertDraft {
   hosts?: ReadonlyArray<Endpoint | undefined>;
   ips?: ReadonlyArray<string | undefined | null>;
   users?: ReadonlyArray<string | undefined | null>;
+  /** File hashes the alert names (hex MD5, SHA-1 or SHA-256): observables of type `hash`. */
+  hashes?: ReadonlyArray<string | undefined | null>;
   src?: Endpoint | undefined;
   dst?: Endpoint | undefined;
   product: string;
@@ -207,7 +209,7 @@ export function isReceiptTimed(alert: Alert): boolean {
  * - hosts = the vendor's subject hosts, then dst, then src (the target of a network action
  *   is more relevant than its origin), merged when they name the same host;
  * - ips = explicit IPs plus every endpoint IP; users deduplicated;
- * - observables = every hostname, IP and user;
+ * - observables = every hostname, IP, user and file hash (lower-case hex; others dropped);
  * - the result is checked against alertSchema, so a normalizer bug cannot emit a bad alert.
  */
 export function finishAlert(draft: AlertDraft, ctx: NormalizeContext): Alert {
@@ -243,6 +245,7 @@ export function finishAlert(draft: AlertDraft, ctx: NormalizeContext): Alert {
       ...hostnames.map((value) => ({ type: 'hostname', value })),
       ...ips.map((value) => ({ type: 'ip', value })),
       ...users.map((value) => ({ type: 'user', value })),
+      ...fileHashes(draft.hashes).map((value) => ({ type: 'hash', value })),
     ],
     network: semantics.network,
     ot: semantics.ot,
@@ -258,6 +261,13 @@ export function finishAlert(draft: AlertDraft, ctx: NormalizeContext): Alert {
   const finished = parseBody(alertSchema, alert, ctx.source);
   if (draft.time === undefined) receiptTimed.add(finished);
   return finished;
+}
+
+const FILE_HASH = /^(?:[a-f0-9]{32}|[a-f0-9]{40}|[a-f0-9]{64})$/;
+
+/** Distinct file hashes, lower-cased; anything that is not a hex MD5, SHA-1 or SHA-256 is dropped. */
+function fileHashes(hashes: AlertDraft['hashes']): string[] {
+  return unique((hashes ?? []).map((h) => h?.trim().toLowerCase()).filter((h) => h !== undefined && FILE_HASH.test(h)));
 }
 
 /** The uid alert.ts prescribes when the vendor sends no ID. */

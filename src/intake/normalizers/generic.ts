@@ -19,6 +19,9 @@
  *                                                //   most relevant first; each needs name or ip
  *   "ips":      ["185.220.101.4"],              // optional; other IP addresses involved
  *   "users":    ["a.novak"],                    // optional; user names involved
+ *   "hashes":   ["275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f"],
+ *                                                // optional; files involved, as hex MD5, SHA-1
+ *                                                //   or SHA-256 (observables of type "hash")
  *   "src":      { "host": "eng-ws-03", "ip": "10.10.4.17" },        // optional network
  *   "dst":      { "host": "plc-07",    "ip": "10.20.1.7" },         //   direction: origin and
  *                                                //   target (e.g. a Modbus write IT host → PLC);
@@ -141,6 +144,14 @@ export const bodySchema = z.object({
     .default([]),
   ips: z.array(ipAddress).default([]),
   users: z.array(nonEmpty).default([]),
+  hashes: z
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^(?:[a-f0-9]{32}|[a-f0-9]{40}|[a-f0-9]{64})$/i, 'expected a hex MD5, SHA-1 or SHA-256'),
+    )
+    .default([]),
   src: networkEndpoint.optional(),
   dst: networkEndpoint.optional(),
   product: nonEmpty.optional(),
@@ -172,6 +183,7 @@ export function normalize(body: unknown, ctx: NormalizeContext): Alert[] {
         hosts: b.hosts.map((h) => endpoint(h.name, h.ip)),
         ips: b.ips,
         users: b.users,
+        hashes: b.hashes,
         src: b.src && endpoint(b.src.host, b.src.ip),
         dst: b.dst && endpoint(b.dst.host, b.dst.ip),
         product: b.product ?? PRODUCT,
