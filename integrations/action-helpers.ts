@@ -44,6 +44,9 @@ export function ledgerLabel(ledgerKey: string): string {
   return `interlock-${createHash('sha256').update(ledgerKey).digest('hex').slice(0, 32)}`;
 }
 
+/** What a ledger label looks like: a ticketing client that stores it in its own field finds it among the labels. */
+export const LEDGER_LABEL_PATTERN = /^interlock-[0-9a-f]{32}$/;
+
 export interface TicketText {
   summary: string;
   description: string;

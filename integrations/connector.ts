@@ -141,4 +141,9 @@ export interface TicketingClient {
   ): Promise<Ticket>;
   findTaskByLabel(label: string, options?: { signal?: AbortSignal }): Promise<Ticket | undefined>;
   closeTask(key: string, comment: string, options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * The task's current state, so people see whether a recommendation was done; undefined when
+   * the vendor no longer has it. Optional: a connector without it shows its tasks' state unknown.
+   */
+  readTask?(key: string, options?: { signal?: AbortSignal }): Promise<Ticket | undefined>;
 }

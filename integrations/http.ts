@@ -156,7 +156,8 @@ function errorEntryText(entry: unknown): string | undefined {
 
 /**
  * Pulls a human-readable reason out of a vendor error body: CrowdStrike / SentinelOne `errors[]`,
- * FortiOS `error`, Microsoft APIs `error: {code, message}`, OAuth2 `error` + `error_description`.
+ * FortiOS `error`, Microsoft APIs (Graph, Defender) `error: {code, message}`, ServiceNow
+ * `error: {message, detail}`, OAuth2 `error` + `error_description`.
  */
 function vendorReason(data: unknown): string | undefined {
   if (typeof data !== 'object' || data === null) return undefined;

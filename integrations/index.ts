@@ -7,6 +7,8 @@ export * from './panos/client';
 export * from './virustotal/client';
 export * from './misp/client';
 export * from './intel-lookup';
+export * from './entra-id/client';
+export * from './servicenow/client';
 
 export * from './connector';
 export * from './action-helpers';

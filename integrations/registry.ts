@@ -8,12 +8,14 @@ import type { z } from 'zod';
 import type { ConnectorManifest } from './connector';
 import { crowdstrike } from './crowdstrike';
 import { defenderEndpoint } from './defender-endpoint';
+import { entraId } from './entra-id';
 import { fortigate } from './fortigate';
 import { jira } from './jira';
 import { misp } from './misp';
 import { okta } from './okta';
 import { panos } from './panos';
 import { sentinelone } from './sentinelone';
+import { servicenow } from './servicenow';
 import { virustotal } from './virustotal';
 
 export const CONNECTORS = [
@@ -22,6 +24,8 @@ export const CONNECTORS = [
   panos,
   okta,
   jira,
+  entraId,
+  servicenow,
   virustotal,
   misp,
   defenderEndpoint,

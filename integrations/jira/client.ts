@@ -66,6 +66,16 @@ const searchSchema = z.object({
     )
     .default([]),
 });
+const issueSchema = z.object({
+  id: z.string(),
+  key: z.string(),
+  fields: z.object({
+    status: z
+      .object({ name: z.string().optional(), statusCategory: z.object({ key: z.string() }).loose() })
+      .loose()
+      .optional(),
+  }),
+});
 /** Labels are single words: letters, digits, '-' and '_' are safe everywhere, JQL included. */
 const labelSchema = z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'a label is one word of letters, digits, - and _');
 
@@ -129,6 +139,32 @@ export class JiraClient {
     const [issue] = parseResponse(searchSchema, response.data, INTEGRATION, 'search').issues;
     if (issue === undefined) return undefined;
     return { key: issue.key, id: issue.id, closed: issue.fields?.status?.statusCategory.key === 'done' };
+  }
+
+  /**
+   * An issue's status (`GET /rest/api/2/issue/{key}?fields=status`): done when its status
+   * category is `done`, the status name as people read it; undefined when Jira has no such issue.
+   */
+  async readTask(key: string, options: CallOptions = {}): Promise<(TaskResult & { state?: string }) | undefined> {
+    let response;
+    try {
+      response = await this.http.get<unknown>(`${JIRA_ISSUE_PATH}/${encodeURIComponent(key)}`, {
+        params: { fields: 'status' },
+        auth: this.auth,
+        ...signalOf(options),
+      });
+    } catch (error) {
+      if (error instanceof IntegrationError && error.status === 404) return undefined;
+      throw error;
+    }
+    const issue = parseResponse(issueSchema, response.data, INTEGRATION, 'get issue');
+    const status = issue.fields.status;
+    return {
+      key: issue.key,
+      id: issue.id,
+      closed: status?.statusCategory.key === 'done',
+      ...(status?.name === undefined ? {} : { state: status.name }),
+    };
   }
 
   /** Moves an issue to done with a comment (e.g. the change ticket that explains it). */

@@ -15,9 +15,15 @@ import {
  * `suspend`, reversible with `unsuspend`), which ends sign-ins without deleting anything.
  * Neither is idempotent at Okta (suspending a suspended user is refused with 400), so the
  * user's `status` (`GET /api/v1/users/{id}`) is the read that tells whether a change is in place.
+ * Sessions are revoked with `DELETE /api/v1/users/{id}/sessions` (204; `oauthTokens=true` also
+ * revokes the OpenID Connect and OAuth refresh and access tokens issued to the user), which is
+ * harmless to repeat.
  */
 
 export type { OktaConfig } from './config';
+
+/** The configuration the client needs (revokeOAuthTokens defaults to true, as in the schema). */
+export type OktaClientConfig = Omit<OktaConfig, 'revokeOAuthTokens'> & { revokeOAuthTokens?: boolean };
 
 export interface OktaClientOptions {
   retry?: Partial<RetryOptions>;
@@ -26,12 +32,14 @@ export interface OktaClientOptions {
 
 export interface AccountResult {
   account: string;
-  action: 'suspend' | 'unsuspend';
+  action: 'suspend' | 'unsuspend' | 'revoke_sessions';
 }
 
 /** An Okta user's lifecycle status (ACTIVE, SUSPENDED, LOCKED_OUT, DEPROVISIONED, …). */
 export interface AccountState {
   account: string;
+  /** The Okta user ID (`00u…`), whatever the account was read by. */
+  id: string;
   status: string;
 }
 
@@ -43,7 +51,7 @@ export class OktaClient {
   private readonly http: AxiosInstance;
 
   constructor(
-    private readonly config: OktaConfig,
+    private readonly config: OktaClientConfig,
     options: OktaClientOptions = {},
   ) {
     this.http = createVendorHttpClient(INTEGRATION, config, [config.apiToken], options);
@@ -71,7 +79,21 @@ export class OktaClient {
       ...signalOf(options),
     });
     const user = parseResponse(userSchema, response.data, INTEGRATION, 'get user');
-    return { account, status: user.status };
+    return { account, id: user.id, status: user.status };
+  }
+
+  /**
+   * Ends every Okta session of the user (and, with `revokeOAuthTokens`, the OAuth tokens issued
+   * to it). The sessions endpoint takes the user ID, so a login is first read to its ID.
+   */
+  async revokeSessions(account: string, options: CallOptions = {}): Promise<AccountResult & { userId: string }> {
+    const { id } = await this.accountState(account, options);
+    await this.http.delete(`${OKTA_USERS_PATH}/${encodeURIComponent(id)}/sessions`, {
+      params: { oauthTokens: this.config.revokeOAuthTokens ?? true },
+      headers: this.headers,
+      ...signalOf(options),
+    });
+    return { account, action: 'revoke_sessions', userId: id };
   }
 
   private async lifecycle(account: string, operation: 'suspend' | 'unsuspend', options: CallOptions): Promise<void> {

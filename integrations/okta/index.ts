@@ -1,4 +1,4 @@
-/** Okta: suspend and unsuspend a user (lifecycle API); the account is the action's target. */
+/** Okta: suspend and unsuspend a user (lifecycle API), end its sessions; the account is the action's target. */
 import { signalOption } from '../action-helpers';
 import { defineConnector, type ActionHandler } from '../connector';
 import { OktaClient } from './client';
@@ -27,9 +27,24 @@ function lifecycle(disable: boolean): ActionHandler<OktaClient> {
   };
 }
 
+/**
+ * No post-check: a session revocation leaves nothing to read back (the user simply has no
+ * sessions, as a user who never signed in). Repeating it after an interrupted attempt is harmless.
+ */
+const revokeSessions: ActionHandler<OktaClient> = {
+  async execute(client, { decision, ...call }) {
+    const result = await client.revokeSessions(decision.action.target, signalOption(call));
+    return { summary: `okta revoked the sessions of account ${result.account}`, details: { ...result } };
+  },
+};
+
 export const okta = defineConnector({
   manifest,
   configSchema: oktaConfigSchema,
   createClient: (config, options) => new OktaClient(config, options),
-  actions: { 'identity.disable_account': lifecycle(true), 'identity.enable_account': lifecycle(false) },
+  actions: {
+    'identity.disable_account': lifecycle(true),
+    'identity.enable_account': lifecycle(false),
+    'identity.revoke_sessions': revokeSessions,
+  },
 });

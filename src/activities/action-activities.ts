@@ -5,6 +5,7 @@ import type {
   InterlockActivities,
   RecommendationTaskRequest,
 } from '../engine/contracts';
+import { PEOPLE_ACTIONS } from '../actions/catalog';
 import { boundedStepResult } from '../engine/step-outcomes';
 import { checkExecution } from '../policy/execution-gate';
 import type { PolicyDecision } from '../policy/types';
@@ -20,6 +21,12 @@ import {
 } from './activity-support';
 import { createTask, enforce, observe, observeTask, taskFor, untilAborted } from './enforcement';
 import { actOnce } from './ledger-guard';
+
+/** Actions a ticketing connector carries out as a task for people (task.create, rule-4 actions). */
+function isTicketAction(decision: PolicyDecision): boolean {
+  const type = decision.action.type;
+  return type === 'task.create' || (PEOPLE_ACTIONS as readonly string[]).includes(type);
+}
 
 /**
  * The gate every action passes through, given a fresh decision: checks the approvals against
@@ -97,6 +104,10 @@ export function createActionActivities(
       details: {
         ...(decision.compensation === undefined ? {} : { compensation: decision.compensation }),
         ...(result.details['preChange'] === undefined ? {} : { preChange: result.details['preChange'] }),
+        // A ticketing connector's task: its key, so the incident view can read its state back.
+        ...(isTicketAction(decision) && typeof result.details['key'] === 'string'
+          ? { taskKey: result.details['key'] }
+          : {}),
         ...(stepResult === undefined ? {} : { result: stepResult }),
         // An earlier attempt was interrupted after recording its intent; the vendor's state showed
         // the change in place, so it was not made again.
@@ -180,7 +191,7 @@ export function createActionActivities(
             : { status: 'succeeded', detail: `${ticketing?.id ?? 'ticketing'} task ${taskKey}` },
         details: {
           summary: task.summary,
-          ...(taskKey === undefined ? {} : { taskKey }),
+          ...(taskKey === undefined ? {} : { taskKey, connector: ticketing?.id }),
           ...(recovered === undefined ? {} : { ledger: { recovered: true, ...recovered } }),
         },
       });

@@ -114,7 +114,9 @@ export function describeConformance(subject: ConformanceSubject): void {
       const { decision, connectors } = run();
       const result: EnforcementResult = await enforce(decision, connectors, { ledgerKey: 'conf:1' });
       seen.push(text(result));
-      const changes = stub.stub.callsTo(subject.changePath).length;
+      // The calls that make a change: a vendor may read (GET) the same path, e.g. a pre-change read.
+      const changeCalls = () => stub.stub.callsTo(subject.changePath).filter((c) => c.method !== 'GET');
+      const changes = changeCalls().length;
       expect(changes).toBeGreaterThanOrEqual(1);
       const found = await observe(decision, connectors, {
         ledgerKey: 'conf:1',
@@ -128,7 +130,7 @@ export function describeConformance(subject: ConformanceSubject): void {
         connectors.forDecision(decision)?.definition.actions[decision.action.type]?.observe !== undefined
       )
         expect(found).toBeDefined();
-      expect(stub.stub.callsTo(subject.changePath)).toHaveLength(changes);
+      expect(changeCalls()).toHaveLength(changes);
     });
 
     if (subject.oauth2 === true) {

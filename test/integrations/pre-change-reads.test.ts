@@ -11,7 +11,7 @@ import {
   type CrowdStrikeStub,
 } from '../stubs/crowdstrike-stub';
 import { JIRA_SEARCH_JQL_PATH, JIRA_SEARCH_PATH, startJiraStub } from '../stubs/jira-stub';
-import { startOktaStub } from '../stubs/okta-stub';
+import { oktaUserId, startOktaStub } from '../stubs/okta-stub';
 
 const DEVICE = '0123456789abcdef0123456789abcdef';
 const FAST_RETRY = { retries: 3, baseDelayMs: 5, maxDelayMs: 2_000 };
@@ -78,9 +78,13 @@ describe('Okta: user status', () => {
     const stub = await startOktaStub({ users: ['jdoe'] });
     try {
       const client = new OktaClient({ baseUrl: stub.url, timeout: 5_000, apiToken: 'okta-test-api-token' });
-      expect(await client.accountState('jdoe')).toEqual({ account: 'jdoe', status: 'ACTIVE' });
+      expect(await client.accountState('jdoe')).toEqual({ account: 'jdoe', id: oktaUserId('jdoe'), status: 'ACTIVE' });
       await client.disableAccount('jdoe');
-      expect(await client.accountState('jdoe')).toEqual({ account: 'jdoe', status: 'SUSPENDED' });
+      expect(await client.accountState('jdoe')).toEqual({
+        account: 'jdoe',
+        id: oktaUserId('jdoe'),
+        status: 'SUSPENDED',
+      });
       // Okta refuses to suspend a suspended user: repeating the call is not a safe retry.
       expect(await caught(client.disableAccount('jdoe'))).toMatchObject({ status: 400, retryable: false });
       expect(await caught(client.accountState('nobody'))).toMatchObject({ status: 404 });

@@ -7,8 +7,9 @@ import {
 } from './recording-server';
 
 /**
- * A Jira REST API v2 stand-in for issue creation, transitions and JQL search: basic auth (email
- * + API token) as Jira Cloud checks it, `POST /rest/api/2/issue` → 201 `{id, key, self}`,
+ * A Jira REST API v2 stand-in for issue creation, reading, transitions and JQL search: basic auth
+ * (email + API token) as Jira Cloud checks it, `POST /rest/api/2/issue` → 201 `{id, key, self}`,
+ * `GET /rest/api/2/issue/{key}?fields=status` → 200 `{id, key, fields: {status}}`,
  * `POST /rest/api/2/issue/{key}/transitions` → 204, Jira's `errorMessages` error body. Search
  * understands the JQL Interlock sends (`project = "K" AND labels = "L" ORDER BY created ASC`):
  * Cloud serves `GET /rest/api/2/search/jql` (`{issues, isLast}`) and answers the removed
@@ -44,6 +45,10 @@ export const JIRA_SEARCH_PATH = '/rest/api/2/search';
 const JQL = /^project = "([^"]+)" AND labels = "([^"]+)" ORDER BY created ASC$/;
 
 const errorBody = (message: string) => ({ errorMessages: [message], errors: {} });
+const statusOf = (issue: JiraIssue) => ({
+  name: issue.status === 'done' ? 'Done' : 'To Do',
+  statusCategory: { key: issue.status === 'done' ? 'done' : 'new' },
+});
 
 export async function startJiraStub(options: JiraStubOptions = {}): Promise<JiraStub> {
   const email = options.email ?? 'interlock@example.net';
@@ -80,12 +85,7 @@ export async function startJiraStub(options: JiraStubOptions = {}): Promise<Jira
       id: issue.id,
       key: issue.key,
       self: `${JIRA_ISSUE_PATH}/${issue.id}`,
-      fields: {
-        status: {
-          name: issue.status === 'done' ? 'Done' : 'To Do',
-          statusCategory: { key: issue.status === 'done' ? 'done' : 'new' },
-        },
-      },
+      fields: { status: statusOf(issue) },
     }));
     return deployment === 'cloud'
       ? { status: 200, body: { issues: page, isLast: page.length === found.length } }
@@ -95,6 +95,13 @@ export async function startJiraStub(options: JiraStubOptions = {}): Promise<Jira
   const handle = (req: StubRequest): StubResponse => {
     if (!authenticated(req)) return { status: 401, body: errorBody('You are not authenticated.') };
     if (req.path === JIRA_SEARCH_JQL_PATH || req.path === JIRA_SEARCH_PATH) return search(req);
+    const read = new RegExp(`^${JIRA_ISSUE_PATH}/([A-Z]+-\\d+)$`).exec(req.path);
+    if (read !== null && req.method === 'GET') {
+      const issue = issues.get(read[1] ?? '');
+      if (issue === undefined)
+        return { status: 404, body: errorBody('Issue does not exist or you do not have permission to see it.') };
+      return { status: 200, body: { id: issue.id, key: issue.key, fields: { status: statusOf(issue) } } };
+    }
     if (req.method !== 'POST') return { status: 405, body: errorBody('Method not allowed') };
     let body: Record<string, unknown>;
     try {

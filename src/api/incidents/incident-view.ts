@@ -1,11 +1,13 @@
 /** The incident detail: Temporal's view of the workflow joined with the audit trail and approvals. */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Connectors } from '../../../integrations';
 import type { ApprovalRow } from '../../approvals/approval-store';
 import { IncidentIndex, type IncidentSummary } from '../../audit/incident-index';
 import type { AuditRecord } from '../../audit/types';
 import type { InterlockConfig } from '../../config/schema';
 import type { Services } from '../../runtime/services';
 import { incidentStateQuery } from '../../workflows/definitions';
+import { incidentTasks, type IncidentTask } from './incident-tasks';
 
 export interface PlaybookRunView {
   playbookId: string;
@@ -45,6 +47,8 @@ export interface IncidentDetail {
     /** What an executed action gave later steps (`steps.<id>.result`), e.g. an intel lookup's verdict. */
     output?: unknown;
   })[];
+  /** Tasks for people (recommendations, task.create) and whether each is done, read from the ticketing tool. */
+  tasks: IncidentTask[];
   links: { temporalUi?: string; timeline: string; audit: string; evidence: string };
 }
 
@@ -95,6 +99,7 @@ export async function loadIncidentDetail(
   services: Services,
   temporal: Client,
   incidentId: string,
+  connectors: Connectors,
 ): Promise<IncidentDetail | undefined> {
   const handle = temporal.workflow.getHandle(incidentId);
   const [description, records, approvals, summary] = await Promise.all([
@@ -107,7 +112,10 @@ export async function loadIncidentDetail(
     summaryOf(services, incidentId),
   ]);
   if (description === undefined && records.length === 0) return undefined;
-  const state = description ? await handle.query(incidentStateQuery).catch(() => undefined) : undefined;
+  const [state, tasks] = await Promise.all([
+    description ? handle.query(incidentStateQuery).catch(() => undefined) : undefined,
+    incidentTasks(records, connectors),
+  ]);
   const temporalUi = temporalUiLink(config, incidentId);
   return {
     incidentId,
@@ -143,6 +151,7 @@ export async function loadIncidentDetail(
         ...(result !== undefined && { result }),
         ...(eventType === 'action.executed' && details?.['result'] !== undefined && { output: details['result'] }),
       })),
+    tasks,
     links: {
       ...(temporalUi !== undefined && { temporalUi }),
       timeline: `/ui/incidents/${incidentId}`,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
+import { Connectors } from '../../../integrations';
 import { buildEvidenceBundle, exportIncident } from '../../audit/evidence';
 import { IncidentIndex, type IncidentFilter } from '../../audit/incident-index';
 import type { AuditRecord } from '../../audit/types';
@@ -63,6 +64,8 @@ export interface TimelineLinkQuery {
 @Injectable()
 export class IncidentsService {
   private readonly index: IncidentIndex;
+  /** The configured connectors: the incident view reads its tasks' state from the ticketing tool. */
+  private readonly connectors: Connectors;
 
   constructor(
     @Inject(SERVICES) private readonly services: Services,
@@ -71,6 +74,7 @@ export class IncidentsService {
     @Inject(OperatorDirectory) private readonly directory: OperatorDirectory,
   ) {
     this.index = new IncidentIndex(services.pool);
+    this.connectors = new Connectors(config.integrations);
   }
 
   async list(filter: IncidentFilter & { limit: number; offset: number }) {
@@ -86,7 +90,7 @@ export class IncidentsService {
   }
 
   async get(incidentId: string) {
-    const detail = await loadIncidentDetail(this.config, this.services, this.temporal, incidentId);
+    const detail = await loadIncidentDetail(this.config, this.services, this.temporal, incidentId, this.connectors);
     if (!detail) throw new ApiError(404, 'incident_not_found', `no incident ${incidentId}`);
     return detail;
   }
