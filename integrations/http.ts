@@ -145,22 +145,36 @@ export function redact(text: string, secrets: readonly string[]): string {
   return result;
 }
 
-/** Pulls a human-readable reason out of a vendor error body (CrowdStrike `errors[]`, FortiOS `error`, Graph, ServiceNow). */
+/** One entry of an `errors[]` body: CrowdStrike `message`, SentinelOne `title` and `detail`. */
+function errorEntryText(entry: unknown): string | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const e = entry as Record<string, unknown>;
+  if (typeof e.message === 'string') return e.message;
+  const parts = [e.title, e.detail].filter((p): p is string => typeof p === 'string' && p !== '');
+  return parts.length > 0 ? parts.join(': ') : undefined;
+}
+
+/**
+ * Pulls a human-readable reason out of a vendor error body: CrowdStrike / SentinelOne `errors[]`,
+ * FortiOS `error`, Microsoft APIs (Graph, Defender) `error: {code, message}`, ServiceNow
+ * `error: {message, detail}`, OAuth2 `error` + `error_description`.
+ */
 function vendorReason(data: unknown): string | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const body = data as Record<string, unknown>;
   if (Array.isArray(body.errors)) {
-    const messages = body.errors
-      .map((e) => (typeof e === 'object' && e !== null ? (e as Record<string, unknown>).message : undefined))
-      .filter((m): m is string => typeof m === 'string');
+    const messages = body.errors.map(errorEntryText).filter((m): m is string => m !== undefined);
     if (messages.length > 0) return messages.join('; ');
   }
-  if (typeof body.cli_error === 'string') return body.cli_error;
-  // Microsoft Graph `{error: {code, message}}`, ServiceNow `{error: {message, detail}}`.
   if (typeof body.error === 'object' && body.error !== null) {
     const { code, message } = body.error as Record<string, unknown>;
-    if (typeof message === 'string') return typeof code === 'string' ? `${code}: ${message}` : message;
+    const parts = [code, message].filter((p): p is string => typeof p === 'string' && p !== '');
+    if (parts.length > 0) return parts.join(': ');
   }
+  if (typeof body.error === 'string' && typeof body.error_description === 'string')
+    // Entra ID appends trace and correlation IDs on further lines: the first says what is wrong.
+    return `${body.error}: ${body.error_description.split(/\r?\n/, 1)[0] ?? ''}`;
+  if (typeof body.cli_error === 'string') return body.cli_error;
   if (typeof body.error === 'number' || typeof body.error === 'string') return `error ${String(body.error)}`;
   return undefined;
 }

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { ConnectorManifest } from './connector';
 import { crowdstrike } from './crowdstrike';
 import { defenderIot } from './defender-iot';
+import { defenderEndpoint } from './defender-endpoint';
 import { entraId } from './entra-id';
 import { fortigate } from './fortigate';
 import { jira } from './jira';
@@ -15,11 +16,14 @@ import { misp } from './misp';
 import { nozomi } from './nozomi';
 import { okta } from './okta';
 import { panos } from './panos';
+import { sentinelone } from './sentinelone';
 import { servicenow } from './servicenow';
 import { virustotal } from './virustotal';
 
 export const CONNECTORS = [
   crowdstrike,
+  defenderEndpoint,
+  sentinelone,
   fortigate,
   panos,
   okta,

@@ -370,6 +370,28 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['zones', i, key], message: `unknown operator "${ref}"` });
       }
     });
+    // A zone's default EDR names a registered EDR connector; when integrations are configured at
+    // all (a deployment, not a dry run of playbooks), that connector must be one of them: the
+    // zone's hosts would otherwise fail every containment at run time.
+    const edrConnectors = CONNECTOR_MANIFESTS.filter((m) => m.capability === 'edr').map((m) => m.id);
+    const integrations = config.integrations as Readonly<Record<string, unknown>>;
+    const configuredEdr = edrConnectors.filter((id) => integrations[id] !== undefined);
+    const anyIntegration = Object.values(integrations).some((value) => value !== undefined);
+    config.zones.forEach((zone, i) => {
+      if (zone.edr === undefined) return;
+      if (!edrConnectors.includes(zone.edr))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['zones', i, 'edr'],
+          message: `unknown EDR connector "${zone.edr}" (EDR connectors: ${edrConnectors.join(', ')})`,
+        });
+      else if (anyIntegration && !configuredEdr.includes(zone.edr))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['zones', i, 'edr'],
+          message: `EDR connector "${zone.edr}" is not configured: add integrations.${zone.edr} (configured EDR connectors: ${configuredEdr.join(', ') || 'none'})`,
+        });
+    });
     config.zones.forEach((zone, i) =>
       zone.preAuthorized.forEach((entry, j) => {
         const path = ['zones', i, 'preAuthorized', j];
