@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import {
+  CONNECTOR_MANIFESTS,
   IntegrationError,
   ledgerLabel,
   type Connectors,
@@ -103,7 +104,19 @@ export async function observe(
 
 function handlerFor(decision: PolicyDecision, connectors: Connectors) {
   const connector = connectors.forDecision(decision);
-  if (connector === undefined) notConfigured(decision.enforcementPoint.split(':', 1)[0] ?? decision.enforcementPoint);
+  if (connector === undefined) {
+    const named = decision.enforcementPoint.split(':', 1)[0] ?? decision.enforcementPoint;
+    // The policy names a capability when no connector of it was configured: say which would do.
+    const candidates = CONNECTOR_MANIFESTS.filter(
+      (m) => m.capability === named || (named === 'people' && m.capability === 'ticketing'),
+    ).filter((m) => m.actions.includes(decision.action.type));
+    if (candidates.length > 0 && candidates.every((m) => m.id !== named))
+      throw ApplicationFailure.nonRetryable(
+        `integration ${named} (${candidates.map((m) => m.id).join(' or ')}) is not configured`,
+        'IntegrationNotConfigured',
+      );
+    notConfigured(named);
+  }
   const handler = connector.definition.actions[decision.action.type];
   if (handler === undefined)
     throw ApplicationFailure.nonRetryable(

@@ -180,7 +180,7 @@ it('decodes the same history through the codec endpoint for an operator', async 
   const clear = (decoded.body.payloads ?? []).map((p) => utf8(p.data)).join('\n');
   for (const value of SENSITIVE) expect(clear).toContain(value);
   // The failure's message, moved into its encrypted attributes.
-  expect(clear).toContain('"message":"integration identity (okta) is not configured"');
+  expect(clear).toContain('"message":"integration identity (okta or entra-id) is not configured"');
   expect(utf8(decoded.body.payloads?.[0]?.metadata['encoding'] ?? '')).toBe('json/plain');
 
   expect((await codec('/codec/decode', historyPayloads)).status).toBe(401);
