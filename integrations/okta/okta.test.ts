@@ -8,7 +8,7 @@ import type { ActionRequest } from '../../src/actions/catalog';
 import { enforce, observe } from '../../src/activities/enforcement';
 import { configSchema } from '../../src/config/schema';
 import { PolicyEngine } from '../../src/policy/policy-engine';
-import { OKTA_USERS_PATH, oktaUserId, startOktaStub, type OktaStub } from '../../test/stubs/okta-stub';
+import { OKTA_USERS_PATH, oktaUserId, startOktaStub, type OktaStub } from './okta.stub';
 import { Connectors } from '../runtime';
 import { OktaClient } from './client';
 

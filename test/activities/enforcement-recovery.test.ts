@@ -17,8 +17,8 @@ import {
   type CrowdStrikeStub,
   type FortiGateStub,
 } from '../stubs';
-import { JIRA_ISSUE_PATH, startJiraStub, type JiraStub } from '../stubs/jira-stub';
-import { OKTA_USERS_PATH, startOktaStub, type OktaStub } from '../stubs/okta-stub';
+import { JIRA_ISSUE_PATH, startJiraStub, type JiraStub } from '../../integrations/jira/jira.stub';
+import { OKTA_USERS_PATH, startOktaStub, type OktaStub } from '../../integrations/okta/okta.stub';
 
 const AGENT = '4c1f8e2a9b7d4e6f8a0b1c2d3e4f5a6b';
 let crowdstrike: CrowdStrikeStub;

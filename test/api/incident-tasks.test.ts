@@ -6,7 +6,7 @@ import { Connectors } from '../../integrations';
 import { startServiceNowStub, type ServiceNowStub } from '../../integrations/servicenow/servicenow.stub';
 import { incidentTasks, tasksIn } from '../../src/api/incidents/incident-tasks';
 import type { AuditRecord } from '../../src/audit/types';
-import { startJiraStub, type JiraStub } from '../stubs/jira-stub';
+import { startJiraStub, type JiraStub } from '../../integrations/jira/jira.stub';
 
 let servicenow: ServiceNowStub;
 let jira: JiraStub;

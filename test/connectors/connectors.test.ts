@@ -7,8 +7,8 @@ import {
   startCrowdStrikeStub,
   startFortiGateStub,
 } from '../stubs';
-import { JIRA_ISSUE_PATH, JIRA_SEARCH_JQL_PATH, startJiraStub } from '../stubs/jira-stub';
-import { OKTA_USERS_PATH, startOktaStub } from '../stubs/okta-stub';
+import { JIRA_ISSUE_PATH, JIRA_SEARCH_JQL_PATH, startJiraStub } from '../../integrations/jira/jira.stub';
+import { OKTA_USERS_PATH, startOktaStub } from '../../integrations/okta/okta.stub';
 import { describeConformance } from './conformance';
 
 describeConformance({

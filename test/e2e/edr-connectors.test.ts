@@ -19,7 +19,7 @@ import {
   type SentinelOneStub,
 } from '../../integrations/sentinelone/sentinelone.stub';
 import { CROWDSTRIKE_DEVICE_ACTIONS_PATH } from '../stubs';
-import { OKTA_USERS_PATH, startOktaStub, type OktaStub } from '../stubs/okta-stub';
+import { OKTA_USERS_PATH, startOktaStub, type OktaStub } from '../../integrations/okta/okta.stub';
 import { auditOf } from '../support/e2e';
 import { REPO_ROOT, startStack, type Stack } from '../support/stack';
 

@@ -8,7 +8,7 @@
  */
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
-import { FORTIGATE_ADD_USERS_PATH } from '../stubs/fortigate-stub';
+import { FORTIGATE_ADD_USERS_PATH } from '../../integrations/fortigate/fortigate.stub';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster';
 import { startSmtpServer, type SmtpTestServer } from '../support/smtp';
 import { acceptedIncident, auditOf, decide, pendingApprovalFor } from '../support/e2e';

@@ -16,8 +16,8 @@ import {
   FORTIGATE_CLEAR_USERS_PATH,
   type RecordedCall,
 } from '../stubs';
-import { JIRA_ISSUE_PATH, startJiraStub, type JiraStub } from '../stubs/jira-stub';
-import { OKTA_USERS_PATH, startOktaStub, type OktaStub } from '../stubs/okta-stub';
+import { JIRA_ISSUE_PATH, startJiraStub, type JiraStub } from '../../integrations/jira/jira.stub';
+import { OKTA_USERS_PATH, startOktaStub, type OktaStub } from '../../integrations/okta/okta.stub';
 import { auditOf, decide, pendingApprovalFor, type Approval } from '../support/e2e';
 import { CROWDSTRIKE_AGENT_FIN_LT_042, REPO_ROOT, eventually, startStack, type Stack } from '../support/stack';
 

@@ -1,7 +1,7 @@
 import { configSchema } from '../../src/config/schema';
 import { Connectors, CrowdStrikeClient, FortiGateConnection } from '../../integrations';
-import { startCrowdStrikeStub, type CrowdStrikeStub } from '../stubs/crowdstrike-stub';
-import { startFortiGateStub, type FortiGateStub } from '../stubs/fortigate-stub';
+import { startCrowdStrikeStub, type CrowdStrikeStub } from '../../integrations/crowdstrike/crowdstrike.stub';
+import { startFortiGateStub, type FortiGateStub } from '../../integrations/fortigate/fortigate.stub';
 
 let crowdstrike: CrowdStrikeStub;
 let fortigate: FortiGateStub;

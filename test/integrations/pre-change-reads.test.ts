@@ -9,9 +9,9 @@ import {
   CROWDSTRIKE_DEVICE_DETAILS_PATH,
   startCrowdStrikeStub,
   type CrowdStrikeStub,
-} from '../stubs/crowdstrike-stub';
-import { JIRA_SEARCH_JQL_PATH, JIRA_SEARCH_PATH, startJiraStub } from '../stubs/jira-stub';
-import { oktaUserId, startOktaStub } from '../stubs/okta-stub';
+} from '../../integrations/crowdstrike/crowdstrike.stub';
+import { JIRA_SEARCH_JQL_PATH, JIRA_SEARCH_PATH, startJiraStub } from '../../integrations/jira/jira.stub';
+import { oktaUserId, startOktaStub } from '../../integrations/okta/okta.stub';
 
 const DEVICE = '0123456789abcdef0123456789abcdef';
 const FAST_RETRY = { retries: 3, baseDelayMs: 5, maxDelayMs: 2_000 };

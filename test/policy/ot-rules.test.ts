@@ -10,7 +10,7 @@ import { configSchema, type InterlockConfig } from '../../src/config/schema';
 import { checkExecution } from '../../src/policy/execution-gate';
 import { PolicyEngine } from '../../src/policy/policy-engine';
 import { Connectors } from '../../integrations';
-import { startFortiGateStub, type FortiGateStub } from '../stubs/fortigate-stub';
+import { startFortiGateStub, type FortiGateStub } from '../../integrations/fortigate/fortigate.stub';
 
 const OPERATORS = [
   { id: 'alice', name: 'Alice', roles: ['soc-analyst'] },

@@ -1,4 +1,4 @@
 export * from './recording-server';
-export * from './crowdstrike-stub';
-export * from './fortigate-stub';
+export * from '../../integrations/crowdstrike/crowdstrike.stub';
+export * from '../../integrations/fortigate/fortigate.stub';
 export * from './qradar-stub';

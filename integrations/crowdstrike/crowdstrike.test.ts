@@ -1,11 +1,11 @@
 import { inspect } from 'node:util';
-import { CrowdStrikeClient, IntegrationError, type CrowdStrikeClientOptions } from '../../integrations';
+import { CrowdStrikeClient, IntegrationError, type CrowdStrikeClientOptions } from '../index';
 import {
   CROWDSTRIKE_DEVICE_ACTIONS_PATH as ACTIONS_PATH,
   CROWDSTRIKE_TOKEN_PATH as TOKEN_PATH,
   startCrowdStrikeStub,
   type CrowdStrikeStub,
-} from '../stubs/crowdstrike-stub';
+} from './crowdstrike.stub';
 
 const DEVICE = '0123456789abcdef0123456789abcdef';
 const OTHER_DEVICE = 'fedcba9876543210fedcba9876543210';

@@ -5,7 +5,7 @@ import {
   type StubRequest,
   type StubResponse,
   type StubServer,
-} from './recording-server';
+} from '../../test/stubs/recording-server';
 
 /**
  * A CrowdStrike Falcon API stand-in: OAuth2 client-credentials tokens, the Hosts API device

@@ -5,7 +5,7 @@ import {
   type StubRequest,
   type StubResponse,
   type StubServer,
-} from './recording-server';
+} from '../../test/stubs/recording-server';
 
 /**
  * An Okta Users API stand-in for lifecycle suspend/unsuspend, reading a user and clearing its

@@ -4,7 +4,7 @@ import {
   type StubRequest,
   type StubResponse,
   type StubServer,
-} from './recording-server';
+} from '../../test/stubs/recording-server';
 
 /**
  * A Jira REST API v2 stand-in for issue creation, reading, transitions and JQL search: basic auth

@@ -1,4 +1,4 @@
-import { startCrowdStrikeStub, type CrowdStrikeStub } from './crowdstrike-stub';
+import { startCrowdStrikeStub, type CrowdStrikeStub } from './crowdstrike.stub';
 
 /** The stub must refuse what Falcon refuses, or client tests would pass against a lenient fake. */
 

@@ -5,7 +5,7 @@ import {
   type StubRequest,
   type StubResponse,
   type StubServer,
-} from './recording-server';
+} from '../../test/stubs/recording-server';
 
 /**
  * A FortiGate (FortiOS REST API) stand-in for the monitor banned-users endpoints. Authenticates

@@ -1,11 +1,11 @@
 import { inspect } from 'node:util';
-import { FortiGateClient, IntegrationError, type FortiGateConfig } from '../../integrations';
+import { FortiGateClient, IntegrationError, type FortiGateConfig } from '../index';
 import {
   FORTIGATE_ADD_USERS_PATH as ADD_PATH,
   FORTIGATE_CLEAR_USERS_PATH as CLEAR_PATH,
   startFortiGateStub,
   type FortiGateStub,
-} from '../stubs/fortigate-stub';
+} from './fortigate.stub';
 
 const FAST_RETRY = { retries: 2, baseDelayMs: 5, maxDelayMs: 2_000 };
 
