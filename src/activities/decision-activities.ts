@@ -26,6 +26,7 @@ import {
   type ActivityDeps,
   type AuditWriter,
 } from './activity-support';
+import { checkActionParams } from '../actions/params';
 import { AlertAssetResolver } from '../playbooks/alert-assets';
 import { admitAlert } from './admission';
 
@@ -172,20 +173,25 @@ export function createDecisionActivities(
  * A step's `if` and its rendered target and params. An expression that cannot be evaluated
  * is an answer (`invalid`), not a failure.
  */
-function renderStep(
+export function renderStep(
   step: PlaybookStep,
   vars: Readonly<Record<string, unknown>>,
 ): { kind: 'action'; action: ActionRequest } | Extract<StepPlan, { kind: 'skipped' | 'invalid' }> {
   try {
     if (step.if !== undefined && !evaluateCondition(step.if, vars)) return { kind: 'skipped' };
-    return {
-      kind: 'action',
-      action: {
-        type: step.action,
-        target: renderTarget(step.target, vars),
-        params: renderParams(step.params ?? {}, vars),
-      },
+    const action: ActionRequest = {
+      type: step.action,
+      target: renderTarget(step.target, vars),
+      params: renderParams(step.params ?? {}, vars),
     };
+    // Rendered values are checked against the action's declared parameters before any decision.
+    const issues = checkActionParams(action.type, action.params);
+    if (issues.length > 0)
+      return {
+        kind: 'invalid',
+        message: `invalid parameters for ${action.type}: ${issues.map((i) => (i.param === '' ? i.message : `params.${i.param}: ${i.message}`)).join('; ')}`,
+      };
+    return { kind: 'action', action };
   } catch (error) {
     if (error instanceof ExpressionError) return { kind: 'invalid', message: error.message };
     throw error;

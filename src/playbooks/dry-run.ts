@@ -5,6 +5,7 @@
  */
 import { actionSpec, type ActionRequest } from '../actions/catalog';
 import type { Alert } from '../alerts/alert';
+import { checkActionParams } from '../actions/params';
 import type { PolicyEngine } from '../policy/policy-engine';
 import type { ApprovalRequirement, PolicyOutcome } from '../policy/types';
 import { ExpressionError, evaluateCondition, isTemplate, renderParams, renderTarget } from './expressions';
@@ -64,6 +65,17 @@ export function dryRunPlaybook(
         target: renderTarget(step.target, vars()),
         params: renderParams(step.params ?? {}, vars()),
       };
+      // As the real run: an action whose rendered parameters it does not take is an invalid step.
+      const issues = checkActionParams(action.type, action.params);
+      if (issues.length > 0) {
+        stepResults[step.id] = { stepId: step.id, status: 'failed' };
+        return {
+          stepId: step.id,
+          action: step.action,
+          status: 'error',
+          detail: `invalid parameters for ${action.type}: ${issues.map((i) => (i.param === '' ? i.message : `params.${i.param}: ${i.message}`)).join('; ')}`,
+        };
+      }
       const decision = engine.decide(action);
       stepResults[step.id] = { stepId: step.id, status: PREDICTED_STATUS[decision.outcome], rule: decision.rule };
       const t = decision.target;

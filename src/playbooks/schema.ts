@@ -7,8 +7,9 @@
  */
 import { z } from 'zod';
 import { ACTION_TYPES } from '../actions/catalog';
+import { checkStepParams } from '../actions/params';
 import { SEVERITIES } from '../alerts/alert';
-import { checkCondition, checkTemplate } from './expressions';
+import { checkCondition, checkTemplate, isTemplate } from './expressions';
 
 const APPROVAL_KEY = /approv/i;
 export const APPROVAL_ENFORCED_MESSAGE =
@@ -110,6 +111,14 @@ export const playbookStepSchema = strictObject({
     .enum(['continue', 'stop'])
     .default('stop')
     .describe('What the playbook does when this step fails (default stop).'),
+}).superRefine((step, ctx) => {
+  // The action's declared parameters (src/actions/params.ts): names, required ones, literal values.
+  for (const issue of checkStepParams(step.action, step.params ?? {}, isTemplate))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['params', ...(issue.param === '' ? [] : [issue.param])],
+      message: issue.message,
+    });
 });
 
 export const playbookSchema = strictObject({

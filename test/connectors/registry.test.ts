@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACTION_CATALOG, ACTION_TYPES, PEOPLE_ACTIONS } from '../../src/actions/catalog';
+import { actionParamsSchema } from '../../src/actions/params';
 import { configSchema } from '../../src/config/schema';
 import { CONNECTORS } from '../../integrations/registry';
 
@@ -73,5 +74,21 @@ describe('the action registry', () => {
   it('connector IDs are unique', () => {
     const ids = CONNECTORS.map((c) => c.manifest.id);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('action parameters', () => {
+  it('docs/policy.md lists every action with exactly the parameters it takes', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'policy.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('### Action parameters'));
+    for (const type of ACTION_TYPES) {
+      const row = section.split('\n').find((line) => line.startsWith(`| \`${type}\``));
+      expect(row).toBeDefined();
+      // Names in backticks, outside the parenthesised notes (allowed values).
+      const cell = (row ?? '').split('|')[2]!.replace(/\([^)]*\)/g, '');
+      const documented = [...cell.matchAll(/`([a-zA-Z]+)`/g)].map((m) => m[1]);
+      const declared = Object.keys(actionParamsSchema(type).shape).filter((n) => n !== 'connector');
+      expect(new Set(documented)).toEqual(new Set(declared));
+    }
   });
 });

@@ -12,7 +12,7 @@ function validPlaybook(): PlaybookInput {
         id: 'contain-host',
         action: 'edr.contain_host',
         target: '{{ alert.hosts[0].hostname }}',
-        params: { comment: 'Ransomware {{ alert.uid }}', ttl: 3600, notify: true },
+        params: { comment: 'Ransomware {{ alert.uid }}', isolationType: 'Selective', connector: 'crowdstrike' },
         if: 'size(alert.hosts) > 0',
       },
     ],
@@ -30,7 +30,30 @@ describe('playbookSchema', () => {
   it('accepts a valid playbook and defaults onFailure to stop', () => {
     const playbook = playbookSchema.parse(validPlaybook());
     expect(playbook.steps[0]?.onFailure).toBe('stop');
-    expect(playbook.steps[0]?.params).toEqual({ comment: 'Ransomware {{ alert.uid }}', ttl: 3600, notify: true });
+    expect(playbook.steps[0]?.params).toEqual({
+      comment: 'Ransomware {{ alert.uid }}',
+      isolationType: 'Selective',
+      connector: 'crowdstrike',
+    });
+  });
+
+  it('checks params against the action’s declared parameters: names, required ones, literal values', () => {
+    const step = (action: string, params: Record<string, unknown>) => ({
+      ...validPlaybook(),
+      steps: [{ id: 's', action, target: '{{ alert.hosts[0].hostname }}', params }],
+    });
+    expect(issuesOf(step('edr.contain_host', { ttl: 3600 }))).toEqual([
+      'steps.0.params.ttl: not a parameter of edr.contain_host (it takes: comment, isolationType, connector)',
+    ]);
+    expect(issuesOf(step('contain.source', {}))).toEqual(['steps.0.params.toward: contain.source needs params.toward']);
+    expect(issuesOf(step('firewall.quarantine_ip', { ip: '10.0.0.300' }))).toEqual([
+      'steps.0.params.ip: expected an IPv4 or IPv6 address',
+    ]);
+    expect(issuesOf(step('edr.contain_host', { isolationType: 'Partial' }))[0]).toMatch(
+      /^steps\.0\.params\.isolationType: /,
+    );
+    // A templated value is checked once rendered, before the decision (an invalid step).
+    expect(validatePlaybook(step('firewall.quarantine_ip', { ip: '{{ alert.src.ip }}' })).ok).toBe(true);
   });
 
   it('keeps onFailure: continue', () => {
