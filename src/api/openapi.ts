@@ -3,6 +3,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { alertSchema } from '../alerts/alert';
 import { VENDOR_FORMATS } from '../intake/normalizers';
 import { APPROVAL_STATUSES } from '../approvals/approval-store';
+import { CASE_STATUSES } from '../cases/case-state';
 import { openApiSchema } from './common/openapi-schema';
 import { SECURITY_SCHEMES } from './common/openapi-security';
 
@@ -275,6 +276,77 @@ function describeDecision(responses: Responses): void {
   );
 }
 
+const CASE_VIEW = {
+  type: 'object',
+  description:
+    'the case, derived from the audit trail: what people set (status, assignee, tags, comments) and, apart from it, the measured times',
+  properties: {
+    status: { type: 'string', enum: [...CASE_STATUSES] },
+    assignee: { type: ['string', 'null'] },
+    tags: { type: 'array', items: { type: 'string' } },
+    comments: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          seq: { type: 'integer' },
+          time: { type: 'string', format: 'date-time' },
+          author: { type: 'string' },
+          text: { type: 'string' },
+        },
+      },
+    },
+    statusChangedAt: { type: ['string', 'null'], format: 'date-time' },
+    timeToAcknowledgeMs: {
+      type: ['integer', 'null'],
+      description: 'first human action (case change, comment, approval vote) after the incident opened',
+    },
+    acknowledgedAt: { type: ['string', 'null'], format: 'date-time' },
+    acknowledgedBy: { type: ['string', 'null'] },
+    timeToContainMs: {
+      type: ['integer', 'null'],
+      description: 'first executed containment action (catalog `containment: true`) after the incident opened',
+    },
+    containedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+};
+
+function describeCaseWork(path: string, responses: Responses): void {
+  if (path.endsWith('/case')) {
+    responses['200'] = {
+      description:
+        '`changed: false` when the case already was as asked (nothing recorded), else the `case.updated` record’s `seq`',
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: ['incidentId', 'changed', 'case'],
+            properties: {
+              incidentId: { type: 'string' },
+              changed: { type: 'boolean' },
+              seq: { type: 'integer' },
+              case: CASE_VIEW,
+            },
+          },
+        },
+      },
+    };
+    responses['400'] = error('invalid request (`issues[].path` names each field), e.g. `assignee`: no such operator');
+    responses['409'] = error('`case_change_refused`: a status move the rules refuse (e.g. closed → contained)');
+  } else {
+    delete responses['200'];
+    responses['201'] = {
+      description: 'the comment was recorded (`case.commented`)',
+      content: {
+        'application/json': {
+          schema: { type: 'object', properties: { comment: CASE_VIEW.properties.comments.items, case: CASE_VIEW } },
+        },
+      },
+    };
+    responses['422'] = error('`idempotency_key_reused`: the Idempotency-Key was used for another comment');
+  }
+}
+
 /** The codec endpoint (Temporal CLI and Web UI): see codec.controller.ts. */
 function describeCodec(path: string, responses: Responses): void {
   if (path === '/codec/link') return;
@@ -365,7 +437,7 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
         };
         responses['401'] = error('neither an operator API key nor a valid, unexpired signed link');
       }
-      if (method === 'post') {
+      if (method === 'post' || method === 'patch') {
         // Operator JSON bodies (body-parsers.ts).
         responses['400'] = error(
           'invalid request (`issues[].path` names each field), `malformed_json`, or `too_deeply_nested` (more than 65 levels)',
@@ -387,6 +459,7 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
           'invalid query (`issues[].path` names the parameter): e.g. `from`/`to` not an RFC 3339 date-time between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, or a control character in `zone`/`source`',
         );
       if (path === '/approvals' && method === 'get') describeApprovalList(responses);
+      if (path === '/incidents/{id}/case' || path === '/incidents/{id}/comments') describeCaseWork(path, responses);
       if (path.startsWith('/approvals/') && method === 'post') describeDecision(responses);
       operation.responses = responses;
     }

@@ -19,6 +19,10 @@ export interface IncidentSummary {
   openedAt: string;
   lastEventAt: string;
   closedAt: string | null;
+  /** The case status people set (case.updated), `new` until one is set. */
+  caseStatus: string;
+  /** The operator the case is assigned to, if any. */
+  assignee: string | null;
 }
 
 export interface IncidentFilter {
@@ -32,6 +36,8 @@ export interface IncidentFilter {
   to?: string;
   incidentId?: string;
   unhandled?: boolean;
+  caseStatus?: string;
+  assignee?: string;
   limit: number;
   offset: number;
 }
@@ -53,7 +59,12 @@ WITH per_incident AS (
          coalesce(array_agg(DISTINCT e.record->'trigger'->>'source') FILTER (WHERE e.record ? 'trigger'), '{}') AS sources,
          coalesce(array_agg(DISTINCT coalesce(e.record->'target'->>'zone', uz.zone))
                     FILTER (WHERE e.record->'target' ? 'zone' OR uz.zone IS NOT NULL), '{}') AS zones,
-         bool_or(e.event_type = 'incident.unhandled') AND NOT bool_or(e.event_type = 'playbook.started') AS unhandled
+         bool_or(e.event_type = 'incident.unhandled') AND NOT bool_or(e.event_type = 'playbook.started') AS unhandled,
+         -- Case work: the last status and assignee a case.updated record set (it holds only what changed).
+         (array_agg(e.record->'details'->'changes'->'status'->>'to' ORDER BY e.seq DESC)
+            FILTER (WHERE e.event_type = 'case.updated' AND e.record->'details'->'changes' ? 'status'))[1] AS case_status,
+         (array_agg(e.record->'details'->'changes'->'assignee'->>'to' ORDER BY e.seq DESC)
+            FILTER (WHERE e.event_type = 'case.updated' AND e.record->'details'->'changes' ? 'assignee'))[1] AS assignee
     FROM audit_events e
     -- The zones an unhandled OT alert touches (it has no action target to place it).
     LEFT JOIN LATERAL jsonb_array_elements_text(
@@ -62,6 +73,7 @@ WITH per_incident AS (
    GROUP BY e.incident_id
 ), summary AS (
   SELECT incident_id, opened_at, last_event_at, alert_count, title, sources, zones, unhandled,
+         coalesce(case_status, 'new') AS case_status, assignee,
          (ARRAY[${SEVERITIES.map((s) => `'${s}'`).join(',')}]::text[])[severity_rank] AS severity,
          CASE WHEN last_closed_seq IS NOT NULL AND last_closed_seq > coalesce(last_opened_seq, 0)
               THEN 'closed' ELSE 'open' END AS status,
@@ -78,6 +90,8 @@ SELECT *, count(*) OVER () AS total
    AND ($5::timestamptz IS NULL OR opened_at >= $5)
    AND ($6::timestamptz IS NULL OR opened_at < $6)
    AND ($10::boolean IS NULL OR unhandled = $10)
+   AND ($11::text IS NULL OR case_status = $11)
+   AND ($12::text IS NULL OR assignee = $12)
  ORDER BY opened_at DESC, incident_id
  LIMIT $7 OFFSET $8`;
 
@@ -89,6 +103,8 @@ interface SummaryRow {
   sources: string[];
   zones: string[];
   unhandled: boolean;
+  case_status: string;
+  assignee: string | null;
   alert_count: string;
   opened_at: Date;
   last_event_at: Date;
@@ -111,6 +127,8 @@ export class IncidentIndex {
       filter.offset,
       filter.incidentId ?? null,
       filter.unhandled ?? null,
+      filter.caseStatus ?? null,
+      filter.assignee ?? null,
     ]);
     return {
       total: rows[0] ? Number(rows[0].total) : 0,
@@ -126,6 +144,8 @@ export class IncidentIndex {
         openedAt: r.opened_at.toISOString(),
         lastEventAt: r.last_event_at.toISOString(),
         closedAt: r.closed_at?.toISOString() ?? null,
+        caseStatus: r.case_status,
+        assignee: r.assignee,
       })),
     };
   }

@@ -40,6 +40,10 @@ export const AUDIT_EVENT_TYPES = [
   'task.created',
   /** Saga rollback (rule 10): earlier actions are being undone after a failure. */
   'playbook.rolling-back',
+  /** Case work (issue 17): an operator changed the status, assignee or tags (details.changes: only what changed). */
+  'case.updated',
+  /** Case work: an operator's comment on the incident (details.text, untrusted). */
+  'case.commented',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -7,4 +7,6 @@ export const ADVISORY_LOCK_KEYS = {
   migrations: '6904171001',
   /** Held (transaction level) by every audit append: the chain is one global sequence. */
   auditChain: '6904171002',
+  /** Seed of the per-incident case-work lock (hashtextextended(incidentId, seed), transaction level). */
+  caseWork: '6904171003',
 } as const;

@@ -96,6 +96,8 @@ describe('GET /docs-json', () => {
       'POST /approvals/{id}/decision': operator,
       'GET /incidents': operator,
       'GET /incidents/{id}': operator,
+      'PATCH /incidents/{id}/case': operator,
+      'POST /incidents/{id}/comments': operator,
       'GET /incidents/{id}/audit': operator,
       'GET /incidents/{id}/evidence': operator,
       'GET /incidents/{id}/timeline-link': operator,
@@ -117,7 +119,8 @@ describe('GET /docs-json', () => {
     });
     for (const [name, op] of operations()) {
       expect([name, op.summary?.length ?? 0]).not.toEqual([name, 0]);
-      if (name.startsWith('POST ')) expect([name, op.requestBody?.required]).toEqual([name, true]);
+      if (name.startsWith('POST ') || name.startsWith('PATCH '))
+        expect([name, op.requestBody?.required]).toEqual([name, true]);
     }
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(
       [
@@ -148,8 +151,24 @@ describe('GET /docs-json', () => {
 
     const incidents = query('get', '/incidents');
     expect(Object.keys(incidents).sort()).toEqual(
-      ['from', 'limit', 'offset', 'severity', 'source', 'status', 'to', 'unhandled', 'zone'].sort(),
+      [
+        'assignee',
+        'caseStatus',
+        'from',
+        'limit',
+        'offset',
+        'severity',
+        'source',
+        'status',
+        'to',
+        'unhandled',
+        'zone',
+      ].sort(),
     );
+    expect(incidents['caseStatus']).toMatchObject({
+      required: false,
+      schema: { enum: ['new', 'triage', 'contained', 'recovering', 'closed'] },
+    });
     expect(incidents['unhandled']).toMatchObject({ required: false, schema: { enum: ['true', 'false'] } });
     expect(incidents['from']?.schema).toMatchObject({ type: 'string', format: 'date-time' });
     expect(incidents['limit']?.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 500, default: 50 });

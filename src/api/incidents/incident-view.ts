@@ -5,6 +5,7 @@ import type { ApprovalRow } from '../../approvals/approval-store';
 import { IncidentIndex, type IncidentSummary } from '../../audit/incident-index';
 import type { AuditRecord } from '../../audit/types';
 import type { InterlockConfig } from '../../config/schema';
+import { caseFrom, type CaseView } from '../../cases/case-state';
 import type { Services } from '../../runtime/services';
 import { incidentStateQuery } from '../../workflows/definitions';
 import { incidentTasks, type IncidentTask } from './incident-tasks';
@@ -49,6 +50,8 @@ export interface IncidentDetail {
   })[];
   /** Tasks for people (recommendations, task.create) and whether each is done, read from the ticketing tool. */
   tasks: IncidentTask[];
+  /** Case work (status, assignee, tags, comments) and time to acknowledge / contain, from the audit trail. */
+  case: CaseView;
   links: { temporalUi?: string; timeline: string; audit: string; evidence: string };
 }
 
@@ -152,6 +155,7 @@ export async function loadIncidentDetail(
         ...(eventType === 'action.executed' && details?.['result'] !== undefined && { output: details['result'] }),
       })),
     tasks,
+    case: caseFrom(records),
     links: {
       ...(temporalUi !== undefined && { temporalUi }),
       timeline: `/ui/incidents/${incidentId}`,

@@ -1,12 +1,13 @@
-import { Controller, Get, Inject, Res, UseGuards } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import { Controller, Get, Headers, HttpCode, Inject, Patch, Post, Res, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply as Response } from 'fastify';
 import { z } from 'zod';
 import { SEVERITIES } from '../../alerts/alert';
+import { CASE_STATUSES, MAX_COMMENT_LENGTH } from '../../cases/case-state';
 import type { AuthenticatedOperator } from '../auth/operator-directory';
 import { CurrentOperator, OperatorGuard } from '../auth/operator.guard';
 import { OperatorAuth } from '../common/openapi-security';
-import { ZodParam, ZodQuery } from '../common/zod-pipe';
+import { ZodBody, ZodParam, ZodQuery } from '../common/zod-pipe';
 import { IncidentsService } from './incidents.service';
 
 export const incidentIdSchema = z.string().regex(/^inc-[0-9a-f]{24}$/, 'not an incident ID');
@@ -31,8 +32,16 @@ const nameFilter = z
   .min(1)
   .max(200)
   .regex(/^\P{Cc}*$/u, 'must not contain control characters');
+/** An operator ID as the configuration writes it (operators[].id). */
+const operatorIdSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^\P{Cc}*$/u, 'must not contain control characters');
 const listQuerySchema = z
   .strictObject({
+    caseStatus: z.enum(CASE_STATUSES).optional().describe('the case status people set (new until someone sets one)'),
+    assignee: operatorIdSchema.optional().describe('the operator ID the case is assigned to'),
     status: z.enum(['open', 'closed']).optional(),
     severity: z.enum(SEVERITIES).optional(),
     zone: nameFilter.optional(),
@@ -51,6 +60,41 @@ const listQuerySchema = z
     message: 'from must be before to',
     path: ['from'],
   });
+
+/** Tags are compared case-insensitively: stored lower case. */
+const tagSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N}._:/-]*$/u, 'letters, digits and . _ : / - only, starting with a letter or digit')
+  .transform((tag) => tag.toLowerCase());
+export const caseChangeSchema = z
+  .strictObject({
+    status: z.enum(CASE_STATUSES).optional(),
+    assignee: operatorIdSchema.nullable().optional().describe('an operator ID, or null to unassign'),
+    tags: z
+      .strictObject({
+        add: z.array(tagSchema).max(20).optional(),
+        remove: z.array(tagSchema).max(20).optional(),
+      })
+      .optional()
+      .describe('tags to add and to remove (not the whole set: concurrent edits both apply)'),
+  })
+  .refine((body) => Object.values(body).some((value) => value !== undefined), {
+    message: 'nothing to change: give status, assignee or tags',
+  });
+/** C0/C1 controls but tab and line breaks, and lone UTF-16 surrogates (the audit trail refuses those). */
+const UNPRINTABLE =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const commentSchema = z.strictObject({
+  text: z
+    .string()
+    .trim()
+    .min(1)
+    .max(MAX_COMMENT_LENGTH)
+    .refine((text) => !UNPRINTABLE.test(text), 'must not contain control characters (tab and line breaks allowed)'),
+});
 
 const IncidentId = () => ZodParam('id', incidentIdSchema, 'incident ID');
 
@@ -71,6 +115,37 @@ export class IncidentsController {
   @ApiOperation({ summary: 'Get an incident: workflow status, alerts and playbook runs' })
   get(@IncidentId() incidentId: string) {
     return this.incidents.get(incidentId);
+  }
+
+  /** Case work: status, assignee, tags. Only what differs from the case now is recorded. */
+  @Patch('incidents/:id/case')
+  @ApiOperation({ summary: 'Change the case of an incident: status, assignee, tags (audited)' })
+  changeCase(
+    @IncidentId() incidentId: string,
+    @ZodBody(caseChangeSchema, 'case change') request: z.output<typeof caseChangeSchema>,
+    @CurrentOperator() operator: AuthenticatedOperator,
+  ) {
+    return this.incidents.changeCase(incidentId, operator, request);
+  }
+
+  @Post('incidents/:id/comments')
+  @ApiOperation({ summary: 'Comment on an incident (audited)' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    schema: { type: 'string' },
+    description:
+      'per operator: a retry with the same key and text records the comment once; ' +
+      'the same key with another text is `422 idempotency_key_reused`',
+  })
+  @HttpCode(201)
+  comment(
+    @IncidentId() incidentId: string,
+    @ZodBody(commentSchema, 'comment') { text }: z.output<typeof commentSchema>,
+    @CurrentOperator() operator: AuthenticatedOperator,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ) {
+    return this.incidents.comment(incidentId, operator, text, idempotencyKey);
   }
 
   @Get('incidents/:id/audit')

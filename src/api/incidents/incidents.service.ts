@@ -12,6 +12,8 @@ import { ApiError } from '../common/api-error';
 import { CONFIG, SERVICES, TEMPORAL_CLIENT } from '../tokens';
 import { checkTimelineLink, signTimelineLink } from '../ui/signed-link';
 import { renderTimelinePage } from '../ui/timeline-page';
+import type { CaseChangeRequest } from '../../cases/case-state';
+import { CaseWork } from './case-work';
 import { loadIncidentDetail, summaryOf, temporalUiLink } from './incident-view';
 
 const CSV_COLUMNS = [
@@ -66,6 +68,7 @@ export class IncidentsService {
   private readonly index: IncidentIndex;
   /** The configured connectors: the incident view reads its tasks' state from the ticketing tool. */
   private readonly connectors: Connectors;
+  private readonly cases: CaseWork;
 
   constructor(
     @Inject(SERVICES) private readonly services: Services,
@@ -75,6 +78,15 @@ export class IncidentsService {
   ) {
     this.index = new IncidentIndex(services.pool);
     this.connectors = new Connectors(config.integrations);
+    this.cases = new CaseWork(services.pool, services.audit, (id) => directory.byId(id) !== undefined);
+  }
+
+  changeCase(incidentId: string, operator: AuthenticatedOperator, request: CaseChangeRequest) {
+    return this.cases.change(incidentId, operator, request);
+  }
+
+  comment(incidentId: string, operator: AuthenticatedOperator, text: string, idempotencyKey: string | undefined) {
+    return this.cases.comment(incidentId, operator, text, idempotencyKey);
   }
 
   async list(filter: IncidentFilter & { limit: number; offset: number }) {
