@@ -230,6 +230,20 @@ function describeApprovalList(responses: Responses): void {
                   requiredApprovals: { type: 'integer' },
                   requiredRoles: { type: 'array', items: { type: 'string' } },
                   actionDigest: { type: 'string' },
+                  description: {
+                    type: 'object',
+                    description: 'the action in words for people, and its technical form beside it',
+                    properties: {
+                      text: {
+                        type: 'string',
+                        example: 'block 10.10.8.23 at the Fortinet FortiGate fw-dmz that protects rtu-3',
+                      },
+                      technical: {
+                        type: 'string',
+                        example: 'contain.source 10.10.8.23 toward=rtu-3 → fortigate:root@fw-dmz',
+                      },
+                    },
+                  },
                   expiresAt: { type: 'string', format: 'date-time' },
                   decidedAt: { type: ['string', 'null'], format: 'date-time' },
                   decisions: { type: 'array', items: VOTE },

@@ -303,6 +303,16 @@ export class AuditStore {
     );
   }
 
+  /** The records written under these idempotency keys (those that exist), in seq order. */
+  async byKeys(keys: readonly string[]): Promise<AuditRecord[]> {
+    if (keys.length === 0) return [];
+    const { rows } = await this.pool.query<AuditRow>(
+      `SELECT ${ROW_COLUMNS} FROM audit_events WHERE idempotency_key = ANY($1::text[]) ORDER BY seq`,
+      [keys],
+    );
+    return rows.map(toAuditRecord);
+  }
+
   /** All events of one incident, oldest first. */
   async listByIncident(incidentId: string): Promise<AuditRecord[]> {
     const { rows } = await this.pool.query<AuditRow>(

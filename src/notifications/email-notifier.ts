@@ -3,6 +3,7 @@ import type { EmailClient, EmailMessage } from '../../integrations/email';
 import type { PolicyDecision } from '../policy/types';
 import type { DeliveryStore } from './delivery-store';
 import { incidentLinks, type Directory } from './links';
+import { describeActionLine } from '../policy/describe-action';
 import { describeTarget } from './slack-messages';
 
 function escapeHtml(value: string): string {
@@ -124,7 +125,7 @@ export class EmailNotifier {
               [
                 `Incident ${incidentId} affects zone ${zone}, which you own or lead a shift for.`,
                 `Alert: ${title}${event.context.trigger === undefined ? '' : ` (severity ${event.context.trigger.severity}, from ${event.context.trigger.source})`}.`,
-                `Proposed action awaiting approval: ${event.decision.action.type} on ${describeTarget(event.decision)} — ${event.decision.rule}. Approval ${event.approvalId} expires at ${event.expiresAt}; without a decision nothing is done.`,
+                `Proposed action awaiting approval: ${describeActionLine(event.decision)}, on ${describeTarget(event.decision)} — ${event.decision.rule}. Approval ${event.approvalId} expires at ${event.expiresAt}; without a decision nothing is done.`,
               ],
               links,
             ),
@@ -138,7 +139,7 @@ export class EmailNotifier {
           `email:approval.escalated:${event.approvalId}`,
           `[Interlock] Reminder: approval ${event.approvalId} is waiting for you`,
           [
-            `The approval request ${event.approvalId} for ${event.decision.action.type} on ${describeTarget(event.decision)} has had no decision yet.`,
+            `The approval request ${event.approvalId} to ${describeActionLine(event.decision)}, on ${describeTarget(event.decision)}, has had no decision yet.`,
             `Why: ${event.decision.rule} — ${event.decision.reason}.`,
             `It expires at ${event.expiresAt}; after that the action is not taken. Decide in Slack or with POST /approvals/${event.approvalId}/decision.`,
           ],
@@ -152,7 +153,7 @@ export class EmailNotifier {
           `email:approval.expired:${event.approvalId}`,
           `[Interlock] Approval ${event.approvalId} expired: nothing was done`,
           [
-            `The approval request ${event.approvalId} for ${event.decision.action.type} on ${describeTarget(event.decision)} expired without a decision.`,
+            `The approval request ${event.approvalId} to ${describeActionLine(event.decision)}, on ${describeTarget(event.decision)}, expired without a decision.`,
             'Nothing was done (rule 8). The incident stays open for a manual follow-up.',
           ],
           links,

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/web-api';
 import type { AuditContext } from '../engine/contracts';
+import { describeAction } from '../policy/describe-action';
 import type { PolicyDecision } from '../policy/types';
 import type { ApprovalVote } from '../approvals/messages';
 import type { ApprovalMessage } from './delivery-store';
@@ -33,11 +34,9 @@ export function describeTarget(decision: PolicyDecision): string {
   return `${targetName(decision)} (${parts.join(', ')})`;
 }
 
-function describeAction(decision: PolicyDecision): string {
-  const params = Object.entries(decision.action.params)
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(', ');
-  return `${decision.action.type} on ${decision.action.target} via ${decision.enforcementPoint}${params === '' ? '' : ` (${params})`}`;
+/** The technical form as inline code: a backtick in it would end the code span. */
+function code(technical: string): string {
+  return `\`${escapeMrkdwn(technical.replace(/`/g, "'"))}\``;
 }
 
 function slackDate(iso: string): string {
@@ -82,6 +81,7 @@ export function approvalMessage(
   const stillNeeded = remaining(decision, votes);
   const links = incidentLinks(directory.publicUrl, context.incidentId);
   const trigger = context.trigger;
+  const described = describeAction(decision);
   const why = [
     trigger === undefined
       ? undefined
@@ -95,12 +95,15 @@ export function approvalMessage(
       type: 'header',
       text: {
         type: 'plain_text',
-        text: `Approval needed: ${decision.action.type} on ${targetName(decision)}`.slice(0, 150),
+        text: `Approval needed: ${described.text}`.slice(0, 150),
       },
     },
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: `*Proposed action:* ${escapeMrkdwn(describeAction(decision))}` },
+      text: {
+        type: 'mrkdwn',
+        text: `*Proposed action:* ${escapeMrkdwn(described.text)}\n${code(described.technical)}`,
+      },
       fields: [
         { type: 'mrkdwn', text: `*Asset:*\n${escapeMrkdwn(targetName(decision))}` },
         { type: 'mrkdwn', text: `*Zone:*\n${decision.target.zone ?? 'unknown (treated as OT)'}` },
@@ -136,10 +139,7 @@ export function approvalMessage(
             title: { type: 'plain_text', text: 'Approve this OT change?' },
             text: {
               type: 'mrkdwn',
-              text: `${escapeMrkdwn(describeAction(decision))} on ${escapeMrkdwn(describeTarget(decision))}`.slice(
-                0,
-                300,
-              ),
+              text: `${escapeMrkdwn(described.text)} — ${escapeMrkdwn(describeTarget(decision))}`.slice(0, 300),
             },
             confirm: { type: 'plain_text', text: 'Approve' },
             deny: { type: 'plain_text', text: 'Cancel' },
@@ -168,7 +168,7 @@ export function approvalMessage(
   });
   const state = status === 'pending' ? `${stillNeeded} approval(s) still needed` : status;
   return {
-    text: `Approval ${approvalId}: ${decision.action.type} on ${describeTarget(decision)}, ${state}, expires ${expiresAt}`,
+    text: `Approval ${approvalId}: ${described.text} (${described.technical}), ${state}, expires ${expiresAt}`,
     blocks,
   };
 }

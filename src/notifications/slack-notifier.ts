@@ -1,5 +1,6 @@
 import type { NotificationEvent } from '../engine/notification-events';
 import type { SlackClient } from '../../integrations/slack';
+import { describeActionLine } from '../policy/describe-action';
 import type { DeliveryStore } from './delivery-store';
 import type { Directory } from './links';
 import { approvalMessage, describeTarget, escapeMrkdwn, noticeMessage } from './slack-messages';
@@ -86,7 +87,7 @@ export class SlackNotifier {
           await this.post(
             `slack:approval.expired:${event.approvalId}`,
             stored,
-            `:hourglass: Approval \`${event.approvalId}\` for ${event.decision.action.type} on ${escapeMrkdwn(describeTarget(event.decision))} expired without a decision. *Nothing was done.*`,
+            `:hourglass: Approval \`${event.approvalId}\` to ${escapeMrkdwn(describeActionLine(event.decision))} expired without a decision. *Nothing was done.*`,
             incidentId,
           );
         }
@@ -110,7 +111,7 @@ export class SlackNotifier {
         await this.post(
           `slack:approval.escalated:${event.approvalId}`,
           stored,
-          `:alarm_clock: Reminder: approval \`${event.approvalId}\` for ${event.decision.action.type} on ${escapeMrkdwn(describeTarget(event.decision))} is still waiting (approvers: ${approvers.join(', ')}). It expires at ${event.expiresAt}; after that nothing will be done.`,
+          `:alarm_clock: Reminder: approval \`${event.approvalId}\` to ${escapeMrkdwn(describeActionLine(event.decision))} is still waiting (approvers: ${approvers.join(', ')}). It expires at ${event.expiresAt}; after that nothing will be done.`,
           incidentId,
         );
         return;

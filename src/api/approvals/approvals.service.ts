@@ -11,6 +11,7 @@ import type {
 } from '../../approvals/approval-store';
 import type { AuditStore } from '../../audit/audit-store';
 import type { Logger } from '../../logging';
+import { describeAction, type ActionDescription } from '../../policy/describe-action';
 import {
   APPROVAL_REFUSALS,
   decideApprovalUpdate,
@@ -55,8 +56,34 @@ export class ApprovalsService {
     this.audit = services.audit;
   }
 
-  list(filter: ApprovalListFilter, limit: number, after?: ApprovalPosition): Promise<ApprovalPage> {
-    return this.approvals.page(filter, limit, after);
+  /**
+   * A page of approvals, each with its action in words (`description`). The enforcement point
+   * the words need is not in the read model: it is read from each request's audit record.
+   */
+  async list(
+    filter: ApprovalListFilter,
+    limit: number,
+    after?: ApprovalPosition,
+  ): Promise<Omit<ApprovalPage, 'approvals'> & { approvals: (ApprovalRow & { description: ActionDescription })[] }> {
+    const page = await this.approvals.page(filter, limit, after);
+    const requested = await this.audit
+      .byKeys(page.approvals.map((a) => `${a.id}:requested`))
+      .catch((error: unknown) => {
+        this.log.error({ err: error }, 'could not read approval requests from the audit trail for their descriptions');
+        return [];
+      });
+    const points = new Map(requested.map((r) => [r.approval?.approvalId, r.action?.enforcementPoint]));
+    return {
+      ...page,
+      approvals: page.approvals.map((row) => ({
+        ...row,
+        description: describeAction({
+          action: row.action,
+          target: row.target,
+          enforcementPoint: points.get(row.id),
+        }),
+      })),
+    };
   }
 
   async decide(
