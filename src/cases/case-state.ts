@@ -62,7 +62,7 @@ export function transitionRefusal(from: CaseStatus, to: CaseStatus): string | un
 
 function changesOf(record: AuditRecord): CaseChanges {
   const changes = record.details?.['changes'];
-  return typeof changes === 'object' && changes !== null ? (changes as CaseChanges) : {};
+  return typeof changes === 'object' && changes !== null ? changes : {};
 }
 
 function isCaseStatus(value: unknown): value is CaseStatus {

@@ -3,7 +3,7 @@ import type { SlackClient } from '../../integrations/slack';
 import { describeActionLine } from '../policy/describe-action';
 import type { DeliveryStore } from './delivery-store';
 import type { Directory } from './links';
-import { approvalMessage, describeTarget, escapeMrkdwn, noticeMessage } from './slack-messages';
+import { approvalMessage, escapeMrkdwn, noticeMessage } from './slack-messages';
 
 /** The approval request's message is posted by another (possibly still retrying) activity. */
 export class ApprovalMessageNotPosted extends Error {

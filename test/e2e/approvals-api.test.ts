@@ -32,6 +32,7 @@ interface ListedApproval {
   requiredApprovals: number;
   decisions: Vote[];
   decidedAt: string | null;
+  description: { text: string; technical: string };
 }
 interface ApprovalList {
   approvals: ListedApproval[];
@@ -96,6 +97,11 @@ describe('partial approvals', () => {
     expect(listed.approvals).toHaveLength(1);
     const [approval] = listed.approvals;
     expect(approval).toMatchObject({ id: approvalId, status: 'pending', decidedAt: null });
+    // The action in words, with its technical form (the enforcement point read from the audit trail).
+    expect(approval?.description).toEqual({
+      text: expect.stringMatching(/^block 10\.10\.4\.17 \(eng-ws-03\) at the Fortinet FortiGate \(root\)/),
+      technical: 'firewall.quarantine_ip 10.10.4.17 → fortigate:root',
+    });
     expect(approval?.decisions).toEqual([
       {
         operatorId: 'omar',

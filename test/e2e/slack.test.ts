@@ -179,6 +179,9 @@ describe('approval from Slack', () => {
     expect(message.channel).toBe(DEFAULT_CHANNEL);
     expect(blocks).toContain(approval.id);
     expect(blocks).toContain('10.15.0.9');
+    // In words for people, the technical form beside it (issue 17).
+    expect(blocks).toContain('*Proposed action:* block 10.15.0.9 at the Fortinet FortiGate (root)');
+    expect(blocks).toContain('`firewall.quarantine_ip 10.15.0.9 → fortigate:root`');
     expect(blocks).toContain('*Zone:*\\ndmz');
     expect(blocks).toContain('*Purdue level:*\\n3.5');
     expect(blocks).toMatch(/\*Expires:\*\\n<!date\^\d+\^/);

@@ -9,6 +9,7 @@ import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { DeliveryStore } from '../../src/notifications/delivery-store';
 import { EmailNotifier } from '../../src/notifications/email-notifier';
+import { PolicyEngine } from '../../src/policy/policy-engine';
 import { Directory } from '../../src/notifications/links';
 import { EmailClient } from '../../integrations/email';
 import { createTestDatabase } from '../support/pg';
@@ -113,6 +114,29 @@ describe('incident.opened (rule 15)', () => {
       alert: alert({ hosts: [{ hostname: 'fin-lt-042', ip: '10.30.5.42' }] }),
     });
     expect(smtp.messages.filter((m) => m.subject.includes('inc-it-1'))).toEqual([]);
+  });
+});
+
+describe('approval.requested', () => {
+  it('tells the zone’s plant contacts what is asked in words, with the technical form beside it', async () => {
+    const decision = new PolicyEngine(config).decide({
+      type: 'firewall.quarantine_ip',
+      target: '10.20.1.7',
+      params: {},
+    });
+    await notifierWith(pool).notify({
+      kind: 'approval.requested',
+      context: context('inc-words-1'),
+      approvalId: 'apr-words-1',
+      decision,
+      expiresAt: '2026-11-20T12:00:00.000Z',
+    });
+    const mail = smtp.messages.find((m) => m.subject.includes('inc-words-1'));
+    expect(mail?.text).toContain(
+      'Proposed action awaiting approval: block 10.20.1.7 (plc-7) at the Fortinet FortiGate',
+    );
+    expect(mail?.text).toContain('(firewall.quarantine_ip 10.20.1.7 → fortigate:root)');
+    expect(mail?.html).toContain('(firewall.quarantine_ip 10.20.1.7 → fortigate:root)');
   });
 });
 

@@ -85,8 +85,7 @@ export const caseChangeSchema = z
     message: 'nothing to change: give status, assignee or tags',
   });
 /** C0/C1 controls but tab and line breaks, and lone UTF-16 surrogates (the audit trail refuses those). */
-const UNPRINTABLE =
-  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNPRINTABLE = /(?![\t\n\r])\p{Cc}|\p{Cs}/u;
 export const commentSchema = z.strictObject({
   text: z
     .string()
