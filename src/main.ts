@@ -10,6 +10,7 @@ import type { InterlockConfig } from './config/schema';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { embeddedPostgresDataDir, startEmbeddedPostgres } from './dev/embedded-postgres';
+import { startLab } from './dev/lab/lab';
 import { startTemporalDevServer } from './dev/temporal-server';
 import { createLogger, type Logger } from './logging';
 import { createServices } from './runtime/services';
@@ -20,7 +21,8 @@ const USAGE = `usage: interlock <api|worker|dev|migrate|prune-audit|verify-expor
   api      HTTP API (NestJS)                      needs temporal.address and database.url
   worker   Temporal worker (workflows, activities) needs temporal.address and database.url
   dev      API + worker in one process; starts a Temporal dev server and PostgreSQL
-           when temporal.address / database.url are empty
+           when temporal.address / database.url are empty, and a simulated lab (EDR and
+           firewall stand-ins) for integrations on loopback URLs (INTERLOCK_LAB=off: none)
   migrate  apply database migrations and exit
   prune-audit  remove audit records older than audit.retention (keeps a checkpoint); run as
            the schema owner, like migrate
@@ -88,7 +90,14 @@ async function run(mode: string): Promise<Stop> {
       await stop().catch((error: unknown) => log.error({ err: error }, 'error during shutdown'));
   };
   try {
-    if (mode === 'dev') config = await startEmbedded(config, log, stops);
+    if (mode === 'dev') {
+      config = await startEmbedded(config, log, stops);
+      // The simulated lab is dev mode's alone: api and worker never start vendor stand-ins.
+      if (process.env['INTERLOCK_LAB'] !== 'off') {
+        const lab = await startLab(config, log);
+        stops.push(() => lab.close());
+      }
+    }
     if (mode === 'migrate') {
       if (config.database.url === '') throw new ConfigError('database.url (DATABASE_URL) is required to migrate');
       const pool = createPool(config.database.url);

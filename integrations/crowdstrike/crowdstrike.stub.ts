@@ -3,9 +3,10 @@ import {
   secretEquals,
   startRecordingServer,
   type StubRequest,
+  type StubObserver,
   type StubResponse,
   type StubServer,
-} from '../../test/stubs/recording-server';
+} from '../../src/dev/lab/recording-server';
 
 /**
  * A CrowdStrike Falcon API stand-in: OAuth2 client-credentials tokens, the Hosts API device
@@ -16,6 +17,8 @@ import {
  */
 
 export interface CrowdStrikeStubOptions {
+  /** Dev mode's lab: fixed port, a log line per call, a page of what was received. */
+  observe?: StubObserver;
   clientId?: string;
   clientSecret?: string;
   /** Token lifetime reported in `expires_in` (Falcon: 1799 s). */
@@ -151,6 +154,8 @@ export async function startCrowdStrikeStub(options: CrowdStrikeStubOptions = {})
   };
 
   const server = await startRecordingServer({
+    observe: options.observe,
+    state: () => ({ contained: [...contained] }),
     handle: (req) => {
       if (req.path === CROWDSTRIKE_TOKEN_PATH) return issueToken(req);
       if (req.path === CROWDSTRIKE_DEVICE_ACTIONS_PATH) return deviceAction(req);

@@ -3,9 +3,10 @@ import {
   secretEquals,
   startRecordingServer,
   type StubRequest,
+  type StubObserver,
   type StubResponse,
   type StubServer,
-} from '../../test/stubs/recording-server';
+} from '../../src/dev/lab/recording-server';
 
 /**
  * A FortiGate (FortiOS REST API) stand-in for the monitor banned-users endpoints. Authenticates
@@ -15,6 +16,8 @@ import {
  */
 
 export interface FortiGateStubOptions {
+  /** Dev mode's lab: fixed port, a log line per call, a page of what was received. */
+  observe?: StubObserver;
   apiKey?: string;
   /** VDOMs that exist on the box; default ["root"]. */
   vdoms?: readonly string[];
@@ -152,6 +155,10 @@ export async function startFortiGateStub(options: FortiGateStubOptions = {}): Pr
   };
 
   const server = await startRecordingServer({
+    observe: options.observe,
+    state: () => ({
+      banned: [...banned.entries()].map(([key, entry]) => ({ ip: key.slice(entry.vdom.length + 1), ...entry })),
+    }),
     handle,
     errorBody: (status) => errorResponse('POST', status, 'root', '').body,
     secretQueryParams: ['access_token'],

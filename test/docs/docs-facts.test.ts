@@ -9,7 +9,7 @@
  * - repository paths inside inline code or fenced blocks: a whitespace-separated token starting
  *   with one of PATH_ROOTS; a placeholder (`<format>`, `{id}`, `…`, `*`) checks the directory
  *   before it; `dist/src/x.js` checks `src/x.ts`;
- * - `INTERLOCK_*` variables anywhere (they must appear in src/, scripts/ or test/support/);
+ * - `INTERLOCK_*` variables anywhere (they must appear in src/, scripts/, test/support/ or config/);
  * - HTTP routes written `GET /path` and curl URLs of the local API (they must match a controller
  *   route); `node dist/src/main.js <mode>` modes; the dev credentials the README's commands use.
  */
@@ -34,13 +34,16 @@ const DOC_FILES = [
 const PATH_ROOTS = ['src', 'test', 'playbooks', 'integrations', 'scripts', 'config', 'docs', 'bench', 'slack', '.ci'];
 const PATH_TOKEN = new RegExp(`^(?:\\./)?(?:${PATH_ROOTS.map((r) => r.replace('.', '\\.')).join('|')})/`);
 const PLACEHOLDER = /[<>{}*…$]/;
-const ENV_SOURCE_DIRS = ['src', 'scripts', 'test/support'];
+/** Where a documented variable must be read: the code, or the `${VAR:-default}` of a shipped configuration. */
+const ENV_SOURCE_DIRS = ['src', 'scripts', 'test/support', 'config'];
 /** Code spans shaped like an audit event type, an action type or a policy rule name. */
 const ENGINE_NAME =
   /^(?:(?:alert|incident|playbook|policy|approval|action|people|notification|task|edr|firewall|contain|release|identity|ot)\.[a-z]+(?:[-_][a-z]+)*|rule-\d+-[a-z-]+|read-only)$/;
 const ENGINE_NAMES = new Set<string>([...AUDIT_EVENT_TYPES, ...ACTION_TYPES, ...POLICY_RULES]);
 const DEV_CONFIG = read('config/interlock.dev.yaml');
 const DEV_API_PORT = /port:\s*\$\{INTERLOCK_PORT:-(\d+)\}/.exec(DEV_CONFIG)?.[1];
+/** The simulated lab's stand-ins (src/dev/lab) listen where the dev configuration points them. */
+const DEV_LAB_PORTS = [...DEV_CONFIG.matchAll(/\$\{INTERLOCK_LAB_[A-Z]+_PORT:-(\d+)\}/g)].map((m) => m[1]);
 
 interface MarkdownFile {
   file: string;
@@ -230,9 +233,9 @@ describe('README.md', () => {
     expect(Buffer.byteLength(read(README))).toBeLessThanOrEqual(README_MAX_BYTES);
   });
 
-  it('uses the dev configuration: its credentials, its port and the Temporal UI port of dev mode', () => {
+  it('uses the dev configuration: its credentials, its ports (API, lab) and the Temporal UI port of dev mode', () => {
     const readme = read(README);
-    const credentials = [...new Set(readme.match(/\bdev-[a-z]+-(?:token|key)[-0-9]*/g) ?? [])];
+    const credentials = [...new Set(readme.match(/\bdev-[a-z]+(?:-[a-z]+)*-(?:token|key)[-0-9]*/g) ?? [])];
     expect(credentials.length).toBeGreaterThan(0);
     expect(credentials.filter((c) => !new RegExp(`[\\s{:]${c}\\s*[,}\\n]`).test(DEV_CONFIG))).toEqual([]);
 
@@ -240,7 +243,8 @@ describe('README.md', () => {
     const testPgPort = /127\.0\.0\.1:(\d+)/.exec(read('test/support/pg.ts'))?.[1];
     expect([DEV_API_PORT, uiPort, testPgPort]).not.toContain(undefined);
     const ports = [...readme.matchAll(/\b(?:127\.0\.0\.1|localhost):(\d+)/g)].map((m) => m[1]);
-    expect(ports.filter((port) => ![DEV_API_PORT, uiPort, testPgPort].includes(port))).toEqual([]);
+    expect(DEV_LAB_PORTS.length).toBeGreaterThan(0);
+    expect(ports.filter((port) => ![DEV_API_PORT, uiPort, testPgPort, ...DEV_LAB_PORTS].includes(port))).toEqual([]);
   });
 
   it('states the Node.js version package.json requires', () => {

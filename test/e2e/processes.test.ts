@@ -1,13 +1,13 @@
 /**
  * The `interlock` processes as an operator starts them: configuration errors stop startup
- * with a message naming the key, and `dev` mode runs the whole product with embedded defaults.
+ * with a message naming the key. `dev` mode, the whole product with embedded defaults and the
+ * simulated lab, is followed step by step in dev-first-ten-minutes.test.ts.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { embeddedPostgresDataDir } from '../../src/dev/embedded-postgres';
-import { REPO_ROOT, eventually } from '../support/stack';
+import { REPO_ROOT } from '../support/stack';
 
 const MAIN = join(REPO_ROOT, 'dist', 'src', 'main.js');
 
@@ -98,67 +98,4 @@ describe('startup errors', () => {
     });
     expect(await run(['serve'], {})).toMatchObject({ code: 2, output: expect.stringContaining('usage: interlock') });
   });
-});
-
-describe('dev mode', () => {
-  it('runs API, worker, Temporal and PostgreSQL in one process from the embedded defaults', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'interlock-dev-'));
-    // mkdtemp makes a private directory: as root, the embedded PostgreSQL (run as the postgres
-    // user) must still find a place it can reach.
-    const port = 30_000 + Math.floor(Math.random() * 20_000);
-    const child = spawn(process.execPath, [MAIN, 'dev'], {
-      env: {
-        ...process.env,
-        NODE_OPTIONS: '',
-        INTERLOCK_STATE_DIR: stateDir,
-        INTERLOCK_PORT: String(port),
-        INTERLOCK_CONFIG: '',
-        TEMPORAL_ADDRESS: '',
-        DATABASE_URL: '',
-        INTERLOCK_TEMPORAL_UI_PORT: String(port + 1),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    try {
-      await eventually(() => (output.includes('API listening') ? true : undefined), 'dev mode to start', 90_000).catch(
-        (error: Error) => {
-          throw new Error(`${error.message}\n${output}`);
-        },
-      );
-      const sample = readFileSync(join(REPO_ROOT, 'test', 'intake', 'fixtures', 'splunk.json'), 'utf8');
-      const response = await fetch(`http://127.0.0.1:${port}/webhooks/splunk?token=dev-splunk-token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: sample,
-      });
-      expect(response.status).toBe(202);
-      const { incidentId } = (await response.json()) as { incidentId: string };
-      // No enforcement integration is configured in dev: the decision is still made and audited.
-      const records = await eventually(async () => {
-        const audit = await fetch(`http://127.0.0.1:${port}/incidents/${incidentId}/audit`, {
-          headers: { authorization: 'Bearer dev-alice-key-0000000000' },
-        });
-        const body = (await audit.json()) as { records?: { eventType: string; decision?: { rule: string } }[] };
-        return body.records?.some((r) => r.eventType === 'playbook.completed' || r.eventType === 'playbook.failed') ===
-          true
-          ? body.records
-          : undefined;
-      }, 'the dev incident to run');
-      expect(records.find((r) => r.eventType === 'policy.decided')?.decision?.rule).toBe('rule-2-auto-it');
-      expect(records.map((r) => r.eventType)).toContain('action.failed');
-      const health = await fetch(`http://127.0.0.1:${port}/health`);
-      expect(await health.json()).toMatchObject({ status: 'up' });
-    } finally {
-      child.kill('SIGTERM');
-      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
-      if (code === 'timeout') child.kill('SIGKILL');
-      rmSync(stateDir, { recursive: true, force: true });
-      rmSync(embeddedPostgresDataDir(stateDir), { recursive: true, force: true });
-      expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
-    }
-  }, 150_000);
 });
