@@ -5,12 +5,14 @@ import type { Logger } from '../logging';
 import type { Services } from '../runtime/services';
 import { ApprovalsModule } from './approvals/approvals.module';
 import { CodecModule } from './codec/codec.module';
+import type { ConsoleAuthHooks } from './console-auth/console-auth.service';
+import { ConsoleAuthModule } from './console-auth/console-auth.module';
 import { HealthModule } from './health/health.module';
 import { IncidentsModule } from './incidents/incidents.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PlaybooksModule } from './playbooks/playbooks.module';
 import { SlackModule } from './slack/slack.module';
-import { CONFIG, LOGGER, SERVICES, TEMPORAL_CLIENT } from './tokens';
+import { CONFIG, CONSOLE_HOOKS, LOGGER, SERVICES, TEMPORAL_CLIENT } from './tokens';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface ApiDeps {
@@ -18,6 +20,8 @@ export interface ApiDeps {
   temporal: Client;
   services: Services;
   log: Logger;
+  /** Tests only: the console's clock and IdP fetch. */
+  consoleHooks?: ConsoleAuthHooks;
 }
 
 /**
@@ -33,6 +37,7 @@ class SharedDepsModule {
       { provide: TEMPORAL_CLIENT, useValue: deps.temporal },
       { provide: SERVICES, useValue: deps.services },
       { provide: LOGGER, useValue: deps.log },
+      { provide: CONSOLE_HOOKS, useValue: deps.consoleHooks ?? {} },
     ];
     return { module: SharedDepsModule, providers, exports: providers.map((p) => p.provide) };
   }
@@ -54,6 +59,7 @@ export class ApiModule {
         HealthModule,
         MetricsModule,
         CodecModule,
+        ConsoleAuthModule,
       ],
     };
   }

@@ -6,3 +6,5 @@ export const CONFIG = Symbol('InterlockConfig');
 export const TEMPORAL_CLIENT = Symbol('TemporalClient');
 export const SERVICES = Symbol('Services');
 export const LOGGER = Symbol('Logger');
+/** Test hooks of the console's sign-in (a movable clock, the IdP's fetch): ConsoleAuthHooks, `{}` in production. */
+export const CONSOLE_HOOKS = Symbol('ConsoleAuthHooks');

@@ -244,6 +244,54 @@ const emailSchema = z.strictObject({
   from: nonEmpty,
 });
 
+/** Loopback hosts: the only ones an `http:` OIDC issuer may use (a test or a lab IdP on this machine). */
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * Sign-in to the responders' console with an OpenID Connect IdP (docs/console.md): authorization
+ * code + PKCE. A signed-in user is the configured operator whose `id` or `email` equals the
+ * `operatorClaim`; their roles are the IdP's mapped roles that the operator also holds here.
+ */
+const consoleOidcSchema = z
+  .strictObject({
+    /** The issuer URL; discovery reads `<issuer>/.well-known/openid-configuration`. */
+    issuer: z.url(),
+    clientId: nonEmpty,
+    /** Omitted: a public client (PKCE alone). */
+    clientSecret: nonEmpty.optional(),
+    /** Default: `<server.publicUrl>/console/oidc/callback`. */
+    redirectUri: z.url().optional(),
+    scopes: z.array(nonEmpty).default(['openid', 'profile', 'email']),
+    /** The ID token claim holding groups or roles (a string or an array of strings). */
+    roleClaim: nonEmpty.default('groups'),
+    /** Claim value → Interlock roles. Values not listed grant nothing. */
+    roleMap: z.record(z.string(), z.array(nonEmpty).min(1)).default({}),
+    /** The ID token claim naming the operator: matched against `operators[].id`, then `operators[].email`. */
+    operatorClaim: nonEmpty.default('preferred_username'),
+  })
+  .refine((o) => o.scopes.includes('openid'), { path: ['scopes'], message: 'scopes must include openid' })
+  .refine((o) => new URL(o.issuer).protocol === 'https:' || LOOPBACK_HOSTS.includes(new URL(o.issuer).hostname), {
+    path: ['issuer'],
+    message: 'the issuer must be https (http only on a loopback address)',
+  });
+
+const consoleSchema = z
+  .strictObject({
+    session: z
+      .strictObject({
+        /** A session unused this long ends. */
+        idleTimeout: durationSchema.default(30 * 60_000),
+        /** A session ends this long after sign-in, used or not. */
+        absoluteTimeout: durationSchema.default(12 * 3_600_000),
+      })
+      .default({ idleTimeout: 30 * 60_000, absoluteTimeout: 12 * 3_600_000 }),
+    oidc: consoleOidcSchema.optional(),
+  })
+  .refine((c) => c.session.idleTimeout > 0 && c.session.idleTimeout <= c.session.absoluteTimeout, {
+    path: ['session', 'idleTimeout'],
+    message: 'idleTimeout must be positive and at most absoluteTimeout',
+  });
+
 export const configSchema = z
   .strictObject({
     server: z
@@ -343,6 +391,8 @@ export const configSchema = z
     integrations: integrationsSchema.default({}),
     slack: slackSchema.optional(),
     email: emailSchema.optional(),
+    /** The responders' console: sessions and sign-in (docs/console.md). */
+    console: consoleSchema.default({ session: { idleTimeout: 30 * 60_000, absoluteTimeout: 12 * 3_600_000 } }),
   })
   .superRefine((config, ctx) => {
     const zoneIds = new Set(config.zones.map((z) => z.id));
@@ -469,4 +519,6 @@ export type MaintenanceWindowConfig = InterlockConfig['maintenanceWindows'][numb
 export type Criticality = (typeof CRITICALITIES)[number];
 export type ZoneMode = (typeof ZONE_MODES)[number];
 export type PreAuthorizedAction = ZoneConfig['preAuthorized'][number];
+export type ConsoleConfig = InterlockConfig['console'];
+export type ConsoleOidcConfig = NonNullable<ConsoleConfig['oidc']>;
 export type EnforcementPointConfig = InterlockConfig['enforcementPoints'][number];

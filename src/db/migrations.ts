@@ -228,6 +228,33 @@ ALTER TABLE action_ledger
   ADD CONSTRAINT action_ledger_outcome_check CHECK ((status = 'intent') = (result IS NULL));
 `;
 
+/**
+ * Console sessions (docs/console.md): only the SHA-256 of the session token is stored, so a
+ * read of this table signs no one in. The service role reads, creates, touches and ends
+ * sessions: ordinary DML, granted explicitly (default privileges belong to whoever ran
+ * migration 3, not necessarily to the user running this one).
+ */
+const consoleSessions = `
+CREATE TABLE console_sessions (
+  token_sha256  text PRIMARY KEY CHECK (token_sha256 ~ '^[0-9a-f]{64}$'),
+  operator_id   text NOT NULL,
+  operator_name text NOT NULL,
+  roles         text[] NOT NULL,
+  method        text NOT NULL CHECK (method IN ('api-key', 'oidc')),
+  created_at    timestamptz NOT NULL,
+  last_seen_at  timestamptz NOT NULL,
+  expires_at    timestamptz NOT NULL
+);
+CREATE INDEX console_sessions_expires_at_idx ON console_sessions (expires_at);
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${SERVICE_ROLE}') THEN
+    GRANT SELECT, INSERT, UPDATE, DELETE ON console_sessions TO ${SERVICE_ROLE};
+  END IF;
+END
+$$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: initialSchema },
   { version: 2, name: 'notification-deliveries', sql: notificationDeliveries },
@@ -235,4 +262,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'blast-radius', sql: blastRadius },
   { version: 5, name: 'audit-retention', sql: auditRetention },
   { version: 6, name: 'action-ledger-intent', sql: actionLedgerIntent },
+  { version: 7, name: 'console-sessions', sql: consoleSessions },
 ];

@@ -116,6 +116,14 @@ describe('GET /docs-json', () => {
       // The signed path from GET /codec/link is the credential; OpenAPI has no scheme for a path.
       'POST /codec/{op}/{exp}/{sig}/decode': [],
       'POST /codec/{op}/{exp}/{sig}/encode': [],
+      // The console's sign-in pages are public; its session routes take the cookie (and CSRF token).
+      'GET /console/sign-in': [],
+      'POST /console/sign-in': [],
+      'GET /console/oidc/start': [],
+      'GET /console/oidc/callback': [],
+      'GET /console': [],
+      'GET /console/me': [{ consoleSession: [] }],
+      'POST /console/sign-out': [{ consoleSession: [] }],
     });
     for (const [name, op] of operations()) {
       expect([name, op.summary?.length ?? 0]).not.toEqual([name, 0]);
@@ -126,6 +134,7 @@ describe('GET /docs-json', () => {
       [
         'basic',
         'bearer',
+        'consoleSession',
         'hmac',
         'slackSignature',
         'slackTimestamp',

@@ -12,6 +12,18 @@ export const JSON_BODY_LIMIT_BYTES = 64 * 1024;
 const CODEC_PREFIX = '/codec/';
 export const CODEC_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
+/** The console's HTML forms post `application/x-www-form-urlencoded`. */
+const CONSOLE_PREFIX = '/console/';
+const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i;
+
+/** A form body as an object; a repeated field keeps its first value. */
+function parseForm(body: Buffer): Record<string, string> {
+  const form: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(body.toString('utf8')))
+    if (!Object.hasOwn(form, key)) form[key] = value;
+  return form;
+}
+
 /** `application/json` and its `+json` variants, with or without parameters. */
 export const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -78,6 +90,8 @@ function parseBody(request: FastifyRequest, compressed: Buffer, maxWebhookBytes:
   const body = decode(compressed, request.headers['content-encoding'], limit);
   if (body.length > limit) throw tooLarge(limit);
   if (raw) return body;
+  if (request.url.startsWith(CONSOLE_PREFIX) && FORM_TYPE.test(request.headers['content-type'] ?? ''))
+    return parseForm(body);
   if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) return undefined;
   const problem = jsonContentTypeProblem(request.headers['content-type']);
   if (problem !== undefined) throw new ApiError(415, 'unsupported_media_type', problem);

@@ -52,6 +52,13 @@ export const SECURITY_SCHEMES = {
     description:
       'the signed link from GET /incidents/{id}/timeline-link (`?op&exp&sig`, valid 15 minutes), for browsers that cannot send the API key',
   },
+  consoleSession: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'interlock_session',
+    description:
+      "the console session cookie from POST /console/sign-in or the OIDC callback (`__Host-interlock_session` over https); state-changing requests also need the session's CSRF token (`X-CSRF-Token` header or `_csrf` form field)",
+  },
 } satisfies SecuritySchemes;
 
 type SchemeName = keyof typeof SECURITY_SCHEMES;
@@ -77,3 +84,6 @@ export const SlackSignatureAuth = (): ClassDecorator & MethodDecorator =>
 /** The timeline page: the operator's API key, or a signed link. */
 export const OperatorOrSignedLinkAuth = (): ClassDecorator & MethodDecorator =>
   requireAnyOf(['bearer'], ['timelineLink']);
+
+/** Console routes behind ConsoleSessionGuard: the session cookie (and the CSRF token on writes). */
+export const ConsoleSessionAuth = (): ClassDecorator & MethodDecorator => requireAnyOf(['consoleSession']);

@@ -1,0 +1,48 @@
+import { type CanActivate, createParamDecorator, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { AuthenticatedOperator } from '../auth/operator-directory';
+import { ApiError } from '../common/api-error';
+import { ConsoleAuthService } from './console-auth.service';
+import { csrfTokenMatches, presentedCsrfToken } from './csrf';
+import { readCookie } from './session-cookie';
+import type { ConsoleSession } from './session-store';
+
+export type RequestWithSession = FastifyRequest & {
+  operator?: AuthenticatedOperator;
+  consoleSession?: ConsoleSession & { token: string };
+};
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Console routes: a live session cookie (idle and absolute timeouts checked, idle clock
+ * restarted), and on every state-changing method the session's CSRF token (X-CSRF-Token
+ * header or `_csrf` form field) — 401 without a session, 403 without the token. Sets the same
+ * `operator` OperatorGuard sets, so @CurrentOperator() works behind either guard.
+ */
+@Injectable()
+export class ConsoleSessionGuard implements CanActivate {
+  constructor(@Inject(ConsoleAuthService) private readonly auth: ConsoleAuthService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<RequestWithSession>();
+    const token = readCookie(req.headers.cookie, this.auth.cookies.session);
+    const session = token === undefined ? undefined : await this.auth.sessions.touch(token);
+    if (token === undefined || session === undefined)
+      throw new ApiError(401, 'unauthorized', 'a console session is required: sign in at /console/sign-in');
+    if (!SAFE_METHODS.has(req.method) && !csrfTokenMatches(token, presentedCsrfToken(req.headers, req.body)))
+      throw new ApiError(403, 'csrf_token_invalid', 'the CSRF token of this session is missing or wrong');
+    req.operator = session.operator;
+    req.consoleSession = { ...session, token };
+    return true;
+  }
+}
+
+/** The session ConsoleSessionGuard found. */
+export const CurrentConsoleSession = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): ConsoleSession & { token: string } => {
+    const session = context.switchToHttp().getRequest<RequestWithSession>().consoleSession;
+    if (session === undefined) throw new ApiError(401, 'unauthorized', 'not signed in');
+    return session;
+  },
+);
