@@ -4,6 +4,7 @@
  * interlock_app, as docs/audit.md documents.
  */
 import type { Pool } from 'pg';
+import { ConsoleSessionStore } from '../../src/api/console-auth/session-store';
 import { AuditStore } from '../../src/audit/audit-store';
 import type { AuditEventInput } from '../../src/audit/types';
 import { runMigrations } from '../../src/db/migrate';
@@ -56,6 +57,14 @@ describe('least-privileged service role', () => {
     expect((await store.listByIncident('inc-000000000000000000000001')).map((r) => r.seq)).toEqual([1, 2, 3]);
     await service.query(`INSERT INTO action_ledger (idempotency_key, action_type, result) VALUES ('k1', 't', '{}')`);
     expect(await store.verify()).toEqual({ ok: true, checked: 3 });
+  });
+
+  it('lets the service create, touch and end console sessions', async () => {
+    const sessions = new ConsoleSessionStore(service, { idleMs: 60_000, absoluteMs: 120_000 });
+    const { token } = await sessions.create({ id: 'omar', name: 'Omar', roles: ['ot-engineer'] }, 'api-key');
+    expect((await sessions.touch(token))?.operator.id).toBe('omar');
+    await sessions.end(token);
+    expect(await sessions.touch(token)).toBeUndefined();
   });
 
   it.each([
