@@ -104,7 +104,7 @@ export class OidcSignIn {
       });
       const claims = tokens.claims();
       if (claims === undefined) throw new OidcSignInError('the identity provider returned no ID token');
-      return claims as Record<string, unknown>;
+      return claims;
     } catch (error) {
       if (error instanceof OidcSignInError) throw error;
       throw new OidcSignInError(describe(error));
@@ -116,6 +116,14 @@ export class OidcSignIn {
 function describe(error: unknown): string {
   if (error instanceof client.AuthorizationResponseError) return `the identity provider refused: ${error.error}`;
   if (error instanceof client.ResponseBodyError) return `the token request failed: ${error.error}`;
-  if (error instanceof Error) return error.message.slice(0, 200);
+  if (error instanceof Error) {
+    // The ID token checks name the claim that failed (aud, exp, iss, nonce…) in their cause.
+    let claim: unknown;
+    for (let cause: unknown = error.cause, depth = 0; claim === undefined && depth < 3; depth++) {
+      claim = (cause as { claim?: unknown } | undefined)?.claim;
+      cause = (cause as { cause?: unknown } | undefined)?.cause;
+    }
+    return `${error.message.replace(/\.$/, '').slice(0, 200)}${typeof claim === 'string' ? ` (${claim})` : ''}`;
+  }
   return 'the sign-in could not be completed';
 }
