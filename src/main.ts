@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logging';
 import { createServices } from './runtime/services';
 import { payloadCodecFor, temporalDataConverter } from './runtime/temporal-encryption';
 import { startWorker } from './worker/worker';
+import { startMetricsServer } from './metrics';
 
 const USAGE = `usage: interlock <api|worker|dev|migrate|prune-audit|verify-export>
   api      HTTP API (NestJS)                      needs temporal.address and database.url
@@ -140,6 +141,11 @@ async function run(mode: string): Promise<Stop> {
       await app.listen(config.server.port, config.server.host);
       stops.push(() => app.close());
       log.info({ url: `http://${config.server.host}:${config.server.port}` }, 'API listening');
+      if (config.metrics.port !== undefined) {
+        const metrics = await startMetricsServer(config.metrics.port, config.metrics.host);
+        stops.push(() => metrics.close());
+        log.info({ url: `http://${config.metrics.host}:${metrics.port}/metrics` }, 'API metrics listening');
+      }
     }
     return stopAll;
   } catch (error) {

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { ApprovalMetrics } from '../metrics/approvals';
 import type { ApprovalClosing, ApprovalRequest, ApprovalVoteRecord, InterlockActivities } from '../engine/contracts';
 import {
   ENGINE,
@@ -19,6 +20,7 @@ export function createApprovalActivities(
   { appendAudit }: AuditWriter,
 ): Pick<InterlockActivities, 'requestApproval' | 'recordApprovalVote' | 'closeApproval'> {
   const { approvals } = deps;
+  const metrics = new ApprovalMetrics(deps.config.zones.map((zone) => zone.id));
   return {
     async requestApproval(input: ApprovalRequest): Promise<void> {
       const { decision, context } = input;
@@ -60,6 +62,7 @@ export function createApprovalActivities(
           actionDigest: decision.actionDigest,
         },
       });
+      metrics.requested(decision.target.zone);
     },
 
     /**
@@ -97,6 +100,7 @@ export function createApprovalActivities(
         },
       });
       await approvals.recordVote(input.approvalId, { ...vote });
+      metrics.voted(vote.channel, vote.decision);
     },
 
     /** Records the final state of an approval request; expiry means the action is not taken. */
@@ -125,6 +129,7 @@ export function createApprovalActivities(
           approval: { approvalId: input.approvalId, actionDigest: input.decision.actionDigest },
           result: { status: 'skipped', detail: 'approval expired: the action was not taken' },
         });
+        metrics.expired(input.decision.target.zone);
       }
     },
   };

@@ -29,6 +29,7 @@ import {
 import { checkActionParams } from '../actions/params';
 import { AlertAssetResolver } from '../playbooks/alert-assets';
 import { admitAlert } from './admission';
+import { observeDecision, observeExecution } from '../metrics/actions';
 
 /**
  * The admission's vendor time: all first attempts of one admission share it, each bounded by
@@ -94,6 +95,7 @@ export function createDecisionActivities(
   const decideStep = async (
     input: StepRequest,
     firstAttemptSignal?: () => AbortSignal | undefined,
+    receivedAt?: string,
   ): Promise<StepPlan & { firstAttempt?: FirstAttempt }> => {
     const { step, vars, preceding = [] } = input;
     const rendered = renderStep(step, vars);
@@ -108,6 +110,7 @@ export function createDecisionActivities(
       idempotencyKey: input.idempotencyKey,
       preceding,
     });
+    observeDecision(receivedAt, action.type);
     const plan = { kind: 'decided', action, decision } as const;
     if (input.executeAutomatic === undefined || decision.outcome !== 'auto') return plan;
     // A short, bounded vendor deadline: this runs in a local activity (activity-options.ts).
@@ -131,6 +134,11 @@ export function createDecisionActivities(
         },
         signal,
       );
+      observeExecution(
+        receivedAt,
+        deps.enforcement.forDecision(decision)?.definition.manifest.id ?? 'unknown',
+        action.type,
+      );
       return { ...plan, firstAttempt: { ok: true, summary, ...(result === undefined ? {} : { result }) } };
     } catch (error) {
       return {
@@ -149,7 +157,7 @@ export function createDecisionActivities(
       const budget = firstAttemptBudget(activityContext()?.cancellationSignal);
       return admitAlert(input, {
         appendAudits,
-        decideStep: (step) => decideStep(step, budget),
+        decideStep: (step) => decideStep(step, budget, input.receivedAt),
         playbooks: deps.playbooks(),
         notify: deps.notifier !== SILENT_NOTIFIER,
         resolveAssets: (alert) => assetResolver.resolve(alert),

@@ -8,6 +8,7 @@ import {
   type TicketingClient,
   type TicketText,
 } from '../../integrations';
+import { timeAction } from '../metrics/actions';
 import type { PolicyDecision } from '../policy/types';
 
 export { ledgerLabel, taskFor } from '../../integrations';
@@ -70,7 +71,9 @@ export async function enforce(
 ): Promise<EnforcementResult> {
   const { connector, handler } = handlerFor(decision, connectors);
   try {
-    return await handler.execute(connector.client, { decision, ...call });
+    return await timeAction(connector.definition.manifest.id, decision.action.type, () =>
+      handler.execute(connector.client, { decision, ...call }),
+    );
   } catch (error) {
     throw permanentAsNonRetryable(error);
   }

@@ -9,6 +9,9 @@ import { clientErrorHandler, frameworkErrors } from './common/client-error';
 import { JsonErrorFilter } from './common/error-filter';
 import { setupOpenApi } from './openapi';
 import { repairStrings } from '../intake/untrusted-text';
+import { IntakeMetrics } from '../metrics/intake';
+
+const WEBHOOK_ROUTE = '/webhooks/:source';
 
 /**
  * Builds the Nest application with Interlock's body parsing and error format. Fastify rather
@@ -37,6 +40,13 @@ export async function createApiApp(deps: ApiDeps): Promise<INestApplication> {
   fastify.addHook('preValidation', (request, _reply, done) => {
     request.query = repairStrings(request.query);
     request.params = repairStrings(request.params);
+    done();
+  });
+  // Deliveries are counted as they are answered, whatever answered them (guard, service, filter).
+  const intakeMetrics = new IntakeMetrics(Object.keys(deps.config.sources));
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (request.routeOptions.url === WEBHOOK_ROUTE)
+      intakeMetrics.answered((request.params as Record<string, string | undefined>)['source'], reply.statusCode);
     done();
   });
   app.useGlobalFilters(new JsonErrorFilter(deps.log));

@@ -430,7 +430,7 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
         delete responses['503'];
         responses['200'] = {
           description:
-            'Prometheus text exposition format (first cut): `interlock_slack_requests_refused_total{reason}` counts requests to POST /slack/interactions refused before authentication',
+            "This API process's metrics in the Prometheus text exposition format: webhook deliveries received, accepted, deduplicated and refused (`interlock_webhook_deliveries_*_total{source[,code]}`), pending approvals by zone and the oldest one's age, PostgreSQL and Temporal health (`interlock_postgres_up`, `interlock_temporal_up`), Slack requests refused before authentication. Needs an operator API key unless `metrics.requireAuth` is false. The worker's metrics (actions, latencies, approvals, audit, notifications) are served on `metrics.workerPort`; every metric is listed in docs/operations.md#metrics",
           content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } },
         };
       }

@@ -7,12 +7,18 @@ import { readLatestCheckpoint, type RowQuery } from './checkpoints';
 import { GENESIS_HASH, computeRecordHash } from './hash';
 import type { ChainLink } from './offline-verify';
 import type { AuditEventInput, AuditRecord, VerifyResult } from './types';
+import { timeAuditAppend } from '../metrics/audit';
 
 export { auditEventInputSchema } from './audit-schema';
 
 /** Refused input: not retryable, the same input will be refused again. */
 export class AuditInputError extends Error {
   override readonly name = 'AuditInputError';
+}
+
+/** A refusal of an event's content, which says nothing about the store's availability. */
+function isContentRefusal(error: unknown): boolean {
+  return error instanceof AuditInputError;
 }
 
 interface AuditRow {
@@ -219,10 +225,14 @@ export class AuditStore {
       }
       return toStoredForm(parsed.data);
     });
-    return new Promise<AuditRecord[]>((resolve, reject) => {
-      this.queued.push({ events: stored, resolve, reject });
-      void this.writeQueued();
-    });
+    return timeAuditAppend(
+      () =>
+        new Promise<AuditRecord[]>((resolve, reject) => {
+          this.queued.push({ events: stored, resolve, reject });
+          void this.writeQueued();
+        }),
+      isContentRefusal,
+    );
   }
 
   /** Writes queued calls, a group per transaction, until none is left; one writer at a time. */

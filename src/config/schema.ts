@@ -374,6 +374,19 @@ export const configSchema = z
         unhandledMinSeverity: z.enum(SEVERITIES).default('medium'),
       })
       .default({ unhandledMinSeverity: 'medium' }),
+    /** Prometheus metrics (docs/operations.md#metrics). */
+    metrics: z
+      .strictObject({
+        /** GET /metrics on the API's port asks for an operator's credentials (false: open to any caller). */
+        requireAuth: z.boolean().default(true),
+        /** Also serve the API's metrics on this port, without credentials (unset: not served). */
+        port: z.number().int().min(0).max(65535).optional(),
+        /** The worker serves its metrics on this port (unset: the worker serves none). */
+        workerPort: z.number().int().min(0).max(65535).optional(),
+        /** Address the metrics ports listen on. */
+        host: nonEmpty.default('127.0.0.1'),
+      })
+      .default({ requireAuth: true, host: '127.0.0.1' }),
     sources: z.record(z.string().regex(/^[a-z0-9-]+$/), sourceSchema).default({}),
     operators: z.array(operatorSchema).default([]),
     zones: z.array(zoneSchema).default([]),

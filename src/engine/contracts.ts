@@ -112,6 +112,8 @@ export interface AdmissionRequest {
   startedPlaybooks: string[];
   /** The incident was already recorded as unhandled: it is not recorded or notified again. */
   unhandledNoticed?: boolean;
+  /** When the API received the alert's first delivery (metrics: webhook → decision and → action). */
+  receivedAt?: string;
 }
 
 /**

@@ -5,6 +5,7 @@ import { SILENT_NOTIFIER } from '../engine/notification-events';
 import type { InterlockConfig } from '../config/schema';
 import { EmailClient } from '../../integrations/email';
 import { SlackClient, SlackRejected } from '../../integrations/slack';
+import { notificationFailed } from '../metrics/notifications';
 import { DeliveryStore } from './delivery-store';
 import { EmailNotifier } from './email-notifier';
 import { Directory } from './links';
@@ -26,9 +27,12 @@ export class FanOutNotifier implements Notifier {
   async notify(event: NotificationEvent): Promise<void> {
     const results = await Promise.allSettled(this.channels.map((channel) => channel.notify(event)));
     const failures = results.flatMap((result, i) =>
-      result.status === 'rejected' ? [{ channel: this.channels[i]?.name ?? '?', error: result.reason as unknown }] : [],
+      result.status === 'rejected'
+        ? [{ channel: this.channels[i]?.name ?? ('?' as const), error: result.reason as unknown }]
+        : [],
     );
     if (failures.length === 0) return;
+    for (const failure of failures) if (failure.channel !== '?') notificationFailed(failure.channel, event.kind);
     const message = failures
       .map((f) => `${f.channel}: ${f.error instanceof Error ? f.error.message : String(f.error)}`)
       .join('; ');

@@ -2,7 +2,10 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/activities';
 import type { InterlockConfig } from '../config/schema';
 import type { Logger } from '../logging';
+import { startMetricsServer } from '../metrics';
+import { collectHealth } from '../metrics/health';
 import { createNotifier } from '../notifications';
+import { checkHealth } from '../runtime/health';
 import { checkPlaybookConnectors } from '../playbooks/connector-check';
 import { loadPlaybooks } from '../playbooks/loader';
 import type { Playbook } from '../playbooks/schema';
@@ -88,11 +91,19 @@ export async function startWorker(
     assets: config.assets,
     log,
   });
+  // The worker's own metrics (actions, approval requests and votes, audit, notifications) on metrics.workerPort.
+  let metrics: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  if (config.metrics.workerPort !== undefined) {
+    collectHealth(() => checkHealth(services.pool, connection.workflowService));
+    metrics = await startMetricsServer(config.metrics.workerPort, config.metrics.host);
+    log.info({ url: `http://${config.metrics.host}:${metrics.port}/metrics` }, 'worker metrics listening');
+  }
   log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   return {
     worker,
     done,
     async shutdown() {
+      await metrics?.close();
       await Promise.all(background.map((task) => task.stop()));
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;

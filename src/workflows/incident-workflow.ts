@@ -242,6 +242,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         incident: { id: incidentId, workflowId, runId },
         startedPlaybooks: [...startedPlaybooks],
         unhandledNoticed: state.unhandled === true,
+        receivedAt: entry.firstReceivedAt,
       });
     } catch (error) {
       const refusal = recordRefusal(error);

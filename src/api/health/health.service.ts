@@ -1,18 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
+import { checkHealth, type Probe } from '../../runtime/health';
 import type { Services } from '../../runtime/services';
 import { SERVICES, TEMPORAL_CLIENT } from '../tokens';
 
-export type Probe = 'up' | 'down';
-
-async function probe(check: () => Promise<unknown>): Promise<Probe> {
-  try {
-    await check();
-    return 'up';
-  } catch {
-    return 'down';
-  }
-}
+export type { Probe } from '../../runtime/health';
 
 /** Whether PostgreSQL and Temporal answer. */
 @Injectable()
@@ -23,10 +15,7 @@ export class HealthService {
   ) {}
 
   async check(): Promise<{ status: Probe; checks: { database: Probe; temporal: Probe } }> {
-    const [database, temporal] = await Promise.all([
-      probe(() => this.services.pool.query('SELECT 1')),
-      probe(() => this.temporal.connection.workflowService.getSystemInfo({})),
-    ]);
-    return { status: database === 'up' && temporal === 'up' ? 'up' : 'down', checks: { database, temporal } };
+    const checks = await checkHealth(this.services.pool, this.temporal.connection.workflowService);
+    return { status: checks.database === 'up' && checks.temporal === 'up' ? 'up' : 'down', checks };
   }
 }

@@ -1,13 +1,13 @@
 import { Controller, Get, Inject, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply as Response } from 'fastify';
-import { OperatorGuard } from '../auth/operator.guard';
 import { OperatorAuth } from '../common/openapi-security';
+import { MetricsGuard } from './metrics.guard';
 import { MetricsService } from './metrics.service';
 
 /** Prometheus metrics of this API process (text exposition format), for operators. */
 @Controller('metrics')
-@UseGuards(OperatorGuard)
+@UseGuards(MetricsGuard)
 @OperatorAuth()
 export class MetricsController {
   constructor(@Inject(MetricsService) private readonly metricsService: MetricsService) {}

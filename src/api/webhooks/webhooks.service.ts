@@ -11,6 +11,7 @@ import { NormalizedAlertCache } from '../../intake/normalized-alert-cache';
 import { sha256Hex } from '../../intake/raw-body';
 import { parseUntrustedJson } from '../../intake/untrusted-text';
 import type { Logger } from '../../logging';
+import { IntakeMetrics } from '../../metrics/intake';
 import { alertBatchSignal, type AlertDeliveries, type IncidentInput } from '../../workflows/definitions';
 import type * as workflows from '../../workflows';
 import { ApiError } from '../common/api-error';
@@ -133,6 +134,7 @@ export class WebhooksService {
       throw this.unavailable(error);
     }
     const [first] = accepted as [AcceptedAlert];
+    if (first.deduplicated) IntakeMetrics.deduplicated(sourceName);
     const response: IntakeResponse = {
       incidentId: first.incidentId,
       workflowId: first.workflowId,
