@@ -24,6 +24,18 @@ export class ConsoleAuthService {
   readonly cookies: CookieNames;
   readonly oidc: OidcSignIn | undefined;
 
+  /**
+   * The session's operator as the configuration says now: a session outlives a restart, so an
+   * operator removed since, or a role taken away, must not keep its rights. Undefined when the
+   * operator is no longer configured or holds none of the session's roles any more.
+   */
+  currentOperator(operator: AuthenticatedOperator): AuthenticatedOperator | undefined {
+    const configured = this.directory.byId(operator.id);
+    if (configured === undefined) return undefined;
+    const roles = operator.roles.filter((role) => configured.roles.includes(role));
+    return roles.length === 0 ? undefined : { ...operator, roles };
+  }
+
   constructor(
     private readonly config: InterlockConfig,
     private readonly directory: OperatorDirectory,

@@ -32,8 +32,13 @@ export class ConsoleSessionGuard implements CanActivate {
       throw new ApiError(401, 'unauthorized', 'a console session is required: sign in at /console/sign-in');
     if (!SAFE_METHODS.has(req.method) && !csrfTokenMatches(token, presentedCsrfToken(req.headers, req.body)))
       throw new ApiError(403, 'csrf_token_invalid', 'the CSRF token of this session is missing or wrong');
-    req.operator = session.operator;
-    req.consoleSession = { ...session, token };
+    const operator = this.auth.currentOperator(session.operator);
+    if (operator === undefined) {
+      await this.auth.sessions.end(token);
+      throw new ApiError(401, 'unauthorized', 'this operator is no longer configured with these roles: sign in again');
+    }
+    req.operator = operator;
+    req.consoleSession = { ...session, operator, token };
     return true;
   }
 }
