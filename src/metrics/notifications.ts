@@ -1,4 +1,3 @@
-import type { NotificationEvent } from '../engine/notification-events';
 import { counter } from './registry';
 
 const failures = counter(
@@ -8,6 +7,7 @@ const failures = counter(
 );
 for (const channel of ['slack', 'email']) failures.inc({ channel, kind: 'incident.opened' }, 0);
 
-export function notificationFailed(channel: 'slack' | 'email', kind: NotificationEvent['kind']): void {
+/** `kind`: the notification event's kind (a closed set: src/engine/notification-events.ts). */
+export function notificationFailed(channel: 'slack' | 'email', kind: string): void {
   failures.inc({ channel, kind });
 }
