@@ -37,6 +37,45 @@ export function firewallIp(integration: string, decision: PolicyDecision): strin
 }
 
 /**
+ * What a firewall action changes, whatever the vendor: for an intent action (rule 6) the
+ * enforcement point the engine picked (its partition: FortiGate VDOM, PAN-OS vsys) and the source
+ * address it blocks; otherwise the configured partition (`partition` undefined) and the action's
+ * address. `block` says whether the address is blocked or released; `expiry` is the time box the
+ * action asks for, in seconds (undefined: the connector's default).
+ */
+export function firewallChange(integration: string, decision: PolicyDecision) {
+  const { action } = decision;
+  if (action.type === 'contain.source' || action.type === 'release.source' || action.type === 'remote.end_sessions') {
+    // The decision carries the point the engine picked (and its digest binds it).
+    const choice = decision.containment;
+    if (choice === undefined) throw rejected(integration, `${action.type}: no enforcement point was chosen`);
+    return {
+      partition: choice.vdom as string | undefined,
+      ip: choice.blockedIp,
+      block: action.type === 'contain.source',
+      expiry: expirySeconds(decision),
+      choice,
+    };
+  }
+  return {
+    partition: undefined,
+    ip: firewallIp(integration, decision),
+    block: action.type !== 'firewall.release_ip',
+    expiry: action.type === 'firewall.extend_quarantine' ? expirySeconds(decision) : undefined,
+    choice: undefined,
+  };
+}
+
+/** Rule 10: a pre-change read recorded with the result; a failed read is recorded as unknown. */
+export async function preChangeRead(ip: string, read: () => Promise<object>): Promise<Record<string, unknown>> {
+  try {
+    return { ...(await read()) };
+  } catch (error) {
+    return { ip, unknown: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
  * The label that marks the ticket created under a ledger key: a search for it is how a retry
  * after an interrupted attempt finds the ticket instead of creating a second one.
  */

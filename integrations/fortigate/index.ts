@@ -5,14 +5,8 @@
  * `firewall/session/close-multiple` monitor API.
  */
 import type { PolicyDecision } from '../../src/policy/types';
-import { expirySeconds, firewallIp, rejected, signalOption } from '../action-helpers';
-import {
-  defineConnector,
-  type ActionCall,
-  type ActionHandler,
-  type ActionResult,
-  type ClientOptions,
-} from '../connector';
+import { firewallChange, preChangeRead, signalOption } from '../action-helpers';
+import { defineConnector, type ActionHandler, type ActionResult, type ClientOptions } from '../connector';
 import { FortiGateClient } from './client';
 import { fortigateConfigSchema, type FortiGateConfig } from './config';
 import { manifest } from './manifest';
@@ -41,44 +35,17 @@ export class FortiGateConnection {
 /** Clock skew tolerated between Interlock and the firewall when comparing ban expiry times. */
 const EXPIRY_SKEW_SECONDS = 60;
 
-/** Where and how a firewall action bans or releases: the client, the address, the ban's lifetime. */
+/** Where and how a firewall action bans or releases: the client of its VDOM, and firewallChange's plan. */
 function change(decision: PolicyDecision, connection: FortiGateConnection) {
-  const { action } = decision;
-  if (action.type === 'contain.source' || action.type === 'release.source' || action.type === 'remote.end_sessions') {
-    // Rule 6: the engine picked the enforcement point; the decision carries it (and its digest binds it).
-    const choice = decision.containment;
-    if (choice === undefined) throw rejected('fortigate', `${action.type}: no enforcement point was chosen`);
-    return {
-      client: connection.forVdom(choice.vdom),
-      ip: choice.blockedIp,
-      ban: action.type === 'contain.source',
-      expiry: expirySeconds(decision),
-      choice,
-    };
-  }
-  return {
-    client: connection.forVdom(),
-    ip: firewallIp('fortigate', decision),
-    ban: action.type !== 'firewall.release_ip',
-    expiry: action.type === 'firewall.extend_quarantine' ? expirySeconds(decision) : undefined,
-    choice: undefined,
-  };
-}
-
-/** Rule 10: the address's ban state before the change; a failed read is recorded as unknown. */
-async function preChange(client: FortiGateClient, ip: string, call: Pick<ActionCall, 'signal'>) {
-  try {
-    return { ...(await client.banState(ip, signalOption(call))) };
-  } catch (error) {
-    return { ip, unknown: error instanceof Error ? error.message : String(error) };
-  }
+  const plan = firewallChange('fortigate', decision);
+  return { ...plan, client: connection.forVdom(plan.partition) };
 }
 
 const banHandler: ActionHandler<FortiGateConnection> = {
   async execute(connection, { decision, ...call }): Promise<ActionResult> {
     const c = change(decision, connection);
-    const before = await preChange(c.client, c.ip, call);
-    const result = c.ban
+    const before = await preChangeRead(c.ip, () => c.client.banState(c.ip, signalOption(call)));
+    const result = c.block
       ? await c.client.quarantineIp(c.ip, c.expiry, signalOption(call))
       : await c.client.releaseIp(c.ip, signalOption(call));
     if (c.choice !== undefined)
@@ -97,7 +64,7 @@ const banHandler: ActionHandler<FortiGateConnection> = {
   async observe(connection, { decision, startedAt, ...call }) {
     const c = change(decision, connection);
     const state = await c.client.banState(c.ip, signalOption(call));
-    if (!c.ban) {
+    if (!c.block) {
       if (state.banned) return undefined;
       return {
         summary: `fortigate release of ${state.ip} on vdom ${c.client.vdom}`,

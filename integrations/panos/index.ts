@@ -5,14 +5,8 @@
  * sessions with the operational `clear session` command.
  */
 import type { PolicyDecision } from '../../src/policy/types';
-import { expirySeconds, firewallIp, rejected, signalOption } from '../action-helpers';
-import {
-  defineConnector,
-  type ActionCall,
-  type ActionHandler,
-  type ActionResult,
-  type ClientOptions,
-} from '../connector';
+import { firewallChange, preChangeRead, signalOption } from '../action-helpers';
+import { defineConnector, type ActionHandler, type ActionResult, type ClientOptions } from '../connector';
 import { PanosClient } from './client';
 import { panosConfigSchema, type PanosConfig } from './config';
 import { manifest } from './manifest';
@@ -38,37 +32,10 @@ export class PanosConnection {
   }
 }
 
-/** Where and how a firewall action tags or untags: the client, the address, the tag's timeout. */
+/** Where and how a firewall action tags or untags: the client of its vsys, and firewallChange's plan. */
 function change(decision: PolicyDecision, connection: PanosConnection) {
-  const { action } = decision;
-  if (action.type === 'contain.source' || action.type === 'release.source' || action.type === 'remote.end_sessions') {
-    // Rule 6: the engine picked the enforcement point; the decision carries it (and its digest binds it).
-    const choice = decision.containment;
-    if (choice === undefined) throw rejected('panos', `${action.type}: no enforcement point was chosen`);
-    return {
-      client: connection.forVsys(choice.vdom),
-      ip: choice.blockedIp,
-      tag: action.type === 'contain.source',
-      timeout: expirySeconds(decision),
-      choice,
-    };
-  }
-  return {
-    client: connection.forVsys(),
-    ip: firewallIp('panos', decision),
-    tag: action.type !== 'firewall.release_ip',
-    timeout: action.type === 'firewall.extend_quarantine' ? expirySeconds(decision) : undefined,
-    choice: undefined,
-  };
-}
-
-/** Rule 10: the address's registered tags before the change; a failed read is recorded as unknown. */
-async function preChange(client: PanosClient, ip: string, call: Pick<ActionCall, 'signal'>) {
-  try {
-    return { ...(await client.registration(ip, signalOption(call))) };
-  } catch (error) {
-    return { ip, unknown: error instanceof Error ? error.message : String(error) };
-  }
+  const plan = firewallChange('panos', decision);
+  return { ...plan, client: connection.forVsys(plan.partition) };
 }
 
 function at(choice: PolicyDecision['containment']) {
@@ -78,9 +45,9 @@ function at(choice: PolicyDecision['containment']) {
 const tagHandler: ActionHandler<PanosConnection> = {
   async execute(connection, { decision, ...call }): Promise<ActionResult> {
     const c = change(decision, connection);
-    const before = await preChange(c.client, c.ip, call);
-    const result = c.tag
-      ? await c.client.quarantineIp(c.ip, c.timeout, signalOption(call))
+    const before = await preChangeRead(c.ip, () => c.client.registration(c.ip, signalOption(call)));
+    const result = c.block
+      ? await c.client.quarantineIp(c.ip, c.expiry, signalOption(call))
       : await c.client.releaseIp(c.ip, signalOption(call));
     const where =
       c.choice === undefined
@@ -101,8 +68,8 @@ const tagHandler: ActionHandler<PanosConnection> = {
     const state = await c.client.registration(c.ip, signalOption(call));
     // The registered-IP table does not report the tag's remaining timeout: a registration with
     // Interlock's tag is the change this action makes (registering again would only restart it).
-    if (state.quarantined !== c.tag) return undefined;
-    const action = c.tag ? 'quarantine' : 'release';
+    if (state.quarantined !== c.block) return undefined;
+    const action = c.block ? 'quarantine' : 'release';
     return {
       summary: `panos ${action} of ${state.ip} (tag ${c.client.tag}) on vsys ${state.vsys}`,
       details: {
@@ -110,7 +77,7 @@ const tagHandler: ActionHandler<PanosConnection> = {
         action,
         vsys: state.vsys,
         tag: c.client.tag,
-        ...(c.tag ? { timeoutSeconds: c.timeout ?? c.client.defaultTimeoutSeconds } : {}),
+        ...(c.block ? { timeoutSeconds: c.expiry ?? c.client.defaultTimeoutSeconds } : {}),
         observed: { ...state },
         ...at(c.choice),
       },
