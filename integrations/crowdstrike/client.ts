@@ -10,6 +10,7 @@ import {
   type IntegrationLogger,
   type RetryOptions,
 } from '../http';
+import { type IssuedToken, renewTime, TokenCache } from '../token-cache';
 
 /**
  * CrowdStrike Falcon host containment over the OAuth2 API (client-credentials tokens, Hosts API
@@ -80,11 +81,6 @@ const deviceDetailsResponseSchema = z.object({
   errors: z.array(vendorErrorSchema).nullable(),
 });
 
-interface CachedToken {
-  value: string;
-  renewAt: number;
-}
-
 function checkDeviceId(deviceId: string): void {
   const parsedId = deviceIdSchema.safeParse(deviceId);
   if (!parsedId.success) {
@@ -100,15 +96,14 @@ export class CrowdStrikeClient {
   private readonly http: AxiosInstance;
   private readonly now: () => number;
   private readonly refreshMarginMs: number;
-  private token: CachedToken | undefined;
-  /** Shared by concurrent callers so a burst of actions fetches one token, not many. */
-  private pendingToken: Promise<CachedToken> | undefined;
+  private readonly tokens: TokenCache;
 
   constructor(
     private readonly config: CrowdStrikeConfig,
     options: CrowdStrikeClientOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.tokens = new TokenCache(() => this.fetchToken(), this.now);
     this.refreshMarginMs = options.tokenRefreshMarginMs ?? 60_000;
     this.http = createVendorHttpClient(INTEGRATION, config, [config.clientSecret], options);
   }
@@ -130,7 +125,7 @@ export class CrowdStrikeClient {
    */
   async containmentState(deviceId: string, options: CallOptions = {}): Promise<ContainmentState> {
     checkDeviceId(deviceId);
-    const response = await this.withToken((token) =>
+    const response = await this.tokens.use((token) =>
       this.http.get<unknown>(DEVICE_DETAILS_PATH, {
         params: { ids: deviceId },
         headers: { Authorization: `Bearer ${token}` },
@@ -159,7 +154,7 @@ export class CrowdStrikeClient {
     options: CallOptions,
   ): Promise<ContainmentResult> {
     checkDeviceId(deviceId);
-    const response = await this.withToken((token) =>
+    const response = await this.tokens.use((token) =>
       this.http.post<unknown>(
         DEVICE_ACTIONS_PATH,
         { ids: [deviceId] },
@@ -193,28 +188,7 @@ export class CrowdStrikeClient {
     return { deviceId, action, ...(requestId === undefined ? {} : { requestId }) };
   }
 
-  /** Runs `call` with a valid token; on 401 (token revoked or expired early) renews once and retries. */
-  private async withToken<T>(call: (token: string) => Promise<T>): Promise<T> {
-    const token = await this.currentToken();
-    try {
-      return await call(token.value);
-    } catch (error) {
-      if (!(error instanceof IntegrationError) || error.status !== 401) throw error;
-      if (this.token === token) this.token = undefined;
-      const renewed = await this.currentToken();
-      return call(renewed.value);
-    }
-  }
-
-  private async currentToken(): Promise<CachedToken> {
-    if (this.token !== undefined && this.now() < this.token.renewAt) return this.token;
-    this.pendingToken ??= this.fetchToken().finally(() => {
-      this.pendingToken = undefined;
-    });
-    return this.pendingToken;
-  }
-
-  private async fetchToken(): Promise<CachedToken> {
+  private async fetchToken(): Promise<IssuedToken> {
     const form = new URLSearchParams({ client_id: this.config.clientId, client_secret: this.config.clientSecret });
     const response = await this.http.post<unknown>('/oauth2/token', form.toString(), {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -223,11 +197,6 @@ export class CrowdStrikeClient {
     });
     const body = parseResponse(tokenResponseSchema, response.data, INTEGRATION, 'OAuth2 token');
     const lifetimeMs = body.expires_in * 1000;
-    const token = {
-      value: body.access_token,
-      renewAt: this.now() + lifetimeMs - Math.min(this.refreshMarginMs, lifetimeMs / 2),
-    };
-    this.token = token;
-    return token;
+    return { value: body.access_token, renewAt: renewTime(this.now(), lifetimeMs, this.refreshMarginMs) };
   }
 }

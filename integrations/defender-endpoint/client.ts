@@ -10,6 +10,7 @@ import {
   type IntegrationLogger,
   type RetryOptions,
 } from '../http';
+import { type IssuedToken, renewTime, TokenCache } from '../token-cache';
 import type { DefenderEndpointConfig } from './config';
 
 /**
@@ -130,11 +131,6 @@ const machineActionSchema = z
 
 const machineActionListSchema = z.object({ value: z.array(machineActionSchema) }).loose();
 
-interface CachedToken {
-  value: string;
-  renewAt: number;
-}
-
 /** An OData string literal: single quotes doubled. */
 function odataString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
@@ -165,15 +161,14 @@ export class DefenderEndpointClient {
   private readonly login: AxiosInstance;
   private readonly now: () => number;
   private readonly refreshMarginMs: number;
-  private token: CachedToken | undefined;
-  /** Shared by concurrent callers so a burst of actions fetches one token, not many. */
-  private pendingToken: Promise<CachedToken> | undefined;
+  private readonly tokens: TokenCache;
 
   constructor(
     private readonly config: DefenderEndpointConfig,
     options: DefenderEndpointClientOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.tokens = new TokenCache(() => this.fetchToken(), this.now);
     this.refreshMarginMs = options.tokenRefreshMarginMs ?? 300_000;
     const secrets = [config.clientSecret];
     this.api = createVendorHttpClient(INTEGRATION, config, secrets, options);
@@ -324,27 +319,11 @@ export class DefenderEndpointClient {
   }
 
   /** Runs `call` with a valid token; on 401 (token revoked or expired early) renews once and retries. */
-  private async withToken<T>(call: (auth: { Authorization: string }) => Promise<T>): Promise<T> {
-    const token = await this.currentToken();
-    try {
-      return await call({ Authorization: `Bearer ${token.value}` });
-    } catch (error) {
-      if (!(error instanceof IntegrationError) || error.status !== 401) throw error;
-      if (this.token === token) this.token = undefined;
-      const renewed = await this.currentToken();
-      return call({ Authorization: `Bearer ${renewed.value}` });
-    }
+  private withToken<T>(call: (auth: { Authorization: string }) => Promise<T>): Promise<T> {
+    return this.tokens.use((token) => call({ Authorization: `Bearer ${token}` }));
   }
 
-  private async currentToken(): Promise<CachedToken> {
-    if (this.token !== undefined && this.now() < this.token.renewAt) return this.token;
-    this.pendingToken ??= this.fetchToken().finally(() => {
-      this.pendingToken = undefined;
-    });
-    return this.pendingToken;
-  }
-
-  private async fetchToken(): Promise<CachedToken> {
+  private async fetchToken(): Promise<IssuedToken> {
     const form = new URLSearchParams({
       client_id: this.config.clientId,
       client_secret: this.config.clientSecret,
@@ -364,12 +343,7 @@ export class DefenderEndpointClient {
     }
     const body = parseResponse(tokenResponseSchema, data, INTEGRATION, 'OAuth2 token');
     const lifetimeMs = body.expires_in * 1000;
-    const token = {
-      value: body.access_token,
-      renewAt: this.now() + lifetimeMs - Math.min(this.refreshMarginMs, lifetimeMs / 2),
-    };
-    this.token = token;
-    return token;
+    return { value: body.access_token, renewAt: renewTime(this.now(), lifetimeMs, this.refreshMarginMs) };
   }
 }
 

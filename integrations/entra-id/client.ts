@@ -10,6 +10,7 @@ import {
   type IntegrationLogger,
   type RetryOptions,
 } from '../http';
+import { type IssuedToken, renewTime, TokenCache } from '../token-cache';
 
 /**
  * Microsoft Entra ID (Azure AD) through Microsoft Graph v1.0, as an app with client-credentials
@@ -67,11 +68,6 @@ const accountSchema = z
   .max(1024)
   .regex(/^[^/?#\\\s]+$/, 'an Entra user object ID or userPrincipalName');
 
-interface CachedToken {
-  value: string;
-  renewAt: number;
-}
-
 function checkAccount(account: string): void {
   const parsed = accountSchema.safeParse(account);
   if (!parsed.success)
@@ -87,15 +83,14 @@ export class EntraIdClient {
   private readonly login: AxiosInstance;
   private readonly now: () => number;
   private readonly refreshMarginMs: number;
-  private token: CachedToken | undefined;
-  /** Shared by concurrent callers so a burst of actions fetches one token, not many. */
-  private pendingToken: Promise<CachedToken> | undefined;
+  private readonly tokens: TokenCache;
 
   constructor(
     private readonly config: EntraIdConfig,
     options: EntraIdClientOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.tokens = new TokenCache(() => this.fetchToken(), this.now);
     this.refreshMarginMs = options.tokenRefreshMarginMs ?? 300_000;
     const secrets = [config.clientSecret];
     this.graph = createVendorHttpClient(
@@ -126,7 +121,7 @@ export class EntraIdClient {
   /** Invalidates the user's refresh tokens and session cookies: they must sign in again. */
   async revokeSessions(account: string, options: CallOptions = {}): Promise<EntraAccountResult> {
     checkAccount(account);
-    const response = await this.withToken((token) =>
+    const response = await this.tokens.use((token) =>
       this.graph.post<unknown>(`${GRAPH_USERS_PATH}/${encodeURIComponent(account)}/revokeSignInSessions`, undefined, {
         headers: { Authorization: `Bearer ${token}` },
         ...signalOf(options),
@@ -145,7 +140,7 @@ export class EntraIdClient {
   /** Whether the account may sign in (`accountEnabled`), read by object ID or userPrincipalName. */
   async accountState(account: string, options: CallOptions = {}): Promise<EntraAccountState> {
     checkAccount(account);
-    const response = await this.withToken((token) =>
+    const response = await this.tokens.use((token) =>
       this.graph.get<unknown>(`${GRAPH_USERS_PATH}/${encodeURIComponent(account)}`, {
         params: { $select: 'id,accountEnabled' },
         headers: { Authorization: `Bearer ${token}` },
@@ -158,7 +153,7 @@ export class EntraIdClient {
 
   private async setEnabled(account: string, enabled: boolean, options: CallOptions): Promise<void> {
     checkAccount(account);
-    await this.withToken((token) =>
+    await this.tokens.use((token) =>
       this.graph.patch(
         `${GRAPH_USERS_PATH}/${encodeURIComponent(account)}`,
         { accountEnabled: enabled },
@@ -170,28 +165,7 @@ export class EntraIdClient {
     );
   }
 
-  /** Runs `call` with a valid token; on 401 (token revoked or expired early) renews once and retries. */
-  private async withToken<T>(call: (token: string) => Promise<T>): Promise<T> {
-    const token = await this.currentToken();
-    try {
-      return await call(token.value);
-    } catch (error) {
-      if (!(error instanceof IntegrationError) || error.status !== 401) throw error;
-      if (this.token === token) this.token = undefined;
-      const renewed = await this.currentToken();
-      return call(renewed.value);
-    }
-  }
-
-  private async currentToken(): Promise<CachedToken> {
-    if (this.token !== undefined && this.now() < this.token.renewAt) return this.token;
-    this.pendingToken ??= this.fetchToken().finally(() => {
-      this.pendingToken = undefined;
-    });
-    return this.pendingToken;
-  }
-
-  private async fetchToken(): Promise<CachedToken> {
+  private async fetchToken(): Promise<IssuedToken> {
     const form = new URLSearchParams({
       client_id: this.config.clientId,
       client_secret: this.config.clientSecret,
@@ -203,11 +177,6 @@ export class EntraIdClient {
     });
     const body = parseResponse(tokenResponseSchema, response.data, INTEGRATION, 'OAuth2 token');
     const lifetimeMs = body.expires_in * 1000;
-    const token = {
-      value: body.access_token,
-      renewAt: this.now() + lifetimeMs - Math.min(this.refreshMarginMs, lifetimeMs / 2),
-    };
-    this.token = token;
-    return token;
+    return { value: body.access_token, renewAt: renewTime(this.now(), lifetimeMs, this.refreshMarginMs) };
   }
 }

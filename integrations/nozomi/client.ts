@@ -10,6 +10,7 @@ import {
   type IntegrationLogger,
   type RetryOptions,
 } from '../http';
+import { type IssuedToken, TokenCache } from '../token-cache';
 
 /**
  * Nozomi Networks alert handling over the N2OS OpenAPI (Guardian, CMC; Vantage speaks the same
@@ -95,11 +96,6 @@ const alertQuerySchema = z.object({
   error: z.string().nullish(),
 });
 
-interface CachedToken {
-  value: string;
-  renewAt: number;
-}
-
 function invalidInput(message: string): IntegrationError {
   return new IntegrationError(`${INTEGRATION}: ${message}`, {
     integration: INTEGRATION,
@@ -120,14 +116,14 @@ export class NozomiClient {
   private readonly http: AxiosInstance;
   private readonly now: () => number;
   private readonly pollIntervalMs: number;
-  private token: CachedToken | undefined;
-  private pendingToken: Promise<CachedToken> | undefined;
+  private readonly tokens: TokenCache;
 
   constructor(
     private readonly config: NozomiConfig,
     options: NozomiClientOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.tokens = new TokenCache(() => this.signIn(), this.now);
     this.pollIntervalMs = options.jobPollIntervalMs ?? 1_000;
     this.http = createVendorHttpClient(INTEGRATION, config, [config.keyToken], options);
     // Nozomi asks integrations to name themselves on every call.
@@ -137,7 +133,7 @@ export class NozomiClient {
   /** The alert's state; an alert Nozomi does not know is a permanent failure. */
   async alertState(alertId: string, options: CallOptions = {}): Promise<AlertState> {
     const id = checkAlertId(alertId);
-    const response = await this.withToken((token) =>
+    const response = await this.tokens.use((token) =>
       this.http.get<unknown>(QUERY_PATH, {
         params: { query: `alerts | select id status ack | where id == ${id}` },
         headers: { Authorization: token },
@@ -187,7 +183,7 @@ export class NozomiClient {
     body: Record<string, unknown>,
     options: CallOptions,
   ): Promise<JobResult> {
-    const started = await this.withToken((token) =>
+    const started = await this.tokens.use((token) =>
       this.http.post<unknown>(path, body, {
         headers: { Authorization: token, 'Content-Type': 'application/json' },
         ...signalOf(options),
@@ -197,7 +193,7 @@ export class NozomiClient {
     // Bounded: past jobTimeout the change may still land; the action ledger's post-check reads it.
     const deadline = this.now() + this.config.jobTimeout;
     for (;;) {
-      const polled = await this.withToken((token) =>
+      const polled = await this.tokens.use((token) =>
         this.http.get<unknown>(`${path}/status/${encodeURIComponent(jobId)}`, {
           headers: { Authorization: token },
           ...signalOf(options),
@@ -220,28 +216,7 @@ export class NozomiClient {
     }
   }
 
-  /** Runs `call` with a valid token; on 401 (token expired or revoked) signs in again once. */
-  private async withToken<T>(call: (token: string) => Promise<T>): Promise<T> {
-    const token = await this.currentToken();
-    try {
-      return await call(token.value);
-    } catch (error) {
-      if (!(error instanceof IntegrationError) || error.status !== 401) throw error;
-      if (this.token === token) this.token = undefined;
-      const renewed = await this.currentToken();
-      return call(renewed.value);
-    }
-  }
-
-  private async currentToken(): Promise<CachedToken> {
-    if (this.token !== undefined && this.now() < this.token.renewAt) return this.token;
-    this.pendingToken ??= this.signIn().finally(() => {
-      this.pendingToken = undefined;
-    });
-    return this.pendingToken;
-  }
-
-  private async signIn(): Promise<CachedToken> {
+  private async signIn(): Promise<IssuedToken> {
     const response = await this.http.post<unknown>(
       SIGN_IN_PATH,
       { key_name: this.config.keyName, key_token: this.config.keyToken },
@@ -264,9 +239,7 @@ export class NozomiClient {
       });
     const lifetime =
       body.expires_in === undefined ? TOKEN_LIFETIME_MS : Math.min(body.expires_in * 1000, TOKEN_LIFETIME_MS);
-    const token = { value, renewAt: this.now() + lifetime * 0.9 };
-    this.token = token;
-    return token;
+    return { value, renewAt: this.now() + lifetime * 0.9 };
   }
 }
 
