@@ -13,7 +13,7 @@ import type { AuditRecord } from '../../src/audit/types';
 import { embeddedPostgresDataDir } from '../../src/dev/embedded-postgres';
 import { LAB_INSPECT_PATH } from '../../src/dev/lab/lab';
 import type { RecordedCall } from '../stubs';
-import { REPO_ROOT, eventually } from '../support/stack';
+import { REPO_ROOT, eventually, freePortBlock } from '../support/stack';
 
 const MAIN = join(REPO_ROOT, 'dist', 'src', 'main.js');
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
@@ -52,7 +52,7 @@ describe('the first ten minutes, as the README tells them', () => {
 
   it('contains the laptop at the lab EDR, blocks at the lab firewall after two OT approvals, trails verify', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'interlock-dev-'));
-    const port = 30_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePortBlock(4);
     const [crowdstrikePort, fortigatePort] = [port + 2, port + 3];
     const child = spawn(process.execPath, [MAIN, 'dev'], {
       env: {

@@ -85,6 +85,26 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `count` consecutive free ports for a process that binds them itself later: below Linux's
+ * ephemeral range (32768+), where the kernel hands out ports to any process asking for port 0
+ * (the embedded Temporal server among them), so nothing else is given one of them meanwhile.
+ */
+export async function freePortBlock(count: number): Promise<number> {
+  const bind = (port: number) =>
+    new Promise<boolean>((resolveBound) => {
+      const server = createServer();
+      server.once('error', () => resolveBound(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolveBound(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
+    const bound = await Promise.all(Array.from({ length: count }, (_, i) => bind(base + i)));
+    if (bound.every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports below 32000`);
+}
+
 function testPlaybooksDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'interlock-playbooks-'));
   for (const file of readdirSync(join(REPO_ROOT, 'playbooks')).filter((f) => /\.ya?ml$/.test(f))) {
