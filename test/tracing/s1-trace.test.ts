@@ -180,10 +180,18 @@ describe('an S1 delivery', () => {
     expect(trace.some((s) => s.kind === SpanKind.SERVER && s.parentSpanId === contain[0]!.spanContext().spanId)).toBe(
       true,
     );
-    // The workflow's signal handler and its other activities are in the same tree.
+    // The workflow's signal handler, its other activities and the playbook's child run (the
+    // account step, whose identity connector is not configured here) are in the same tree.
     const names = new Set(trace.map((s) => s.name));
     expect(names).toContain('HandleSignal:alertBatch');
-    expect([...names].filter((n) => n.startsWith('RunActivity:')).length).toBeGreaterThan(1);
+    const parentName = (name: string) => {
+      const span = trace.find((s) => s.name === name);
+      return span?.parentSpanId === undefined ? undefined : byId.get(span.parentSpanId)?.name;
+    };
+    expect(parentName('StartChildWorkflow:playbookRunWorkflow')).toBe('RunWorkflow:incidentWorkflow');
+    expect(parentName('RunWorkflow:playbookRunWorkflow')).toBe('StartChildWorkflow:playbookRunWorkflow');
+    expect(parentName('StartActivity:executeAction')).toBe('RunWorkflow:playbookRunWorkflow');
+    expect(parentName('RunActivity:executeAction')).toBe('StartActivity:executeAction');
     // Spans from the workflow sandbox carry the workflow's identity, and nothing else of it.
     const run = trace.find((s) => s.name === 'RunWorkflow:incidentWorkflow')!;
     expect(run.attributes['workflowId']).toBe(incidentId);
