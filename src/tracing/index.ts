@@ -99,11 +99,12 @@ export interface StartTracingOptions {
  * Patches node's http and https now. The instrumentation hooks `require`, so it patches a module
  * when it is next required; these two are shared singletons the rest of the process already
  * holds (axios and follow-redirects call `http.request` through them, servers dispatch through
- * `http.Server.prototype.emit`), so patching them here, after the configuration is read, covers
- * code loaded before. Jest's module registry does not go through node's `require` hook: patch
- * directly whatever the hook left unpatched.
+ * `http.Server.prototype.emit`), so requiring them here, after the configuration is read, covers
+ * code loaded before. Jest's module registry does not go through node's `require` hook: whatever
+ * the hook left unpatched is patched directly, and the returned function undoes that (disabling
+ * the instrumentation undoes only what the hook patched).
  */
-function patchLoadedHttp(instrumentation: HttpInstrumentation): void {
+function patchLoadedHttp(instrumentation: HttpInstrumentation): () => void {
   // The modules themselves (an `import * as` would be a copy): requiring them is what the hook sees.
   /* eslint-disable @typescript-eslint/no-require-imports */
   const modules: Record<string, typeof http> = {
@@ -111,12 +112,16 @@ function patchLoadedHttp(instrumentation: HttpInstrumentation): void {
     https: require('https') as typeof http,
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
+  const undo: (() => void)[] = [];
   for (const definition of instrumentation.getModuleDefinitions()) {
     const exports = modules[definition.name];
     if (exports === undefined || isWrapped(exports.request)) continue;
-    definition.moduleExports = exports;
     definition.patch?.(exports);
+    undo.push(() => {
+      if (isWrapped(exports.request)) definition.unpatch?.(exports);
+    });
   }
+  return () => undo.forEach((u) => u());
 }
 
 /** Starts tracing for this process: the provider, the HTTP instrumentation, the Temporal interceptors. */
@@ -159,7 +164,7 @@ export function startTracing(settings: TracingSettings, options: StartTracingOpt
     },
   });
   const unregister = registerInstrumentations({ tracerProvider: provider, instrumentations: [instrumentation] });
-  patchLoadedHttp(instrumentation);
+  const unpatch = patchLoadedHttp(instrumentation);
 
   const workflowExporter = makeWorkflowExporter(processor, resource);
   return {
@@ -182,6 +187,7 @@ export function startTracing(settings: TracingSettings, options: StartTracingOpt
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
       unregister();
+      unpatch();
       await provider.shutdown();
       trace.disable();
       otelContext.disable();

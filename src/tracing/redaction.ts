@@ -1,4 +1,4 @@
-import type { Attributes, AttributeValue } from '@opentelemetry/api';
+import { type Attributes, type AttributeValue, SpanKind } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter, TimedEvent } from '@opentelemetry/sdk-trace-base';
 
@@ -11,12 +11,28 @@ import type { ReadableSpan, SpanExporter, TimedEvent } from '@opentelemetry/sdk-
  *   and vendor APIs may take keys in the query;
  * - attributes named like a credential (captured headers such as `authorization`, `cookie`,
  *   anything `*token*`, `*secret*`, `*password*`, `*key*`) are dropped;
+ * - a server span loses its caller's address and user agent (an operator's browser: personal
+ *   data the logs do not keep either);
  * - values that are not valid attribute values (objects: Temporal's workflow span exporter
  *   copies the whole WorkflowInfo — memo, search attributes, last failure — into attributes)
  *   are dropped; the workflow's IDs and type are kept.
  */
 
 const CREDENTIAL_NAME = /authorization|cookie|token|secret|password|passwd|api[-_.]?key|x-api-key|signature/i;
+/** Who called (old and stable HTTP semantic conventions), dropped from server spans. */
+const CALLER = new Set([
+  'net.peer.ip',
+  'net.peer.port',
+  'net.sock.peer.addr',
+  'net.sock.peer.port',
+  'http.client_ip',
+  'client.address',
+  'client.port',
+  'network.peer.address',
+  'network.peer.port',
+  'http.user_agent',
+  'user_agent.original',
+]);
 /** Attributes that hold only a query string. */
 const QUERY_ONLY = new Set(['url.query', 'http.query']);
 /** The query string (and fragment) of an absolute URL or a path, wherever it appears in a text. */
@@ -37,11 +53,12 @@ function isAttributeValue(value: unknown): value is AttributeValue {
   );
 }
 
-/** The attributes as they may leave the process. */
-export function redactAttributes(attributes: Attributes): Attributes {
+/** The attributes as they may leave the process; `dropCaller` for a server span. */
+export function redactAttributes(attributes: Attributes, dropCaller = false): Attributes {
   const out: Attributes = {};
   for (const [key, value] of Object.entries(attributes)) {
     if (value === undefined || QUERY_ONLY.has(key) || CREDENTIAL_NAME.test(key) || !isAttributeValue(value)) continue;
+    if (dropCaller && CALLER.has(key)) continue;
     if (typeof value === 'string') out[key] = redactText(value);
     else if (Array.isArray(value))
       out[key] = value.map((v) => (typeof v === 'string' ? redactText(v) : v)) as AttributeValue;
@@ -62,7 +79,7 @@ function redactEvent(event: TimedEvent): TimedEvent {
 export function redactSpan(span: ReadableSpan): ReadableSpan {
   const status =
     span.status.message === undefined ? span.status : { ...span.status, message: redactText(span.status.message) };
-  const attributes = redactAttributes(span.attributes);
+  const attributes = redactAttributes(span.attributes, span.kind === SpanKind.SERVER);
   const events = span.events.map(redactEvent);
   const links = span.links.map((link) =>
     link.attributes === undefined ? link : { ...link, attributes: redactAttributes(link.attributes) },

@@ -217,6 +217,9 @@ describe('an S1 delivery', () => {
     // The webhook's URL is there, without its query string.
     const root = spans.find((s) => s.name === 'POST /webhooks/:source')!;
     expect(root.attributes['http.target']).toBe('/webhooks/splunk');
+    // Nor who called: no address or user agent on server spans.
+    for (const key of ['net.peer.ip', 'http.user_agent', 'http.client_ip', 'client.address'])
+      expect(root.attributes[key]).toBeUndefined();
   });
 
   it('leaves histories that replay with the tracing interceptors in the bundle', async () => {
