@@ -90,14 +90,16 @@ export class IncidentsService {
   }
 
   async list(filter: IncidentFilter & { limit: number; offset: number }) {
-    const { incidents, total } = await this.index.list(filter);
+    const { incidents, total, nextCursor } = await this.index.list(filter);
     const nextOffset = filter.offset + incidents.length;
     return {
       incidents,
       total,
       limit: filter.limit,
       offset: filter.offset,
-      ...(nextOffset < total && { nextOffset }),
+      // Offsets count from the first incident: after a cursor only nextCursor goes on.
+      ...(filter.cursor === undefined && nextOffset < total && { nextOffset }),
+      ...(nextCursor !== undefined && { nextCursor }),
     };
   }
 
