@@ -133,6 +133,19 @@ function toSummary(r: SummaryRow): IncidentSummary {
   };
 }
 
+/** `total` is exact up to this many matching incidents. */
+export const TOTAL_CAP = 10_000;
+/** At most this many matches: read them through the filter's indexes and sort, not along the order index. */
+const SPARSE_MATCHES = 2_000;
+
+export interface IncidentPage {
+  incidents: IncidentSummary[];
+  total: number;
+  /** More than TOTAL_CAP incidents match: `total` is TOTAL_CAP. */
+  totalCapped?: true;
+  nextCursor?: string;
+}
+
 export class IncidentIndex {
   constructor(private readonly pool: Pool) {}
 
@@ -145,11 +158,22 @@ export class IncidentIndex {
   }
 
   /**
-   * A page, newest opened first, and the total matching the filter (counted apart: the page
-   * reads only its rows). `nextCursor` names the page after this one when there is one.
+   * A page, newest opened first, and the total matching the filter, counted first and apart
+   * (the page reads only its rows) and exactly up to TOTAL_CAP (`totalCapped` beyond: a count is
+   * O(matches), and a page must not be). `nextCursor` names the page after this one.
+   *
+   * The count also picks the page's plan: a filter matching many incidents is read along the
+   * order index, stopping after the page (about page × incidents ÷ matches rows); one matching
+   * few would make that walk cover the whole table, so its matches are read through the filter
+   * indexes and sorted instead (the order expression is masked so the planner cannot walk).
    */
-  async list(filter: IncidentFilter): Promise<{ incidents: IncidentSummary[]; total: number; nextCursor?: string }> {
+  async list(filter: IncidentFilter): Promise<IncidentPage> {
     const { where, params } = whereOf(filter);
+    const count = await this.pool.query<{ total: string }>(
+      `SELECT count(*) AS total FROM (SELECT 1 FROM incidents ${where} LIMIT ${TOTAL_CAP + 1}) AS matching`,
+      params,
+    );
+    const counted = Number(count.rows[0]?.total ?? 0);
     const pageParams = [...params];
     let pageWhere = where;
     if (filter.cursor !== undefined) {
@@ -159,19 +183,22 @@ export class IncidentIndex {
       pageWhere = where === '' ? `WHERE ${after}` : `${where} AND ${after}`;
     }
     pageParams.push(filter.limit + 1, filter.offset);
-    const [page, count] = await Promise.all([
-      this.pool.query<SummaryRow>(
-        `SELECT ${COLUMNS} FROM incidents ${pageWhere}
-          ORDER BY opened_at DESC, incident_id
-          LIMIT $${pageParams.length - 1} OFFSET $${pageParams.length}`,
-        pageParams,
-      ),
-      this.pool.query<{ total: string }>(`SELECT count(*) AS total FROM incidents ${where}`, params),
-    ]);
+    const order =
+      counted > SPARSE_MATCHES ? 'opened_at DESC, incident_id' : "opened_at + interval '0' DESC, incident_id || ''";
+    const page =
+      counted === 0
+        ? { rows: [] as SummaryRow[] }
+        : await this.pool.query<SummaryRow>(
+            `SELECT ${COLUMNS} FROM incidents ${pageWhere}
+              ORDER BY ${order}
+              LIMIT $${pageParams.length - 1} OFFSET $${pageParams.length}`,
+            pageParams,
+          );
     const rows = page.rows.slice(0, filter.limit);
     const last = rows[rows.length - 1];
     return {
-      total: Number(count.rows[0]?.total ?? 0),
+      total: Math.min(counted, TOTAL_CAP),
+      ...(counted > TOTAL_CAP && { totalCapped: true }),
       incidents: rows.map(toSummary),
       ...(page.rows.length > filter.limit &&
         last !== undefined && { nextCursor: encodeCursor({ openedUs: last.opened_us, incidentId: last.incident_id }) }),
