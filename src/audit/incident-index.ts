@@ -102,16 +102,18 @@ function whereOf(filter: IncidentFilter): { where: string; params: unknown[] } {
     return `$${params.length}`;
   };
   if (filter.incidentId !== undefined) conditions.push(`incident_id = ${bind(filter.incidentId)}`);
-  if (filter.status !== undefined) conditions.push(`status = ${bind(filter.status)}`);
-  if (filter.severity !== undefined) conditions.push(`severity = ${bind(filter.severity)}`);
-  // @> (not = ANY) so the GIN indexes on the arrays apply.
-  if (filter.zone !== undefined) conditions.push(`zones @> ARRAY[${bind(filter.zone)}::text]`);
-  if (filter.source !== undefined) conditions.push(`sources @> ARRAY[${bind(filter.source)}::text]`);
+  const facets: string[] = [];
+  if (filter.status !== undefined) facets.push(`status:${filter.status}`);
+  if (filter.severity !== undefined) facets.push(`severity:${filter.severity}`);
+  if (filter.zone !== undefined) facets.push(`zone:${filter.zone}`);
+  if (filter.source !== undefined) facets.push(`source:${filter.source}`);
+  if (filter.unhandled !== undefined) facets.push(filter.unhandled ? 'unhandled' : 'handled');
+  if (filter.caseStatus !== undefined) facets.push(`case:${filter.caseStatus}`);
+  if (filter.assignee !== undefined) facets.push(`assignee:${filter.assignee}`);
+  // All equality filters in one containment test, which the facets' GIN index answers.
+  if (facets.length > 0) conditions.push(`facets @> ${bind(facets)}::text[]`);
   if (filter.from !== undefined) conditions.push(`opened_at >= ${bind(filter.from)}::timestamptz`);
   if (filter.to !== undefined) conditions.push(`opened_at < ${bind(filter.to)}::timestamptz`);
-  if (filter.unhandled !== undefined) conditions.push(filter.unhandled ? 'unhandled' : 'NOT unhandled');
-  if (filter.caseStatus !== undefined) conditions.push(`case_status = ${bind(filter.caseStatus)}`);
-  if (filter.assignee !== undefined) conditions.push(`assignee = ${bind(filter.assignee)}`);
   return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, params };
 }
 

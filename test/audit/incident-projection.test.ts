@@ -103,6 +103,15 @@ describe('incidents projection', () => {
     const tags = await pool.query<{ tags: string[] }>('SELECT tags FROM incidents WHERE incident_id = $1', [a]);
     expect(tags.rows[0]?.tags).toEqual(['x', 'y']);
 
+    const ids = async (filter: Omit<Parameters<IncidentIndex['list']>[0], 'limit' | 'offset'>) =>
+      (await index.list({ ...filter, limit: 50, offset: 0 })).incidents.map((i) => i.incidentId);
+    expect(await ids({ status: 'closed' })).toEqual([b]);
+    expect(await ids({ zone: 'dmz', source: 'generic', severity: 'critical', caseStatus: 'triage' })).toEqual([a]);
+    expect(await ids({ assignee: 'grace', status: 'open' })).toEqual([a]);
+    expect(await ids({ unhandled: true })).toEqual([c]);
+    expect((await ids({ unhandled: false })).sort()).toEqual([a, b]);
+    expect(await ids({ zone: 'safety-sis', status: 'closed' })).toEqual([]);
+
     await store.append(event(c, 'playbook.started', { playbookId: 'late' }));
     expect((await index.get(c))?.unhandled).toBe(false);
 
