@@ -23,6 +23,8 @@ export interface IncidentSummary {
   caseStatus: string;
   /** The operator the case is assigned to, if any. */
   assignee: string | null;
+  /** Approval requests of the incident waiting for a decision now (pending, not expired). */
+  pendingApprovals: number;
 }
 
 export interface IncidentFilter {
@@ -38,14 +40,26 @@ export interface IncidentFilter {
   unhandled?: boolean;
   caseStatus?: string;
   assignee?: string;
+  /** true: only incidents with an approval request waiting now; false: the others. */
+  waitingForApproval?: boolean;
   limit: number;
   offset: number;
+}
+
+/** How many incidents of a zone match the other filters. */
+export interface ZoneCount {
+  zone: string;
+  count: number;
 }
 
 // Severity rank from the alert model's own order (OCSF 0–6), so "highest" is well defined.
 const SEVERITY_RANK_SQL = `array_position(ARRAY[${SEVERITIES.map((s) => `'${s}'`).join(',')}]::text[], e.record->'trigger'->>'severity')`;
 
-const SUMMARY_SQL = `
+/**
+ * The incidents matching the filters (parameters $1–$11, see filterParams), as the CTE
+ * `filtered`; the list and the zone counts select from it.
+ */
+const FILTERED_SQL = `
 WITH per_incident AS (
   SELECT e.incident_id,
          min(e.time) AS opened_at,
@@ -69,31 +83,48 @@ WITH per_incident AS (
     -- The zones an unhandled OT alert touches (it has no action target to place it).
     LEFT JOIN LATERAL jsonb_array_elements_text(
            CASE WHEN e.event_type = 'incident.unhandled' THEN e.record->'details'->'zones' END) AS uz(zone) ON true
-   WHERE ($9::text IS NULL OR e.incident_id = $9)
+   WHERE ($7::text IS NULL OR e.incident_id = $7)
    GROUP BY e.incident_id
 ), summary AS (
   SELECT incident_id, opened_at, last_event_at, alert_count, title, sources, zones, unhandled,
          coalesce(case_status, 'new') AS case_status, assignee,
+         (SELECT count(*) FROM approvals a
+           WHERE a.incident_id = per_incident.incident_id AND a.status = 'pending' AND a.expires_at > now())
+           AS pending_approvals,
          (ARRAY[${SEVERITIES.map((s) => `'${s}'`).join(',')}]::text[])[severity_rank] AS severity,
          CASE WHEN last_closed_seq IS NOT NULL AND last_closed_seq > coalesce(last_opened_seq, 0)
               THEN 'closed' ELSE 'open' END AS status,
          CASE WHEN last_closed_seq IS NOT NULL AND last_closed_seq > coalesce(last_opened_seq, 0)
               THEN closed_at END AS closed_at
     FROM per_incident
-)
-SELECT *, count(*) OVER () AS total
-  FROM summary
+), filtered AS (
+  SELECT *
+    FROM summary
  WHERE ($1::text IS NULL OR status = $1)
    AND ($2::text IS NULL OR severity = $2)
    AND ($3::text IS NULL OR $3 = ANY (zones))
    AND ($4::text IS NULL OR $4 = ANY (sources))
    AND ($5::timestamptz IS NULL OR opened_at >= $5)
    AND ($6::timestamptz IS NULL OR opened_at < $6)
-   AND ($10::boolean IS NULL OR unhandled = $10)
-   AND ($11::text IS NULL OR case_status = $11)
-   AND ($12::text IS NULL OR assignee = $12)
+   AND ($8::boolean IS NULL OR unhandled = $8)
+   AND ($9::text IS NULL OR case_status = $9)
+   AND ($10::text IS NULL OR assignee = $10)
+   AND ($11::boolean IS NULL OR (pending_approvals > 0) = $11)
+)`;
+
+const LIST_SQL = `${FILTERED_SQL}
+SELECT *, count(*) OVER () AS total
+  FROM filtered
  ORDER BY opened_at DESC, incident_id
- LIMIT $7 OFFSET $8`;
+ LIMIT $12 OFFSET $13`;
+
+/** Per zone, the matching incidents (an incident in two zones counts in both). */
+const ZONE_COUNTS_SQL = `${FILTERED_SQL}
+SELECT zone, count(*) AS count
+  FROM filtered, unnest(zones) AS zone
+ WHERE zone IS NOT NULL
+ GROUP BY zone
+ ORDER BY zone`;
 
 interface SummaryRow {
   incident_id: string;
@@ -105,6 +136,7 @@ interface SummaryRow {
   unhandled: boolean;
   case_status: string;
   assignee: string | null;
+  pending_approvals: string;
   alert_count: string;
   opened_at: Date;
   last_event_at: Date;
@@ -112,23 +144,30 @@ interface SummaryRow {
   total: string;
 }
 
+function filterParams(filter: Omit<IncidentFilter, 'limit' | 'offset'>): unknown[] {
+  return [
+    filter.status ?? null,
+    filter.severity ?? null,
+    filter.zone ?? null,
+    filter.source ?? null,
+    filter.from ?? null,
+    filter.to ?? null,
+    filter.incidentId ?? null,
+    filter.unhandled ?? null,
+    filter.caseStatus ?? null,
+    filter.assignee ?? null,
+    filter.waitingForApproval ?? null,
+  ];
+}
+
 export class IncidentIndex {
   constructor(private readonly pool: Pool) {}
 
   async list(filter: IncidentFilter): Promise<{ incidents: IncidentSummary[]; total: number }> {
-    const { rows } = await this.pool.query<SummaryRow>(SUMMARY_SQL, [
-      filter.status ?? null,
-      filter.severity ?? null,
-      filter.zone ?? null,
-      filter.source ?? null,
-      filter.from ?? null,
-      filter.to ?? null,
+    const { rows } = await this.pool.query<SummaryRow>(LIST_SQL, [
+      ...filterParams(filter),
       filter.limit,
       filter.offset,
-      filter.incidentId ?? null,
-      filter.unhandled ?? null,
-      filter.caseStatus ?? null,
-      filter.assignee ?? null,
     ]);
     return {
       total: rows[0] ? Number(rows[0].total) : 0,
@@ -146,7 +185,42 @@ export class IncidentIndex {
         closedAt: r.closed_at?.toISOString() ?? null,
         caseStatus: r.case_status,
         assignee: r.assignee,
+        pendingApprovals: Number(r.pending_approvals),
       })),
+    };
+  }
+
+  /**
+   * Incidents per zone under every filter but `zone` (the counts are what a zone filter would
+   * give), zones in name order.
+   */
+  async zoneCounts(filter: Omit<IncidentFilter, 'limit' | 'offset' | 'zone'>): Promise<ZoneCount[]> {
+    const { rows } = await this.pool.query<{ zone: string; count: string }>(
+      ZONE_COUNTS_SQL,
+      filterParams({ ...filter, zone: undefined }),
+    );
+    return rows.map((r) => ({ zone: r.zone, count: Number(r.count) }));
+  }
+
+  /** The newest audit record's seq (0 when there is none): where a change feed starts. */
+  async lastSeq(): Promise<number> {
+    const { rows } = await this.pool.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM audit_events');
+    return Number(rows[0]?.seq ?? 0);
+  }
+
+  /**
+   * The incidents with audit records after `afterSeq` (at most `limit` records read), and the
+   * last seq read: a change feed for the console's live updates, on the primary key's index.
+   */
+  async changedSince(afterSeq: number, limit = 1000): Promise<{ lastSeq: number; incidentIds: string[] }> {
+    const { rows } = await this.pool.query<{ seq: string; incident_id: string }>(
+      'SELECT seq, incident_id FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2',
+      [afterSeq, limit],
+    );
+    const last = rows.at(-1);
+    return {
+      lastSeq: last === undefined ? afterSeq : Number(last.seq),
+      incidentIds: [...new Set(rows.map((r) => r.incident_id))],
     };
   }
 }
