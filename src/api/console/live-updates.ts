@@ -32,7 +32,11 @@ export class ConsoleLiveUpdates implements OnModuleDestroy {
   subscribe(listener: LiveListener, close: () => void): () => void {
     this.listeners.add(listener);
     this.closers.add(close);
-    this.timer ??= setInterval(() => void this.poll(), LIVE_POLL_MS);
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => void this.poll(), LIVE_POLL_MS);
+      // The feed's starting point now, not a second later: nothing written meanwhile is missed.
+      void this.poll();
+    }
     return () => {
       this.listeners.delete(listener);
       this.closers.delete(close);

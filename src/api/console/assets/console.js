@@ -36,7 +36,7 @@
   }
 
   /** Fetches the queue region for the current filters and swaps it in, marking new rows. */
-  function refreshQueue() {
+  function refreshQueue(quiet) {
     if (refreshing) {
       again = true;
       return;
@@ -66,7 +66,8 @@
           var target = queue.querySelector('a[href="' + focusHref.replace(/"/g, '\\"') + '"]');
           if (target) target.focus();
         }
-        announce(fresh > 0 ? fresh + ' new incident' + (fresh > 1 ? 's' : '') + ' in the queue.' : 'Queue updated.');
+        if (fresh > 0) announce(fresh + ' new incident' + (fresh > 1 ? 's' : '') + ' in the queue.');
+        else if (!quiet) announce('Queue updated.');
       })
       .catch(function (error) {
         if (error && error.message === 'signed-out') sessionEnded();
@@ -75,7 +76,7 @@
         refreshing = false;
         if (again) {
           again = false;
-          refreshQueue();
+          refreshQueue(quiet);
         }
       });
   }
@@ -96,7 +97,9 @@
     if (live === 'queue' && queue) {
       // Several changes in a burst make one fetch.
       clearTimeout(timer);
-      timer = setTimeout(refreshQueue, 250);
+      timer = setTimeout(function () {
+        refreshQueue(false);
+      }, 250);
     } else if (live === 'incident' && incidentId && ids.indexOf(incidentId) >= 0) {
       announce('This incident has changed since the page was loaded.', {
         href: location.pathname + location.search,
@@ -114,5 +117,7 @@
   });
   source.addEventListener('open', function () {
     main.setAttribute('data-live-connected', 'true');
+    // What changed between the page's rendering (or a lost connection) and now.
+    if (live === 'queue' && queue) refreshQueue(true);
   });
 })();
