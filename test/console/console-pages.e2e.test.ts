@@ -100,6 +100,7 @@ describe('console: incidents queue', () => {
       ]);
       const ids = await attributes(page, 'tr[data-incident]', 'data-incident');
       expect(ids).toEqual([hostile, ot1, it1]);
+      expect(new Set(ids).size).toBe(3);
       const chips: Record<string, number> = {};
       const links = page.locator('a.chip[data-zone]:not([data-zone=""])');
       for (let n = 0; n < (await links.count()); n++)
@@ -152,17 +153,19 @@ describe('console: incidents queue', () => {
     try {
       await page.locator('main[data-live-connected=true]').waitFor();
       await page.evaluate('window.notReloaded = true');
+      // Another host and rule: a new incident, not an alert joining one already listed.
       const fresh = await acceptedIncident(stack, {
         id: 'console-live-1',
-        title: 'Live: port scan from fin-lt-042',
+        title: 'Live: port scan from ws-live-1',
         severity: 'medium',
-        rule: { id: 'no-playbook-has-this' },
-        hosts: [{ name: 'fin-lt-042', ip: '10.30.5.42' }],
+        rule: { id: 'console-live-scan' },
+        hosts: [{ name: 'ws-live-1', ip: '10.30.77.7' }],
       });
       await page.locator(`tr[data-incident="${fresh}"]`).waitFor({ timeout: 20_000 });
       expect(await page.evaluate('window.notReloaded')).toBe(true);
       expect(await page.locator('tr[data-incident]').first().getAttribute('data-incident')).toBe(fresh);
-      await expect(page.locator('#live-status').textContent()).resolves.toMatch(/new incident/);
+      await expect(page.locator('#live-status').textContent()).resolves.toMatch(/1 new incident/);
+      expect(await page.locator(`tr[data-incident="${fresh}"]`).getAttribute('class')).toMatch(/fresh/);
     } finally {
       await context.close();
     }

@@ -17,7 +17,7 @@ import { CONFIG } from '../tokens';
 import { incidentPage } from './incident-page';
 import { QUEUE_FILTERS, queuePage, queueRegion, type QueueFilters, type QueueInput } from './incidents-queue-page';
 import { consoleMessagePage, sendConsolePage, type ConsoleViewer } from './layout';
-import { ConsolePageErrors } from './page-errors';
+import { apiErrorMessage, ConsolePageErrors } from './page-errors';
 
 /** Incidents per queue page. */
 export const QUEUE_PAGE_SIZE = 25;
@@ -291,7 +291,7 @@ export class ConsoleIncidentsController {
   private refused(reply: FastifyReply, session: Session, incidentId: string, error: unknown): Promise<FastifyReply> {
     if (!(error instanceof ApiError) || error.getStatus() >= 500 || error.getStatus() === 404) throw error;
     const issues = error.issues?.map((i) => `${i.path}: ${i.message}`).join('; ');
-    const text = `Not saved: ${error.message}${issues === undefined || issues === '' ? '' : ` (${issues})`}`;
+    const text = `Not saved: ${apiErrorMessage(error)}${issues === undefined || issues === '' ? '' : ` (${issues})`}`;
     return this.renderIncident(reply, error.getStatus(), session, incidentId, { kind: 'error', text });
   }
 }

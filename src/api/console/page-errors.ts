@@ -3,6 +3,11 @@ import type { FastifyReply } from 'fastify';
 import { ApiError } from '../common/api-error';
 import { plainConsolePage, sendConsolePage } from './layout';
 
+/** The message an ApiError answers with (HttpException's own `message` is its class name). */
+export function apiErrorMessage(error: ApiError): string {
+  return (error.getResponse() as { error: { message: string } }).error.message;
+}
+
 /**
  * Console pages answer people, not programs: no session sends the browser to sign-in (303),
  * other refusals (a stale CSRF token, an unknown incident) are an HTML page with the reason.
@@ -20,7 +25,7 @@ export class ConsolePageErrors implements ExceptionFilter {
     const message =
       exception.code === 'csrf_token_invalid'
         ? 'This form has expired (its security token does not match your session). Reload the page and try again.'
-        : exception.message;
+        : apiErrorMessage(exception);
     void sendConsolePage(reply, status, plainConsolePage(status === 404 ? 'Not found' : 'Refused', message));
   }
 }
