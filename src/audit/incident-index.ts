@@ -25,6 +25,8 @@ export interface IncidentSummary {
   caseStatus: string;
   /** The operator the case is assigned to, if any. */
   assignee: string | null;
+  /** Approval requests of the incident waiting for a decision now (pending, not expired). */
+  pendingApprovals: number;
 }
 
 export interface IncidentFilter {
@@ -40,6 +42,8 @@ export interface IncidentFilter {
   unhandled?: boolean;
   caseStatus?: string;
   assignee?: string;
+  /** true: only incidents with an approval request waiting now; false: the others. */
+  waitingForApproval?: boolean;
   limit: number;
   offset: number;
   /** Keyset paging: the page after the incident this cursor names (from a previous `nextCursor`). */
@@ -70,8 +74,19 @@ export function decodeCursor(text: string): IncidentCursor | undefined {
   }
 }
 
+/** Approval requests waiting for a decision now, from the approvals table (its own truth, not the trail). */
+const PENDING_APPROVALS_SQL = `SELECT 1 FROM approvals a
+  WHERE a.incident_id = incidents.incident_id AND a.status = 'pending' AND a.expires_at > now()`;
+
 const COLUMNS = `incident_id, status, severity, title, sources, zones, unhandled, case_status, assignee, alert_count,
-  opened_at, last_event_at, closed_at, (extract(epoch FROM opened_at) * 1000000)::bigint AS opened_us`;
+  opened_at, last_event_at, closed_at, (extract(epoch FROM opened_at) * 1000000)::bigint AS opened_us,
+  (SELECT count(*) FROM (${PENDING_APPROVALS_SQL}) AS pending) AS pending_approvals`;
+
+/** How many incidents of a zone match the other filters. */
+export interface ZoneCount {
+  zone: string;
+  count: number;
+}
 
 interface SummaryRow {
   incident_id: string;
@@ -88,13 +103,14 @@ interface SummaryRow {
   last_event_at: Date;
   closed_at: Date | null;
   opened_us: string;
+  pending_approvals: string;
 }
 
 /**
  * The WHERE clause of a filter, only the conditions given (so each query is planned for its
  * own filter and meets its index), and the parameters it binds.
  */
-function whereOf(filter: IncidentFilter): { where: string; params: unknown[] } {
+function whereOf(filter: Omit<IncidentFilter, 'limit' | 'offset'>): { where: string; params: unknown[] } {
   const params: unknown[] = [];
   const conditions: string[] = [];
   const bind = (value: unknown) => {
@@ -114,6 +130,8 @@ function whereOf(filter: IncidentFilter): { where: string; params: unknown[] } {
   if (facets.length > 0) conditions.push(`facets @> ${bind(facets)}::text[]`);
   if (filter.from !== undefined) conditions.push(`opened_at >= ${bind(filter.from)}::timestamptz`);
   if (filter.to !== undefined) conditions.push(`opened_at < ${bind(filter.to)}::timestamptz`);
+  if (filter.waitingForApproval !== undefined)
+    conditions.push(`${filter.waitingForApproval ? '' : 'NOT '}EXISTS (${PENDING_APPROVALS_SQL})`);
   return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, params };
 }
 
@@ -132,6 +150,7 @@ function toSummary(r: SummaryRow): IncidentSummary {
     closedAt: r.closed_at?.toISOString() ?? null,
     caseStatus: r.case_status,
     assignee: r.assignee,
+    pendingApprovals: Number(r.pending_approvals),
   };
 }
 
@@ -204,6 +223,41 @@ export class IncidentIndex {
       incidents: rows.map(toSummary),
       ...(page.rows.length > filter.limit &&
         last !== undefined && { nextCursor: encodeCursor({ openedUs: last.opened_us, incidentId: last.incident_id }) }),
+    };
+  }
+
+  /**
+   * Incidents per zone under every filter but `zone` (the counts are what a zone filter would
+   * give), zones in name order.
+   */
+  async zoneCounts(filter: Omit<IncidentFilter, 'limit' | 'offset' | 'zone' | 'cursor'>): Promise<ZoneCount[]> {
+    const { where, params } = whereOf({ ...filter, zone: undefined });
+    const { rows } = await this.pool.query<{ zone: string; count: string }>(
+      `SELECT zone, count(*) AS count FROM incidents, unnest(zones) AS zone ${where} GROUP BY zone ORDER BY zone`,
+      params,
+    );
+    return rows.map((r) => ({ zone: r.zone, count: Number(r.count) }));
+  }
+
+  /** The newest audit record's seq (0 when there is none): where a change feed starts. */
+  async lastSeq(): Promise<number> {
+    const { rows } = await this.pool.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM audit_events');
+    return Number(rows[0]?.seq ?? 0);
+  }
+
+  /**
+   * The incidents with audit records after `afterSeq` (at most `limit` records read), and the
+   * last seq read: a change feed for the console's live updates, on the primary key's index.
+   */
+  async changedSince(afterSeq: number, limit = 1000): Promise<{ lastSeq: number; incidentIds: string[] }> {
+    const { rows } = await this.pool.query<{ seq: string; incident_id: string }>(
+      'SELECT seq, incident_id FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2',
+      [afterSeq, limit],
+    );
+    const last = rows.at(-1);
+    return {
+      lastSeq: last === undefined ? afterSeq : Number(last.seq),
+      incidentIds: [...new Set(rows.map((r) => r.incident_id))],
     };
   }
 }

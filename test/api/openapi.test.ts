@@ -99,6 +99,7 @@ describe('GET /docs-json', () => {
       'PATCH /incidents/{id}/case': operator,
       'POST /incidents/{id}/comments': operator,
       'GET /incidents/{id}/audit': operator,
+      'GET /incidents/zones': operator,
       'GET /incidents/{id}/evidence': operator,
       'GET /incidents/{id}/timeline-link': operator,
       'GET /audit/verify': operator,
@@ -124,6 +125,14 @@ describe('GET /docs-json', () => {
       'GET /console': [],
       'GET /console/me': [{ consoleSession: [] }],
       'POST /console/sign-out': [{ consoleSession: [] }],
+      'GET /console/events': [{ consoleSession: [] }],
+      'GET /console/incidents': [{ consoleSession: [] }],
+      'GET /console/incidents/live': [{ consoleSession: [] }],
+      'GET /console/incidents/{id}': [{ consoleSession: [] }],
+      'GET /console/incidents/{id}/evidence': [{ consoleSession: [] }],
+      'GET /console/incidents/{id}/audit.csv': [{ consoleSession: [] }],
+      'POST /console/incidents/{id}/case': [{ consoleSession: [] }],
+      'POST /console/incidents/{id}/comments': [{ consoleSession: [] }],
     });
     for (const [name, op] of operations()) {
       expect([name, op.summary?.length ?? 0]).not.toEqual([name, 0]);
@@ -172,6 +181,7 @@ describe('GET /docs-json', () => {
         'status',
         'to',
         'unhandled',
+        'waitingForApproval',
         'zone',
       ].sort(),
     );

@@ -102,6 +102,17 @@ export async function loadIncidentDetail(
   incidentId: string,
   connectors: Connectors,
 ): Promise<IncidentDetail | undefined> {
+  return (await loadIncidentView(config, services, temporal, incidentId, connectors))?.detail;
+}
+
+/** The detail and the audit records it was made from (the console's incident page shows both). */
+export async function loadIncidentView(
+  config: InterlockConfig,
+  services: Services,
+  temporal: Client,
+  incidentId: string,
+  connectors: Connectors,
+): Promise<{ detail: IncidentDetail; records: AuditRecord[] } | undefined> {
   const handle = temporal.workflow.getHandle(incidentId);
   const [description, records, approvals, summary] = await Promise.all([
     handle.describe().catch((error: unknown) => {
@@ -118,7 +129,7 @@ export async function loadIncidentDetail(
     incidentTasks(records, connectors),
   ]);
   const temporalUi = temporalUiLink(config, incidentId);
-  return {
+  const detail: IncidentDetail = {
     incidentId,
     workflowId: incidentId,
     ...(description && { runId: description.runId }),
@@ -161,4 +172,5 @@ export async function loadIncidentDetail(
       evidence: `/incidents/${incidentId}/evidence`,
     },
   };
+  return { detail, records };
 }
