@@ -54,7 +54,7 @@ describe('parseConfig', () => {
 
   it('bounds shutdown: server.shutdownTimeout 25s, worker grace 20s within 25s by default; grace must be shorter', () => {
     const withoutShutdown = EXAMPLE.replace(/^ {2}shutdownTimeout: .*\n/m, '').replace(/^worker:\n(?: {2}.*\n)+/m, '');
-    expect(withoutShutdown).not.toMatch(/^worker:|shutdownTimeout/m);
+    expect(withoutShutdown).not.toMatch(/^worker:|^ +shutdownTimeout:/m);
     const defaults = parseConfig(withoutShutdown, EXAMPLE_ENV);
     expect(defaults.server.shutdownTimeout).toBe(25_000);
     expect(defaults.worker).toEqual({ shutdownGraceTime: 20_000, shutdownTimeout: 25_000 });
