@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { createApiApp } from '../../src/api/create-app';
-import { drainAndClose } from '../../src/api/shutdown';
+import { drainAndClose, requestsInFlight } from '../../src/api/shutdown';
 import { ActionLedger } from '../../src/audit/action-ledger';
 import { ApprovalStore } from '../../src/approvals/approval-store';
 import { AuditStore } from '../../src/audit/audit-store';
@@ -138,7 +138,7 @@ it('is live but not ready while PostgreSQL does not answer', async () => {
   }
 });
 
-it('drainAndClose answers the request in flight with 202, then refuses new connections', async () => {
+it('drainAndClose answers the request in flight with 202, refusing new requests meanwhile, then closes the listener', async () => {
   const services = await createServices(configFor(db.url));
   const api = await startApp(services, db.url);
   try {
@@ -161,14 +161,16 @@ it('drainAndClose answers the request in flight with 202, then refuses new conne
       request.on('error', reject);
     });
     request.write(body.slice(0, 10));
-    await new Promise((r) => setTimeout(r, 200));
+    while (requestsInFlight(api.app) === 0) await new Promise((r) => setTimeout(r, 20));
     const closed = drainAndClose(api.app, api.lifecycle, log);
-    await new Promise((r) => setTimeout(r, 200));
-    // New connections are refused while the one in flight is still open.
-    await expect(fetch(`${api.url}/health/live`)).rejects.toThrow();
+    // While the delivery is in flight, new requests are answered 503 and the probes still answer.
+    expect(await api.get('/incidents', { authorization: `Bearer ${ALICE}` })).toMatchObject({ status: 503 });
+    expect(await api.get('/health/ready')).toMatchObject({ status: 503, body: { draining: true } });
     request.end(body.slice(10));
     expect(await answered).toEqual({ status: 202, text: expect.stringContaining('"incidentId"') });
     await closed;
+    // Then the listener is closed: new connections are refused.
+    await expect(fetch(`${api.url}/health/live`)).rejects.toThrow();
   } finally {
     await services.close();
   }
