@@ -5,8 +5,9 @@
  * not — and the API exits 0 within server.shutdownTimeout. SIGTERM to the worker while a
  * CrowdStrike containment is in flight: readiness on metrics.workerPort fails at once while
  * liveness holds, the activity ends (its first attempt's deadline, or cancelled at
- * worker.shutdownGraceTime and handed back to Temporal), the worker exits 0 within worker.shutdownTimeout, and a new worker completes the incident without calling
- * the vendor again.
+ * worker.shutdownGraceTime and handed back to Temporal), the worker exits 0 within
+ * worker.shutdownTimeout, and a new worker completes the incident without calling the vendor
+ * again. An API still draining at its limit exits 1, loudly.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -209,7 +210,7 @@ it('an API still draining at server.shutdownTimeout says so loudly and exits 1',
   const port = await freePort();
   const config = parse(readFileSync(stack.configPath, 'utf8')) as { server: Record<string, unknown> };
   config.server = { ...config.server, port, publicUrl: `http://127.0.0.1:${port}`, shutdownTimeout: '2s' };
-  const configPath = join(`${stack.configPath}.limit.yaml`);
+  const configPath = `${stack.configPath}.limit.yaml`;
   writeFileSync(configPath, stringify(config));
   const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'main.js'), 'api'], {
     env: { ...process.env, INTERLOCK_CONFIG: configPath, NODE_OPTIONS: '' },
@@ -219,28 +220,32 @@ it('an API still draining at server.shutdownTimeout says so loudly and exits 1',
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  await eventually(() => (output.includes('API listening') ? true : undefined), 'the second API to listen', 60_000);
-  // A delivery whose body never finishes: admitted, so the drain waits for it.
-  const body = JSON.stringify(delivery(DELIVERIES + 1));
-  const stuck = httpRequest({
-    host: '127.0.0.1',
-    port,
-    path: '/webhooks/generic',
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'content-length': body.length,
-      authorization: `Bearer ${TOKENS.generic}`,
-    },
-  });
-  stuck.on('error', () => undefined);
-  stuck.write(body.slice(0, 10));
-  await new Promise((r) => setTimeout(r, 1_000));
-  const sent = Date.now();
-  child.kill('SIGTERM');
-  expect(await exited).toBe(1);
-  expect(Date.now() - sent).toBeLessThan(10_000);
-  expect(output).toContain('SHUTDOWN LIMIT REACHED');
-  expect(output).toContain('"requestsInFlight":1');
-  stuck.destroy();
+  try {
+    await eventually(() => (output.includes('API listening') ? true : undefined), 'the second API to listen', 60_000);
+    // A delivery whose body never finishes: admitted, so the drain waits for it.
+    const body = JSON.stringify(delivery(DELIVERIES + 1));
+    const stuck = httpRequest({
+      host: '127.0.0.1',
+      port,
+      path: '/webhooks/generic',
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-length': body.length,
+        authorization: `Bearer ${TOKENS.generic}`,
+      },
+    });
+    stuck.on('error', () => undefined);
+    stuck.write(body.slice(0, 10));
+    await new Promise((r) => setTimeout(r, 2_000));
+    const sent = Date.now();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(1);
+    expect(Date.now() - sent).toBeLessThan(10_000);
+    expect(output).toContain('SHUTDOWN LIMIT REACHED');
+    expect(output).toContain('"requestsInFlight":1');
+    stuck.destroy();
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
 }, 90_000);
