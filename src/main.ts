@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { Runtime } from '@temporalio/worker';
 import { createApiApp } from './api/create-app';
+import { drainAndClose } from './api/shutdown';
 import { runPruneAudit } from './cli/prune-audit';
 import { runVerifyExport } from './cli/verify-export';
 import { ConfigError, loadConfig } from './config/load';
@@ -13,6 +15,7 @@ import { embeddedPostgresDataDir, startEmbeddedPostgres } from './dev/embedded-p
 import { startLab } from './dev/lab/lab';
 import { startTemporalDevServer } from './dev/temporal-server';
 import { createLogger, type Logger } from './logging';
+import { Lifecycle } from './runtime/health';
 import { createServices } from './runtime/services';
 import { payloadCodecFor, temporalDataConverter } from './runtime/temporal-encryption';
 import { startWorker } from './worker/worker';
@@ -33,6 +36,12 @@ Configuration: the YAML file named by INTERLOCK_CONFIG (dev: config/interlock.de
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 type Stop = () => Promise<void>;
+/** How to stop a running mode, and the most time stopping may take before the process exits 1. */
+interface Running {
+  stop: Stop;
+  limitMs: number;
+  limitKey: string;
+}
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
@@ -75,7 +84,16 @@ async function startEmbedded(config: InterlockConfig, log: Logger, stops: Stop[]
   return { ...config, temporal: { ...config.temporal, address, uiUrl }, database: { ...config.database, url } };
 }
 
-async function run(mode: string): Promise<Stop> {
+/** The shutdown limit of a mode: the API drains first, then the worker stops (dev: both in turn). */
+function shutdownLimit(config: InterlockConfig, mode: string): Pick<Running, 'limitMs' | 'limitKey'> {
+  const api = { limitMs: config.server.shutdownTimeout, limitKey: 'server.shutdownTimeout' };
+  const worker = { limitMs: config.worker.shutdownTimeout, limitKey: 'worker.shutdownTimeout' };
+  if (mode === 'api') return api;
+  if (mode === 'worker') return worker;
+  return { limitMs: api.limitMs + worker.limitMs, limitKey: 'server.shutdownTimeout + worker.shutdownTimeout' };
+}
+
+async function run(mode: string): Promise<Running> {
   const log = createLogger(`interlock-${mode}`);
   const configPath =
     nonEmpty(process.env['INTERLOCK_CONFIG']) ??
@@ -89,8 +107,16 @@ async function run(mode: string): Promise<Stop> {
   const stops: Stop[] = [];
   const stopAll: Stop = async () => {
     for (const stop of stops.reverse())
-      await stop().catch((error: unknown) => log.error({ err: error }, 'error during shutdown'));
+      await stop().catch((error: unknown) => {
+        log.error({ err: error }, 'error during shutdown');
+        process.exitCode = 1;
+      });
   };
+  const running = (): Running => ({ stop: stopAll, ...shutdownLimit(config, mode) });
+  // main() owns SIGTERM/SIGINT: the Temporal Runtime must not stop the worker on its own
+  // before readiness fails, nor outside the shutdown limit.
+  if (mode === 'worker' || mode === 'dev') Runtime.install({ shutdownSignals: [] });
+  const lifecycle = new Lifecycle();
   try {
     let tracing: Tracing | undefined;
     const traces = mode === 'migrate' || mode === 'prune-audit' ? undefined : tracingSettings(config);
@@ -123,7 +149,7 @@ async function run(mode: string): Promise<Stop> {
       const pool = createPool(config.database.url);
       await runMigrations(pool).finally(() => pool.end());
       log.info('migrations applied');
-      return stopAll;
+      return running();
     }
     if (mode === 'prune-audit') {
       const result = await runPruneAudit(config);
@@ -131,7 +157,7 @@ async function run(mode: string): Promise<Stop> {
         { pruned: result.pruned, cutoff: result.cutoff, checkpoint: result.checkpoint },
         result.pruned > 0 ? 'audit records pruned' : 'no audit record older than the retention',
       );
-      return stopAll;
+      return running();
     }
     requireConnections(config, mode);
     const codec = payloadCodecFor(config);
@@ -141,7 +167,7 @@ async function run(mode: string): Promise<Stop> {
     const services = await createServices(config);
     stops.push(() => services.close());
     if (mode === 'worker' || mode === 'dev') {
-      const worker = await startWorker(config, services, log, codec, tracing);
+      const worker = await startWorker(config, services, log, codec, lifecycle, tracing);
       stops.push(() => worker.shutdown());
       worker.done.catch((error: unknown) => {
         log.fatal({ err: error }, 'worker stopped with an error');
@@ -157,9 +183,9 @@ async function run(mode: string): Promise<Stop> {
         dataConverter: temporalDataConverter(codec),
         ...(tracing === undefined ? {} : { interceptors: tracing.clientInterceptors }),
       });
-      const app = await createApiApp({ config, temporal: client, services, log });
+      const app = await createApiApp({ config, temporal: client, services, log, lifecycle });
       await app.listen(config.server.port, config.server.host);
-      stops.push(() => app.close());
+      stops.push(() => drainAndClose(app, lifecycle, log));
       log.info({ url: `http://${config.server.host}:${config.server.port}` }, 'API listening');
       if (config.metrics.port !== undefined) {
         const metrics = await startMetricsServer(config.metrics.port, config.metrics.host);
@@ -167,7 +193,7 @@ async function run(mode: string): Promise<Stop> {
         log.info({ url: `http://${config.metrics.host}:${metrics.port}/metrics` }, 'API metrics listening');
       }
     }
-    return stopAll;
+    return running();
   } catch (error) {
     await stopAll();
     throw error;
@@ -185,24 +211,41 @@ async function main(): Promise<void> {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
-  let stop: Stop;
+  let running: Running;
   try {
-    stop = await run(mode);
+    running = await run(mode);
   } catch (error) {
     process.stderr.write(`interlock ${mode}: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
   if (mode === 'migrate' || mode === 'prune-audit') {
-    await stop();
+    await running.stop();
     return;
   }
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: the operator does not want to wait for the drain.
+      process.stderr.write(`interlock ${mode}: ${signal} received again, exiting now without finishing the drain\n`);
+      process.exit(1);
+    }
     stopping = true;
-    process.stderr.write(`interlock ${mode}: ${signal} received, shutting down\n`);
-    stop().then(
-      () => process.exit(process.exitCode ?? 0),
+    const started = Date.now();
+    process.stderr.write(
+      `interlock ${mode}: ${signal} received, draining (at most ${running.limitMs} ms, ${running.limitKey})\n`,
+    );
+    setTimeout(() => {
+      process.stderr.write(
+        `interlock ${mode}: SHUTDOWN LIMIT REACHED: still draining after ${running.limitMs} ms (${running.limitKey}); ` +
+          'exiting 1: work still in flight may be retried by its sender or by Temporal\n',
+      );
+      process.exit(1);
+    }, running.limitMs).unref();
+    running.stop().then(
+      () => {
+        process.stderr.write(`interlock ${mode}: stopped in ${Date.now() - started} ms\n`);
+        process.exit(process.exitCode ?? 0);
+      },
       () => process.exit(1),
     );
   };

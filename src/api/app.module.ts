@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import type { InterlockConfig } from '../config/schema';
 import type { Logger } from '../logging';
+import { Lifecycle } from '../runtime/health';
 import type { Services } from '../runtime/services';
 import { ApprovalsModule } from './approvals/approvals.module';
 import { CodecModule } from './codec/codec.module';
@@ -13,7 +14,7 @@ import { IncidentsModule } from './incidents/incidents.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PlaybooksModule } from './playbooks/playbooks.module';
 import { SlackModule } from './slack/slack.module';
-import { CONFIG, CONSOLE_HOOKS, LOGGER, SERVICES, TEMPORAL_CLIENT } from './tokens';
+import { CONFIG, CONSOLE_HOOKS, LIFECYCLE, LOGGER, SERVICES, TEMPORAL_CLIENT } from './tokens';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface ApiDeps {
@@ -21,6 +22,8 @@ export interface ApiDeps {
   temporal: Client;
   services: Services;
   log: Logger;
+  /** Whether the process is draining (readiness, refusals); createApiApp makes one when absent. */
+  lifecycle?: Lifecycle;
   /** Tests only: the console's clock and IdP fetch. */
   consoleHooks?: ConsoleAuthHooks;
 }
@@ -39,6 +42,7 @@ class SharedDepsModule {
       { provide: SERVICES, useValue: deps.services },
       { provide: LOGGER, useValue: deps.log },
       { provide: CONSOLE_HOOKS, useValue: deps.consoleHooks ?? {} },
+      { provide: LIFECYCLE, useValue: deps.lifecycle ?? new Lifecycle() },
     ];
     return { module: SharedDepsModule, providers, exports: providers.map((p) => p.provide) };
   }

@@ -10,6 +10,8 @@ import { JsonErrorFilter } from './common/error-filter';
 import { setupOpenApi } from './openapi';
 import { repairStrings } from '../intake/untrusted-text';
 import { IntakeMetrics } from '../metrics/intake';
+import { Lifecycle } from '../runtime/health';
+import { refuseWhileDraining } from './shutdown';
 
 const WEBHOOK_ROUTE = '/webhooks/:source';
 
@@ -18,7 +20,8 @@ const WEBHOOK_ROUTE = '/webhooks/:source';
  * than Express underneath: a webhook storm is many small requests, and Fastify's per-request
  * cost is a fraction of Express's (docs/architecture.md, docs/benchmarks.md).
  */
-export async function createApiApp(deps: ApiDeps): Promise<INestApplication> {
+export async function createApiApp(given: ApiDeps): Promise<INestApplication> {
+  const deps = { ...given, lifecycle: given.lifecycle ?? new Lifecycle() };
   const maxWebhookBytes = deps.config.server.maxBodyBytes;
   const adapter = new FastifyAdapter({
     bodyLimit: Math.max(maxWebhookBytes, JSON_BODY_LIMIT_BYTES),
@@ -33,6 +36,7 @@ export async function createApiApp(deps: ApiDeps): Promise<INestApplication> {
     logger: ['error', 'warn'],
   });
   const fastify = app.getHttpAdapter().getInstance();
+  refuseWhileDraining(fastify, deps.lifecycle);
   registerBodyParsers(fastify, maxWebhookBytes);
   registerCodecCors(fastify, deps.config);
   // Query strings and path parameters follow the same rule as bodies: NUL and lone surrogates
@@ -51,6 +55,6 @@ export async function createApiApp(deps: ApiDeps): Promise<INestApplication> {
   });
   app.useGlobalFilters(new JsonErrorFilter(deps.log));
   setupOpenApi(app);
-  app.enableShutdownHooks();
+  // No app.enableShutdownHooks(): main.ts owns SIGTERM/SIGINT and drains first (shutdown.ts).
   return app;
 }

@@ -60,8 +60,17 @@ function error(description: string, retryAfter = false): Responses[string] {
 const COMMON_ERRORS: Responses = {
   '400': error('invalid request: `issues[].path` names each field'),
   '401': error('missing or invalid credentials'),
-  '503': error('`unavailable`: PostgreSQL (or Temporal) cannot be reached right now; retry', true),
+  '503': error(
+    '`unavailable`: PostgreSQL (or Temporal) cannot be reached right now; or `shutting_down`: this API process is draining after SIGTERM; retry',
+    true,
+  ),
 };
+
+/** What every route but the probes and /metrics answers while the process drains (src/api/shutdown.ts). */
+const SHUTTING_DOWN = error(
+  '`shutting_down`: this API process is draining after SIGTERM; retry (another replica answers)',
+  true,
+);
 
 const WEBHOOK_RESPONSES: Responses = {
   '202': {
@@ -92,7 +101,10 @@ const WEBHOOK_RESPONSES: Responses = {
   ),
   '415': error('not `application/json`, a `charset` other than utf-8, or an unsupported content encoding'),
   '429': error('back-pressure: too many alerts in flight in this API process; nothing was accepted', true),
-  '503': error('Temporal did not accept the alert; nothing was acknowledged', true),
+  '503': error(
+    '`unavailable`: Temporal did not accept the alert, or `shutting_down`: this API process is draining after SIGTERM; nothing was acknowledged, retry',
+    true,
+  ),
 };
 
 const WEBHOOK_DESCRIPTION = `Receives one vendor delivery, authenticates it (\`Authorization: Bearer\`, \`?token=\` for
@@ -113,20 +125,35 @@ function vendorBodySchemas(): Record<string, unknown> {
   return schemas;
 }
 
+const HEALTH_CHECKS = {
+  type: 'object',
+  required: ['database', 'temporal'],
+  properties: {
+    database: { type: 'string', enum: ['up', 'down'] },
+    temporal: { type: 'string', enum: ['up', 'down'] },
+  },
+};
+
 const HEALTH_SCHEMA = {
   type: 'object',
   required: ['status', 'checks'],
+  properties: { status: { type: 'string', enum: ['up', 'down'] }, checks: HEALTH_CHECKS },
+};
+
+const READINESS_SCHEMA = {
+  type: 'object',
+  required: ['status', 'draining', 'checks'],
   properties: {
     status: { type: 'string', enum: ['up', 'down'] },
-    checks: {
-      type: 'object',
-      required: ['database', 'temporal'],
-      properties: {
-        database: { type: 'string', enum: ['up', 'down'] },
-        temporal: { type: 'string', enum: ['up', 'down'] },
-      },
-    },
+    draining: { type: 'boolean', description: 'true from SIGTERM on: the process finishes its work and takes no more' },
+    checks: HEALTH_CHECKS,
   },
+};
+
+const LIVENESS_SCHEMA = {
+  type: 'object',
+  required: ['status', 'uptimeSeconds'],
+  properties: { status: { type: 'string', enum: ['up'] }, uptimeSeconds: { type: 'integer', minimum: 0 } },
 };
 
 /** Why a playbook matches an alert or not (src/playbooks/explain.ts). */
@@ -366,7 +393,7 @@ function describeCodec(path: string, responses: Responses): void {
   if (path === '/codec/link') return;
   responses['400'] = error('`invalid_request`, or `undecodable_payload`: unknown key ID, altered or truncated payload');
   delete responses['201'];
-  delete responses['503'];
+  responses['503'] = SHUTTING_DOWN;
   if (path.includes('{op}')) responses['401'] = error('invalid or expired link');
 }
 
@@ -437,9 +464,24 @@ export function describeApi(document: OpenAPIObject): OpenAPIObject {
       if (path.startsWith('/health')) {
         delete responses['400'];
         delete responses['401'];
-        const health = { 'application/json': { schema: HEALTH_SCHEMA } };
-        responses['200'] = { description: 'PostgreSQL and Temporal answer', content: health };
-        responses['503'] = { description: 'PostgreSQL or Temporal does not answer', content: health };
+        if (path === '/health/live') {
+          // Never checks dependencies: a PostgreSQL blip must not restart every pod.
+          delete responses['503'];
+          responses['200'] = {
+            description: 'the process runs and its event loop answers (never checks PostgreSQL or Temporal)',
+            content: { 'application/json': { schema: LIVENESS_SCHEMA } },
+          };
+        } else {
+          const health = { 'application/json': { schema: path === '/health' ? HEALTH_SCHEMA : READINESS_SCHEMA } };
+          responses['200'] = {
+            description: 'PostgreSQL and Temporal answer and the process is not shutting down',
+            content: health,
+          };
+          responses['503'] = {
+            description: 'PostgreSQL or Temporal does not answer, or the process is shutting down (draining)',
+            content: health,
+          };
+        }
         responses['4XX'] = error(
           'refused before routing: `431 headers_too_large`, `400 bad_request`, `400 bad_url`, `414 uri_too_long`',
         );

@@ -8,3 +8,5 @@ export const SERVICES = Symbol('Services');
 export const LOGGER = Symbol('Logger');
 /** Test hooks of the console's sign-in (a movable clock, the IdP's fetch): ConsoleAuthHooks, `{}` in production. */
 export const CONSOLE_HOOKS = Symbol('ConsoleAuthHooks');
+/** The process's Lifecycle (src/runtime/health.ts): whether it is draining, for readiness. */
+export const LIFECYCLE = Symbol('Lifecycle');

@@ -36,6 +36,11 @@ export const ASSET_KINDS = [
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
+/** Shutdown limits: within Kubernetes' default 30 s termination grace period. */
+const DEFAULT_SERVER_SHUTDOWN_TIMEOUT_MS = 25_000;
+const DEFAULT_WORKER_SHUTDOWN_GRACE_MS = 20_000;
+const DEFAULT_WORKER_SHUTDOWN_TIMEOUT_MS = 25_000;
+
 const sourceSchema = z
   .strictObject({
     /** Vendor format of the body (splunk, elastic, …); defaults to the source's name. */
@@ -301,8 +306,39 @@ export const configSchema = z
         publicUrl: z.url().default('http://localhost:3000'),
         /** Largest webhook body accepted, in bytes. */
         maxBodyBytes: z.number().int().min(1024).default(1_048_576),
+        /**
+         * After SIGTERM, the most time the API takes to answer the requests in flight and hand
+         * their alerts to Temporal; beyond it the process exits 1 (docs/operations.md#shutdown).
+         */
+        shutdownTimeout: durationSchema
+          .refine((ms) => ms >= 1_000, { message: 'must be at least 1s' })
+          .default(DEFAULT_SERVER_SHUTDOWN_TIMEOUT_MS),
       })
-      .default({ port: 3000, host: '127.0.0.1', publicUrl: 'http://localhost:3000', maxBodyBytes: 1_048_576 }),
+      .default({
+        port: 3000,
+        host: '127.0.0.1',
+        publicUrl: 'http://localhost:3000',
+        maxBodyBytes: 1_048_576,
+        shutdownTimeout: DEFAULT_SERVER_SHUTDOWN_TIMEOUT_MS,
+      }),
+    /** The worker process's shutdown (docs/operations.md#shutdown). */
+    worker: z
+      .strictObject({
+        /** After SIGTERM, how long running activities may take to finish before they are cancelled (and retried elsewhere). */
+        shutdownGraceTime: durationSchema.default(DEFAULT_WORKER_SHUTDOWN_GRACE_MS),
+        /** After SIGTERM, the most time the worker takes to stop; beyond it the process exits 1. */
+        shutdownTimeout: durationSchema
+          .refine((ms) => ms >= 1_000, { message: 'must be at least 1s' })
+          .default(DEFAULT_WORKER_SHUTDOWN_TIMEOUT_MS),
+      })
+      .refine((w) => w.shutdownGraceTime < w.shutdownTimeout, {
+        path: ['shutdownGraceTime'],
+        message: 'must be shorter than worker.shutdownTimeout (cancelled activities need time to report)',
+      })
+      .default({
+        shutdownGraceTime: DEFAULT_WORKER_SHUTDOWN_GRACE_MS,
+        shutdownTimeout: DEFAULT_WORKER_SHUTDOWN_TIMEOUT_MS,
+      }),
     temporal: z
       .strictObject({
         address: z.string().default(''),

@@ -5,7 +5,7 @@ import type { Logger } from '../logging';
 import { startMetricsServer } from '../metrics';
 import { collectHealth } from '../metrics/health';
 import { createNotifier } from '../notifications';
-import { checkHealth } from '../runtime/health';
+import { checkHealth, probeRoutes, type Lifecycle } from '../runtime/health';
 import { checkPlaybookConnectors } from '../playbooks/connector-check';
 import { loadPlaybooks } from '../playbooks/loader';
 import type { Playbook } from '../playbooks/schema';
@@ -22,6 +22,11 @@ export interface RunningWorker {
   worker: Worker;
   /** Resolves when the worker has stopped. */
   done: Promise<void>;
+  /**
+   * Stops polling, lets running activities finish within `worker.shutdownGraceTime` (then
+   * cancels them: Temporal retries them on another worker, and the action ledger keeps a retry
+   * from repeating a vendor change), then closes the probes and metrics port last.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -70,6 +75,7 @@ export async function startWorker(
   services: Services,
   log: Logger,
   codec: AesGcmPayloadCodec,
+  lifecycle: Lifecycle,
   /** Started by the process when traces are configured (src/tracing). */
   tracing?: Tracing,
 ): Promise<RunningWorker> {
@@ -97,6 +103,7 @@ export async function startWorker(
     taskQueue: config.temporal.taskQueue,
     activities,
     dataConverter: temporalDataConverter(codec),
+    shutdownGraceTime: config.worker.shutdownGraceTime,
     ...workerOptionsFor(workflowSource(), tracing),
   });
   const done = worker.run().finally(() => connection.close());
@@ -108,22 +115,33 @@ export async function startWorker(
     assets: config.assets,
     log,
   });
-  // The worker's own metrics (actions, approval requests and votes, audit, notifications) on metrics.workerPort.
+  // The worker's own metrics (actions, approval requests and votes, audit, notifications) and
+  // its probes (GET /health/live, /health/ready) on metrics.workerPort.
   let metrics: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   if (config.metrics.workerPort !== undefined) {
-    collectHealth(() => checkHealth(services.pool, connection.workflowService));
-    metrics = await startMetricsServer(config.metrics.workerPort, config.metrics.host);
-    log.info({ url: `http://${config.metrics.host}:${metrics.port}/metrics` }, 'worker metrics listening');
+    const check = () => checkHealth(services.pool, connection.workflowService);
+    collectHealth(check);
+    metrics = await startMetricsServer(config.metrics.workerPort, config.metrics.host, probeRoutes(check, lifecycle));
+    log.info(
+      { url: `http://${config.metrics.host}:${metrics.port}/metrics`, probes: ['/health/live', '/health/ready'] },
+      'worker metrics listening',
+    );
   }
   log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   return {
     worker,
     done,
     async shutdown() {
-      await metrics?.close();
-      await Promise.all(background.map((task) => task.stop()));
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await done;
+      lifecycle.startDraining();
+      const started = Date.now();
+      try {
+        await Promise.all(background.map((task) => task.stop()));
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await done;
+        log.info({ ms: Date.now() - started }, 'worker drained: no task or activity in flight');
+      } finally {
+        await metrics?.close();
+      }
     },
   };
 }

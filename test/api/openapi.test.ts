@@ -105,6 +105,8 @@ describe('GET /docs-json', () => {
       'GET /audit/verify': operator,
       'GET /ui/incidents/{id}': [{ bearer: [] }, { timelineLink: [] }],
       'GET /health': [],
+      'GET /health/live': [],
+      'GET /health/ready': [],
       'GET /playbooks': operator,
       'GET /playbooks/schema': operator,
       'POST /playbooks/validate': operator,
@@ -231,7 +233,8 @@ describe('GET /docs-json', () => {
     let checked = 0;
     for (const [name, op] of operations()) {
       for (const [status, response] of Object.entries(op.responses)) {
-        if (!/^[45]/.test(status) || (name === 'GET /health' && status === '503')) continue;
+        if (!/^[45]/.test(status) || (['GET /health', 'GET /health/ready'].includes(name) && status === '503'))
+          continue;
         expect([name, status, response.content]).toEqual([
           name,
           status,

@@ -52,6 +52,28 @@ describe('parseConfig', () => {
     );
   });
 
+  it('bounds shutdown: server.shutdownTimeout 25s, worker grace 20s within 25s by default; grace must be shorter', () => {
+    const withoutShutdown = EXAMPLE.replace(/^ {2}shutdownTimeout: .*\n/m, '').replace(/^worker:\n(?: {2}.*\n)+/m, '');
+    expect(withoutShutdown).not.toMatch(/^worker:|^ +shutdownTimeout:/m);
+    const defaults = parseConfig(withoutShutdown, EXAMPLE_ENV);
+    expect(defaults.server.shutdownTimeout).toBe(25_000);
+    expect(defaults.worker).toEqual({ shutdownGraceTime: 20_000, shutdownTimeout: 25_000 });
+    expect(parseConfig(EXAMPLE.replace('shutdownGraceTime: 20s', 'shutdownGraceTime: 5s'), EXAMPLE_ENV).worker).toEqual(
+      {
+        shutdownGraceTime: 5_000,
+        shutdownTimeout: 25_000,
+      },
+    );
+    expectConfigError(
+      () => parseConfig(EXAMPLE.replace('shutdownGraceTime: 20s', 'shutdownGraceTime: 30s'), EXAMPLE_ENV),
+      'worker.shutdownGraceTime: must be shorter than worker.shutdownTimeout',
+    );
+    expectConfigError(
+      () => parseConfig(EXAMPLE.replace('shutdownTimeout: 25s ', 'shutdownTimeout: soon '), EXAMPLE_ENV),
+      'server.shutdownTimeout: invalid duration',
+    );
+  });
+
   it('reads integrations.qradar for alert completion: a 2s total timeout and API version 12.0 by default', () => {
     const withQRadar = EXAMPLE.replace(
       /^integrations:\n/m,

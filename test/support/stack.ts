@@ -69,7 +69,21 @@ export interface Stack {
   ): Promise<Response>;
   killWorker(): Promise<void>;
   startWorker(): Promise<void>;
+  /** Sends `signal` to the API process (it is then gone until startApi); resolves with how it exited. */
+  signalApi(signal: NodeJS.Signals): Promise<ProcessExit>;
+  startApi(): Promise<void>;
+  /** Sends `signal` to the worker process (it is then gone until startWorker); resolves with how it exited. */
+  signalWorker(signal: NodeJS.Signals): Promise<ProcessExit>;
+  /** Everything the stack's processes have written so far. */
+  output(): string;
   stop(): Promise<void>;
+}
+
+/** How a process of the stack ended after a signal: its exit code, and the time from the signal. */
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  ms: number;
 }
 
 /** A port free on loopback right now (for a process the stack starts). */
@@ -252,6 +266,16 @@ function spawnInterlock(
   });
 }
 
+/** Sends `signal` and resolves once the process has exited. */
+function signalChild(child: ChildProcess, signal: NodeJS.Signals): Promise<ProcessExit> {
+  const sent = Date.now();
+  const exited = new Promise<ProcessExit>((r) =>
+    child.once('exit', (code, exitSignal) => r({ code, signal: exitSignal, ms: Date.now() - sent })),
+  );
+  child.kill(signal);
+  return exited;
+}
+
 async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -307,7 +331,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   writeFileSync(configPath, stringify(withChannels));
   const output: string[] = [];
   let worker: ChildProcess | undefined = await spawnInterlock('worker', configPath, /worker running/, output);
-  const api = await spawnInterlock('api', configPath, /API listening/, output);
+  let api: ChildProcess | undefined = await spawnInterlock('api', configPath, /API listening/, output);
   const apiUrl = `http://127.0.0.1:${port}`;
 
   return {
@@ -341,6 +365,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async startWorker() {
       worker = await spawnInterlock('worker', configPath, /worker running/, output);
     },
+    signalApi(signal) {
+      if (api === undefined) throw new Error('the API is not running');
+      const child = api;
+      api = undefined;
+      return signalChild(child, signal);
+    },
+    async startApi() {
+      api = await spawnInterlock('api', configPath, /API listening/, output);
+    },
+    signalWorker(signal) {
+      if (worker === undefined) throw new Error('the worker is not running');
+      const child = worker;
+      worker = undefined;
+      return signalChild(child, signal);
+    },
+    output: () => output.join(''),
     async stop() {
       try {
         // Opt-in (npm run record:histories): save this stack's workflow histories while its worker still runs.

@@ -22,6 +22,7 @@ import { createApiApp } from '../../src/api/create-app';
 import { parseConfig } from '../../src/config/load';
 import type { InterlockConfig } from '../../src/config/schema';
 import { createLogger } from '../../src/logging';
+import { Lifecycle } from '../../src/runtime/health';
 import { createServices, type Services } from '../../src/runtime/services';
 import { payloadCodecFor, temporalDataConverter } from '../../src/runtime/temporal-encryption';
 import { startTracing, workerTracing, type Tracing } from '../../src/tracing';
@@ -89,7 +90,7 @@ beforeAll(async () => {
   closers.push(() => services.close());
   const log = createLogger('s1-trace', 'silent');
   const codec = payloadCodecFor(config);
-  const worker: RunningWorker = await startWorker(config, services, log, codec, tracing);
+  const worker: RunningWorker = await startWorker(config, services, log, codec, new Lifecycle(), tracing);
   closers.push(() => worker.shutdown());
   const connection = await Connection.connect({ address });
   closers.push(() => connection.close());

@@ -44,6 +44,7 @@ export class KeyedBatcher<I, R> {
   private readonly readyKeys: string[] = [];
   private pendingItems = 0;
   private activeCalls = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly call: BatchCall<I, R>,
@@ -53,6 +54,12 @@ export class KeyedBatcher<I, R> {
   /** Items queued or in flight right now. */
   get pending(): number {
     return this.pendingItems;
+  }
+
+  /** Resolves once no item is queued or in flight (at once when none is): shutdown waits for it. */
+  idle(): Promise<void> {
+    if (this.pendingItems === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Whether `count` more items would be accepted now. */
@@ -126,6 +133,7 @@ export class KeyedBatcher<I, R> {
       else this.markReady(key, queue);
       batch.forEach(each);
       this.pump();
+      if (this.pendingItems === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     };
     this.call(
       key,

@@ -150,6 +150,11 @@ export class WebhooksService {
     return response;
   }
 
+  /** Resolves once every alert handed to the batcher has had its Temporal call answered (shutdown). */
+  drained(): Promise<void> {
+    return this.batcher.idle();
+  }
+
   /**
    * Normalizes, then completes the alerts through a configured vendor API (bounded by that
    * integration's timeout; on failure the normalized alerts stand), then caches the result.
