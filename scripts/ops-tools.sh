@@ -94,7 +94,7 @@ schemas() {
       --out "$target" >&2
     touch "$target/.complete"
   fi
-  printf 'K8S_SCHEMAS=%q\n' "$target"
+  printf 'K8S_SCHEMAS=%q\nKUBERNETES_VERSION=%q\n' "$target" "$KUBERNETES_VERSION"
 }
 
 tools=("$@")
