@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\ncheck-deploy: %s\n' "$*" >&2; }
 
-eval "$(bash scripts/ops-tools.sh)"
+tools="$(bash scripts/ops-tools.sh)" # a failed build stops here (set -e)
+eval "$tools"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
