@@ -31,7 +31,19 @@ const DOC_FILES = [
     .sort()
     .map((name) => `docs/${name}`),
 ];
-const PATH_ROOTS = ['src', 'test', 'playbooks', 'integrations', 'scripts', 'config', 'docs', 'bench', 'slack', '.ci'];
+const PATH_ROOTS = [
+  'src',
+  'test',
+  'playbooks',
+  'integrations',
+  'scripts',
+  'config',
+  'docs',
+  'bench',
+  'slack',
+  '.ci',
+  'deploy',
+];
 const PATH_TOKEN = new RegExp(`^(?:\\./)?(?:${PATH_ROOTS.map((r) => r.replace('.', '\\.')).join('|')})/`);
 const PLACEHOLDER = /[<>{}*…$]/;
 /** Where a documented variable must be read: the code, or the `${VAR:-default}` of a shipped configuration. */
