@@ -3,8 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createApiApp } from './api/create-app';
-import { runPruneAudit } from './cli/prune-audit';
-import { runVerifyExport } from './cli/verify-export';
+import { runCli, type ServiceMode } from './cli/program';
 import { ConfigError, loadConfig } from './config/load';
 import type { InterlockConfig } from './config/schema';
 import { runMigrations } from './db/migrate';
@@ -17,18 +16,6 @@ import { createServices } from './runtime/services';
 import { payloadCodecFor, temporalDataConverter } from './runtime/temporal-encryption';
 import { startWorker } from './worker/worker';
 import { startMetricsServer } from './metrics';
-
-const USAGE = `usage: interlock <api|worker|dev|migrate|prune-audit|verify-export>
-  api      HTTP API (NestJS)                      needs temporal.address and database.url
-  worker   Temporal worker (workflows, activities) needs temporal.address and database.url
-  dev      API + worker in one process; starts a Temporal dev server and PostgreSQL
-           when temporal.address / database.url are empty, and a simulated lab (EDR and
-           firewall stand-ins) for integrations on loopback URLs (INTERLOCK_LAB=off: none)
-  migrate  apply database migrations and exit
-  prune-audit  remove audit records older than audit.retention (keeps a checkpoint); run as
-           the schema owner, like migrate
-  verify-export <file>  verify an incident audit export or evidence bundle offline
-Configuration: the YAML file named by INTERLOCK_CONFIG (dev: config/interlock.dev.yaml).`;
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 type Stop = () => Promise<void>;
@@ -106,14 +93,6 @@ async function run(mode: string): Promise<Stop> {
       log.info('migrations applied');
       return stopAll;
     }
-    if (mode === 'prune-audit') {
-      const result = await runPruneAudit(config);
-      log.info(
-        { pruned: result.pruned, cutoff: result.cutoff, checkpoint: result.checkpoint },
-        result.pruned > 0 ? 'audit records pruned' : 'no audit record older than the retention',
-      );
-      return stopAll;
-    }
     requireConnections(config, mode);
     const codec = payloadCodecFor(config);
     if (codec.activeKeyId === undefined)
@@ -154,17 +133,8 @@ async function run(mode: string): Promise<Stop> {
   }
 }
 
-async function main(): Promise<void> {
-  const mode = process.argv[2] ?? '';
-  if (mode === 'verify-export') {
-    // Offline: no configuration, no database.
-    process.exitCode = runVerifyExport(process.argv.slice(3));
-    return;
-  }
-  if (!['api', 'worker', 'dev', 'migrate', 'prune-audit'].includes(mode)) {
-    process.stderr.write(`${USAGE}\n`);
-    process.exit(2);
-  }
+/** Runs a service mode ('api', 'worker', 'dev', 'migrate') until SIGINT/SIGTERM (migrate: once). */
+export async function serve(mode: ServiceMode): Promise<void> {
   let stop: Stop;
   try {
     stop = await run(mode);
@@ -172,7 +142,7 @@ async function main(): Promise<void> {
     process.stderr.write(`interlock ${mode}: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
-  if (mode === 'migrate' || mode === 'prune-audit') {
+  if (mode === 'migrate') {
     await stop();
     return;
   }
@@ -190,4 +160,6 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-void main();
+// One command tree (src/cli/program.ts): the service modes above and the operator commands.
+// `interlock` (bin/interlock.js) enters through src/cli/entry.ts, which loads this file only to serve.
+if (require.main === module) void runCli(process.argv.slice(2), serve);
