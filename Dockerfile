@@ -23,6 +23,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY playbooks ./playbooks
 COPY config ./config
+# The operator command on the PATH: `docker compose exec api interlock incidents list` (docs/cli.md).
+COPY bin ./bin
+RUN ln -s /app/bin/interlock.js /usr/local/bin/interlock
 USER node
 EXPOSE 3000
 ENTRYPOINT ["node", "dist/src/main.js"]
