@@ -162,6 +162,17 @@ export class ApiClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<z.output<S>> {
+    return (await this.document(method, path, schema, body, headers)).value;
+  }
+
+  /** The answer's text as sent (e.g. to save an export byte for byte) and its checked JSON. */
+  async document<S extends z.ZodType>(
+    method: 'GET' | 'POST',
+    path: string,
+    schema: S,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ text: string; value: z.output<S> }> {
     const text = await this.text(method, path, body, headers);
     let value: unknown;
     try {
@@ -177,6 +188,6 @@ export class ApiClient {
         `${method} ${path}: unexpected answer (${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}); is the API another version?`,
       );
     }
-    return result.data;
+    return { text, value: result.data };
   }
 }

@@ -51,13 +51,14 @@ async function exportIncident(incidentId: string, options: ExportOptions): Promi
   let text: string;
   let records: number;
   if (options.evidence) {
-    const bundle = await client.json('GET', `/incidents/${id}/evidence`, evidenceSchema);
-    text = `${JSON.stringify(bundle, null, 2)}\n`;
-    records = bundle.records.length;
+    // Saved as the API sent it: the evidence is the server's bytes, not a re-serialization.
+    const bundle = await client.document('GET', `/incidents/${id}/evidence`, evidenceSchema);
+    text = bundle.text;
+    records = bundle.value.records.length;
   } else if (options.format === 'json') {
-    const exported = await client.json('GET', `/incidents/${id}/audit?format=json`, auditExportSchema);
-    text = `${JSON.stringify(exported, null, 2)}\n`;
-    records = exported.records.length;
+    const exported = await client.document('GET', `/incidents/${id}/audit?format=json`, auditExportSchema);
+    text = exported.text;
+    records = exported.value.records.length;
   } else {
     text = await client.text('GET', `/incidents/${id}/audit?format=csv`);
     records = Math.max(0, text.trimEnd().split('\r\n').length - 1);
