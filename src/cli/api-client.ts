@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { loadConfig } from '../config/load';
 import { CliError, EXIT } from './cli-error';
 
 export interface RemoteOptions {
@@ -26,7 +25,7 @@ const apiErrorSchema = z.object({
   }),
 });
 
-function baseUrl(options: RemoteOptions): string {
+async function baseUrl(options: RemoteOptions): Promise<string> {
   const given = options.url ?? (process.env['INTERLOCK_URL'] || undefined);
   let url: string;
   if (given !== undefined) url = given;
@@ -36,6 +35,8 @@ function baseUrl(options: RemoteOptions): string {
     let port = DEFAULT_PORT;
     if (configPath !== undefined) {
       try {
+        // Loaded only here: the configuration schema pulls in every connector.
+        const { loadConfig } = await import('../config/load.js');
         port = loadConfig(configPath).server.port;
       } catch (error) {
         throw new CliError(
@@ -118,8 +119,8 @@ export class ApiClient {
     private readonly key: string,
   ) {}
 
-  static from(options: RemoteOptions): ApiClient {
-    return new ApiClient(baseUrl(options), apiKey(options));
+  static async from(options: RemoteOptions): Promise<ApiClient> {
+    return new ApiClient(await baseUrl(options), apiKey(options));
   }
 
   /** The answer's body as text, after a 2xx; anything else throws a CliError. */

@@ -27,7 +27,7 @@ async function list(options: ListOptions): Promise<number> {
   if (options.limit !== undefined) query.set('limit', options.limit);
   if (options.cursor !== undefined) query.set('cursor', options.cursor);
   const suffix = query.size > 0 ? `?${query.toString()}` : '';
-  const page = await ApiClient.from(options).json('GET', `/approvals${suffix}`, approvalListSchema);
+  const page = await (await ApiClient.from(options)).json('GET', `/approvals${suffix}`, approvalListSchema);
   if (options.json) {
     writeJson(page);
     return EXIT.ok;
@@ -69,7 +69,7 @@ async function decide(approvalId: string, options: DecideOptions): Promise<numbe
     ...(options.actionDigest === undefined ? {} : { actionDigest: options.actionDigest }),
     ...(options.breakGlass ? { breakGlass: true, justification: options.justification } : {}),
   };
-  const client = ApiClient.from(options);
+  const client = await ApiClient.from(options);
   // One key per invocation: should the request be retried on the way, it still counts once.
   const answer = await client.json(
     'POST',

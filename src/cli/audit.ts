@@ -14,7 +14,7 @@ import { verifyExportFile } from './verify-export';
 
 async function verify(options: RemoteCommandOptions & { incident?: string }): Promise<number> {
   const suffix = options.incident === undefined ? '' : `?incidentId=${encodeURIComponent(options.incident)}`;
-  const result = await ApiClient.from(options).json('GET', `/audit/verify${suffix}`, verifyResultSchema);
+  const result = await (await ApiClient.from(options)).json('GET', `/audit/verify${suffix}`, verifyResultSchema);
   if (options.json) writeJson(result);
   else if (result.ok)
     writeLine(
@@ -46,7 +46,7 @@ interface ExportOptions extends RemoteCommandOptions {
 async function exportIncident(incidentId: string, options: ExportOptions): Promise<number> {
   if (options.evidence && options.format === 'csv')
     throw new CliError(EXIT.usage, 'the evidence bundle is JSON only: drop --format csv or --evidence');
-  const client = ApiClient.from(options);
+  const client = await ApiClient.from(options);
   const id = encodeURIComponent(incidentId);
   let text: string;
   let records: number;

@@ -3,11 +3,7 @@
  * and the playbooks it names, and says what is wrong with field paths. Offline.
  */
 import { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/load';
 import type { InterlockConfig } from '../config/schema';
-import { checkPlaybookConnectors } from '../playbooks/connector-check';
-import { loadPlaybooks, PlaybookLoadError } from '../playbooks/loader';
-import { PolicyEngine } from '../policy/policy-engine';
 import { firstLine } from './api-client';
 import { CliError, EXIT } from './cli-error';
 import { act, jsonOption, type JsonOption } from './command-kit';
@@ -24,6 +20,11 @@ interface CheckReport {
 }
 
 async function checkPlaybooks(config: InterlockConfig, report: CheckReport): Promise<number> {
+  const [{ checkPlaybookConnectors }, { loadPlaybooks, PlaybookLoadError }, { PolicyEngine }] = await Promise.all([
+    import('../playbooks/connector-check.js'),
+    import('../playbooks/loader.js'),
+    import('../policy/policy-engine.js'),
+  ]);
   try {
     const playbooks = await loadPlaybooks(config.playbooks.dir);
     const check = checkPlaybookConnectors(playbooks, config, new PolicyEngine(config));
@@ -53,6 +54,8 @@ async function check(file: string | undefined, options: JsonOption): Promise<num
   const path = file ?? (process.env['INTERLOCK_CONFIG'] || undefined);
   if (path === undefined) throw new CliError(EXIT.usage, 'name the configuration file, or set INTERLOCK_CONFIG');
   const report: CheckReport = { ok: false, file: path, problems: [], warnings: [] };
+  // Loaded when used: the configuration schema pulls in every connector.
+  const { ConfigError, loadConfig } = await import('../config/load.js');
   let config: InterlockConfig | undefined;
   try {
     config = loadConfig(path);

@@ -38,7 +38,7 @@ async function list(options: ListOptions): Promise<number> {
   ];
   for (const [name, value] of params) if (value !== undefined) query.set(name, value);
   const suffix = query.size > 0 ? `?${query.toString()}` : '';
-  const page = await ApiClient.from(options).json('GET', `/incidents${suffix}`, incidentListSchema);
+  const page = await (await ApiClient.from(options)).json('GET', `/incidents${suffix}`, incidentListSchema);
   if (options.json) {
     writeJson(page);
     return EXIT.ok;
@@ -66,11 +66,9 @@ async function list(options: ListOptions): Promise<number> {
 }
 
 async function show(incidentId: string, options: RemoteCommandOptions): Promise<number> {
-  const detail = await ApiClient.from(options).json(
-    'GET',
-    `/incidents/${encodeURIComponent(incidentId)}`,
-    incidentDetailSchema,
-  );
+  const detail = await (
+    await ApiClient.from(options)
+  ).json('GET', `/incidents/${encodeURIComponent(incidentId)}`, incidentDetailSchema);
   if (options.json) {
     writeJson(detail);
     return EXIT.ok;

@@ -6,10 +6,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { loadConfig } from '../config/load';
-import { policyWarnings, type PolicyWarning } from '../playbooks/dry-run';
+import type { PolicyWarning } from '../playbooks/dry-run';
 import { checkPlaybookYaml, type PlaybookFileIssue } from '../playbooks/loader';
-import { PolicyEngine } from '../policy/policy-engine';
+import type { Playbook } from '../playbooks/schema';
 import { ApiClient, firstLine } from './api-client';
 import { dryRunSchema } from './api-schemas';
 import { CliError, EXIT } from './cli-error';
@@ -47,11 +46,22 @@ function playbookFiles(paths: string[]): string[] {
   });
 }
 
-function validateFiles(paths: string[], options: JsonOption & { config?: string }): number {
-  let engine: PolicyEngine | undefined;
+/** Policy warnings as a configuration decides them; loaded only with --config (the schema pulls in every connector). */
+async function warningsFor(configPath: string): Promise<(playbook: Playbook) => PolicyWarning[]> {
+  const [{ loadConfig }, { PolicyEngine }, { policyWarnings }] = await Promise.all([
+    import('../config/load.js'),
+    import('../policy/policy-engine.js'),
+    import('../playbooks/dry-run.js'),
+  ]);
+  const engine = new PolicyEngine(loadConfig(configPath));
+  return (playbook) => policyWarnings(playbook, engine);
+}
+
+async function validateFiles(paths: string[], options: JsonOption & { config?: string }): Promise<number> {
+  let warn: ((playbook: Playbook) => PolicyWarning[]) | undefined;
   if (options.config !== undefined) {
     try {
-      engine = new PolicyEngine(loadConfig(options.config));
+      warn = await warningsFor(options.config);
     } catch (error) {
       throw new CliError(EXIT.usage, `cannot use the configuration for policy warnings: ${firstLine(error)}`);
     }
@@ -93,7 +103,7 @@ function validateFiles(paths: string[], options: JsonOption & { config?: string 
       continue;
     }
     fileById.set(id, file);
-    const warnings = engine === undefined ? [] : policyWarnings(result.playbook, engine);
+    const warnings = warn === undefined ? [] : warn(result.playbook);
     reports.push({ file, valid: true, playbook: { id, version }, issues: [], warnings });
   }
   const ok = reports.every((r) => r.valid);
@@ -129,12 +139,12 @@ async function dryRun(playbookId: string, options: DryRunOptions): Promise<numbe
   } catch (error) {
     throw new CliError(EXIT.usage, `--alert ${options.alert}: ${firstLine(error)}`);
   }
-  const result = await ApiClient.from(options).json(
-    'POST',
-    `/playbooks/${encodeURIComponent(playbookId)}/dry-run`,
-    dryRunSchema,
-    { source: options.source, alert },
-  );
+  const result = await (
+    await ApiClient.from(options)
+  ).json('POST', `/playbooks/${encodeURIComponent(playbookId)}/dry-run`, dryRunSchema, {
+    source: options.source,
+    alert,
+  });
   if (options.json) {
     writeJson(result);
     return EXIT.ok;

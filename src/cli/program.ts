@@ -4,8 +4,6 @@
  * `node dist/src/main.js <command>` both come here.
  */
 import { Command, CommanderError } from 'commander';
-import { AuditPruneRefused } from '../audit/retention';
-import { ConfigError, loadConfig } from '../config/load';
 import { firstLine } from './api-client';
 import { approvalsCommand } from './approvals';
 import { auditCommand, verifyExportCommand } from './audit';
@@ -15,7 +13,6 @@ import { configCommand } from './config-check';
 import { incidentsCommand } from './incidents';
 import { writeJson, writeLine } from './output';
 import { playbooksCommand } from './playbooks';
-import { runPruneAudit } from './prune-audit';
 
 export const SERVICE_MODES = ['api', 'worker', 'dev', 'migrate'] as const;
 export type ServiceMode = (typeof SERVICE_MODES)[number];
@@ -35,6 +32,12 @@ const ENVIRONMENT_HELP = `Environment:
 async function prune(options: JsonOption & { config?: string }): Promise<number> {
   const path = options.config ?? (process.env['INTERLOCK_CONFIG'] || undefined);
   if (path === undefined) throw new CliError(EXIT.usage, 'name the configuration file: INTERLOCK_CONFIG or --config');
+  // Loaded when used, so the other commands start fast (the configuration schema pulls in every connector).
+  const [{ ConfigError, loadConfig }, { AuditPruneRefused }, { runPruneAudit }] = await Promise.all([
+    import('../config/load.js'),
+    import('../audit/retention.js'),
+    import('./prune-audit.js'),
+  ]);
   let config;
   try {
     config = loadConfig(path);

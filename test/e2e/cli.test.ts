@@ -100,15 +100,17 @@ describe('usage', () => {
   });
 
   it('refuses an unknown command, an unknown option and contradicting options in one line (exit 2)', async () => {
-    for (const args of [
-      ['frobnicate'],
-      ['incidents', 'list', '--colour'],
-      ['approvals', 'decide', 'apr-x', '--approve', '--reject'],
-      ['approvals', 'decide', 'apr-x'],
-      ['playbooks', 'dry-run', 's4-modbus-write-it-to-plc'],
-      ['incidents', 'list', '--status', 'ajar'],
-    ]) {
-      const run = await cli(args);
+    const runs = await Promise.all(
+      [
+        ['frobnicate'],
+        ['incidents', 'list', '--colour'],
+        ['approvals', 'decide', 'apr-x', '--approve', '--reject'],
+        ['approvals', 'decide', 'apr-x'],
+        ['playbooks', 'dry-run', 's4-modbus-write-it-to-plc'],
+        ['incidents', 'list', '--status', 'ajar'],
+      ].map((args) => cli(args)),
+    );
+    for (const run of runs) {
       expectCode(run, 2);
       expect(errorLine(run)).toMatch(/^interlock: /);
       expect(run.stdout).toBe('');
@@ -118,30 +120,34 @@ describe('usage', () => {
 
 describe('config check (offline)', () => {
   it('passes the stack configuration (exit 0), as JSON too', async () => {
-    const human = await cli(['config', 'check', stack.configPath]);
+    const [human, json] = await Promise.all([
+      cli(['config', 'check', stack.configPath]),
+      cli(['config', 'check', '--json'], { INTERLOCK_CONFIG: stack.configPath }),
+    ]);
     expectCode(human, 0);
     expect(human.stdout).toMatch(
       /^OK .*: 2 source\(s\), 4 operator\(s\), 4 zone\(s\), 4 asset\(s\), \d+ playbook\(s\)$/m,
     );
-    const json = await cli(['config', 'check', '--json'], { INTERLOCK_CONFIG: stack.configPath });
     expectCode(json, 0);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, file: stack.configPath, problems: [] });
   });
 
   it('names the field path of each problem (exit 1); an unreadable file is bad input (exit 2)', async () => {
     const bad = file('bad-config.yaml', 'server:\n  port: 99999\nzones:\n  - id: plant\n    purdueLevel: 7\n');
-    const human = await cli(['config', 'check', bad]);
+    const [human, json, missing] = await Promise.all([
+      cli(['config', 'check', bad]),
+      cli(['config', 'check', bad, '--json']),
+      cli(['config', 'check', join(workDir, 'nowhere.yaml')]),
+    ]);
     expectCode(human, 1);
     expect(human.stdout).toMatch(/^INVALID /);
     expect(human.stdout).toMatch(/^ {2}server\.port: /m);
     expect(human.stdout).toMatch(/^ {2}zones\.0\.purdueLevel: /m);
-    const json = await cli(['config', 'check', bad, '--json']);
     expectCode(json, 1);
     const report = JSON.parse(json.stdout) as { ok: boolean; problems: string[] };
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^server\.port: /)]));
 
-    const missing = await cli(['config', 'check', join(workDir, 'nowhere.yaml')]);
     expectCode(missing, 2);
     expect(errorLine(missing)).toMatch(/^interlock: Cannot read configuration file .*nowhere\.yaml: ENOENT/);
   });
@@ -189,18 +195,20 @@ describe('playbooks validate (offline)', () => {
         '',
       ].join('\n'),
     );
-    const human = await cli(['playbooks', 'validate', bad]);
+    const [human, json, missing] = await Promise.all([
+      cli(['playbooks', 'validate', bad]),
+      cli(['playbooks', 'validate', bad, '--json']),
+      cli(['playbooks', 'validate', join(workDir, 'nope.yaml')]),
+    ]);
     expectCode(human, 1);
     expect(human.stdout).toMatch(/^INVALID +.*bad-playbook\.yaml$/m);
     expect(human.stdout).toMatch(/bad-playbook\.yaml:8: steps\.0\.action: /);
-    const json = await cli(['playbooks', 'validate', bad, '--json']);
     expectCode(json, 1);
     expect(JSON.parse(json.stdout)).toMatchObject({
       ok: false,
       files: [{ valid: false, issues: [{ path: 'steps.0.action', line: 8 }] }],
     });
 
-    const missing = await cli(['playbooks', 'validate', join(workDir, 'nope.yaml')]);
     expectCode(missing, 2);
     expect(errorLine(missing)).toMatch(/^interlock: cannot read .*nope\.yaml: ENOENT/);
   });
@@ -216,23 +224,25 @@ describe('an S4 incident worked from the command line', () => {
   });
 
   it('lists and shows the incident', async () => {
-    const human = await cli(['incidents', 'list']);
+    const [human, json, show, detail] = await Promise.all([
+      cli(['incidents', 'list']),
+      cli(['incidents', 'list', '--json', '--severity', 'high', '--status', 'open']),
+      cli(['incidents', 'show', incidentId]),
+      cli(['incidents', 'show', incidentId, '--json']),
+    ]);
     expectCode(human, 0);
     const [header, ...rows] = human.stdout.trimEnd().split('\n');
     expect(header).toMatch(/^ID +STATUS +SEVERITY +OPENED +ZONES +CASE +TITLE$/);
     expect(rows.find((row) => row.startsWith(incidentId))).toMatch(/ open +high +.* Modbus write to PLC$/);
 
-    const json = await cli(['incidents', 'list', '--json', '--severity', 'high', '--status', 'open']);
     expectCode(json, 0);
     const list = JSON.parse(json.stdout) as { incidents: { incidentId: string }[]; total: number };
     expect(list.incidents.map((i) => i.incidentId)).toContain(incidentId);
 
-    const show = await cli(['incidents', 'show', incidentId]);
     expectCode(show, 0);
     expect(show.stdout).toMatch(new RegExp(`^incident +${incidentId}$`, 'm'));
     expect(show.stdout).toMatch(/^pending approvals$/m);
     expect(show.stdout).toContain(approvalId);
-    const detail = await cli(['incidents', 'show', incidentId, '--json']);
     expectCode(detail, 0);
     expect(JSON.parse(detail.stdout)).toMatchObject({ incidentId, pendingApprovals: [{ id: approvalId }] });
   });
@@ -349,14 +359,17 @@ describe('an S4 incident worked from the command line', () => {
       [outputs.csv, ['--format', 'csv']],
       [outputs.evidence, ['--evidence']],
     ];
-    for (const [output, flags] of exports) {
-      const run = await cli(['audit', 'export', incidentId, ...flags, '-o', output]);
-      expectCode(run, 0);
-      expect(run.stdout).toMatch(new RegExp(`^wrote ${output}: \\d+ record\\(s\\) of ${incidentId}`));
-      const checked = await cli(['audit', 'verify-export', output]);
-      expectCode(checked, 0);
-      expect(checked.stdout).toMatch(/^OK .* record\(s\) rehashed/);
-    }
+    // Independent downloads and checks run side by side (each is a process).
+    await Promise.all(
+      exports.map(async ([output, flags]) => {
+        const run = await cli(['audit', 'export', incidentId, ...flags, '-o', output]);
+        expectCode(run, 0);
+        expect(run.stdout).toMatch(new RegExp(`^wrote ${output}: \\d+ record\\(s\\) of ${incidentId}`));
+        const checked = await cli(['audit', 'verify-export', output]);
+        expectCode(checked, 0);
+        expect(checked.stdout).toMatch(/^OK .* record\(s\) rehashed/);
+      }),
+    );
     // To stdout: the export itself.
     const stdout = await cli(['audit', 'export', incidentId]);
     expectCode(stdout, 0);
