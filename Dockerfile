@@ -25,6 +25,9 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/src/api/console/assets ./dist/src/api/console/assets
 COPY playbooks ./playbooks
 COPY config ./config
+# The operator command on the PATH: `docker compose exec api interlock incidents list` (docs/cli.md).
+COPY bin ./bin
+RUN ln -s /app/bin/interlock.js /usr/local/bin/interlock
 USER node
 EXPOSE 3000
 ENTRYPOINT ["node", "dist/src/main.js"]

@@ -5,8 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { createApiApp } from './api/create-app';
 import { drainAndClose } from './api/shutdown';
-import { runPruneAudit } from './cli/prune-audit';
-import { runVerifyExport } from './cli/verify-export';
+import { runCli, type ServiceMode } from './cli/program';
 import { ConfigError, loadConfig } from './config/load';
 import type { InterlockConfig } from './config/schema';
 import { runMigrations } from './db/migrate';
@@ -21,18 +20,6 @@ import { payloadCodecFor, temporalDataConverter } from './runtime/temporal-encry
 import { startWorker } from './worker/worker';
 import { startTracing, tracingSettings, type Tracing } from './tracing';
 import { startMetricsServer } from './metrics';
-
-const USAGE = `usage: interlock <api|worker|dev|migrate|prune-audit|verify-export>
-  api      HTTP API (NestJS)                      needs temporal.address and database.url
-  worker   Temporal worker (workflows, activities) needs temporal.address and database.url
-  dev      API + worker in one process; starts a Temporal dev server and PostgreSQL
-           when temporal.address / database.url are empty, and a simulated lab (EDR and
-           firewall stand-ins) for integrations on loopback URLs (INTERLOCK_LAB=off: none)
-  migrate  apply database migrations and exit
-  prune-audit  remove audit records older than audit.retention (keeps a checkpoint); run as
-           the schema owner, like migrate
-  verify-export <file>  verify an incident audit export or evidence bundle offline
-Configuration: the YAML file named by INTERLOCK_CONFIG (dev: config/interlock.dev.yaml).`;
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 type Stop = () => Promise<void>;
@@ -119,7 +106,7 @@ async function run(mode: string): Promise<Running> {
   const lifecycle = new Lifecycle();
   try {
     let tracing: Tracing | undefined;
-    const traces = mode === 'migrate' || mode === 'prune-audit' ? undefined : tracingSettings(config);
+    const traces = mode === 'migrate' ? undefined : tracingSettings(config);
     if (traces !== undefined) {
       // First: it patches node's http before any server or vendor client is made, and is
       // stopped last (stops run in reverse), flushing the spans of everything stopped before it.
@@ -149,14 +136,6 @@ async function run(mode: string): Promise<Running> {
       const pool = createPool(config.database.url);
       await runMigrations(pool).finally(() => pool.end());
       log.info('migrations applied');
-      return running();
-    }
-    if (mode === 'prune-audit') {
-      const result = await runPruneAudit(config);
-      log.info(
-        { pruned: result.pruned, cutoff: result.cutoff, checkpoint: result.checkpoint },
-        result.pruned > 0 ? 'audit records pruned' : 'no audit record older than the retention',
-      );
       return running();
     }
     requireConnections(config, mode);
@@ -200,17 +179,8 @@ async function run(mode: string): Promise<Running> {
   }
 }
 
-async function main(): Promise<void> {
-  const mode = process.argv[2] ?? '';
-  if (mode === 'verify-export') {
-    // Offline: no configuration, no database.
-    process.exitCode = runVerifyExport(process.argv.slice(3));
-    return;
-  }
-  if (!['api', 'worker', 'dev', 'migrate', 'prune-audit'].includes(mode)) {
-    process.stderr.write(`${USAGE}\n`);
-    process.exit(2);
-  }
+/** Runs a service mode ('api', 'worker', 'dev', 'migrate') until SIGINT/SIGTERM (migrate: once). */
+export async function serve(mode: ServiceMode): Promise<void> {
   let running: Running;
   try {
     running = await run(mode);
@@ -218,7 +188,7 @@ async function main(): Promise<void> {
     process.stderr.write(`interlock ${mode}: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
-  if (mode === 'migrate' || mode === 'prune-audit') {
+  if (mode === 'migrate') {
     await running.stop();
     return;
   }
@@ -253,4 +223,6 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-void main();
+// One command tree (src/cli/program.ts): the service modes above and the operator commands.
+// `interlock` (bin/interlock.js) enters through src/cli/entry.ts, which loads this file only to serve.
+if (require.main === module) void runCli(process.argv.slice(2), serve);

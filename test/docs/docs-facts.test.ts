@@ -57,6 +57,32 @@ const DEV_API_PORT = /port:\s*\$\{INTERLOCK_PORT:-(\d+)\}/.exec(DEV_CONFIG)?.[1]
 /** The simulated lab's stand-ins (src/dev/lab) listen where the dev configuration points them. */
 const DEV_LAB_PORTS = [...DEV_CONFIG.matchAll(/\$\{INTERLOCK_LAB_[A-Z]+_PORT:-(\d+)\}/g)].map((m) => m[1]);
 
+/** The CLI's command tree (src/cli/): command names are its quoted words. */
+const CLI_SOURCE = readdirSync(join(ROOT, 'src', 'cli'))
+  .filter((name) => name.endsWith('.ts'))
+  .map((name) => read(`src/cli/${name}`))
+  .join('\n');
+/** Command groups whose next word is a subcommand (`interlock audit verify`). */
+const CLI_GROUPS = new Set(['incidents', 'approvals', 'audit', 'playbooks', 'config']);
+
+/**
+ * `interlock <command> [<subcommand>]` in code: a span or a line starting with it — not prose in
+ * a block, nor a program's printed output (`interlock storm    …`, columns or placeholders).
+ */
+function interlockCommands(code: string[]): string[][] {
+  return code.flatMap((text) =>
+    text
+      .split('\n')
+      .filter((line) => !/^\s*interlock\s+\S+(?:\s{2,}|\s+…)/.test(line))
+      .flatMap((line) => {
+        const m = /^\s*interlock[ \t]+([a-z][a-z-]*)(?:[ \t]+([a-z][a-z-]*))?/.exec(line);
+        if (m === null) return [];
+        const [command = '', sub] = [m[1], m[2]];
+        return [CLI_GROUPS.has(command) && sub !== undefined ? [command, sub] : [command]];
+      }),
+  );
+}
+
 interface MarkdownFile {
   file: string;
   /** The text with fenced blocks blanked out (line numbers kept). */
@@ -323,9 +349,16 @@ describe.each(DOC_FILES)('%s', (file) => {
   });
 
   it('runs only modes that src/main.ts knows', () => {
-    const main = read('src/main.ts');
+    const main = read('src/main.ts') + CLI_SOURCE;
     const modes = [...doc.text.matchAll(/(?:dist\/src\/main\.js|npm\s+start\s+--)\s+([a-z][a-z-]*)/g)].map((m) => m[1]);
     expect([...new Set(modes)].filter((mode) => !main.includes(`'${mode}'`))).toEqual([]);
+  });
+
+  it('runs only `interlock` commands the CLI has', () => {
+    const unknown = interlockCommands([...doc.codeSpans, ...doc.fences]).filter(
+      (words) => !words.every((word) => CLI_SOURCE.includes(`'${word}'`)),
+    );
+    expect(unknown.map((words) => `interlock ${words.join(' ')}`)).toEqual([]);
   });
 });
 
@@ -350,6 +383,18 @@ describe('docs/playbooks.md', () => {
 });
 
 describe('the checks themselves', () => {
+  it('find `interlock` commands in code and check their words', () => {
+    expect(
+      interlockCommands([
+        'interlock audit verify-export x.json',
+        'DATABASE_URL=…@db/interlock node \\\n  interlock prune',
+        'src/cli/  the interlock command',
+        'interlock storm    … alerts/s',
+      ]),
+    ).toEqual([['audit', 'verify-export'], ['prune']]);
+    expect(CLI_SOURCE.includes(`'incidents'`) && !CLI_SOURCE.includes(`'frobnicate'`)).toBe(true);
+  });
+
   const doc = (text: string): MarkdownFile => ({ ...parseMarkdown(README), prose: text, codeSpans: [], fences: [] });
 
   it('flag a renamed path, a placeholder under a missing folder, and a missing source of dist/', () => {

@@ -96,6 +96,9 @@ describe('startup errors', () => {
         'api mode needs temporal.address (TEMPORAL_ADDRESS) and database.url (DATABASE_URL)',
       ),
     });
-    expect(await run(['serve'], {})).toMatchObject({ code: 2, output: expect.stringContaining('usage: interlock') });
+    expect(await run(['serve'], {})).toMatchObject({
+      code: 2,
+      output: expect.stringContaining("interlock: unknown command 'serve'"),
+    });
   });
 });
