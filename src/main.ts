@@ -14,6 +14,7 @@ import { startLab } from './dev/lab/lab';
 import { startTemporalDevServer } from './dev/temporal-server';
 import { createLogger, type Logger } from './logging';
 import { createServices } from './runtime/services';
+import { ensureSearchAttributes } from './runtime/search-attributes';
 import { payloadCodecFor, temporalDataConverter } from './runtime/temporal-encryption';
 import { startWorker } from './worker/worker';
 import { startMetricsServer } from './metrics';
@@ -132,6 +133,12 @@ async function run(mode: string): Promise<Stop> {
     if (mode === 'api' || mode === 'dev') {
       const connection = await Connection.connect({ address: config.temporal.address });
       stops.push(() => connection.close());
+      // Incidents are started with search attributes only when the namespace has them.
+      if (
+        config.temporal.searchAttributes &&
+        !(await ensureSearchAttributes(connection, config.temporal.namespace, log))
+      )
+        config = { ...config, temporal: { ...config.temporal, searchAttributes: false } };
       const client = new Client({
         connection,
         namespace: config.temporal.namespace,
