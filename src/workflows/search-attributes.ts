@@ -8,8 +8,7 @@
  * Imported by workflow code, the API (attributes set when signal-with-start opens an incident)
  * and the registration at startup (src/runtime/search-attributes.ts): it must stay pure.
  */
-import { defineSearchAttributeKey, type SearchAttributePair, type SearchAttributeType } from '@temporalio/common';
-import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
 import { SEVERITIES, type Alert, type Severity } from '../alerts/alert';
 
 export const ZONES = defineSearchAttributeKey('InterlockZones', 'KEYWORD_LIST');
@@ -20,14 +19,7 @@ export const UNHANDLED = defineSearchAttributeKey('InterlockUnhandled', 'BOOL');
 export const AWAITING_APPROVAL = defineSearchAttributeKey('InterlockAwaitingApproval', 'BOOL');
 
 /** Every key, for registration at startup. */
-export const INTERLOCK_SEARCH_ATTRIBUTES: readonly SearchAttributeKey<SearchAttributeType>[] = [
-  ZONES,
-  SEVERITY,
-  STATUS,
-  SOURCES,
-  UNHANDLED,
-  AWAITING_APPROVAL,
-];
+export const INTERLOCK_SEARCH_ATTRIBUTES = [ZONES, SEVERITY, STATUS, SOURCES, UNHANDLED, AWAITING_APPROVAL] as const;
 
 /** `InterlockStatus` of an incident (open, closed) or a playbook run (running, awaiting-approval, …). */
 export type SearchStatus = 'open' | 'closed' | 'running' | 'awaiting-approval' | 'completed' | 'failed';
