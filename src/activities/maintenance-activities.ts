@@ -9,7 +9,7 @@ import type { Pool } from 'pg';
 /**
  * Audit maintenance, run by the worker's Temporal Schedules (src/worker/maintenance-schedules.ts)
  * rather than cron. Pruning runs as the service role through the SECURITY DEFINER function of
- * migration 8: the worker holds no owner credentials.
+ * migration 9: the worker holds no owner credentials.
  */
 export function createMaintenanceActivities(deps: {
   config: Pick<InterlockConfig, 'audit'>;

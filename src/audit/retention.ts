@@ -42,7 +42,7 @@ function clientQuery(client: PoolClient): RowQuery {
  * 3. the records are deleted: the append-only trigger lets the DELETE through only for the
  *    table owner, with the transaction-local prune setting, for rows a checkpoint covers.
  *
- * `asService`: steps 2 and 3 go through the SECURITY DEFINER function of migration 8 (the
+ * `asService`: steps 2 and 3 go through the SECURITY DEFINER function of migration 9 (the
  * scheduled pruning in the worker, which connects as the service role): it writes the same
  * checkpoint and removes the same records, checking what it can itself (the retention floor,
  * the verified hash, the lock).
@@ -111,6 +111,8 @@ export async function pruneAudit(
     if (deleted.rowCount !== count) {
       throw new Error(`pruning removed ${deleted.rowCount ?? 0} audit records, expected ${count}: rolled back`);
     }
+    // The incidents projection shows what the remaining records say, as a fold of them would.
+    await client.query('SELECT incident_projection_rebuild()');
     return { pruned: count, cutoff: cutoff.toISOString(), checkpoint: toCheckpoint(checkpointRow) };
   });
 }

@@ -17,6 +17,7 @@ import type { AesGcmPayloadCodec } from '../runtime/payload-codec';
 import type { Services } from '../runtime/services';
 import { ensureSearchAttributes } from '../runtime/search-attributes';
 import { temporalDataConverter } from '../runtime/temporal-encryption';
+import { type Tracing, workerTracing } from '../tracing';
 import { Connectors } from '../../integrations';
 import { ensureMaintenanceSchedules } from './maintenance-schedules';
 import { workflowSource } from './workflow-bundle';
@@ -53,12 +54,28 @@ export function runnablePlaybooks(
   return check.runnable;
 }
 
+/**
+ * Where the workflow code comes from, with tracing's interceptors: the prebuilt bundle has the
+ * workflow interceptors in it; bundling at startup adds them as interceptor modules.
+ */
+function workerOptionsFor(source: ReturnType<typeof workflowSource>, tracing: Tracing | undefined) {
+  const { interceptors, sinks } = workerTracing(tracing);
+  if ('workflowBundle' in source) return { workflowBundle: source.workflowBundle, interceptors, sinks };
+  return {
+    workflowsPath: source.workflowsPath,
+    interceptors: { ...interceptors, workflowModules: source.workflowInterceptorModules },
+    sinks,
+  };
+}
+
 /** Starts a Temporal worker that runs Interlock's workflows and activities. */
 export async function startWorker(
   config: InterlockConfig,
   services: Services,
   log: Logger,
   codec: AesGcmPayloadCodec,
+  /** Started by the process when traces are configured (src/tracing). */
+  tracing?: Tracing,
 ): Promise<RunningWorker> {
   const policy = new PolicyEngine(config);
   const playbooks = runnablePlaybooks(await loadPlaybooks(config.playbooks.dir), config, policy, log);
@@ -90,7 +107,7 @@ export async function startWorker(
       ...createMaintenanceActivities({ config, pool: services.pool, audit: services.audit, log }),
     },
     dataConverter: temporalDataConverter(codec),
-    ...workflowSource(),
+    ...workerOptionsFor(workflowSource(), tracing),
   });
   // Retention pruning and head anchoring run as Temporal Schedules, kept in step with the configuration.
   // Refused (e.g. a Temporal Cloud key without schedule rights): said loudly, but incidents still run.

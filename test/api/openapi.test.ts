@@ -163,6 +163,7 @@ describe('GET /docs-json', () => {
       [
         'assignee',
         'caseStatus',
+        'cursor',
         'from',
         'limit',
         'offset',

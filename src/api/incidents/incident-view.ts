@@ -62,9 +62,7 @@ export function temporalUiLink(config: InterlockConfig, workflowId: string): str
 }
 
 export async function summaryOf(services: Services, incidentId: string): Promise<IncidentSummary | undefined> {
-  // The index is small per incident; filter by ID through the list query's grouping.
-  const { incidents } = await new IncidentIndex(services.pool).list({ limit: 1, offset: 0, incidentId });
-  return incidents[0];
+  return new IncidentIndex(services.pool).get(incidentId);
 }
 
 function runsFrom(records: AuditRecord[]): PlaybookRunView[] {

@@ -3,6 +3,7 @@ import { ApiHeader, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply as Response } from 'fastify';
 import { z } from 'zod';
 import { SEVERITIES } from '../../alerts/alert';
+import { decodeCursor } from '../../audit/incident-index';
 import { CASE_STATUSES, MAX_COMMENT_LENGTH } from '../../cases/case-state';
 import type { AuthenticatedOperator } from '../auth/operator-directory';
 import { CurrentOperator, OperatorGuard } from '../auth/operator.guard';
@@ -55,6 +56,16 @@ const listQuerySchema = z
     to: instantSchema.optional().describe('incidents opened before this instant (RFC 3339, with offset)'),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+    cursor: z
+      .string()
+      .max(400)
+      .transform((text, ctx) => {
+        const cursor = decodeCursor(text);
+        if (cursor === undefined) ctx.addIssue({ code: 'custom', message: 'not a cursor from nextCursor' });
+        return cursor ?? z.NEVER;
+      })
+      .optional()
+      .describe('the page after the one whose nextCursor this is (keyset paging: as fast on any page)'),
   })
   .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), {
     message: 'from must be before to',

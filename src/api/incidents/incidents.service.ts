@@ -91,14 +91,18 @@ export class IncidentsService {
   }
 
   async list(filter: IncidentFilter & { limit: number; offset: number }) {
-    const { incidents, total } = await this.index.list(filter);
+    const { incidents, total, totalCapped, nextCursor } = await this.index.list(filter);
     const nextOffset = filter.offset + incidents.length;
     return {
       incidents,
       total,
+      ...(totalCapped && { totalCapped }),
       limit: filter.limit,
       offset: filter.offset,
-      ...(nextOffset < total && { nextOffset }),
+      // There is a next page when an incident follows this one. Offsets count from the first
+      // incident: after a cursor only nextCursor goes on.
+      ...(filter.cursor === undefined && nextCursor !== undefined && { nextOffset }),
+      ...(nextCursor !== undefined && { nextCursor }),
     };
   }
 
