@@ -13,7 +13,7 @@ import type {
 } from '../engine/contracts';
 import { DEFERRED, playbookRun } from '../engine/step-machine';
 import type { StepResult } from '../engine/step-outcomes';
-import { otZonesOf, touchesOt, type AlertAssets } from '../playbooks/alert-assets';
+import { otZonesOf, touchesOt, zonesOf, type AlertAssets } from '../playbooks/alert-assets';
 import { explainMatch, type PlaybookMatch } from '../playbooks/explain';
 import type { Playbook } from '../playbooks/schema';
 
@@ -62,7 +62,7 @@ export async function admitAlert(request: AdmissionRequest, deps: AdmissionDeps)
     if (matches[index]?.matched !== true || request.startedPlaybooks.includes(playbook.id)) continue;
     runs.push(await runLeadingSteps(playbook, request, deps));
   }
-  return { runs, notify: deps.notify, ...(unhandled === undefined ? {} : { unhandled }) };
+  return { runs, notify: deps.notify, zones: zonesOf(assets), ...(unhandled === undefined ? {} : { unhandled }) };
 }
 
 /** The alert's meaning fields and their provenance, recorded with it (alertView fills older alerts). */

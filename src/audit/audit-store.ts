@@ -7,6 +7,7 @@ import { readLatestCheckpoint, type RowQuery } from './checkpoints';
 import { GENESIS_HASH, computeRecordHash } from './hash';
 import { incidentDeltas, projectionCtes } from './incident-projection';
 import type { ChainLink } from './offline-verify';
+import { anchorMismatch, type ChainAnchor } from './anchor';
 import type { AuditEventInput, AuditRecord, VerifyResult } from './types';
 import { timeAuditAppend } from '../metrics/audit';
 
@@ -372,16 +373,31 @@ export class AuditStore {
    * After retention pruning the chain starts from the latest checkpoint (reported as
    * `checkpoint`): the first remaining record must be the one after it and link to its hash.
    *
-   * Limits: truncation of the newest records leaves a valid shorter chain; detecting that
-   * needs the head hash anchored outside the database (e.g. exported periodically).
+   * Truncation of the newest records leaves a valid shorter chain: with `anchor` (the newest
+   * head anchored outside the database, src/audit/anchor.ts) a head behind it, or an anchored
+   * record gone or with another hash, is reported as broken.
    */
-  async verify(opts: { incidentId?: string } = {}): Promise<VerifyResult> {
+  async verify(opts: { incidentId?: string; anchor?: ChainAnchor } = {}): Promise<VerifyResult> {
     const checkpoint = await readLatestCheckpoint(this.query);
     const start = checkpoint ?? { seq: 0, hash: GENESIS_HASH };
-    const verified =
+    let verified =
       opts.incidentId === undefined
         ? await verifyChainFrom(this.query, start)
         : await this.verifyIncident(opts.incidentId, start);
+    if (opts.anchor !== undefined) {
+      const anchor = opts.anchor;
+      const [anchored] = await this.query<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = $1', [
+        anchor.seq,
+      ]);
+      const reason = anchorMismatch(anchor, await this.head(), anchored, checkpoint);
+      verified = {
+        ...verified,
+        anchor: { seq: anchor.seq, hash: anchor.hash, at: anchor.at },
+        ...(reason === undefined || verified.firstBroken !== undefined
+          ? {}
+          : { ok: false, firstBroken: { seq: anchor.seq, reason } }),
+      };
+    }
     const result: VerifyResult = checkpoint
       ? { ...verified, checkpoint: { seq: checkpoint.seq, hash: checkpoint.hash, createdAt: checkpoint.createdAt } }
       : verified;

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { ADVISORY_LOCK_KEYS } from '../db/advisory-locks';
-import { AUDIT_PRUNE_SETTING } from '../db/migrations';
+import { AUDIT_PRUNE_FUNCTION, AUDIT_PRUNE_SETTING } from '../db/migrations';
 import { withTransaction } from '../db/transaction';
 import { verifyChainFrom } from './audit-store';
 import {
@@ -41,8 +41,16 @@ function clientQuery(client: PoolClient): RowQuery {
  * 2. a checkpoint (seq and hash of the last removed record) is written;
  * 3. the records are deleted: the append-only trigger lets the DELETE through only for the
  *    table owner, with the transaction-local prune setting, for rows a checkpoint covers.
+ *
+ * `asService`: steps 2 and 3 go through the SECURITY DEFINER function of migration 9 (the
+ * scheduled pruning in the worker, which connects as the service role): it writes the same
+ * checkpoint and removes the same records, checking what it can itself (the retention floor,
+ * the verified hash, the lock).
  */
-export async function pruneAudit(pool: Pool, opts: { retentionMs: number; now?: Date }): Promise<PruneResult> {
+export async function pruneAudit(
+  pool: Pool,
+  opts: { retentionMs: number; now?: Date; asService?: boolean },
+): Promise<PruneResult> {
   if (!(opts.retentionMs >= MIN_AUDIT_RETENTION_MS)) {
     throw new RangeError('audit retention must be at least 90 days (NERC CIP-007 R4)');
   }
@@ -74,6 +82,22 @@ export async function pruneAudit(pool: Pool, opts: { retentionMs: number; now?: 
         `refusing to prune: the audit chain does not verify at seq ${broken?.seq ?? '?'} (${broken?.reason ?? 'unknown'}); ` +
           'investigate (GET /audit/verify) before removing anything',
       );
+    }
+
+    if (opts.asService === true) {
+      const [lastRow] = await query<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = $1', [lastSeq]);
+      if (!lastRow) throw new Error(`audit record ${lastSeq} vanished while pruning`);
+      const [removed] = await query<{ removed: string }>(`SELECT ${AUDIT_PRUNE_FUNCTION}($1, $2, $3) AS removed`, [
+        lastSeq,
+        lastRow.hash,
+        cutoff,
+      ]);
+      if (Number(removed?.removed) !== count)
+        throw new Error(`pruning removed ${removed?.removed ?? 0} audit records, expected ${count}: rolled back`);
+      // As below: the projection shows what the remaining records say (migration 8 grants it).
+      await client.query('SELECT incident_projection_rebuild()');
+      const checkpoint = await readLatestCheckpoint(query);
+      return { pruned: count, cutoff: cutoff.toISOString(), ...(checkpoint && { checkpoint }) };
     }
 
     const [checkpointRow] = await query<Parameters<typeof toCheckpoint>[0]>(

@@ -119,4 +119,6 @@ export interface VerifyResult {
   };
   /** Present after retention pruning: the chain was verified from this checkpoint (the last pruned record). */
   checkpoint?: { seq: number; hash: string; createdAt: string };
+  /** Present when the chain was compared with the newest head anchored outside the database (audit.anchor.file). */
+  anchor?: { seq: number; hash: string; at: string };
 }

@@ -1,6 +1,7 @@
 /**
  * `interlock prune-audit`: removes audit records older than `audit.retention`, leaving a
- * checkpoint so the remaining chain still verifies. Run it (e.g. daily from cron) as the schema
+ * checkpoint so the remaining chain still verifies. The worker does the same daily through its
+ * Temporal Schedule (src/worker/maintenance-schedules.ts); this is the manual run, as the schema
  * owner, like `migrate`: the service role cannot delete audit records.
  */
 import type { InterlockConfig } from '../config/schema';

@@ -109,6 +109,28 @@ const enforcementPointSchema = z.strictObject({
   zone: nonEmpty.optional(),
 });
 
+/**
+ * `audit.anchor`: every `every`, the Temporal Schedule `interlock-audit-anchor` appends the audit
+ * chain head to `file` (JSON lines, fsynced) and/or sends it to `syslog` (RFC 5424).
+ */
+const anchorSchema = z
+  .strictObject({
+    every: durationSchema
+      .refine((ms) => ms >= 60_000, { message: 'must be at least 1 minute (1m)' })
+      .default(15 * 60_000),
+    file: nonEmpty.optional(),
+    syslog: z
+      .strictObject({
+        host: nonEmpty,
+        port: z.number().int().min(1).max(65535).default(514),
+        protocol: z.enum(['udp', 'tcp']).default('udp'),
+      })
+      .optional(),
+  })
+  .refine((anchor) => anchor.file !== undefined || anchor.syslog !== undefined, {
+    message: 'names no target: set file and/or syslog',
+  });
+
 const zoneSchema = z.strictObject({
   id: nonEmpty,
   purdueLevel: z.number().min(0).max(5),
@@ -348,6 +370,12 @@ export const configSchema = z
         uiUrl: z.union([z.url(), z.literal('')]).default(''),
         /** Payload encryption; api and worker refuse to start without keys unless `disabled: true`. */
         encryption: encryptionSchema.default({ keys: [], disabled: false, activeKeyId: undefined }),
+        /**
+         * Incidents and playbook runs carry search attributes (zones, severity, status, sources,
+         * unhandled, awaiting approval) so the Temporal UI filters them; registered at startup
+         * where the server allows it (src/runtime/search-attributes.ts).
+         */
+        searchAttributes: z.boolean().default(true),
       })
       .default({
         address: '',
@@ -355,6 +383,7 @@ export const configSchema = z
         taskQueue: 'interlock',
         uiUrl: '',
         encryption: { keys: [], disabled: false, activeKeyId: undefined },
+        searchAttributes: true,
       }),
     database: z.strictObject({ url: z.string().default('') }).default({ url: '' }),
     audit: z
@@ -365,8 +394,17 @@ export const configSchema = z
             message: 'must be at least 90 days (90d): NERC CIP-007 R4 keeps security event logs 90 days',
           })
           .default(DEFAULT_AUDIT_RETENTION_MS),
+        /**
+         * When the worker's Temporal Schedule `interlock-audit-prune` removes records older than
+         * the retention: daily at this UTC time (HH:MM), or `off`.
+         */
+        pruneAt: z
+          .union([z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a UTC time HH:MM or off'), z.literal('off')])
+          .default('03:00'),
+        /** The chain head (seq, hash, time) written outside the database, so truncation is detected. */
+        anchor: anchorSchema.optional(),
       })
-      .default({ retention: DEFAULT_AUDIT_RETENTION_MS }),
+      .default({ retention: DEFAULT_AUDIT_RETENTION_MS, pruneAt: '03:00' }),
     incidents: z
       .strictObject({
         /** An incident with no new alert and no running playbook for this long is closed. */

@@ -3,6 +3,8 @@
  * live in TypeScript rather than .sql files so the compiled dist needs no asset copying.
  * Never edit a released migration: add a new one.
  */
+import { ADVISORY_LOCK_KEYS } from './advisory-locks';
+
 export interface Migration {
   version: number;
   name: string;
@@ -416,6 +418,66 @@ END
 $$;
 `;
 
+/** The function the worker's scheduled retention prunes through (src/audit/retention.ts). */
+export const AUDIT_PRUNE_FUNCTION = 'interlock_prune_audit';
+
+/**
+ * Scheduled retention without owner credentials in the worker: the service role may EXECUTE
+ * this SECURITY DEFINER function (it runs with the owner's rights), which removes only what
+ * `interlock prune-audit` would — the oldest records up to `p_last_seq`, contiguous after the
+ * latest checkpoint, every one older than `p_cutoff`, itself at least 90 days back (CIP-007 R4) —
+ * and always writes the checkpoint first. The caller verifies the chain up to `p_last_seq` and
+ * names its hash, in the same transaction under the chain lock; the function checks the hash
+ * and the lock. Nothing else about audit_events changes for the service role.
+ */
+const auditPruneFunction = `
+CREATE FUNCTION ${AUDIT_PRUNE_FUNCTION}(p_last_seq bigint, p_hash text, p_cutoff timestamptz) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  start_seq bigint;
+  removed bigint;
+  expected bigint;
+BEGIN
+  IF p_cutoff > now() - interval '90 days' THEN
+    RAISE EXCEPTION 'audit retention under 90 days refused (NERC CIP-007 R4)';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND objsubid = 1
+                 AND ((classid::bigint << 32) | objid::bigint) = ${ADVISORY_LOCK_KEYS.auditChain}) THEN
+    RAISE EXCEPTION 'prune outside the audit chain lock refused';
+  END IF;
+  SELECT coalesce(max(seq), 0) INTO start_seq FROM audit_checkpoints;
+  expected := p_last_seq - start_seq;
+  IF expected <= 0 THEN
+    RAISE EXCEPTION 'nothing to prune after checkpoint %', start_seq;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM audit_events WHERE seq = p_last_seq AND hash = p_hash) THEN
+    RAISE EXCEPTION 'audit record % does not have the verified hash', p_last_seq;
+  END IF;
+  IF EXISTS (SELECT 1 FROM audit_events WHERE seq > start_seq AND seq <= p_last_seq AND time >= p_cutoff) THEN
+    RAISE EXCEPTION 'refusing to prune audit records inside the retention';
+  END IF;
+  INSERT INTO audit_checkpoints (seq, hash, pruned_count, cutoff, last_time)
+    SELECT seq, hash, expected, p_cutoff, time FROM audit_events WHERE seq = p_last_seq;
+  PERFORM set_config('${AUDIT_PRUNE_SETTING}', 'on', true);
+  DELETE FROM audit_events WHERE seq > start_seq AND seq <= p_last_seq;
+  GET DIAGNOSTICS removed = ROW_COUNT;
+  PERFORM set_config('${AUDIT_PRUNE_SETTING}', 'off', true);
+  IF removed <> expected THEN
+    RAISE EXCEPTION 'pruning would remove % audit records, expected %: refused', removed, expected;
+  END IF;
+  RETURN removed;
+END;
+$$;
+REVOKE ALL ON FUNCTION ${AUDIT_PRUNE_FUNCTION}(bigint, text, timestamptz) FROM PUBLIC;
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${SERVICE_ROLE}') THEN
+    GRANT EXECUTE ON FUNCTION ${AUDIT_PRUNE_FUNCTION}(bigint, text, timestamptz) TO ${SERVICE_ROLE};
+  END IF;
+END
+$$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: initialSchema },
   { version: 2, name: 'notification-deliveries', sql: notificationDeliveries },
@@ -425,4 +487,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'action-ledger-intent', sql: actionLedgerIntent },
   { version: 7, name: 'console-sessions', sql: consoleSessions },
   { version: 8, name: 'incidents-projection', sql: incidentsProjection },
+  { version: 9, name: 'audit-prune-function', sql: auditPruneFunction },
 ];

@@ -144,6 +144,8 @@ export interface Admission {
   unhandled?: UnhandledNotice;
   /** False when no notification channel (Slack, email) is configured. */
   notify: boolean;
+  /** The zones the alert's endpoints are in (search attributes); absent in admissions recorded before. */
+  zones?: string[];
 }
 
 export interface RecommendationTaskRequest {
@@ -202,4 +204,12 @@ export interface InterlockActivities {
   closeApproval(input: ApprovalClosing): Promise<void>;
   /** The gate every action passes through: decides again, checks approvals, acts at most once per key. */
   executeAction(input: ExecutionRequest): Promise<ExecutionResult>;
+}
+
+/** The worker's scheduled audit maintenance (src/workflows/maintenance-workflows.ts). */
+export interface MaintenanceActivities {
+  /** Removes records older than audit.retention, leaving a checkpoint (src/audit/retention.ts). */
+  pruneAuditRecords(): Promise<{ pruned: number; cutoff: string; checkpointSeq?: number }>;
+  /** Writes the chain head to audit.anchor's file and/or syslog target. */
+  anchorAuditHead(): Promise<{ seq: number; hash: string; at: string }>;
 }

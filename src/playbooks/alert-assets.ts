@@ -108,3 +108,16 @@ export function otZonesOf(assets: AlertAssets): string[] {
   for (const a of [...assets.hosts, ...assets.ips]) if (a.domain === 'ot' && a.zone !== undefined) zones.add(a.zone);
   return [...zones];
 }
+
+/** Every zone the inventory places one of the alert's endpoints in, IT and OT (incident search attributes). */
+export function zonesOf(assets: AlertAssets): string[] {
+  const zones = new Set<string>();
+  for (const a of [
+    ...assets.hosts,
+    ...assets.ips,
+    ...(assets.src ? [assets.src] : []),
+    ...(assets.dst ? [assets.dst] : []),
+  ])
+    if (a.zone !== undefined) zones.add(a.zone);
+  return [...zones].sort();
+}

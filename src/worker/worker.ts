@@ -1,5 +1,7 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/activities';
+import { createMaintenanceActivities } from '../activities/maintenance-activities';
 import type { InterlockConfig } from '../config/schema';
 import type { Logger } from '../logging';
 import { startMetricsServer } from '../metrics';
@@ -13,9 +15,11 @@ import { BlastRadiusStore } from '../policy/blast-radius';
 import { PolicyEngine } from '../policy/policy-engine';
 import type { AesGcmPayloadCodec } from '../runtime/payload-codec';
 import type { Services } from '../runtime/services';
+import { ensureSearchAttributes } from '../runtime/search-attributes';
 import { temporalDataConverter } from '../runtime/temporal-encryption';
 import { type Tracing, workerTracing } from '../tracing';
 import { Connectors } from '../../integrations';
+import { ensureMaintenanceSchedules } from './maintenance-schedules';
 import { workflowSource } from './workflow-bundle';
 
 export interface RunningWorker {
@@ -83,6 +87,9 @@ export async function startWorker(
   const playbooks = runnablePlaybooks(await loadPlaybooks(config.playbooks.dir), config, policy, log);
   log.info({ playbooks: playbooks.map((p) => `${p.id}@${p.version}`) }, 'playbooks loaded');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  // The API decides whether incidents carry search attributes; registering here too means
+  // whichever process starts first has them in place (a refusal is logged, never fatal).
+  if (config.temporal.searchAttributes) await ensureSearchAttributes(connection, config.temporal.namespace, log);
   const connectors = new Connectors(config.integrations);
   const activities = createActivities({
     config,
@@ -101,11 +108,31 @@ export async function startWorker(
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities,
+    activities: {
+      ...activities,
+      ...createMaintenanceActivities({ config, pool: services.pool, audit: services.audit, log }),
+    },
     dataConverter: temporalDataConverter(codec),
     shutdownGraceTime: config.worker.shutdownGraceTime,
     ...workerOptionsFor(workflowSource(), tracing),
   });
+  // Retention pruning and head anchoring run as Temporal Schedules, kept in step with the configuration.
+  // Refused (e.g. a Temporal Cloud key without schedule rights): said loudly, but incidents still run.
+  const scheduling = await Connection.connect({ address: config.temporal.address });
+  try {
+    await ensureMaintenanceSchedules(
+      new Client({ connection: scheduling, namespace: config.temporal.namespace }),
+      config,
+      log,
+    );
+  } catch (error) {
+    log.error(
+      { err: error },
+      'audit maintenance schedules could not be created or updated: retention pruning and anchoring do not run',
+    );
+  } finally {
+    await scheduling.close();
+  }
   const done = worker.run().finally(() => connection.close());
   // Outside workflow code: connectors' own periodic work (e.g. Defender for IoT maintenance
   // windows mirrored from config.maintenanceWindows), idempotent so every replica may run it.

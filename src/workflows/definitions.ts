@@ -7,6 +7,7 @@ import type { Alert } from '../alerts/alert';
 import type { Playbook } from '../playbooks/schema';
 import type { ApprovalDecisionInput, ApprovalDecisionResult, PendingApprovalView } from '../approvals/messages';
 import type { PreparedRun } from '../engine/contracts';
+import type { IncidentFacets } from './search-attributes';
 
 // Payload types that live with their feature, re-exported so clients find every message here.
 export type { PreparedRun, PreparedStep } from '../engine/contracts';
@@ -25,6 +26,8 @@ export interface IncidentSettings {
   closeAfterIdleMs: number;
   /** Continue-as-new once the run's history has this many events (default 5,000). */
   continueAsNewAfterEvents?: number;
+  /** Keep search attributes current (set by the API when they are registered; absent in older runs). */
+  searchAttributes?: boolean;
 }
 
 /** Deliveries of one alert (by uid) aggregated by the API before they are signalled. */
@@ -43,6 +46,9 @@ export interface CarriedIncident {
   startedPlaybooks: string[];
   /** Whether a notification channel was configured when last checked. */
   notify?: boolean;
+  /** The incident's search-attribute facets so far, and its playbook runs waiting for approval. */
+  facets?: IncidentFacets;
+  awaitingApproval?: string[];
 }
 
 export interface IncidentInput {
@@ -83,6 +89,8 @@ export interface PlaybookRunInput {
   notify?: boolean;
   /** Leading steps the incident's admission already decided (and carried out when automatic). */
   prepared?: PreparedRun;
+  /** The incident's facets, when the run keeps search attributes (absent in older runs). */
+  searchAttributes?: IncidentFacets;
 }
 
 export const alertSignal = defineSignal<[Alert]>('alert');
@@ -91,3 +99,6 @@ export const alertBatchSignal = defineSignal<[AlertDeliveries[]]>('alertBatch');
 export const incidentStateQuery = defineQuery<IncidentState>('incidentState');
 export const decideApprovalUpdate = defineUpdate<ApprovalDecisionResult, [ApprovalDecisionInput]>('decideApproval');
 export const pendingApprovalsQuery = defineQuery<PendingApprovalView[]>('pendingApprovals');
+/** A playbook run tells its incident when it starts or stops waiting for an approval (search attributes). */
+export const runAwaitingApprovalSignal =
+  defineSignal<[{ workflowId: string; waiting: boolean }]>('runAwaitingApproval');

@@ -5,10 +5,12 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
   startChild,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Alert } from '../alerts/alert';
@@ -19,6 +21,7 @@ import {
   alertBatchSignal,
   alertSignal,
   incidentStateQuery,
+  runAwaitingApprovalSignal,
   type AlertDeliveries,
   type IncidentInput,
   type IncidentState,
@@ -27,6 +30,7 @@ import { playbookRunWorkflow } from './playbook-run-workflow';
 import { playbookFinished } from '../engine/step-outcomes';
 import { ENGINE_ACTOR, quarantineTriggerOf, triggerOf } from '../engine/audit-helpers';
 import { BackgroundNotifications } from './background';
+import { sameFacets, searchAttributePairs, widenFacets, type IncidentFacets } from './search-attributes';
 
 // Local activities: the webhook → containment path makes no server round trip per audit write or lookup.
 const { recordAudits: recordAuditsLocally } = proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
@@ -39,6 +43,9 @@ const { admitAlert } = proxyLocalActivities<InterlockActivities>(ADMISSION_LOCAL
  * written as regular activities, which only run once their task is committed.
  */
 const { recordAudit: recordAuditCommitted } = proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
+
+/** Search attributes kept current (upserts are commands: runs recorded before replay without them). */
+const SEARCH_ATTRIBUTES_PATCH = 'incident-search-attributes';
 
 /** Remembering this many alert UIDs is enough to recognise re-deliveries of recent alerts. */
 const MAX_REMEMBERED_UIDS = 5_000;
@@ -126,6 +133,31 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   });
   setHandler(incidentStateQuery, () => state);
 
+  // Search attributes (src/workflows/search-attributes.ts): zones, severity, sources, status,
+  // unhandled, and whether one of its playbook runs waits for an approval. The API sets them
+  // when it starts the incident; the run upserts them as they change.
+  const searchable = input.settings.searchAttributes === true && patched(SEARCH_ATTRIBUTES_PATCH);
+  let facets: IncidentFacets | undefined = carried?.facets;
+  const awaitingApproval = new Set<string>(carried?.awaitingApproval ?? []);
+  const upsertAttributes = () => {
+    if (!searchable || facets === undefined) return;
+    upsertSearchAttributes(
+      searchAttributePairs(facets, {
+        status: state.status,
+        unhandled: state.unhandled === true,
+        awaitingApproval: awaitingApproval.size > 0,
+      }),
+    );
+  };
+  setHandler(runAwaitingApprovalSignal, ({ workflowId: run, waiting }) => {
+    const before = awaitingApproval.size > 0;
+    if (waiting) awaitingApproval.add(run);
+    else awaitingApproval.delete(run);
+    if (before !== awaitingApproval.size > 0) upsertAttributes();
+  });
+  // A run continued as new starts without the attributes its predecessor upserted.
+  if (carried !== undefined) upsertAttributes();
+
   type IncidentAuditEvent = Omit<AuditEventInput, 'incidentId' | 'workflowId' | 'runId' | 'time' | 'actor'> &
     Partial<AuditEventInput>;
   const withContext = (event: IncidentAuditEvent): AuditEventInput => ({
@@ -190,7 +222,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       running += 1;
       const child = await startChild(playbookRunWorkflow, {
         workflowId: runWorkflowId,
-        args: [{ incidentId, playbook, alert, notify: notifications.enabled, prepared }],
+        args: [
+          {
+            incidentId,
+            playbook,
+            alert,
+            notify: notifications.enabled,
+            prepared,
+            ...(searchable && facets !== undefined ? { searchAttributes: facets } : {}),
+          },
+        ],
         // A playbook run finishes its safety logic even if the incident is terminated.
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
@@ -253,6 +294,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       return;
     }
     notifications.enabled = admission.notify;
+    const widened = widenFacets(facets, alert, admission.zones ?? []);
+    const changed = !sameFacets(facets, widened) || (admission.unhandled !== undefined && state.unhandled !== true);
+    facets = widened;
     if (opening !== undefined) {
       opening = undefined;
       notifications.send({
@@ -275,6 +319,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         ...admission.unhandled,
       });
     }
+    if (changed) upsertAttributes();
     await startPlaybooks(admission.runs, alert);
     // Copies that came in the same batch as the first delivery are duplicates too.
     if (deliveries > 1) {
@@ -340,10 +385,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         seenUids: [...seenUids],
         startedPlaybooks: [...startedPlaybooks],
         notify: notifications.enabled,
+        ...(facets === undefined ? {} : { facets }),
+        awaitingApproval: [...awaitingApproval],
       },
     });
   }
   state.status = 'closed';
+  upsertAttributes();
   await auditCommitted({
     idempotencyKey: `${runId}:closed`,
     eventType: 'incident.closed',

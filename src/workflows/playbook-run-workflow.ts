@@ -1,9 +1,11 @@
 import {
   allHandlersFinished,
   condition,
+  getExternalWorkflowHandle,
   patched,
   proxyActivities,
   proxyLocalActivities,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { InterlockActivities } from '../engine/contracts';
@@ -16,7 +18,8 @@ import {
 import { triggerOf } from '../engine/audit-helpers';
 import { ApprovalGate } from './approval-gate';
 import { BackgroundNotifications } from './background';
-import type { PlaybookRunInput } from './definitions';
+import { runAwaitingApprovalSignal, type PlaybookRunInput } from './definitions';
+import { searchAttributePairs, type SearchStatus } from './search-attributes';
 import { playbookRun, type StepEffect } from '../engine/step-machine';
 import { playbookFinished, type StepOutcome } from '../engine/step-outcomes';
 
@@ -36,6 +39,8 @@ const { executeAction: legacyExecuteActionLocally } =
   proxyLocalActivities<InterlockActivities>(LEGACY_ACTION_LOCAL_ACTIVITY);
 /** Automatic actions run as regular activities; histories from before ran them as local ones. */
 const AUTO_ACTIONS_AS_ACTIVITIES = 'auto-actions-as-regular-activities';
+/** Search attributes kept current, and the incident told of approvals waiting (both commands). */
+const RUN_SEARCH_ATTRIBUTES_PATCH = 'run-search-attributes';
 
 /**
  * Runs one playbook for one incident: the workflow driver of the step machine
@@ -47,7 +52,23 @@ const AUTO_ACTIONS_AS_ACTIVITIES = 'auto-actions-as-regular-activities';
  */
 export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<StepOutcome[]> {
   const { incidentId, playbook, alert } = input;
-  const { workflowId, runId } = workflowInfo();
+  const { workflowId, runId, parent } = workflowInfo();
+  const facets =
+    input.searchAttributes !== undefined && patched(RUN_SEARCH_ATTRIBUTES_PATCH) ? input.searchAttributes : undefined;
+  const setStatus = (status: SearchStatus) => {
+    if (facets !== undefined)
+      upsertSearchAttributes(
+        searchAttributePairs(facets, { status, awaitingApproval: status === 'awaiting-approval' }),
+      );
+  };
+  /** The incident's own attribute says whether any of its runs waits; it may have closed meanwhile. */
+  const tellIncident = async (waiting: boolean) => {
+    if (facets === undefined || parent === undefined) return;
+    await getExternalWorkflowHandle(parent.workflowId)
+      .signal(runAwaitingApprovalSignal, { workflowId, waiting })
+      .catch(() => undefined);
+  };
+  setStatus('running');
   const notifications = new BackgroundNotifications(input.notify ?? true);
   const gate = new ApprovalGate(notifications);
   const context = {
@@ -73,8 +94,16 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
         return alertPeople(effect.request);
       case 'recommend':
         return createRecommendationTask(effect.request);
-      case 'approve':
-        return gate.request(effect.decision, effect.context);
+      case 'approve': {
+        setStatus('awaiting-approval');
+        await tellIncident(true);
+        try {
+          return await gate.request(effect.decision, effect.context);
+        } finally {
+          setStatus('running');
+          await tellIncident(false);
+        }
+      }
       case 'execute':
         return (effect.automatic && !patched(AUTO_ACTIONS_AS_ACTIVITIES) ? legacyExecuteActionLocally : executeAction)(
           effect.request,
@@ -90,18 +119,25 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
     prepared: input.prepared,
     now: () => new Date().toISOString(),
   });
-  let next = machine.next();
-  while (next.done !== true) {
-    let answer: unknown;
-    try {
-      answer = await perform(next.value);
-    } catch (error) {
-      // The machine decides what a failure means (rule 9, a failed step, …); unhandled, it ends the run.
-      next = machine.throw(error);
-      continue;
+  let next: ReturnType<typeof machine.next>;
+  try {
+    next = machine.next();
+    while (next.done !== true) {
+      let answer: unknown;
+      try {
+        answer = await perform(next.value);
+      } catch (error) {
+        // The machine decides what a failure means (rule 9, a failed step, …); unhandled, it ends the run.
+        next = machine.throw(error);
+        continue;
+      }
+      next = machine.next(answer);
     }
-    next = machine.next(answer);
+  } catch (error) {
+    setStatus('failed');
+    throw error;
   }
+  setStatus('completed');
   const { outcomes } = next.value;
   notifications.send(playbookFinished(context, outcomes));
   await notifications.settle();

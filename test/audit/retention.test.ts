@@ -17,6 +17,7 @@ import { AuditPruneRefused, pruneAudit } from '../../src/audit/retention';
 import type { AuditEventInput, AuditRecord } from '../../src/audit/types';
 import { runPruneAudit } from '../../src/cli/prune-audit';
 import { ConfigError, parseConfig } from '../../src/config/load';
+import { ADVISORY_LOCK_KEYS } from '../../src/db/advisory-locks';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { createTestDatabase } from '../support/pg';
@@ -289,6 +290,43 @@ describe('audit retention pruning', () => {
 
       await pruneAudit(owner, { retentionMs: RETENTION_90D, now: NOW });
       expect(await new AuditStore(service).verify()).toMatchObject({ ok: true, checked: 1, checkpoint: { seq: 2 } });
+    });
+
+    it('prunes as the service role through the SECURITY DEFINER function (the scheduled pruning)', async () => {
+      await appendAll([200, 150, 10]);
+      const result = await pruneAudit(service, { retentionMs: RETENTION_90D, now: NOW, asService: true });
+      expect(result).toMatchObject({ pruned: 2, checkpoint: { seq: 2, prunedCount: 2, createdBy: login.user } });
+      expect(await seqs()).toEqual([3]);
+      expect(await new AuditStore(service).verify()).toMatchObject({ ok: true, checked: 1, checkpoint: { seq: 2 } });
+      // Idempotent, like the owner's pruning.
+      expect(await pruneAudit(service, { retentionMs: RETENTION_90D, now: NOW, asService: true })).toMatchObject({
+        pruned: 0,
+      });
+    });
+
+    it('lets the function remove only what the retention allows, under the chain lock, with the verified hash', async () => {
+      const [old, , recent] = await appendAll([200, 150, 10]);
+      const call = async (lastSeq: number, hash: string, cutoff: Date, lock = true) => {
+        const client = await service.connect();
+        try {
+          await client.query('BEGIN');
+          if (lock) await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [ADVISORY_LOCK_KEYS.auditChain]);
+          await client.query('SELECT interlock_prune_audit($1, $2, $3)', [lastSeq, hash, cutoff]);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        } finally {
+          client.release();
+        }
+      };
+      const longAgo = new Date(NOW.getTime() - RETENTION_90D);
+      await expect(call(1, old?.hash ?? '', new Date(Date.now() - 10 * DAY))).rejects.toThrow(/under 90 days/);
+      await expect(call(1, old?.hash ?? '', longAgo, false)).rejects.toThrow(/outside the audit chain lock/);
+      await expect(call(1, 'f'.repeat(64), longAgo)).rejects.toThrow(/does not have the verified hash/);
+      await expect(call(3, recent?.hash ?? '', longAgo)).rejects.toThrow(/inside the retention/);
+      expect(await seqs()).toEqual([1, 2, 3]);
+      expect(await checkpointCount()).toBe(0);
     });
 
     it('refuses pruning to a role granted DELETE that is not the table owner', async () => {

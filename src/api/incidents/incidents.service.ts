@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import { Connectors } from '../../../integrations';
+import { readNewestFileAnchor } from '../../audit/anchor';
 import { buildEvidenceBundle, exportIncident } from '../../audit/evidence';
 import { IncidentIndex, type IncidentFilter } from '../../audit/incident-index';
 import type { AuditRecord } from '../../audit/types';
@@ -177,8 +178,12 @@ export class IncidentsService {
     return { url: `${base}/ui/incidents/${incidentId}?${query}`, expiresAt };
   }
 
-  verify(incidentId: string | undefined) {
-    return this.services.audit.verify(incidentId === undefined ? {} : { incidentId });
+  /** The whole chain is also compared with the newest anchored head, when audit.anchor.file is set. */
+  async verify(incidentId: string | undefined) {
+    if (incidentId !== undefined) return this.services.audit.verify({ incidentId });
+    const file = this.config.audit.anchor?.file;
+    const anchor = file === undefined ? undefined : await readNewestFileAnchor(file);
+    return this.services.audit.verify(anchor === undefined ? {} : { anchor });
   }
 
   /**

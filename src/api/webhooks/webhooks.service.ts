@@ -15,6 +15,8 @@ import type { Logger } from '../../logging';
 import { currentTraceContext, inBatchSpan, nameServerSpan } from '../../tracing/spans';
 import { IntakeMetrics } from '../../metrics/intake';
 import { alertBatchSignal, type AlertDeliveries, type IncidentInput } from '../../workflows/definitions';
+import { searchAttributePairs, widenFacets, type IncidentFacets } from '../../workflows/search-attributes';
+import { AlertAssetResolver, zonesOf } from '../../playbooks/alert-assets';
 import type * as workflows from '../../workflows';
 import { ApiError } from '../common/api-error';
 import { jsonContentTypeProblem } from '../common/body-parsers';
@@ -77,6 +79,7 @@ export class WebhooksService {
   private readonly normalized = new NormalizedAlertCache(NORMALIZED_CACHE_ENTRIES);
   private readonly incidents: SignalWithStartClient;
   private readonly completion: AlertCompletion;
+  private readonly assets: AlertAssetResolver;
 
   constructor(
     @Inject(CONFIG) private readonly config: InterlockConfig,
@@ -85,6 +88,7 @@ export class WebhooksService {
   ) {
     this.incidents = new SignalWithStartClient(temporal);
     this.completion = new AlertCompletion(config.integrations, log);
+    this.assets = new AlertAssetResolver(config);
     this.batcher = new KeyedBatcher((workflowId, items) => this.deliverBatch(workflowId, items), {
       maxPending: config.intake.maxPendingAlerts,
       maxBatch: config.intake.maxBatchAlerts,
@@ -233,8 +237,13 @@ export class WebhooksService {
       settings: {
         closeAfterIdleMs: this.config.incidents.closeAfterIdle,
         continueAsNewAfterEvents: this.config.incidents.continueAsNewAfterEvents,
+        ...(this.config.temporal.searchAttributes ? { searchAttributes: true } : {}),
       },
     };
+    // Set only if this call starts the incident; a running one keeps its own up to date.
+    let facets: IncidentFacets | undefined;
+    if (this.config.temporal.searchAttributes)
+      for (const { alert } of byUid.values()) facets = widenFacets(facets, alert, zonesOf(this.assets.resolve(alert)));
     // In the first delivery's trace (docs/operations.md#traces): the batcher may call from another's.
     const { started } = await inBatchSpan(
       items.map((item) => item.trace),
@@ -246,6 +255,9 @@ export class WebhooksService {
             args: [input],
             signal: alertBatchSignal,
             signalArgs: [[...byUid.values()]],
+            ...(facets === undefined
+              ? {}
+              : { typedSearchAttributes: searchAttributePairs(facets, { status: 'open', awaitingApproval: false }) }),
           }),
         ),
     );
