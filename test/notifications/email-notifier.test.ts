@@ -141,7 +141,9 @@ describe('approval.requested', () => {
     expect(mail?.text).toContain('(firewall.quarantine_ip 10.20.1.7 → fortigate:root)');
     expect(mail?.html).toContain('(firewall.quarantine_ip 10.20.1.7 → fortigate:root)');
     expect(mail?.text).toContain('Decide in the console: http://127.0.0.1:8080/console/approvals/apr-words-1\n');
-    expect(mail?.html).toContain('<a href="http://127.0.0.1:8080/console/approvals/apr-words-1">Decide in the console</a>');
+    expect(mail?.html).toContain(
+      '<a href="http://127.0.0.1:8080/console/approvals/apr-words-1">Decide in the console</a>',
+    );
   });
 });
 

@@ -58,7 +58,8 @@ export class ConsoleAuthController {
     name: RETURN_TO_FIELD,
     required: false,
     schema: { type: 'string' },
-    description: 'the console path to open after signing in (same-origin /console paths only; anything else is ignored)',
+    description:
+      'the console path to open after signing in (same-origin /console paths only; anything else is ignored)',
   })
   signInForm(@Req() req: FastifyRequest, @Res() reply: FastifyReply): FastifyReply {
     return html(reply, 200, signInPage({ oidc: this.auth.oidc !== undefined, next: returnTo(req.query) }));

@@ -22,7 +22,12 @@ export function decodePending(value: string | undefined): PendingSignIn | undefi
   const [state, nonce, verifier, next] = parts as [string, string, string, string | undefined];
   if ([state, nonce, verifier].some((p) => !/^[A-Za-z0-9_-]{16,128}$/.test(p))) return undefined;
   if (next !== undefined && !/^[A-Za-z0-9_-]{1,700}$/.test(next)) return undefined;
-  return { state, nonce, verifier, ...(next === undefined ? {} : { next: Buffer.from(next, 'base64url').toString('utf8') }) };
+  return {
+    state,
+    nonce,
+    verifier,
+    ...(next === undefined ? {} : { next: Buffer.from(next, 'base64url').toString('utf8') }),
+  };
 }
 
 /** A refused callback: the reason is safe to show and to log (no token in it). */

@@ -8,10 +8,14 @@ const MAX_LENGTH = 512;
 
 export const RETURN_TO_FIELD = 'next';
 
+function hasControl(value: string): boolean {
+  return [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+}
+
 export function safeReturnPath(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_LENGTH) return undefined;
   // Reject before parsing what browsers would read as another host or a scheme.
-  if (!value.startsWith('/') || value.startsWith('//') || /[\\\s\u0000-\u001f]/.test(value)) return undefined;
+  if (!value.startsWith('/') || value.startsWith('//') || /[\\\s]/.test(value) || hasControl(value)) return undefined;
   let url: URL;
   try {
     url = new URL(value, BASE);

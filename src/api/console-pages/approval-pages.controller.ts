@@ -8,7 +8,11 @@ import { OperatorDirectory } from '../auth/operator-directory';
 import { ApiError, issuesFromZod } from '../common/api-error';
 import { ConsoleSessionAuth } from '../common/openapi-security';
 import { ZodParam } from '../common/zod-pipe';
-import { ConsoleSessionGuard, CurrentConsoleSession, type RequestWithSession } from '../console-auth/console-session.guard';
+import {
+  ConsoleSessionGuard,
+  CurrentConsoleSession,
+  type RequestWithSession,
+} from '../console-auth/console-session.guard';
 import { CSRF_FIELD } from '../console-auth/csrf';
 import {
   approvalPage,
@@ -45,7 +49,11 @@ const decisionFormSchema = z
     if (form.decision === 'reject' && form.reason === undefined)
       ctx.addIssue({ code: 'custom', path: ['reason'], message: 'say why you reject' });
     if (form.decision === 'break-glass' && form.justification === undefined)
-      ctx.addIssue({ code: 'custom', path: ['justification'], message: 'a break-glass decision needs a written justification' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['justification'],
+        message: 'a break-glass decision needs a written justification',
+      });
   });
 
 const confirmQuerySchema = z.object({ decision: z.enum(DECISIONS) });
@@ -106,19 +114,19 @@ export class ApprovalPagesController {
   @ConsoleSessionAuth()
   @ApiOperation({ summary: 'One approval (HTML), where the links Slack and email send land' })
   @ApiProduces('text/html')
-  @ApiQuery({ name: 'recorded', required: false, schema: { type: 'string' }, description: 'show the "recorded" notice' })
+  @ApiQuery({
+    name: 'recorded',
+    required: false,
+    schema: { type: 'string' },
+    description: 'show the "recorded" notice',
+  })
   async one(
     @ZodParam('id', approvalIdSchema, 'approval ID') approvalId: string,
     @CurrentConsoleSession() session: Session,
-    @Query('recorded') recorded: unknown,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
     const approval = await this.load(approvalId);
-    return sendHtml(
-      reply,
-      200,
-      approvalPage({ viewer: viewerOf(session), approval, recorded: recorded !== undefined, now: Date.now() }),
-    );
+    return sendHtml(reply, 200, approvalPage({ viewer: viewerOf(session), approval, now: Date.now() }));
   }
 
   @Get(':id/confirm')
@@ -155,7 +163,8 @@ export class ApprovalPagesController {
   @ConsoleSessionAuth()
   @HttpCode(303)
   @ApiOperation({
-    summary: 'Approves, rejects or forces (break-glass) from the confirmation form (CSRF token required); 303 to the approval',
+    summary:
+      'Approves, rejects or forces (break-glass) from the confirmation form (CSRF token required); 303 to the approval',
   })
   @ApiProduces('text/html')
   @ApiBody({
@@ -229,11 +238,9 @@ export class ApprovalPagesController {
         }),
       );
     }
-    return reply
-      .status(303)
-      .header('Location', `/console/approvals/${encodeURIComponent(approvalId)}?recorded=1`)
-      .header('Cache-Control', 'no-store')
-      .send();
+    // The approval as it is now, with the vote just recorded (the service puts it in the read model first).
+    const latest = await this.load(approvalId);
+    return sendHtml(reply, 200, approvalPage({ viewer, approval: latest, recorded: true, now: Date.now() }));
   }
 
   private async load(approvalId: string): Promise<ApprovalView> {
@@ -273,4 +280,3 @@ export class ApprovalPagesController {
     };
   }
 }
-

@@ -96,7 +96,8 @@ function fact(label: string, value: string): string {
 }
 
 function voteLine(vote: VoteView): string {
-  const verb = vote.breakGlass === true ? 'forced (break-glass)' : vote.decision === 'approve' ? 'approved' : 'rejected';
+  const verb =
+    vote.breakGlass === true ? 'forced (break-glass)' : vote.decision === 'approve' ? 'approved' : 'rejected';
   const reason = vote.reason === undefined || vote.reason === '' ? '' : ` — “${e(vote.reason)}”`;
   return `<li><span class="voter">${e(vote.name)}</span> ${verb} at ${time(vote.at)} via ${e(vote.channel)}${reason}</li>`;
 }

@@ -37,15 +37,22 @@ export class ConsolePageErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const status = exception.getStatus();
     if (status === 401) {
-      void reply.status(303).header('Location', signInLocation(pageOf(req))).header('Cache-Control', 'no-store').send();
+      void reply
+        .status(303)
+        .header('Location', signInLocation(pageOf(req)))
+        .header('Cache-Control', 'no-store')
+        .send();
       return;
     }
-    const body = exception.getResponse() as { error?: { message?: string; issues?: { path: string; message: string }[] } };
+    const body = exception.getResponse() as {
+      error?: { message?: string; issues?: { path: string; message: string }[] };
+    };
     const issues = (body.error?.issues ?? []).map((i) => `${i.path}: ${i.message}`).join('; ');
     const message = `${body.error?.message ?? exception.message}${issues === '' ? '' : ` (${issues})`}`;
     const session = req.consoleSession;
     const section: Section = req.url.startsWith('/console/playbooks') ? 'playbooks' : 'approvals';
-    const title = exception instanceof ApiError && exception.code === 'csrf_token_invalid' ? 'Refused' : 'Not available';
+    const title =
+      exception instanceof ApiError && exception.code === 'csrf_token_invalid' ? 'Refused' : 'Not available';
     const page =
       session === undefined
         ? refusedPage(title, message)

@@ -6,7 +6,11 @@ import type { Logger } from '../../logging';
 import { ApiError, issuesFromZod } from '../common/api-error';
 import { ConsoleSessionAuth } from '../common/openapi-security';
 import { ZodParam } from '../common/zod-pipe';
-import { ConsoleSessionGuard, CurrentConsoleSession, type RequestWithSession } from '../console-auth/console-session.guard';
+import {
+  ConsoleSessionGuard,
+  CurrentConsoleSession,
+  type RequestWithSession,
+} from '../console-auth/console-session.guard';
 import { CSRF_FIELD } from '../console-auth/csrf';
 import { PlaybooksService } from '../playbooks/playbooks.service';
 import { LOGGER } from '../tokens';
