@@ -82,6 +82,24 @@ async function fitsWidth(page: Page): Promise<boolean> {
   return (await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')) === true;
 }
 
+/** POSTs a form as the page's session would (its cookie), outside the page (the CSP allows no fetch). */
+async function postForm(
+  page: Page,
+  path: string,
+  fields: Record<string, string>,
+): Promise<{ status: number; text: string }> {
+  const cookies = await page.context().cookies(stack.apiUrl);
+  const response = await fetch(`${stack.apiUrl}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; '),
+    },
+    body: new URLSearchParams(fields).toString(),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
 async function submitDecision(page: Page): Promise<number> {
   const [response] = await Promise.all([
     page.waitForResponse((r) => r.url().endsWith('/decision') && r.request().method() === 'POST'),
@@ -175,15 +193,11 @@ describe('the S4 conduit block, decided in the console', () => {
     expect(await changed.locator('.refusal').textContent()).toMatch(/the action changed since it was shown/);
 
     // A form without the session's CSRF token is refused before it reaches the validator.
-    const forged = await changed.evaluate(async (url) => {
-      const r = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'decision=approve&actionDigest=' + 'a'.repeat(64),
-      });
-      return r.status;
-    }, `${stack.apiUrl}/console/approvals/${approvalId}/decision`);
-    expect(forged).toBe(403);
+    const forged = await postForm(changed, `/console/approvals/${approvalId}/decision`, {
+      decision: 'approve',
+      actionDigest: 'a'.repeat(64),
+    });
+    expect(forged.status).toBe(403);
     expect(bansOf('10.30.5.42')).toHaveLength(0);
   });
 
@@ -245,21 +259,11 @@ describe('the S4 conduit block, decided in the console', () => {
     expect(await omar.locator('.votes').textContent()).toMatch(
       /Omar Haddad approved .* via console — “Source is a finance laptop/,
     );
-    const again = await omar.evaluate(
-      async ({ url, digest, token }) => {
-        const r = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ _csrf: token, decision: 'approve', actionDigest: digest }).toString(),
-        });
-        return { status: r.status, text: await r.text() };
-      },
-      {
-        url: `${stack.apiUrl}/console/approvals/${approvalId}/decision`,
-        digest: (await omar.locator('code.digest').textContent()) ?? '',
-        token: (await omar.locator('input[name=_csrf]').first().inputValue()) ?? '',
-      },
-    );
+    const again = await postForm(omar, `/console/approvals/${approvalId}/decision`, {
+      _csrf: await omar.locator('input[name=_csrf]').first().inputValue(),
+      decision: 'approve',
+      actionDigest: (await omar.locator('code.digest').textContent()) ?? '',
+    });
     expect(again.status).toBe(409);
     expect(again.text).toMatch(/already (approved|decided)/);
     expect(bansOf('10.30.5.42')).toHaveLength(1);
@@ -341,6 +345,7 @@ describe('the playbooks pages', () => {
     const alert = {
       id: 's4-dry-0001',
       title: 'Modbus write to PLC from IT host <b>bold</b>',
+      severity: 'high',
       src: { host: 'fin-lt-042', ip: '10.30.5.42' },
       dst: { host: 'plc-7', ip: '10.20.1.7' },
     };
@@ -350,7 +355,10 @@ describe('the playbooks pages', () => {
       page.click('form[action*="/dry-run"] button'),
     ]);
     await page.waitForLoadState();
-    expect(ok.status()).toBe(200);
+    expect({ status: ok.status(), error: await page.locator('.dry-run-error').allTextContents() }).toEqual({
+      status: 200,
+      error: [],
+    });
     const result = page.locator('.dry-run-result');
     expect(await result.locator('h2').textContent()).toContain('the playbook would run');
     const steps = await result.locator('tr.planned-step').allTextContents();
