@@ -113,6 +113,7 @@ describe('the first ten minutes, as the README tells them', () => {
     const approveInConsole = async (approvalId: string, who: keyof typeof KEYS): Promise<Page> => {
       browser ??= await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox'] });
       const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+      page.setDefaultTimeout(30_000);
       await page.goto(`${api}/console/approvals`);
       await page.fill('#apiKey', KEYS[who]);
       await Promise.all([page.waitForURL(`${api}/console/approvals`), page.click('button[type=submit]')]);
@@ -234,5 +235,5 @@ describe('the first ten minutes, as the README tells them', () => {
       rmSync(embeddedPostgresDataDir(stateDir), { recursive: true, force: true });
       expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
     }
-  }, 150_000);
+  }, 300_000);
 });
