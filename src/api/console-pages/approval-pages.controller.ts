@@ -161,10 +161,10 @@ export class ApprovalPagesController {
   @Post(':id/decision')
   @UseGuards(ConsoleSessionGuard)
   @ConsoleSessionAuth()
-  @HttpCode(303)
+  @HttpCode(200)
   @ApiOperation({
     summary:
-      'Approves, rejects or forces (break-glass) from the confirmation form (CSRF token required); 303 to the approval',
+      'Approves, rejects or forces (break-glass) from the confirmation form (CSRF token required): the approval page, or the refusal',
   })
   @ApiProduces('text/html')
   @ApiBody({
