@@ -103,7 +103,7 @@ describe('incident.opened (rule 15)', () => {
     );
     expect(mails[0]?.to.sort()).toEqual(['grace@plant.example.test', 'omar@plant.example.test']);
     // Links open console pages (a browser signs in, then lands there), not API routes.
-    expect(mails[0]?.text).toContain('Incident: http://127.0.0.1:8080/console/incidents/inc-ot-1\n');
+    expect(mails[0]?.text).toMatch(/Incident: http:\/\/127\.0\.0\.1:8080\/console\/incidents\/inc-ot-1\r?\n/);
     expect(mails[0]?.text).toContain('Audit trail: http://127.0.0.1:8080/console/incidents/inc-ot-1#audit');
     expect(mails[0]?.text).not.toContain('Decide in the console');
   });
@@ -140,7 +140,7 @@ describe('approval.requested', () => {
     );
     expect(mail?.text).toContain('(firewall.quarantine_ip 10.20.1.7 → fortigate:root)');
     expect(mail?.html).toContain('(firewall.quarantine_ip 10.20.1.7 → fortigate:root)');
-    expect(mail?.text).toContain('Decide in the console: http://127.0.0.1:8080/console/approvals/apr-words-1\n');
+    expect(mail?.text).toContain('Decide in the console: http://127.0.0.1:8080/console/approvals/apr-words-1');
     expect(mail?.html).toContain(
       '<a href="http://127.0.0.1:8080/console/approvals/apr-words-1">Decide in the console</a>',
     );
