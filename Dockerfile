@@ -21,6 +21,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The console's CSS and scripts are served as written (src/api/console/assets.ts looks next to its module).
+COPY --from=build /app/src/api/console/assets ./dist/src/api/console/assets
 COPY playbooks ./playbooks
 COPY config ./config
 USER node

@@ -84,6 +84,30 @@ module.exports = defineConfig(
     },
   },
   {
+    // The console's browser scripts (served as they are, no build step): plain scripts in the browser.
+    files: ['src/api/console/assets/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        fetch: 'readonly',
+        EventSource: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        FormData: 'readonly',
+        Date: 'readonly',
+        JSON: 'readonly',
+        console: 'readonly',
+      },
+    },
+  },
+  {
     files: ['test/**/*.ts', '**/*.test.ts', '**/*.spec.ts'],
     rules: {
       // expect(obj.method) and jest mocks pass methods around unbound on purpose.

@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logging';
 import { createServices } from './runtime/services';
 import { payloadCodecFor, temporalDataConverter } from './runtime/temporal-encryption';
 import { startWorker } from './worker/worker';
+import { startTracing, tracingSettings, type Tracing } from './tracing';
 import { startMetricsServer } from './metrics';
 
 const USAGE = `usage: interlock <api|worker|dev|migrate|prune-audit|verify-export>
@@ -91,6 +92,24 @@ async function run(mode: string): Promise<Stop> {
       await stop().catch((error: unknown) => log.error({ err: error }, 'error during shutdown'));
   };
   try {
+    let tracing: Tracing | undefined;
+    const traces = mode === 'migrate' || mode === 'prune-audit' ? undefined : tracingSettings(config);
+    if (traces !== undefined) {
+      // First: it patches node's http before any server or vendor client is made, and is
+      // stopped last (stops run in reverse), flushing the spans of everything stopped before it.
+      const started = startTracing(traces, { process: mode });
+      tracing = started;
+      stops.push(() => started.shutdown());
+      log.info(
+        {
+          endpoint: traces.url === undefined ? 'OTEL_EXPORTER_OTLP_*' : new URL(traces.url).origin,
+          sampleRatio: traces.sampleRatio,
+        },
+        'traces exported over OTLP',
+      );
+    } else if (config.telemetry.tracing !== undefined) {
+      log.warn('telemetry.tracing is set without an otlpEndpoint (or OTEL_EXPORTER_OTLP_ENDPOINT): traces are off');
+    }
     if (mode === 'dev') {
       config = await startEmbedded(config, log, stops);
       // The simulated lab is dev mode's alone: api and worker never start vendor stand-ins.
@@ -122,7 +141,7 @@ async function run(mode: string): Promise<Stop> {
     const services = await createServices(config);
     stops.push(() => services.close());
     if (mode === 'worker' || mode === 'dev') {
-      const worker = await startWorker(config, services, log, codec);
+      const worker = await startWorker(config, services, log, codec, tracing);
       stops.push(() => worker.shutdown());
       worker.done.catch((error: unknown) => {
         log.fatal({ err: error }, 'worker stopped with an error');
@@ -136,6 +155,7 @@ async function run(mode: string): Promise<Stop> {
         connection,
         namespace: config.temporal.namespace,
         dataConverter: temporalDataConverter(codec),
+        ...(tracing === undefined ? {} : { interceptors: tracing.clientInterceptors }),
       });
       const app = await createApiApp({ config, temporal: client, services, log });
       await app.listen(config.server.port, config.server.host);

@@ -7,7 +7,7 @@ import { ApprovalsModule } from './approvals/approvals.module';
 import { CodecModule } from './codec/codec.module';
 import type { ConsoleAuthHooks } from './console-auth/console-auth.service';
 import { ConsoleAuthModule } from './console-auth/console-auth.module';
-import { ConsolePagesModule } from './console-pages/console-pages.module';
+import { ConsoleModule } from './console/console.module';
 import { HealthModule } from './health/health.module';
 import { IncidentsModule } from './incidents/incidents.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -61,7 +61,7 @@ export class ApiModule {
         MetricsModule,
         CodecModule,
         ConsoleAuthModule,
-        ConsolePagesModule,
+        ConsoleModule,
       ],
     };
   }

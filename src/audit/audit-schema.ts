@@ -14,7 +14,7 @@ export const auditActorSchema = z.looseObject({
   type: z.enum(['system', 'operator']),
   id: text,
   roles: z.array(z.string()).optional(),
-  channel: z.enum(['api', 'slack', 'cli', 'console', 'webhook', 'engine']).optional(),
+  channel: z.enum(['api', 'slack', 'cli', 'webhook', 'engine', 'console']).optional(),
 });
 
 export const auditTargetSchema = z.looseObject({

@@ -5,6 +5,7 @@ import { withTransaction } from '../db/transaction';
 import { auditEventInputSchema, describeIssues } from './audit-schema';
 import { readLatestCheckpoint, type RowQuery } from './checkpoints';
 import { GENESIS_HASH, computeRecordHash } from './hash';
+import { incidentDeltas, projectionCtes } from './incident-projection';
 import type { ChainLink } from './offline-verify';
 import type { AuditEventInput, AuditRecord, VerifyResult } from './types';
 import { timeAuditAppend } from '../metrics/audit';
@@ -86,15 +87,22 @@ function toStoredForm(input: AuditEventInput): AuditEventInput {
   return JSON.parse(json) as AuditEventInput;
 }
 
-/** One INSERT for all new rows of a batch, column arrays unnested in order. */
+/**
+ * One statement for all new rows of a batch: the INSERT (column arrays unnested in order) and
+ * the incidents projection's merge of the same records (incident-projection.ts), so the
+ * projection commits with the records it reflects and costs no extra round trip.
+ */
 async function insertRows(
   client: PoolClient,
   rows: readonly { event: AuditEventInput; record: AuditRecord }[],
 ): Promise<void> {
   const column = <T>(pick: (row: { event: AuditEventInput; record: AuditRecord }) => T) => rows.map(pick);
   await client.query(
-    `INSERT INTO audit_events (seq, idempotency_key, time, incident_id, event_type, record, prev_hash, hash)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[])`,
+    `WITH appended AS (
+       INSERT INTO audit_events (seq, idempotency_key, time, incident_id, event_type, record, prev_hash, hash)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[])
+     ), ${projectionCtes(9)}
+     SELECT 1`,
     [
       column(({ record }) => record.seq),
       column(({ event }) => event.idempotencyKey),
@@ -104,6 +112,7 @@ async function insertRows(
       column(({ event }) => JSON.stringify(event)),
       column(({ record }) => record.prevHash),
       column(({ record }) => record.hash),
+      JSON.stringify(incidentDeltas(rows.map(({ record }) => record))),
     ],
   );
 }

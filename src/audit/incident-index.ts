@@ -1,9 +1,11 @@
 /**
- * The incident list, derived from the audit trail (incident.opened/closed, alert triggers,
- * policy targets), so listing needs no workflow query and shows closed incidents too.
+ * The incident list, read from the incidents projection (incident-projection.ts: one row per
+ * incident, kept with the audit trail in the same transaction: incident.opened/closed, alert
+ * triggers, policy targets, case work), so listing needs no workflow query and shows closed
+ * incidents too. Pages by offset, or by a keyset cursor that stays O(page) however deep.
  */
 import type { Pool } from 'pg';
-import { SEVERITIES } from '../alerts/alert';
+import { z } from 'zod';
 
 export interface IncidentSummary {
   incidentId: string;
@@ -23,6 +25,8 @@ export interface IncidentSummary {
   caseStatus: string;
   /** The operator the case is assigned to, if any. */
   assignee: string | null;
+  /** Approval requests of the incident waiting for a decision now (pending, not expired). */
+  pendingApprovals: number;
 }
 
 export interface IncidentFilter {
@@ -38,62 +42,51 @@ export interface IncidentFilter {
   unhandled?: boolean;
   caseStatus?: string;
   assignee?: string;
+  /** true: only incidents with an approval request waiting now; false: the others. */
+  waitingForApproval?: boolean;
   limit: number;
   offset: number;
+  /** Keyset paging: the page after the incident this cursor names (from a previous `nextCursor`). */
+  cursor?: IncidentCursor;
 }
 
-// Severity rank from the alert model's own order (OCSF 0–6), so "highest" is well defined.
-const SEVERITY_RANK_SQL = `array_position(ARRAY[${SEVERITIES.map((s) => `'${s}'`).join(',')}]::text[], e.record->'trigger'->>'severity')`;
+/** Where a keyset page starts: after this incident in the list's order (opened_at desc, incident_id). */
+export interface IncidentCursor {
+  /** opened_at in microseconds since the epoch (PostgreSQL's precision). */
+  openedUs: string;
+  incidentId: string;
+}
 
-const SUMMARY_SQL = `
-WITH per_incident AS (
-  SELECT e.incident_id,
-         min(e.time) AS opened_at,
-         max(e.time) AS last_event_at,
-         max(e.seq) FILTER (WHERE e.event_type = 'incident.opened') AS last_opened_seq,
-         max(e.seq) FILTER (WHERE e.event_type = 'incident.closed') AS last_closed_seq,
-         max(e.time) FILTER (WHERE e.event_type = 'incident.closed') AS closed_at,
-         count(*) FILTER (WHERE e.event_type IN ('alert.received', 'alert.quarantined')) AS alert_count,
-         max(${SEVERITY_RANK_SQL}) AS severity_rank,
-         (array_agg(e.record->'trigger'->>'title' ORDER BY e.seq) FILTER (WHERE e.record ? 'trigger'))[1] AS title,
-         coalesce(array_agg(DISTINCT e.record->'trigger'->>'source') FILTER (WHERE e.record ? 'trigger'), '{}') AS sources,
-         coalesce(array_agg(DISTINCT coalesce(e.record->'target'->>'zone', uz.zone))
-                    FILTER (WHERE e.record->'target' ? 'zone' OR uz.zone IS NOT NULL), '{}') AS zones,
-         bool_or(e.event_type = 'incident.unhandled') AND NOT bool_or(e.event_type = 'playbook.started') AS unhandled,
-         -- Case work: the last status and assignee a case.updated record set (it holds only what changed).
-         (array_agg(e.record->'details'->'changes'->'status'->>'to' ORDER BY e.seq DESC)
-            FILTER (WHERE e.event_type = 'case.updated' AND e.record->'details'->'changes' ? 'status'))[1] AS case_status,
-         (array_agg(e.record->'details'->'changes'->'assignee'->>'to' ORDER BY e.seq DESC)
-            FILTER (WHERE e.event_type = 'case.updated' AND e.record->'details'->'changes' ? 'assignee'))[1] AS assignee
-    FROM audit_events e
-    -- The zones an unhandled OT alert touches (it has no action target to place it).
-    LEFT JOIN LATERAL jsonb_array_elements_text(
-           CASE WHEN e.event_type = 'incident.unhandled' THEN e.record->'details'->'zones' END) AS uz(zone) ON true
-   WHERE ($9::text IS NULL OR e.incident_id = $9)
-   GROUP BY e.incident_id
-), summary AS (
-  SELECT incident_id, opened_at, last_event_at, alert_count, title, sources, zones, unhandled,
-         coalesce(case_status, 'new') AS case_status, assignee,
-         (ARRAY[${SEVERITIES.map((s) => `'${s}'`).join(',')}]::text[])[severity_rank] AS severity,
-         CASE WHEN last_closed_seq IS NOT NULL AND last_closed_seq > coalesce(last_opened_seq, 0)
-              THEN 'closed' ELSE 'open' END AS status,
-         CASE WHEN last_closed_seq IS NOT NULL AND last_closed_seq > coalesce(last_opened_seq, 0)
-              THEN closed_at END AS closed_at
-    FROM per_incident
-)
-SELECT *, count(*) OVER () AS total
-  FROM summary
- WHERE ($1::text IS NULL OR status = $1)
-   AND ($2::text IS NULL OR severity = $2)
-   AND ($3::text IS NULL OR $3 = ANY (zones))
-   AND ($4::text IS NULL OR $4 = ANY (sources))
-   AND ($5::timestamptz IS NULL OR opened_at >= $5)
-   AND ($6::timestamptz IS NULL OR opened_at < $6)
-   AND ($10::boolean IS NULL OR unhandled = $10)
-   AND ($11::text IS NULL OR case_status = $11)
-   AND ($12::text IS NULL OR assignee = $12)
- ORDER BY opened_at DESC, incident_id
- LIMIT $7 OFFSET $8`;
+const cursorSchema = z.tuple([z.string().regex(/^-?[0-9]{1,19}$/), z.string().min(1).max(200)]);
+
+/** The opaque `cursor` parameter: base64url of JSON `[openedUs, incidentId]`. */
+export function encodeCursor(cursor: IncidentCursor): string {
+  return Buffer.from(JSON.stringify([cursor.openedUs, cursor.incidentId])).toString('base64url');
+}
+
+/** undefined when the text is not a cursor this API handed out. */
+export function decodeCursor(text: string): IncidentCursor | undefined {
+  try {
+    const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    return parsed.success ? { openedUs: parsed.data[0], incidentId: parsed.data[1] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Approval requests waiting for a decision now, from the approvals table (its own truth, not the trail). */
+const PENDING_APPROVALS_SQL = `SELECT 1 FROM approvals a
+  WHERE a.incident_id = incidents.incident_id AND a.status = 'pending' AND a.expires_at > now()`;
+
+const COLUMNS = `incident_id, status, severity, title, sources, zones, unhandled, case_status, assignee, alert_count,
+  opened_at, last_event_at, closed_at, (extract(epoch FROM opened_at) * 1000000)::bigint AS opened_us,
+  (SELECT count(*) FROM (${PENDING_APPROVALS_SQL}) AS pending) AS pending_approvals`;
+
+/** How many incidents of a zone match the other filters. */
+export interface ZoneCount {
+  zone: string;
+  count: number;
+}
 
 interface SummaryRow {
   incident_id: string;
@@ -109,44 +102,162 @@ interface SummaryRow {
   opened_at: Date;
   last_event_at: Date;
   closed_at: Date | null;
-  total: string;
+  opened_us: string;
+  pending_approvals: string;
+}
+
+/**
+ * The WHERE clause of a filter, only the conditions given (so each query is planned for its
+ * own filter and meets its index), and the parameters it binds.
+ */
+function whereOf(filter: Omit<IncidentFilter, 'limit' | 'offset'>): { where: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const conditions: string[] = [];
+  const bind = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (filter.incidentId !== undefined) conditions.push(`incident_id = ${bind(filter.incidentId)}`);
+  const facets: string[] = [];
+  if (filter.status !== undefined) facets.push(`status:${filter.status}`);
+  if (filter.severity !== undefined) facets.push(`severity:${filter.severity}`);
+  if (filter.zone !== undefined) facets.push(`zone:${filter.zone}`);
+  if (filter.source !== undefined) facets.push(`source:${filter.source}`);
+  if (filter.unhandled !== undefined) facets.push(filter.unhandled ? 'unhandled' : 'handled');
+  if (filter.caseStatus !== undefined) facets.push(`case:${filter.caseStatus}`);
+  if (filter.assignee !== undefined) facets.push(`assignee:${filter.assignee}`);
+  // All equality filters in one containment test, which the facets' GIN index answers.
+  if (facets.length > 0) conditions.push(`facets @> ${bind(facets)}::text[]`);
+  if (filter.from !== undefined) conditions.push(`opened_at >= ${bind(filter.from)}::timestamptz`);
+  if (filter.to !== undefined) conditions.push(`opened_at < ${bind(filter.to)}::timestamptz`);
+  if (filter.waitingForApproval !== undefined)
+    conditions.push(`${filter.waitingForApproval ? '' : 'NOT '}EXISTS (${PENDING_APPROVALS_SQL})`);
+  return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, params };
+}
+
+function toSummary(r: SummaryRow): IncidentSummary {
+  return {
+    incidentId: r.incident_id,
+    status: r.status,
+    severity: r.severity,
+    title: r.title,
+    sources: [...r.sources].sort(),
+    zones: [...r.zones].sort(),
+    unhandled: r.unhandled,
+    alertCount: Number(r.alert_count),
+    openedAt: r.opened_at.toISOString(),
+    lastEventAt: r.last_event_at.toISOString(),
+    closedAt: r.closed_at?.toISOString() ?? null,
+    caseStatus: r.case_status,
+    assignee: r.assignee,
+    pendingApprovals: Number(r.pending_approvals),
+  };
+}
+
+/** `total` is exact up to this many matching incidents. */
+export const TOTAL_CAP = 10_000;
+/** At most this many matches: read them through the filter's indexes and sort, not along the order index. */
+const SPARSE_MATCHES = 2_000;
+
+export interface IncidentPage {
+  incidents: IncidentSummary[];
+  total: number;
+  /** More than TOTAL_CAP incidents match: `total` is TOTAL_CAP. */
+  totalCapped?: true;
+  nextCursor?: string;
 }
 
 export class IncidentIndex {
   constructor(private readonly pool: Pool) {}
 
-  async list(filter: IncidentFilter): Promise<{ incidents: IncidentSummary[]; total: number }> {
-    const { rows } = await this.pool.query<SummaryRow>(SUMMARY_SQL, [
-      filter.status ?? null,
-      filter.severity ?? null,
-      filter.zone ?? null,
-      filter.source ?? null,
-      filter.from ?? null,
-      filter.to ?? null,
-      filter.limit,
-      filter.offset,
-      filter.incidentId ?? null,
-      filter.unhandled ?? null,
-      filter.caseStatus ?? null,
-      filter.assignee ?? null,
+  /** One incident's summary (primary-key read), undefined when it has no records. */
+  async get(incidentId: string): Promise<IncidentSummary | undefined> {
+    const { rows } = await this.pool.query<SummaryRow>(`SELECT ${COLUMNS} FROM incidents WHERE incident_id = $1`, [
+      incidentId,
     ]);
+    return rows[0] && toSummary(rows[0]);
+  }
+
+  /**
+   * A page, newest opened first, and the total matching the filter, counted first and apart
+   * (the page reads only its rows) and exactly up to TOTAL_CAP (`totalCapped` beyond: a count is
+   * O(matches), and a page must not be). `nextCursor` names the page after this one.
+   *
+   * The count also picks the page's plan: a filter matching many incidents is read along the
+   * order index, stopping after the page (about page × incidents ÷ matches rows); one matching
+   * few would make that walk cover the whole table, so its matches are read through the filter
+   * indexes and sorted instead (the order expression is masked so the planner cannot walk).
+   */
+  async list(filter: IncidentFilter): Promise<IncidentPage> {
+    const { where, params } = whereOf(filter);
+    const count = await this.pool.query<{ total: string }>(
+      `SELECT count(*) AS total FROM (SELECT 1 FROM incidents ${where} LIMIT ${TOTAL_CAP + 1}) AS matching`,
+      params,
+    );
+    const counted = Number(count.rows[0]?.total ?? 0);
+    const pageParams = [...params];
+    let pageWhere = where;
+    if (filter.cursor !== undefined) {
+      pageParams.push(filter.cursor.openedUs, filter.cursor.incidentId);
+      const at = `(timestamptz 'epoch' + $${pageParams.length - 1}::bigint * interval '1 microsecond')`;
+      const after = `opened_at <= ${at} AND (opened_at < ${at} OR incident_id > $${pageParams.length})`;
+      pageWhere = where === '' ? `WHERE ${after}` : `${where} AND ${after}`;
+    }
+    pageParams.push(filter.limit + 1, filter.offset);
+    const order =
+      counted > SPARSE_MATCHES ? 'opened_at DESC, incident_id' : "opened_at + interval '0' DESC, incident_id || ''";
+    const page =
+      counted === 0
+        ? { rows: [] as SummaryRow[] }
+        : await this.pool.query<SummaryRow>(
+            `SELECT ${COLUMNS} FROM incidents ${pageWhere}
+              ORDER BY ${order}
+              LIMIT $${pageParams.length - 1} OFFSET $${pageParams.length}`,
+            pageParams,
+          );
+    const rows = page.rows.slice(0, filter.limit);
+    const last = rows[rows.length - 1];
     return {
-      total: rows[0] ? Number(rows[0].total) : 0,
-      incidents: rows.map((r) => ({
-        incidentId: r.incident_id,
-        status: r.status,
-        severity: r.severity,
-        title: r.title,
-        sources: r.sources.filter((s) => s !== null).sort(),
-        zones: r.zones.filter((z) => z !== null).sort(),
-        unhandled: r.unhandled,
-        alertCount: Number(r.alert_count),
-        openedAt: r.opened_at.toISOString(),
-        lastEventAt: r.last_event_at.toISOString(),
-        closedAt: r.closed_at?.toISOString() ?? null,
-        caseStatus: r.case_status,
-        assignee: r.assignee,
-      })),
+      total: Math.min(counted, TOTAL_CAP),
+      ...(counted > TOTAL_CAP && { totalCapped: true }),
+      incidents: rows.map(toSummary),
+      ...(page.rows.length > filter.limit &&
+        last !== undefined && { nextCursor: encodeCursor({ openedUs: last.opened_us, incidentId: last.incident_id }) }),
+    };
+  }
+
+  /**
+   * Incidents per zone under every filter but `zone` (the counts are what a zone filter would
+   * give), zones in name order.
+   */
+  async zoneCounts(filter: Omit<IncidentFilter, 'limit' | 'offset' | 'zone' | 'cursor'>): Promise<ZoneCount[]> {
+    const { where, params } = whereOf({ ...filter, zone: undefined });
+    const { rows } = await this.pool.query<{ zone: string; count: string }>(
+      `SELECT zone, count(*) AS count FROM incidents, unnest(zones) AS zone ${where} GROUP BY zone ORDER BY zone`,
+      params,
+    );
+    return rows.map((r) => ({ zone: r.zone, count: Number(r.count) }));
+  }
+
+  /** The newest audit record's seq (0 when there is none): where a change feed starts. */
+  async lastSeq(): Promise<number> {
+    const { rows } = await this.pool.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM audit_events');
+    return Number(rows[0]?.seq ?? 0);
+  }
+
+  /**
+   * The incidents with audit records after `afterSeq` (at most `limit` records read), and the
+   * last seq read: a change feed for the console's live updates, on the primary key's index.
+   */
+  async changedSince(afterSeq: number, limit = 1000): Promise<{ lastSeq: number; incidentIds: string[] }> {
+    const { rows } = await this.pool.query<{ seq: string; incident_id: string }>(
+      'SELECT seq, incident_id FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2',
+      [afterSeq, limit],
+    );
+    const last = rows.at(-1);
+    return {
+      lastSeq: last === undefined ? afterSeq : Number(last.seq),
+      incidentIds: [...new Set(rows.map((r) => r.incident_id))],
     };
   }
 }

@@ -89,6 +89,8 @@ export async function pruneAudit(pool: Pool, opts: { retentionMs: number; now?: 
     if (deleted.rowCount !== count) {
       throw new Error(`pruning removed ${deleted.rowCount ?? 0} audit records, expected ${count}: rolled back`);
     }
+    // The incidents projection shows what the remaining records say, as a fold of them would.
+    await client.query('SELECT incident_projection_rebuild()');
     return { pruned: count, cutoff: cutoff.toISOString(), checkpoint: toCheckpoint(checkpointRow) };
   });
 }

@@ -52,7 +52,7 @@ export interface AuditActor {
   /** "interlock" for the engine, else the operator ID. */
   id: string;
   roles?: string[];
-  channel?: 'api' | 'slack' | 'cli' | 'console' | 'webhook' | 'engine';
+  channel?: 'api' | 'slack' | 'cli' | 'webhook' | 'engine' | 'console';
 }
 
 export interface AuditTarget {

@@ -387,6 +387,26 @@ export const configSchema = z
         host: nonEmpty.default('127.0.0.1'),
       })
       .default({ requireAuth: true, host: '127.0.0.1' }),
+    /** OpenTelemetry traces (docs/operations.md#traces): off unless an OTLP endpoint is configured. */
+    telemetry: z
+      .strictObject({
+        tracing: z
+          .strictObject({
+            /**
+             * OTLP/HTTP base URL (spans go to `<otlpEndpoint>/v1/traces`); unset: the standard
+             * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT variables, else off.
+             */
+            otlpEndpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+            /** Headers sent with each export (e.g. a collector's token: use ${VAR}). */
+            headers: z.record(z.string().min(1), z.string()).default({}),
+            /** `service.name` of the spans; the process mode (api, worker, dev) is `service.instance.role`. */
+            serviceName: nonEmpty.default('interlock'),
+            /** Share of new traces (webhook deliveries) recorded, 0–1; the rest of a trace follows its root. */
+            sampleRatio: z.number().min(0).max(1).default(1),
+          })
+          .optional(),
+      })
+      .default({}),
     sources: z.record(z.string().regex(/^[a-z0-9-]+$/), sourceSchema).default({}),
     operators: z.array(operatorSchema).default([]),
     zones: z.array(zoneSchema).default([]),

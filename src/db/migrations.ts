@@ -255,6 +255,167 @@ END
 $$;
 `;
 
+/** Severities in the alert model's order (alerts/alert.ts SEVERITIES): rank 1 is the first. */
+const SEVERITY_ARRAY = `ARRAY['unknown','informational','low','medium','high','critical','fatal']::text[]`;
+
+/**
+ * The incidents projection (docs/audit.md, "Incidents projection"): one row per incident, the
+ * fold of its audit records, written by the audit append in the same transaction
+ * (audit/incident-projection.ts), so `GET /incidents` reads rows instead of aggregating the
+ * trail. The stored columns are order-independent summaries (min, max, union, the seq that set
+ * a value), so merging a batch into a row is the same as folding all its records; the shown
+ * values are generated from them. `incident_projection_rebuild()` recomputes every row from the
+ * trail in SQL (a second, independent derivation: the tests check both agree) and backfills the
+ * incidents of a database that already has records. Indexes: see docs/audit.md for the plans.
+ */
+const incidentsProjection = `
+CREATE TABLE incidents (
+  incident_id          text PRIMARY KEY,
+  opened_at            timestamptz NOT NULL,
+  last_event_at        timestamptz NOT NULL,
+  last_seq             bigint NOT NULL,
+  record_count         bigint NOT NULL,
+  last_opened_seq      bigint,
+  last_closed_seq      bigint,
+  closed_time          timestamptz,
+  alert_count          bigint NOT NULL,
+  severity_rank        integer,
+  title                text,
+  title_seq            bigint,
+  sources              text[] NOT NULL,
+  zones                text[] NOT NULL,
+  has_unhandled        boolean NOT NULL,
+  has_playbook_started boolean NOT NULL,
+  case_status_to       text,
+  case_status_seq      bigint,
+  assignee             text,
+  assignee_seq         bigint,
+  tags                 text[] NOT NULL,
+  status    text GENERATED ALWAYS AS (
+              CASE WHEN last_closed_seq > coalesce(last_opened_seq, 0) THEN 'closed' ELSE 'open' END) STORED,
+  closed_at timestamptz GENERATED ALWAYS AS (
+              CASE WHEN last_closed_seq > coalesce(last_opened_seq, 0) THEN closed_time END) STORED,
+  severity  text GENERATED ALWAYS AS ((${SEVERITY_ARRAY})[severity_rank]) STORED,
+  unhandled boolean GENERATED ALWAYS AS (has_unhandled AND NOT has_playbook_started) STORED,
+  case_status text GENERATED ALWAYS AS (coalesce(case_status_to, 'new')) STORED
+) WITH (fillfactor = 80);
+
+-- Every equality filter of the list as one text array ('status:open', 'severity:high',
+-- 'zone:…', 'source:…', 'case:triage', 'assignee:…', 'unhandled' or 'handled'): one GIN index
+-- answers any combination of them by intersecting posting lists, without reading rows.
+ALTER TABLE incidents ADD COLUMN facets text[] NOT NULL DEFAULT '{}';
+CREATE FUNCTION incidents_facets() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  NEW.facets := ARRAY[
+      'status:' || CASE WHEN NEW.last_closed_seq > coalesce(NEW.last_opened_seq, 0) THEN 'closed' ELSE 'open' END,
+      'case:' || coalesce(NEW.case_status_to, 'new'),
+      CASE WHEN NEW.has_unhandled AND NOT NEW.has_playbook_started THEN 'unhandled' ELSE 'handled' END]
+    || CASE WHEN NEW.severity_rank IS NULL THEN '{}'::text[]
+            ELSE ARRAY['severity:' || (${SEVERITY_ARRAY})[NEW.severity_rank]] END
+    || CASE WHEN NEW.assignee IS NULL THEN '{}'::text[] ELSE ARRAY['assignee:' || NEW.assignee] END
+    || ARRAY(SELECT 'zone:' || z FROM unnest(NEW.zones) z)
+    || ARRAY(SELECT 'source:' || s FROM unnest(NEW.sources) s);
+  RETURN NEW;
+END;
+$fn$;
+CREATE TRIGGER incidents_facets BEFORE INSERT OR UPDATE ON incidents
+  FOR EACH ROW EXECUTE FUNCTION incidents_facets();
+
+-- The list's order; the facets for filters. Nothing else: an append that changes no facet
+-- updates its row in place (HOT), which the fillfactor leaves room for.
+CREATE INDEX incidents_opened_idx ON incidents (opened_at DESC, incident_id);
+CREATE INDEX incidents_facets_idx ON incidents USING gin (facets);
+
+CREATE FUNCTION incident_projection_rebuild() RETURNS bigint
+LANGUAGE sql AS $fn$
+  DELETE FROM incidents;
+  WITH tag_ops AS (
+    SELECT DISTINCT ON (e.incident_id, t.tag) e.incident_id, t.tag, t.op
+      FROM audit_events e
+      CROSS JOIN LATERAL (
+        SELECT a #>> '{}' AS tag, 0 AS op
+          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(e.record->'details'->'changes'->'tags'->'added') = 'array'
+                                         THEN e.record->'details'->'changes'->'tags'->'added' END) a
+         WHERE jsonb_typeof(a) = 'string'
+        UNION ALL
+        SELECT r #>> '{}', 1
+          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(e.record->'details'->'changes'->'tags'->'removed') = 'array'
+                                         THEN e.record->'details'->'changes'->'tags'->'removed' END) r
+         WHERE jsonb_typeof(r) = 'string') t
+     WHERE e.event_type = 'case.updated'
+     ORDER BY e.incident_id, t.tag, e.seq DESC, t.op DESC
+  ), tags AS (
+    SELECT incident_id, array_agg(tag ORDER BY tag) AS tags FROM tag_ops WHERE op = 0 GROUP BY incident_id
+  ), unhandled_zones AS (
+    SELECT e.incident_id, z #>> '{}' AS zone
+      FROM audit_events e
+      CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(e.record->'details'->'zones') = 'array'
+                                                   THEN e.record->'details'->'zones' END) z
+     WHERE e.event_type = 'incident.unhandled' AND jsonb_typeof(z) = 'string'
+  ), per_incident AS (
+    SELECT e.incident_id,
+           min(e.time) AS opened_at,
+           max(e.time) AS last_event_at,
+           max(e.seq) AS last_seq,
+           count(*) AS record_count,
+           max(e.seq) FILTER (WHERE e.event_type = 'incident.opened') AS last_opened_seq,
+           max(e.seq) FILTER (WHERE e.event_type = 'incident.closed') AS last_closed_seq,
+           max(e.time) FILTER (WHERE e.event_type = 'incident.closed') AS closed_time,
+           count(*) FILTER (WHERE e.event_type IN ('alert.received', 'alert.quarantined')) AS alert_count,
+           max(array_position(${SEVERITY_ARRAY}, e.record->'trigger'->>'severity')) AS severity_rank,
+           (array_agg(e.record->'trigger'->>'title' ORDER BY e.seq) FILTER (WHERE e.record ? 'trigger'))[1] AS title,
+           min(e.seq) FILTER (WHERE e.record ? 'trigger') AS title_seq,
+           coalesce(array_agg(DISTINCT e.record->'trigger'->>'source' ORDER BY e.record->'trigger'->>'source')
+                      FILTER (WHERE e.record->'trigger'->>'source' IS NOT NULL), '{}') AS sources,
+           bool_or(e.event_type = 'incident.unhandled') AS has_unhandled,
+           bool_or(e.event_type = 'playbook.started') AS has_playbook_started,
+           (array_agg(e.record->'details'->'changes'->'status'->>'to' ORDER BY e.seq DESC)
+              FILTER (WHERE e.event_type = 'case.updated' AND e.record->'details'->'changes' ? 'status'))[1] AS case_status_to,
+           max(e.seq) FILTER (WHERE e.event_type = 'case.updated' AND e.record->'details'->'changes' ? 'status') AS case_status_seq,
+           (array_agg(e.record->'details'->'changes'->'assignee'->>'to' ORDER BY e.seq DESC)
+              FILTER (WHERE e.event_type = 'case.updated' AND e.record->'details'->'changes' ? 'assignee'))[1] AS assignee,
+           max(e.seq) FILTER (WHERE e.event_type = 'case.updated' AND e.record->'details'->'changes' ? 'assignee') AS assignee_seq
+      FROM audit_events e
+     GROUP BY e.incident_id
+  ), zones AS (
+    SELECT incident_id, array_agg(DISTINCT zone ORDER BY zone) AS zones
+      FROM (SELECT incident_id, record->'target'->>'zone' AS zone FROM audit_events
+             WHERE record->'target'->>'zone' IS NOT NULL
+            UNION ALL
+            SELECT incident_id, zone FROM unhandled_zones) z
+     GROUP BY incident_id
+  ), inserted AS (
+    INSERT INTO incidents (incident_id, opened_at, last_event_at, last_seq, record_count, last_opened_seq,
+                           last_closed_seq, closed_time, alert_count, severity_rank, title, title_seq, sources,
+                           zones, has_unhandled, has_playbook_started, case_status_to, case_status_seq, assignee,
+                           assignee_seq, tags)
+    SELECT p.incident_id, p.opened_at, p.last_event_at, p.last_seq, p.record_count, p.last_opened_seq,
+           p.last_closed_seq, p.closed_time, p.alert_count, p.severity_rank, p.title, p.title_seq, p.sources,
+           coalesce(z.zones, '{}'), p.has_unhandled, p.has_playbook_started, p.case_status_to, p.case_status_seq,
+           p.assignee, p.assignee_seq, coalesce(t.tags, '{}')
+      FROM per_incident p
+      LEFT JOIN zones z USING (incident_id)
+      LEFT JOIN tags t USING (incident_id)
+    RETURNING 1
+  )
+  SELECT count(*) FROM inserted;
+$fn$;
+COMMENT ON FUNCTION incident_projection_rebuild() IS
+  'Recomputes the incidents projection from audit_events; call with the audit chain lock held.';
+
+SELECT incident_projection_rebuild();
+
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${SERVICE_ROLE}') THEN
+    GRANT SELECT, INSERT, UPDATE, DELETE ON incidents TO ${SERVICE_ROLE};
+    GRANT EXECUTE ON FUNCTION incident_projection_rebuild() TO ${SERVICE_ROLE};
+  END IF;
+END
+$$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: initialSchema },
   { version: 2, name: 'notification-deliveries', sql: notificationDeliveries },
@@ -263,4 +424,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'audit-retention', sql: auditRetention },
   { version: 6, name: 'action-ledger-intent', sql: actionLedgerIntent },
   { version: 7, name: 'console-sessions', sql: consoleSessions },
+  { version: 8, name: 'incidents-projection', sql: incidentsProjection },
 ];

@@ -14,6 +14,7 @@ import { PolicyEngine } from '../policy/policy-engine';
 import type { AesGcmPayloadCodec } from '../runtime/payload-codec';
 import type { Services } from '../runtime/services';
 import { temporalDataConverter } from '../runtime/temporal-encryption';
+import { type Tracing, workerTracing } from '../tracing';
 import { Connectors } from '../../integrations';
 import { workflowSource } from './workflow-bundle';
 
@@ -49,12 +50,28 @@ export function runnablePlaybooks(
   return check.runnable;
 }
 
+/**
+ * Where the workflow code comes from, with tracing's interceptors: the prebuilt bundle has the
+ * workflow interceptors in it; bundling at startup adds them as interceptor modules.
+ */
+function workerOptionsFor(source: ReturnType<typeof workflowSource>, tracing: Tracing | undefined) {
+  const { interceptors, sinks } = workerTracing(tracing);
+  if ('workflowBundle' in source) return { workflowBundle: source.workflowBundle, interceptors, sinks };
+  return {
+    workflowsPath: source.workflowsPath,
+    interceptors: { ...interceptors, workflowModules: source.workflowInterceptorModules },
+    sinks,
+  };
+}
+
 /** Starts a Temporal worker that runs Interlock's workflows and activities. */
 export async function startWorker(
   config: InterlockConfig,
   services: Services,
   log: Logger,
   codec: AesGcmPayloadCodec,
+  /** Started by the process when traces are configured (src/tracing). */
+  tracing?: Tracing,
 ): Promise<RunningWorker> {
   const policy = new PolicyEngine(config);
   const playbooks = runnablePlaybooks(await loadPlaybooks(config.playbooks.dir), config, policy, log);
@@ -80,7 +97,7 @@ export async function startWorker(
     taskQueue: config.temporal.taskQueue,
     activities,
     dataConverter: temporalDataConverter(codec),
-    ...workflowSource(),
+    ...workerOptionsFor(workflowSource(), tracing),
   });
   const done = worker.run().finally(() => connection.close());
   // Outside workflow code: connectors' own periodic work (e.g. Defender for IoT maintenance

@@ -3,24 +3,29 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../runtime/temporal-encryption';
+import { WORKFLOW_INTERCEPTORS_PATH } from '../tracing';
 
 /** Where `npm run build` leaves the pre-bundled workflow code (dist/workflow-bundle.js). */
 export const PREBUILT_BUNDLE = join(__dirname, '..', '..', 'workflow-bundle.js');
 const WORKFLOWS_PATH = require.resolve('../workflows');
+/** Bundled with the workflows: tracing (inert unless a workflow is started with a trace context). */
+export const WORKFLOW_INTERCEPTOR_MODULES = [WORKFLOW_INTERCEPTORS_PATH];
 
 /**
  * Workflows are bundled once at build time so workers start in a fraction of a second;
  * without a prebuilt bundle (e.g. under ts-node) the worker bundles at startup.
  */
-export function workflowSource(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+export function workflowSource():
+  { workflowBundle: { codePath: string } } | { workflowsPath: string; workflowInterceptorModules: string[] } {
   return existsSync(PREBUILT_BUNDLE)
     ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
-    : { workflowsPath: WORKFLOWS_PATH };
+    : { workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES };
 }
 
 export async function writeWorkflowBundle(path = PREBUILT_BUNDLE): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     // The worker's failure converter runs in the sandbox too (see runtime/failure-converter.ts).
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },

@@ -3,28 +3,15 @@
  * real stack (API and worker processes, Temporal, PostgreSQL, vendor stubs): an approval link
  * through sign-in and back, the S4 conduit block approved by two OT engineers in two browser
  * sessions (exactly one firewall call), the validator's refusals shown on the page, break-glass,
- * and the dry-run form. Screenshots at 1280×800 and 390×844 go to test-artifacts/console/, or
- * to CONSOLE_SCREENSHOTS (docs/console/ when refreshing the committed ones).
+ * and the dry-run form. Screenshots at 1280×800 and 390×844 go to test-artifacts/console/ (and
+ * docs/console/ with INTERLOCK_UPDATE_SCREENSHOTS=1), through test/support/console-browser.ts.
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { FORTIGATE_ADD_USERS_PATH } from '../stubs';
+import { DESKTOP, PHONE, launchChromium, screenshot } from '../support/console-browser';
 import { accepted, auditOf, pendingApprovalFor } from '../support/e2e';
-import { API_KEYS, REPO_ROOT, eventually, startStack, type Stack } from '../support/stack';
+import { API_KEYS, eventually, startStack, type Stack } from '../support/stack';
 
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const SHOTS = resolve(REPO_ROOT, process.env['CONSOLE_SCREENSHOTS'] ?? join('test-artifacts', 'console'));
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 /** The engine's own ID as an operator: the validator refuses a requester approving its own request. */
 const REQUESTER_KEY = 'interlock-requester-key-0123456789';
 type Who = keyof typeof API_KEYS | 'interlock';
@@ -35,7 +22,6 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   [stack, browser] = await Promise.all([
     startStack({
       configure: (c) => {
@@ -47,7 +33,7 @@ beforeAll(async () => {
         });
       },
     }),
-    chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS }),
+    launchChromium(),
   ]);
 }, 120_000);
 
@@ -169,10 +155,10 @@ describe('the S4 conduit block, decided in the console', () => {
     await page.waitForTimeout(1_100);
     expect(await countdown.textContent()).not.toBe(first);
 
-    await page.screenshot({ path: join(SHOTS, 'approvals-inbox-1280.png') });
+    await screenshot(page, 'approvals-inbox-1280');
     await page.setViewportSize(PHONE);
     expect(await fitsWidth(page)).toBe(true);
-    await page.screenshot({ path: join(SHOTS, 'approvals-inbox-390.png'), fullPage: true });
+    await screenshot(page, 'approvals-inbox-390', { fullPage: true });
   });
 
   it('shows the validator’s refusals on the page: wrong role, the requester itself, a changed action', async () => {
@@ -210,10 +196,10 @@ describe('the S4 conduit block, decided in the console', () => {
     expect(await omar.locator('.target-line').textContent()).toBe(
       'plc-7 · zone line1-cell · Purdue level 1 · criticality high',
     );
-    await omar.screenshot({ path: join(SHOTS, 'approval-confirm-1280.png') });
+    await screenshot(omar, 'approval-confirm-1280');
     await omar.setViewportSize(PHONE);
     expect(await fitsWidth(omar)).toBe(true);
-    await omar.screenshot({ path: join(SHOTS, 'approval-confirm-390.png'), fullPage: true });
+    await screenshot(omar, 'approval-confirm-390', { fullPage: true });
     await omar.fill('#reason', 'Source is a finance laptop; block it at the conduit.');
 
     // Grace uses the keyboard only: Tab to her Approve link, Enter, type, Tab to the button, Enter.
@@ -318,10 +304,10 @@ describe('the playbooks pages', () => {
     expect(await s4.locator('td.warning').nth(1).textContent()).toMatch(
       /changes its target; the engine requires approval/,
     );
-    await page.screenshot({ path: join(SHOTS, 'playbooks-1280.png') });
+    await screenshot(page, 'playbooks-1280');
     await page.setViewportSize(PHONE);
     expect(await fitsWidth(page)).toBe(true);
-    await page.screenshot({ path: join(SHOTS, 'playbooks-390.png') });
+    await screenshot(page, 'playbooks-390');
     await page.setViewportSize(DESKTOP);
 
     await Promise.all([
@@ -369,7 +355,7 @@ describe('the playbooks pages', () => {
     // The alert's text is shown as text, never as markup.
     expect(await result.locator('b').count()).toBe(0);
     expect(await result.textContent()).toContain('<b>bold</b>');
-    await page.screenshot({ path: join(SHOTS, 'playbook-dry-run-1280.png'), fullPage: true });
+    await screenshot(page, 'playbook-dry-run-1280', { fullPage: true });
 
     // An alert the source's normalizer cannot read: 400 with the reason, never a 500.
     await page.fill('#alert', '[1, 2, 3]');

@@ -231,7 +231,9 @@ describe('console sign-in with a real OIDC provider', () => {
       method: 'oidc',
     });
     expect(Date.parse(body.expiresAt) - Date.now()).toBeGreaterThan(11 * 3_600_000);
-    const home = await request(jar, `${api}/console`);
+    const landing = await request(jar, `${api}/console`);
+    expect([landing.status, landing.headers.get('location')]).toEqual([303, '/console/incidents']);
+    const home = await request(jar, `${api}/console/incidents`);
     expect(home.status).toBe(200);
     expect(home.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(await home.text()).toContain('Omar Haddad');

@@ -197,7 +197,8 @@ export function stackConfig(
   };
 }
 
-async function registerNamespace(address: string, namespace: string): Promise<void> {
+/** Registers a namespace on the dev server and waits until its frontend knows it. */
+export async function registerNamespace(address: string, namespace: string): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
     await connection.workflowService.registerNamespace({

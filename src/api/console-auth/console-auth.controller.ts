@@ -9,7 +9,7 @@ import { ConsoleAuthService, type SignInOutcome } from './console-auth.service';
 import { ConsoleSessionGuard, CurrentConsoleSession } from './console-session.guard';
 import { CSRF_FIELD } from './csrf';
 import { decodePending, encodePending } from './oidc-sign-in';
-import { CONSOLE_CSP, continuePage, homePage, refusedPage, signedOutPage, signInPage } from './pages';
+import { CONSOLE_CSP, continuePage, refusedPage, signedOutPage, signInPage } from './pages';
 import { RETURN_TO_FIELD, safeReturnPath } from './return-to';
 import { clearedCookie, oidcCookie, readCookie, sessionCookie } from './session-cookie';
 import type { ConsoleSession } from './session-store';
@@ -148,26 +148,14 @@ export class ConsoleAuthController {
 
   @Get()
   @ApiOperation({
-    summary: 'The console home (HTML): who is signed in, sign-out; 303 to sign-in without a session',
+    summary: 'The console landing: 303 to the incidents queue, or to sign-in without a session',
     security: [],
   })
-  @ApiProduces('text/html')
   async home(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     const token = readCookie(req.headers.cookie, this.auth.cookies.session);
     const session = token === undefined ? undefined : await this.auth.sessions.touch(token);
-    if (token === undefined || session === undefined)
-      return reply.status(303).header('Location', '/console/sign-in').header('Cache-Control', 'no-store').send();
-    return html(
-      reply,
-      200,
-      homePage({
-        name: session.operator.name,
-        id: session.operator.id,
-        roles: session.operator.roles,
-        expiresAt: session.expiresAt.toISOString(),
-        csrfToken: this.auth.csrfToken(token),
-      }),
-    );
+    const to = token === undefined || session === undefined ? '/console/sign-in' : '/console/incidents';
+    return reply.status(303).header('Location', to).header('Cache-Control', 'no-store').send();
   }
 
   @Get('me')

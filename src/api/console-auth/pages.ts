@@ -1,9 +1,8 @@
 /**
  * The console's sign-in pages: server-rendered, no script (the CSP forbids any), every value
- * escaped. Later console pages share the layout.
+ * escaped. The signed-in pages use the console's shell (src/api/console/layout.ts).
  */
 import { escapeHtml as e } from '../ui/timeline-page';
-import { CSRF_FIELD } from './csrf';
 import { RETURN_TO_FIELD } from './return-to';
 
 /** Scripts, frames, forms elsewhere and plug-ins are all refused; only inline styles and same-origin forms. */
@@ -41,25 +40,6 @@ ${idp}<form method="post" action="/console/sign-in">
 <label for="apiKey">Operator API key</label>
 <input id="apiKey" name="apiKey" type="password" autocomplete="current-password" required>
 ${next}<button type="submit">Sign in</button>
-</form>`,
-  );
-}
-
-export function homePage(input: {
-  name: string;
-  id: string;
-  roles: string[];
-  expiresAt: string;
-  csrfToken: string;
-}): string {
-  return layout(
-    'Console',
-    `<h1>Signed in as <span class="operator">${e(input.name)}</span> (<code>${e(input.id)}</code>)</h1>
-<p>Roles: <span class="roles">${e(input.roles.join(', '))}</span></p>
-<p class="muted">Session ends at ${e(input.expiresAt)} at the latest.</p>
-<form method="post" action="/console/sign-out">
-<input type="hidden" name="${CSRF_FIELD}" value="${e(input.csrfToken)}">
-<button type="submit">Sign out</button>
 </form>`,
   );
 }

@@ -82,6 +82,20 @@ export class ConsoleSessionStore {
     return this.view(operator, row.method, row.created_at, now, row.expires_at);
   }
 
+  /**
+   * Whether the session is still live, without restarting its idle clock: a long-lived
+   * connection (the console's live updates) checks with this, so an open tab alone does not
+   * keep a session from its idle timeout.
+   */
+  async alive(token: string): Promise<boolean> {
+    const now = new Date(this.now());
+    const { rowCount } = await this.pool.query(
+      'SELECT 1 FROM console_sessions WHERE token_sha256 = $1 AND expires_at > $2 AND last_seen_at > $3',
+      [sha256(token), now, new Date(now.getTime() - this.timeouts.idleMs)],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
   /** Sign-out: the token no longer opens anything. */
   async end(token: string): Promise<void> {
     await this.pool.query('DELETE FROM console_sessions WHERE token_sha256 = $1', [sha256(token)]);

@@ -14,6 +14,9 @@ import { withTransaction } from '../../db/transaction';
 import type { AuthenticatedOperator } from '../auth/operator-directory';
 import { ApiError } from '../common/api-error';
 
+/** Where a case change came from, as its audit record says (the API, or the console's forms). */
+export type CaseChannel = 'api' | 'console';
+
 export interface CaseChangeAnswer {
   incidentId: string;
   /** false: the case already was as asked; nothing was recorded. */
@@ -40,6 +43,7 @@ export class CaseWork {
     incidentId: string,
     operator: AuthenticatedOperator,
     request: CaseChangeRequest,
+    channel: CaseChannel = 'api',
   ): Promise<CaseChangeAnswer> {
     if (typeof request.assignee === 'string' && !this.operatorExists(request.assignee)) {
       throw new ApiError(400, 'invalid_request', 'invalid case change', [
@@ -58,7 +62,7 @@ export class CaseWork {
         idempotencyKey: `case:${incidentId}:update:${randomUUID()}`,
         time: new Date().toISOString(),
         incidentId,
-        actor: { type: 'operator', id: operator.id, roles: operator.roles, channel: 'api' },
+        actor: { type: 'operator', id: operator.id, roles: operator.roles, channel },
         eventType: 'case.updated',
         details: { changes: plan.changes },
       });
@@ -67,7 +71,13 @@ export class CaseWork {
   }
 
   /** `key`: the client's Idempotency-Key; a retry with it records the comment once. */
-  async comment(incidentId: string, operator: AuthenticatedOperator, text: string, key: string | undefined) {
+  async comment(
+    incidentId: string,
+    operator: AuthenticatedOperator,
+    text: string,
+    key: string | undefined,
+    channel: CaseChannel = 'api',
+  ) {
     const records = await this.existing(incidentId);
     const record = await this.audit.append({
       idempotencyKey:
@@ -76,7 +86,7 @@ export class CaseWork {
           : `case:${incidentId}:comment:${operator.id}:${key.slice(0, 128)}`,
       time: new Date().toISOString(),
       incidentId,
-      actor: { type: 'operator', id: operator.id, roles: operator.roles, channel: 'api' },
+      actor: { type: 'operator', id: operator.id, roles: operator.roles, channel },
       eventType: 'case.commented',
       details: { text },
     });

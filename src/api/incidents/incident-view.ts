@@ -62,9 +62,7 @@ export function temporalUiLink(config: InterlockConfig, workflowId: string): str
 }
 
 export async function summaryOf(services: Services, incidentId: string): Promise<IncidentSummary | undefined> {
-  // The index is small per incident; filter by ID through the list query's grouping.
-  const { incidents } = await new IncidentIndex(services.pool).list({ limit: 1, offset: 0, incidentId });
-  return incidents[0];
+  return new IncidentIndex(services.pool).get(incidentId);
 }
 
 function runsFrom(records: AuditRecord[]): PlaybookRunView[] {
@@ -104,6 +102,17 @@ export async function loadIncidentDetail(
   incidentId: string,
   connectors: Connectors,
 ): Promise<IncidentDetail | undefined> {
+  return (await loadIncidentView(config, services, temporal, incidentId, connectors))?.detail;
+}
+
+/** The detail and the audit records it was made from (the console's incident page shows both). */
+export async function loadIncidentView(
+  config: InterlockConfig,
+  services: Services,
+  temporal: Client,
+  incidentId: string,
+  connectors: Connectors,
+): Promise<{ detail: IncidentDetail; records: AuditRecord[] } | undefined> {
   const handle = temporal.workflow.getHandle(incidentId);
   const [description, records, approvals, summary] = await Promise.all([
     handle.describe().catch((error: unknown) => {
@@ -120,7 +129,7 @@ export async function loadIncidentDetail(
     incidentTasks(records, connectors),
   ]);
   const temporalUi = temporalUiLink(config, incidentId);
-  return {
+  const detail: IncidentDetail = {
     incidentId,
     workflowId: incidentId,
     ...(description && { runId: description.runId }),
@@ -163,4 +172,5 @@ export async function loadIncidentDetail(
       evidence: `/incidents/${incidentId}/evidence`,
     },
   };
+  return { detail, records };
 }

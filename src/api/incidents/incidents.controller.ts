@@ -3,6 +3,7 @@ import { ApiHeader, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply as Response } from 'fastify';
 import { z } from 'zod';
 import { SEVERITIES } from '../../alerts/alert';
+import { decodeCursor } from '../../audit/incident-index';
 import { CASE_STATUSES, MAX_COMMENT_LENGTH } from '../../cases/case-state';
 import type { AuthenticatedOperator } from '../auth/operator-directory';
 import { CurrentOperator, OperatorGuard } from '../auth/operator.guard';
@@ -38,28 +39,54 @@ const operatorIdSchema = z
   .min(1)
   .max(200)
   .regex(/^\P{Cc}*$/u, 'must not contain control characters');
-const listQuerySchema = z
+const filterFields = {
+  caseStatus: z.enum(CASE_STATUSES).optional().describe('the case status people set (new until someone sets one)'),
+  assignee: operatorIdSchema.optional().describe('the operator ID the case is assigned to'),
+  status: z.enum(['open', 'closed']).optional(),
+  severity: z.enum(SEVERITIES).optional(),
+  zone: nameFilter.optional(),
+  source: nameFilter.optional(),
+  unhandled: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('true: only incidents an OT alert left unhandled (no playbook matched); false: the others'),
+  waitingForApproval: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('true: only incidents with an approval request waiting for a decision now; false: the others'),
+  from: instantSchema.optional().describe('incidents opened at or after this instant (RFC 3339, with offset)'),
+  to: instantSchema.optional().describe('incidents opened before this instant (RFC 3339, with offset)'),
+};
+const fromBeforeTo: [
+  (q: { from?: string | undefined; to?: string | undefined }) => boolean,
+  { message: string; path: string[] },
+] = [
+  (q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to),
+  { message: 'from must be before to', path: ['from'] },
+];
+/** GET /incidents (and the console's queue): the filters, a page. */
+export const listQuerySchema = z
   .strictObject({
-    caseStatus: z.enum(CASE_STATUSES).optional().describe('the case status people set (new until someone sets one)'),
-    assignee: operatorIdSchema.optional().describe('the operator ID the case is assigned to'),
-    status: z.enum(['open', 'closed']).optional(),
-    severity: z.enum(SEVERITIES).optional(),
-    zone: nameFilter.optional(),
-    source: nameFilter.optional(),
-    unhandled: z
-      .enum(['true', 'false'])
-      .transform((v) => v === 'true')
-      .optional()
-      .describe('true: only incidents an OT alert left unhandled (no playbook matched); false: the others'),
-    from: instantSchema.optional().describe('incidents opened at or after this instant (RFC 3339, with offset)'),
-    to: instantSchema.optional().describe('incidents opened before this instant (RFC 3339, with offset)'),
+    ...filterFields,
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+    cursor: z
+      .string()
+      .max(400)
+      .transform((text, ctx) => {
+        const cursor = decodeCursor(text);
+        if (cursor === undefined) ctx.addIssue({ code: 'custom', message: 'not a cursor from nextCursor' });
+        return cursor ?? z.NEVER;
+      })
+      .optional()
+      .describe('the page after the one whose nextCursor this is (keyset paging: as fast on any page)'),
   })
-  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), {
-    message: 'from must be before to',
-    path: ['from'],
-  });
+  .refine(...fromBeforeTo);
+/** GET /incidents/zones: the same filters but the zone itself. */
+const { zone: _zone, ...zoneCountFields } = filterFields;
+const zoneCountQuerySchema = z.strictObject(zoneCountFields).refine(...fromBeforeTo);
 
 /** Tags are compared case-insensitively: stored lower case. */
 const tagSchema = z
@@ -108,6 +135,13 @@ export class IncidentsController {
   @ApiOperation({ summary: 'List incidents' })
   list(@ZodQuery(listQuerySchema) filter: z.output<typeof listQuerySchema>) {
     return this.incidents.list(filter);
+  }
+
+  /** Counts per zone for the queue's zone chips; a static route, so it wins over incidents/:id. */
+  @Get('incidents/zones')
+  @ApiOperation({ summary: 'Count incidents per zone under the list filters (but zone)' })
+  zones(@ZodQuery(zoneCountQuerySchema) filter: z.output<typeof zoneCountQuerySchema>) {
+    return this.incidents.zoneCounts(filter);
   }
 
   @Get('incidents/:id')

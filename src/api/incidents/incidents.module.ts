@@ -5,5 +5,10 @@ import { IncidentsController } from './incidents.controller';
 import { IncidentsService } from './incidents.service';
 
 /** Incidents, their audit trail (export, evidence, chain verification) and the timeline page. */
-@Module({ imports: [AuthModule], controllers: [IncidentsController, UiController], providers: [IncidentsService] })
+@Module({
+  imports: [AuthModule],
+  controllers: [IncidentsController, UiController],
+  providers: [IncidentsService],
+  exports: [IncidentsService],
+})
 export class IncidentsModule {}

@@ -13,8 +13,8 @@ import { CONFIG, SERVICES, TEMPORAL_CLIENT } from '../tokens';
 import { checkTimelineLink, signTimelineLink } from '../ui/signed-link';
 import { renderTimelinePage } from '../ui/timeline-page';
 import type { CaseChangeRequest } from '../../cases/case-state';
-import { CaseWork } from './case-work';
-import { loadIncidentDetail, summaryOf, temporalUiLink } from './incident-view';
+import { type CaseChannel, CaseWork } from './case-work';
+import { loadIncidentDetail, loadIncidentView, summaryOf, temporalUiLink } from './incident-view';
 
 const CSV_COLUMNS = [
   'seq',
@@ -81,30 +81,73 @@ export class IncidentsService {
     this.cases = new CaseWork(services.pool, services.audit, (id) => directory.byId(id) !== undefined);
   }
 
-  changeCase(incidentId: string, operator: AuthenticatedOperator, request: CaseChangeRequest) {
-    return this.cases.change(incidentId, operator, request);
+  changeCase(incidentId: string, operator: AuthenticatedOperator, request: CaseChangeRequest, channel?: CaseChannel) {
+    return this.cases.change(incidentId, operator, request, channel);
   }
 
-  comment(incidentId: string, operator: AuthenticatedOperator, text: string, idempotencyKey: string | undefined) {
-    return this.cases.comment(incidentId, operator, text, idempotencyKey);
+  comment(
+    incidentId: string,
+    operator: AuthenticatedOperator,
+    text: string,
+    idempotencyKey: string | undefined,
+    channel?: CaseChannel,
+  ) {
+    return this.cases.comment(incidentId, operator, text, idempotencyKey, channel);
   }
 
   async list(filter: IncidentFilter & { limit: number; offset: number }) {
-    const { incidents, total } = await this.index.list(filter);
+    const { incidents, total, totalCapped, nextCursor } = await this.index.list(filter);
     const nextOffset = filter.offset + incidents.length;
     return {
       incidents,
       total,
+      ...(totalCapped && { totalCapped }),
       limit: filter.limit,
       offset: filter.offset,
-      ...(nextOffset < total && { nextOffset }),
+      // There is a next page when an incident follows this one. Offsets count from the first
+      // incident: after a cursor only nextCursor goes on.
+      ...(filter.cursor === undefined && nextCursor !== undefined && { nextOffset }),
+      ...(nextCursor !== undefined && { nextCursor }),
     };
+  }
+
+  /** Incidents per zone under the list's filters but `zone`: `{zones: [{zone, count}]}`. */
+  async zoneCounts(filter: Omit<IncidentFilter, 'limit' | 'offset' | 'zone'>) {
+    return { zones: await this.index.zoneCounts(filter) };
+  }
+
+  /** The change feed behind the console's live updates (IncidentIndex.changedSince). */
+  lastSeq(): Promise<number> {
+    return this.index.lastSeq();
+  }
+
+  changedSince(afterSeq: number) {
+    return this.index.changedSince(afterSeq);
   }
 
   async get(incidentId: string) {
     const detail = await loadIncidentDetail(this.config, this.services, this.temporal, incidentId, this.connectors);
     if (!detail) throw new ApiError(404, 'incident_not_found', `no incident ${incidentId}`);
     return detail;
+  }
+
+  /**
+   * The console's incident page: the detail, the records it was made from, whether the
+   * incident's segment of the audit chain verifies.
+   */
+  async view(incidentId: string) {
+    const [view, verification] = await Promise.all([
+      loadIncidentView(this.config, this.services, this.temporal, incidentId, this.connectors),
+      this.services.audit.verify({ incidentId }),
+    ]);
+    if (!view) throw new ApiError(404, 'incident_not_found', `no incident ${incidentId}`);
+    return { ...view, verification };
+  }
+
+  /** "Omar Haddad (omar)" for a configured operator, else the ID. */
+  operatorName(operatorId: string): string {
+    const operator = this.directory.byId(operatorId);
+    return operator ? `${operator.name} (${operator.id})` : operatorId;
   }
 
   /** The incident's audit records: the export object, or CSV text with its file name. */
@@ -176,10 +219,7 @@ export class IncidentsService {
       summary,
       records,
       pendingApprovals: approvals,
-      operatorName: (operatorId) => {
-        const operator = this.directory.byId(operatorId);
-        return operator ? `${operator.name} (${operator.id})` : operatorId;
-      },
+      operatorName: (operatorId) => this.operatorName(operatorId),
       links: {
         ...(temporalUi !== undefined && { temporalUi }),
         auditJson: `/incidents/${incidentId}/audit?format=json`,

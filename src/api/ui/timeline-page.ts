@@ -37,7 +37,8 @@ const CATEGORY: Record<string, string> = {
   notification: 'notify',
 };
 
-function isRollback(r: AuditRecord): boolean {
+/** An undo: a release, rollback or compensation action, or the saga rolling back. */
+export function isRollback(r: AuditRecord): boolean {
   const type = r.action?.type ?? '';
   return /release|rollback|compensat/.test(type) || /rollback|compensat/.test(r.eventType);
 }
@@ -114,7 +115,8 @@ function votesList(p: ApprovalRow, name: (id: string) => string): string {
   return `<ul class="votes">${items}</ul>`;
 }
 
-function pendingSection(pending: ApprovalRow[], name: (id: string) => string): string {
+/** The pending approvals box (the console's incident page shows it too). */
+export function pendingSection(pending: ApprovalRow[], name: (id: string) => string): string {
   if (pending.length === 0) return '';
   const e = escapeHtml;
   const items = pending
@@ -131,14 +133,15 @@ function pendingSection(pending: ApprovalRow[], name: (id: string) => string): s
   return `<section class="pending"><h2>Waiting for approval</h2><ul>${items}</ul></section>`;
 }
 
-function utc(iso: string): string {
+/** "2026-03-01 10:05:00 UTC" from an ISO-8601 UTC time. */
+export function utc(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
 }
 
-export function renderTimelinePage(input: TimelineInput): string {
+/** The timeline's rows, one per audit record (the console's incident page shows them too). */
+export function timelineRows(records: AuditRecord[], operatorName: (id: string) => string): string {
   const e = escapeHtml;
-  const s = input.summary;
-  const rows = input.records
+  return records
     .map((r) => {
       const category = CATEGORY[r.eventType.split('.')[0] ?? ''] ?? 'other';
       const classes = [`ev-${category}`, isRollback(r) ? 'rollback' : ''].filter(Boolean).join(' ');
@@ -146,12 +149,18 @@ export function renderTimelinePage(input: TimelineInput): string {
         `<tr class="${e(classes)}" data-event="${e(r.eventType)}" data-seq="${e(r.seq)}">` +
         `<td class="time">${e(utc(r.time))}</td>` +
         `<td class="type">${e(r.eventType)}${isRollback(r) ? ' <span class="badge">rollback</span>' : ''}</td>` +
-        `<td class="actor">${e(actorText(r, input.operatorName))}</td>` +
-        `<td class="details">${describe(r, input.operatorName)}</td>` +
+        `<td class="actor">${e(actorText(r, operatorName))}</td>` +
+        `<td class="details">${describe(r, operatorName)}</td>` +
         `<td class="seq">#${e(r.seq)}</td></tr>`
       );
     })
     .join('\n');
+}
+
+export function renderTimelinePage(input: TimelineInput): string {
+  const e = escapeHtml;
+  const s = input.summary;
+  const rows = timelineRows(input.records, input.operatorName);
   const links = [
     input.links.temporalUi && `<a href="${e(input.links.temporalUi)}">Temporal UI</a>`,
     `<a href="${e(input.links.auditJson)}">audit JSON</a>`,

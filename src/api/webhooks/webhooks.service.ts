@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Context } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import type { Alert } from '../../alerts/alert';
 import type { InterlockConfig } from '../../config/schema';
@@ -11,6 +12,7 @@ import { NormalizedAlertCache } from '../../intake/normalized-alert-cache';
 import { sha256Hex } from '../../intake/raw-body';
 import { parseUntrustedJson } from '../../intake/untrusted-text';
 import type { Logger } from '../../logging';
+import { currentTraceContext, inBatchSpan, nameServerSpan } from '../../tracing/spans';
 import { IntakeMetrics } from '../../metrics/intake';
 import { alertBatchSignal, type AlertDeliveries, type IncidentInput } from '../../workflows/definitions';
 import type * as workflows from '../../workflows';
@@ -38,6 +40,8 @@ interface PendingDelivery {
   alert: Alert;
   correlationKey: string;
   receivedAt: string;
+  /** The delivery's trace (its HTTP server span), when traced: the batch's Temporal call joins the first one's. */
+  trace: Context;
 }
 
 function serializedSize(item: unknown): number {
@@ -91,6 +95,8 @@ export class WebhooksService {
   }
 
   async receive({ name: sourceName, config: source }: WebhookSource, req: WebhookRequest): Promise<IntakeResponse> {
+    nameServerSpan('POST', '/webhooks/:source', { 'interlock.source': sourceName });
+    const trace = currentTraceContext();
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const contentTypeProblem = jsonContentTypeProblem(String(req.headers['content-type'] ?? ''));
     if (contentTypeProblem !== undefined) throw new ApiError(415, 'unsupported_media_type', contentTypeProblem);
@@ -121,7 +127,7 @@ export class WebhooksService {
       accepted = await this.batcher.submitAll(
         alerts.map((alert) => {
           const key = correlationKey(alert, source.correlationKey);
-          return { key: incidentIdFor(key), item: { alert, correlationKey: key, receivedAt } };
+          return { key: incidentIdFor(key), item: { alert, correlationKey: key, receivedAt, trace } };
         }),
       );
     } catch (error) {
@@ -224,14 +230,19 @@ export class WebhooksService {
         continueAsNewAfterEvents: this.config.incidents.continueAsNewAfterEvents,
       },
     };
-    const { started } = await this.temporal.withDeadline(Date.now() + TEMPORAL_CALL_TIMEOUT_MS, () =>
-      this.incidents.signalWithStart<IncidentWorkflow, [AlertDeliveries[]]>(INCIDENT_WORKFLOW, {
-        workflowId,
-        taskQueue: this.config.temporal.taskQueue,
-        args: [input],
-        signal: alertBatchSignal,
-        signalArgs: [[...byUid.values()]],
-      }),
+    // In the first delivery's trace (docs/operations.md#traces): the batcher may call from another's.
+    const { started } = await inBatchSpan(
+      items.map((item) => item.trace),
+      () =>
+        this.temporal.withDeadline(Date.now() + TEMPORAL_CALL_TIMEOUT_MS, () =>
+          this.incidents.signalWithStart<IncidentWorkflow, [AlertDeliveries[]]>(INCIDENT_WORKFLOW, {
+            workflowId,
+            taskQueue: this.config.temporal.taskQueue,
+            args: [input],
+            signal: alertBatchSignal,
+            signalArgs: [[...byUid.values()]],
+          }),
+        ),
     );
     // Only the delivery that opened (or reopened) the incident is not a duplicate.
     return items.map((_, index) => ({

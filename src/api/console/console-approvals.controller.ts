@@ -22,9 +22,8 @@ import {
   type ApprovalView,
   type ConsoleDecision,
 } from './approval-pages';
-import { COUNTDOWN_JS } from './countdown-script';
-import { problemPage } from './layout';
-import { ConsolePageErrorFilter, sendHtml, viewerOf } from './page-support';
+import { consoleMessagePage, sendConsolePage } from './layout';
+import { ConsolePageErrors, viewerOf } from './page-errors';
 
 type Session = NonNullable<RequestWithSession['consoleSession']>;
 
@@ -64,23 +63,12 @@ const confirmQuerySchema = z.object({ decision: z.enum(DECISIONS) });
  * page shows is the validator's.
  */
 @Controller('console/approvals')
-@UseFilters(ConsolePageErrorFilter)
-export class ApprovalPagesController {
+@UseFilters(ConsolePageErrors)
+export class ConsoleApprovalsController {
   constructor(
     @Inject(ApprovalsService) private readonly approvals: ApprovalsService,
     @Inject(OperatorDirectory) private readonly directory: OperatorDirectory,
   ) {}
-
-  @Get('countdown.js')
-  @ApiOperation({ summary: "The approvals pages' expiry countdown script (JavaScript)", security: [] })
-  @ApiProduces('text/javascript')
-  countdown(@Res() reply: FastifyReply): FastifyReply {
-    return reply
-      .header('Content-Type', 'text/javascript; charset=utf-8')
-      .header('Cache-Control', 'no-cache')
-      .header('X-Content-Type-Options', 'nosniff')
-      .send(COUNTDOWN_JS);
-  }
 
   @Get()
   @UseGuards(ConsoleSessionGuard)
@@ -96,7 +84,7 @@ export class ApprovalPagesController {
     const viewer = viewerOf(session);
     const { approvals } = await this.approvals.list({ status: 'pending' }, 500);
     const views = approvals.map((a) => this.view(a));
-    return sendHtml(
+    return sendConsolePage(
       reply,
       200,
       inboxPage({
@@ -126,7 +114,7 @@ export class ApprovalPagesController {
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
     const approval = await this.load(approvalId);
-    return sendHtml(reply, 200, approvalPage({ viewer: viewerOf(session), approval, now: Date.now() }));
+    return sendConsolePage(reply, 200, approvalPage({ viewer: viewerOf(session), approval, now: Date.now() }));
   }
 
   @Get(':id/confirm')
@@ -147,15 +135,16 @@ export class ApprovalPagesController {
     const approval = await this.load(approvalId);
     const viewer = viewerOf(session);
     if (approval.status !== 'pending')
-      return sendHtml(
+      return sendConsolePage(
         reply,
         409,
-        problemPage(viewer, 'approvals', 'Already closed', `Approval ${approval.id} is ${approval.status}.`, {
-          href: `/console/approvals/${approval.id}`,
-          label: 'See the approval',
-        }),
+        consoleMessagePage(viewer, 'Already closed', `Approval ${approval.id} is ${approval.status}.`, 'approvals'),
       );
-    return sendHtml(reply, 200, confirmPage({ viewer, approval, decision: parsed.data.decision, now: Date.now() }));
+    return sendConsolePage(
+      reply,
+      200,
+      confirmPage({ viewer, approval, decision: parsed.data.decision, now: Date.now() }),
+    );
   }
 
   @Post(':id/decision')
@@ -197,7 +186,7 @@ export class ApprovalPagesController {
     };
     const form = decisionFormSchema.safeParse(body);
     if (!form.success)
-      return sendHtml(
+      return sendConsolePage(
         reply,
         400,
         confirmPage({
@@ -225,7 +214,7 @@ export class ApprovalPagesController {
       // The validator's refusal (self, duplicate, role, expired, changed action), on the page it answers.
       const refusal = error.getResponse() as { error?: { message?: string } };
       const latest = (await this.approvals.one(approvalId).catch(() => undefined)) ?? undefined;
-      return sendHtml(
+      return sendConsolePage(
         reply,
         error.getStatus(),
         confirmPage({
@@ -240,7 +229,7 @@ export class ApprovalPagesController {
     }
     // The approval as it is now, with the vote just recorded (the service puts it in the read model first).
     const latest = await this.load(approvalId);
-    return sendHtml(reply, 200, approvalPage({ viewer, approval: latest, recorded: true, now: Date.now() }));
+    return sendConsolePage(reply, 200, approvalPage({ viewer, approval: latest, recorded: true, now: Date.now() }));
   }
 
   private async load(approvalId: string): Promise<ApprovalView> {

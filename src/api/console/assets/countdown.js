@@ -1,15 +1,15 @@
-/**
- * The approvals pages' only script, served as /console/approvals/countdown.js (the CSP allows
- * same-origin scripts, never inline ones): counts each expiry down every second, corrected for
- * the difference between the server's clock (`data-now`) and the browser's.
- */
-export const COUNTDOWN_JS = `'use strict';
+/* The approvals pages' expiry countdown (served from /console/assets/, like every console
+   script): counts each expiry down every second, corrected for the difference between the
+   server's clock (data-now) and the browser's. Without it the page reads the fixed time. */
+'use strict';
 (function () {
   var nodes = Array.prototype.slice.call(document.querySelectorAll('[data-expires]'));
   if (nodes.length === 0) return;
   var first = Number(nodes[0].getAttribute('data-now'));
   var skew = isFinite(first) && first > 0 ? first - Date.now() : 0;
-  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function pad(n) {
+    return (n < 10 ? '0' : '') + n;
+  }
   function text(ms) {
     if (ms <= 0) return 'expired: nothing will be done';
     var s = Math.floor(ms / 1000);
@@ -28,4 +28,3 @@ export const COUNTDOWN_JS = `'use strict';
   tick();
   setInterval(tick, 1000);
 })();
-`;

@@ -5,10 +5,8 @@
  */
 import type { PolicyWarning } from '../../playbooks/dry-run';
 import type { PlaybookTrigger } from '../../playbooks/schema';
-import { CSRF_FIELD } from '../console-auth/csrf';
 import type { PlaybooksService } from '../playbooks/playbooks.service';
-import { escapeHtml as e } from '../ui/timeline-page';
-import { consolePage, type PageViewer } from './layout';
+import { consolePage, csrfField, e, type ConsoleViewer } from './layout';
 
 export type DryRunResult = Awaited<ReturnType<PlaybooksService['dryRun']>>;
 
@@ -50,11 +48,11 @@ function steps(playbook: PlaybookSummary): string {
         : warnings.map((w) => `${badge(w.outcome)} ${e(w.message)}`).join('<br>');
     return `<tr><td><code>${e(step.id)}</code></td><td><code>${e(step.action)}</code></td><td class="warning">${cell}</td></tr>`;
   });
-  return `<div class="table-wrap"><table class="steps"><thead><tr><th scope="col">Step</th><th scope="col">Action</th><th scope="col">Policy</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+  return `<div class="scroll"><table class="steps"><thead><tr><th scope="col">Step</th><th scope="col">Action</th><th scope="col">Policy</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
 /** GET /console/playbooks. */
-export function playbooksPage(input: { viewer: PageViewer; playbooks: readonly PlaybookSummary[] }): string {
+export function playbooksPage(input: { viewer: ConsoleViewer; playbooks: readonly PlaybookSummary[] }): string {
   const cards = input.playbooks.map(
     (p) => `<article class="card playbook" id="${e(p.id)}">
 <h2><a href="/console/playbooks/${encodeURIComponent(p.id)}">${e(p.name)}</a> <span class="muted"><code>${e(p.id)}</code> v${p.version}</span></h2>
@@ -118,13 +116,13 @@ function dryRunResult(result: DryRunResult): string {
 <p><strong>Why:</strong></p>${matchText(result.match)}
 ${others.length === 0 ? '' : `<p>Other playbooks this alert would also start: ${others.map((m) => `<code>${e(m.playbookId)}</code>`).join(', ')}.</p>`}
 <p><strong>Per step</strong>${result.triggerMatches ? '' : ' (if it ran)'}:</p>
-<div class="table-wrap"><table class="plan"><thead><tr><th scope="col">Step and target</th><th scope="col">What would happen and why</th></tr></thead><tbody>${result.steps.map(plannedStep).join('')}</tbody></table></div>
+<div class="scroll"><table class="plan"><thead><tr><th scope="col">Step and target</th><th scope="col">What would happen and why</th></tr></thead><tbody>${result.steps.map(plannedStep).join('')}</tbody></table></div>
 </section>`;
 }
 
 /** GET /console/playbooks/{id}, and the same page answering a dry run (result or error). */
 export function playbookPage(input: {
-  viewer: PageViewer;
+  viewer: ConsoleViewer;
   playbook: PlaybookSummary;
   file: string;
   yaml: string;
@@ -157,7 +155,7 @@ ${playbook.rollbackOnFailure ? '<p>Rolls back executed steps, newest first, when
 <p class="muted">Paste an alert as its source would POST it. The engine's policy decides each step; nothing is executed.</p>
 ${error}
 <form method="post" action="/console/playbooks/${encodeURIComponent(playbook.id)}/dry-run#dry-run-result">
-<input type="hidden" name="${CSRF_FIELD}" value="${e(viewer.csrfToken)}">
+${csrfField(viewer)}
 <label for="source">Source</label>
 <select id="source" name="source">${input.sources
       .map((s) => `<option value="${e(s)}"${s === chosen ? ' selected' : ''}>${e(s)}</option>`)

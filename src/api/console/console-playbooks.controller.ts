@@ -14,7 +14,8 @@ import {
 import { CSRF_FIELD } from '../console-auth/csrf';
 import { PlaybooksService } from '../playbooks/playbooks.service';
 import { LOGGER } from '../tokens';
-import { ConsolePageErrorFilter, sendHtml, viewerOf } from './page-support';
+import { sendConsolePage } from './layout';
+import { ConsolePageErrors, viewerOf } from './page-errors';
 import { playbookPage, playbooksPage, type DryRunResult, type PlaybookSummary } from './playbook-pages';
 
 type Session = NonNullable<RequestWithSession['consoleSession']>;
@@ -36,10 +37,10 @@ const dryRunFormSchema = z.object({
 
 /** The playbooks pages of the console (docs/console.md): list, YAML view and dry-run form. */
 @Controller('console/playbooks')
-@UseFilters(ConsolePageErrorFilter)
+@UseFilters(ConsolePageErrors)
 @UseGuards(ConsoleSessionGuard)
 @ConsoleSessionAuth()
-export class PlaybookPagesController {
+export class ConsolePlaybooksController {
   constructor(
     @Inject(PlaybooksService) private readonly playbooks: PlaybooksService,
     @Inject(LOGGER) private readonly log: Logger,
@@ -49,7 +50,11 @@ export class PlaybookPagesController {
   @ApiOperation({ summary: "The playbooks (HTML): triggers and the policy's warnings per step" })
   @ApiProduces('text/html')
   async list(@CurrentConsoleSession() session: Session, @Res() reply: FastifyReply): Promise<FastifyReply> {
-    return sendHtml(reply, 200, playbooksPage({ viewer: viewerOf(session), playbooks: await this.playbooks.list() }));
+    return sendConsolePage(
+      reply,
+      200,
+      playbooksPage({ viewer: viewerOf(session), playbooks: await this.playbooks.list() }),
+    );
   }
 
   @Get(':id')
@@ -60,7 +65,7 @@ export class PlaybookPagesController {
     @CurrentConsoleSession() session: Session,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
-    return sendHtml(reply, 200, await this.page(playbookId, session, {}));
+    return sendConsolePage(reply, 200, await this.page(playbookId, session, {}));
   }
 
   @Post(':id/dry-run')
@@ -93,7 +98,7 @@ export class PlaybookPagesController {
     const parsed = dryRunFormSchema.safeParse(body);
     if (!parsed.success) {
       const error = { message: 'the form is not complete', issues: issuesFromZod(parsed.error.issues) };
-      return sendHtml(reply, 400, await this.page(playbookId, session, { form, error }));
+      return sendConsolePage(reply, 400, await this.page(playbookId, session, { form, error }));
     }
     let alert: unknown;
     try {
@@ -101,7 +106,7 @@ export class PlaybookPagesController {
     } catch (error) {
       const message = error instanceof Error ? error.message : 'not JSON';
       const issue = { path: 'alert', message: `not valid JSON: ${message}` };
-      return sendHtml(
+      return sendConsolePage(
         reply,
         400,
         await this.page(playbookId, session, { form, error: { message: 'the alert is not JSON', issues: [issue] } }),
@@ -109,7 +114,7 @@ export class PlaybookPagesController {
     }
     try {
       const result = await this.playbooks.dryRun(playbookId, parsed.data.source, alert);
-      return sendHtml(reply, 200, await this.page(playbookId, session, { form, result }));
+      return sendConsolePage(reply, 200, await this.page(playbookId, session, { form, result }));
     } catch (error) {
       if (error instanceof ApiError && error.getStatus() === 404) throw error;
       // A payload a normalizer cannot read is the author's input, not a server fault: 400 with the reason.
@@ -119,7 +124,7 @@ export class PlaybookPagesController {
           : { message: `the alert could not be read: ${error instanceof Error ? error.message : String(error)}` };
       if (!(error instanceof ApiError)) this.log.warn({ err: error, playbookId }, 'console dry run: unreadable alert');
       const status = error instanceof ApiError ? error.getStatus() : 400;
-      return sendHtml(reply, status, await this.page(playbookId, session, { form, error: refusal }));
+      return sendConsolePage(reply, status, await this.page(playbookId, session, { form, error: refusal }));
     }
   }
 

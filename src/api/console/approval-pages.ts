@@ -5,11 +5,10 @@
  * work without JavaScript; countdown.js only makes the expiry count down live.
  */
 import type { ActionDescription } from '../../policy/describe-action';
-import { CSRF_FIELD } from '../console-auth/csrf';
-import { escapeHtml as e } from '../ui/timeline-page';
-import { consolePage, type PageViewer } from './layout';
+import { consolePage, csrfField, e, type ConsoleViewer } from './layout';
 
-export const COUNTDOWN_SCRIPT = '/console/approvals/countdown.js';
+/** The asset that counts the expiries down (src/api/console/assets/countdown.js). */
+export const COUNTDOWN_SCRIPT = 'countdown.js';
 
 /** The role that may force a gated action on its own (rule 11), and what a justification needs. */
 export const BREAK_GLASS = { role: 'break-glass', minJustification: 20 } as const;
@@ -58,7 +57,7 @@ export function approvalsRemaining(approval: Pick<ApprovalView, 'requiredApprova
 }
 
 /** Whether this approval asks for a role the viewer holds, and they have not voted yet. */
-export function waitsFor(viewer: Pick<PageViewer, 'id' | 'roles'>, approval: ApprovalView): boolean {
+export function waitsFor(viewer: Pick<ConsoleViewer, 'id' | 'roles'>, approval: ApprovalView): boolean {
   return (
     approval.status === 'pending' &&
     !approval.votes.some((v) => v.operatorId === viewer.id) &&
@@ -102,19 +101,19 @@ function voteLine(vote: VoteView): string {
   return `<li><span class="voter">${e(vote.name)}</span> ${verb} at ${time(vote.at)} via ${e(vote.channel)}${reason}</li>`;
 }
 
-function decisionLinks(viewer: PageViewer, approval: ApprovalView): string {
+function decisionLinks(viewer: ConsoleViewer, approval: ApprovalView): string {
   if (approval.status !== 'pending') return '';
   const base = `/console/approvals/${encodeURIComponent(approval.id)}/confirm?decision=`;
   const what = e(targetName(approval));
   return `<div class="actions">
-<a class="button approve" href="${base}approve">Approve…<span class="visually-hidden"> ${what}</span></a>
-<a class="button reject" href="${base}reject">Reject…<span class="visually-hidden"> ${what}</span></a>
+<a class="button approve" href="${base}approve">Approve…<span class="sr-only"> ${what}</span></a>
+<a class="button reject" href="${base}reject">Reject…<span class="sr-only"> ${what}</span></a>
 ${viewer.roles.includes(BREAK_GLASS.role) ? `<a class="button breakglass" href="${base}break-glass">Break glass…</a>` : ''}
 </div>`;
 }
 
 /** One approval as a card: what, where, why, who has approved, until when, and its buttons. */
-export function approvalCard(viewer: PageViewer, approval: ApprovalView, now: number, focus = false): string {
+export function approvalCard(viewer: ConsoleViewer, approval: ApprovalView, now: number, focus = false): string {
   const t = approval.target;
   const approved = approval.votes.filter((v) => v.decision === 'approve').length;
   const remaining = approvalsRemaining(approval);
@@ -146,7 +145,7 @@ ${decisionLinks(viewer, approval)}
 
 /** GET /console/approvals: what waits for the viewer, then what waits for others. */
 export function inboxPage(input: {
-  viewer: PageViewer;
+  viewer: ConsoleViewer;
   mine: readonly ApprovalView[];
   others: readonly ApprovalView[];
   focus?: string | undefined;
@@ -178,7 +177,7 @@ export function inboxPage(input: {
 
 /** GET /console/approvals/{id}: one approval, pending or decided (where the links people get land). */
 export function approvalPage(input: {
-  viewer: PageViewer;
+  viewer: ConsoleViewer;
   approval: ApprovalView;
   recorded?: boolean;
   now: number;
@@ -213,7 +212,7 @@ const VERB: Record<ConsoleDecision, string> = { approve: 'Approve', reject: 'Rej
 
 /** The confirmation step: repeats the action and the target, asks for the reason, posts with the CSRF token. */
 export function confirmPage(input: {
-  viewer: PageViewer;
+  viewer: ConsoleViewer;
   approval: ApprovalView;
   decision: ConsoleDecision;
   now: number;
@@ -255,7 +254,7 @@ ${error}
 ${breakGlass ? '<p class="notice error">Break-glass forces the action now, without the other approvals. It is flagged for review. Safety systems and never-automated actions cannot be forced.</p>' : ''}
 </section>
 <form method="post" action="/console/approvals/${encodeURIComponent(approval.id)}/decision" class="card">
-<input type="hidden" name="${CSRF_FIELD}" value="${e(viewer.csrfToken)}">
+${csrfField(viewer)}
 <input type="hidden" name="decision" value="${e(decision)}">
 <input type="hidden" name="actionDigest" value="${e(approval.actionDigest)}">
 ${reasonField}

@@ -1,0 +1,203 @@
+import fc from 'fast-check';
+import type { Pool } from 'pg';
+import { AuditStore } from '../../src/audit/audit-store';
+import { IncidentIndex, decodeCursor } from '../../src/audit/incident-index';
+import { rebuildIncidentProjection } from '../../src/audit/incident-projection';
+import type { AuditEventInput } from '../../src/audit/types';
+import { runMigrations } from '../../src/db/migrate';
+import { createPool } from '../../src/db/pool';
+import { createTestDatabase } from '../support/pg';
+
+let counter = 0;
+function event(incidentId: string, eventType: AuditEventInput['eventType'], extra: Partial<AuditEventInput> = {}) {
+  counter++;
+  return {
+    idempotencyKey: `evt-${counter}`,
+    time: new Date(Date.UTC(2026, 2, 1, 10, 0, 0, counter * 7)).toISOString(),
+    incidentId,
+    actor: { type: 'system', id: 'interlock', channel: 'engine' },
+    eventType,
+    ...extra,
+  } satisfies AuditEventInput;
+}
+
+const alert = (incidentId: string, severity: string, source: string, title = `${severity} from ${source}`) =>
+  event(incidentId, 'alert.received', {
+    trigger: { source, alertUid: `u-${counter}`, title, severity, rawSha256: 'ab'.repeat(32) },
+  });
+const caseUpdate = (incidentId: string, changes: Record<string, unknown>) =>
+  event(incidentId, 'case.updated', {
+    actor: { type: 'operator', id: 'alice', channel: 'api' },
+    details: { changes },
+  });
+
+/** Every stored column of the projection, in a stable order. */
+async function projection(pool: Pool): Promise<unknown[]> {
+  const { rows } = await pool.query<Record<string, unknown>>('SELECT * FROM incidents ORDER BY incident_id');
+  return rows;
+}
+
+describe('incidents projection', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: Pool;
+  let store: AuditStore;
+  let index: IncidentIndex;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = createPool(db.url, { max: 10 });
+    await runMigrations(pool);
+    store = new AuditStore(pool);
+    index = new IncidentIndex(pool);
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  it('is kept with each append and equals its rebuild from the audit trail after a varied scenario', async () => {
+    const [a, b, c] = ['inc-scn-a', 'inc-scn-b', 'inc-scn-c'];
+    await store.append(event(a, 'incident.opened'));
+    // One batch spanning incidents, as a group commit writes it.
+    await store.appendMany([
+      alert(a, 'medium', 'splunk', 'first title'),
+      alert(b, 'low', 'generic'),
+      event(b, 'incident.opened'),
+      alert(a, 'critical', 'generic'),
+      event(a, 'policy.decided', { target: { ref: 'plc-1', zone: 'line1-cell', known: true } }),
+    ]);
+    const repeated = event(a, 'action.executed', { target: { ref: 'fw', zone: 'dmz', known: true } });
+    await store.append(repeated);
+    await store.append(repeated); // idempotent: stored and projected once
+    await store.append(
+      caseUpdate(a, { status: { from: 'new', to: 'triage' }, tags: { added: ['x', 'y'], removed: [] } }),
+    );
+    await store.appendMany([
+      caseUpdate(a, { assignee: { from: null, to: 'grace' }, tags: { added: ['z'], removed: ['x'] } }),
+      caseUpdate(a, { tags: { added: ['x'], removed: ['z'] } }),
+    ]);
+    await store.append(
+      event(c, 'incident.unhandled', { details: { zones: ['safety-sis', 42], reason: 'no playbook' } }),
+    );
+    await store.append(alert(c, 'high', 'nozomi'));
+    await store.append(event(b, 'incident.closed'));
+    await store.append(event(a, 'incident.closed'));
+    await store.append(event(a, 'incident.opened')); // reopened
+
+    const [summaryA, summaryB, summaryC] = await Promise.all([index.get(a), index.get(b), index.get(c)]);
+    expect(summaryA).toMatchObject({
+      status: 'open',
+      severity: 'critical',
+      title: 'first title',
+      sources: ['generic', 'splunk'],
+      zones: ['dmz', 'line1-cell'],
+      alertCount: 2,
+      caseStatus: 'triage',
+      assignee: 'grace',
+      unhandled: false,
+      closedAt: null,
+    });
+    expect(summaryB).toMatchObject({ status: 'closed', severity: 'low', caseStatus: 'new', assignee: null });
+    expect(summaryB?.closedAt).not.toBeNull();
+    expect(summaryC).toMatchObject({ unhandled: true, zones: ['safety-sis'], severity: 'high' });
+    const tags = await pool.query<{ tags: string[] }>('SELECT tags FROM incidents WHERE incident_id = $1', [a]);
+    expect(tags.rows[0]?.tags).toEqual(['x', 'y']);
+
+    const ids = async (filter: Omit<Parameters<IncidentIndex['list']>[0], 'limit' | 'offset'>) =>
+      (await index.list({ ...filter, limit: 50, offset: 0 })).incidents.map((i) => i.incidentId);
+    expect(await ids({ status: 'closed' })).toEqual([b]);
+    expect(await ids({ zone: 'dmz', source: 'generic', severity: 'critical', caseStatus: 'triage' })).toEqual([a]);
+    expect(await ids({ assignee: 'grace', status: 'open' })).toEqual([a]);
+    expect(await ids({ unhandled: true })).toEqual([c]);
+    expect((await ids({ unhandled: false })).sort()).toEqual([a, b]);
+    expect(await ids({ zone: 'safety-sis', status: 'closed' })).toEqual([]);
+
+    await store.append(event(c, 'playbook.started', { playbookId: 'late' }));
+    expect((await index.get(c))?.unhandled).toBe(false);
+
+    const incremental = await projection(pool);
+    expect(await rebuildIncidentProjection(pool)).toBe(3);
+    expect(await projection(pool)).toEqual(incremental);
+  });
+
+  it('equals its rebuild for random trails written in random batches', async () => {
+    const incidents = ['p1', 'p2', 'p3'];
+    const eventArb = fc.oneof(
+      fc.record({
+        kind: fc.constant('alert' as const),
+        severity: fc.constantFrom('low', 'high', 'critical', 'bogus'),
+        source: fc.constantFrom('splunk', 'generic', 'nozomi'),
+      }),
+      fc.record({
+        kind: fc.constantFrom('incident.opened' as const, 'incident.closed' as const, 'playbook.started' as const),
+      }),
+      fc.record({ kind: fc.constant('zone' as const), zone: fc.constantFrom('dmz', 'line1', 'safety') }),
+      fc.record({
+        kind: fc.constant('unhandled' as const),
+        zones: fc.array(fc.constantFrom('a', 'b'), { maxLength: 2 }),
+      }),
+      fc.record({
+        kind: fc.constant('case' as const),
+        status: fc.option(fc.constantFrom('triage', 'contained', 'closed')),
+        assignee: fc.option(fc.option(fc.constantFrom('grace', 'alice'))),
+        added: fc.array(fc.constantFrom('t1', 't2', 't3'), { maxLength: 2 }),
+        removed: fc.array(fc.constantFrom('t1', 't2', 't3'), { maxLength: 2 }),
+      }),
+    );
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.constantFrom(...incidents), eventArb), { minLength: 1, maxLength: 25 }),
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 10 }),
+        async (steps, batchSizes) => {
+          run++;
+          const events = steps.map(([incident, step]) => {
+            const id = `inc-prop-${run}-${incident}`;
+            switch (step.kind) {
+              case 'alert':
+                return alert(id, step.severity, step.source);
+              case 'zone':
+                return event(id, 'policy.decided', { target: { ref: 'x', zone: step.zone, known: true } });
+              case 'unhandled':
+                return event(id, 'incident.unhandled', { details: { zones: step.zones } });
+              case 'case':
+                return caseUpdate(id, {
+                  ...(step.status !== null && { status: { from: 'new', to: step.status } }),
+                  ...(step.assignee !== null && { assignee: { from: null, to: step.assignee } }),
+                  tags: { added: step.added, removed: step.removed },
+                });
+              default:
+                return event(id, step.kind);
+            }
+          });
+          for (let i = 0, b = 0; i < events.length; b++) {
+            const size = batchSizes[b % batchSizes.length] ?? 1;
+            await store.appendMany(events.slice(i, i + size));
+            i += size;
+          }
+          const incremental = await projection(pool);
+          await rebuildIncidentProjection(pool);
+          expect(await projection(pool)).toEqual(incremental);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  }, 120_000);
+
+  it('pages by cursor through the same incidents, in the same order, as by offset', async () => {
+    for (let i = 0; i < 7; i++) await store.append(alert(`inc-page-${i}`, 'fatal', 'paging'));
+    const byOffset = (await index.list({ source: 'paging', limit: 100, offset: 0 })).incidents.map((i) => i.incidentId);
+    expect(byOffset).toHaveLength(7);
+    const byCursor: string[] = [];
+    let page = await index.list({ source: 'paging', limit: 3, offset: 0 });
+    for (;;) {
+      expect(page.total).toBe(7);
+      byCursor.push(...page.incidents.map((i) => i.incidentId));
+      if (page.nextCursor === undefined) break;
+      const cursor = decodeCursor(page.nextCursor);
+      expect(cursor).toBeDefined();
+      page = await index.list({ source: 'paging', limit: 3, offset: 0, ...(cursor && { cursor }) });
+    }
+    expect(byCursor).toEqual(byOffset);
+  });
+});
