@@ -63,7 +63,9 @@ const confirmQuerySchema = z.object({ decision: z.enum(DECISIONS) });
  * page shows is the validator's.
  */
 @Controller('console/approvals')
+@UseGuards(ConsoleSessionGuard)
 @UseFilters(ConsolePageErrors)
+@ConsoleSessionAuth()
 export class ConsoleApprovalsController {
   constructor(
     @Inject(ApprovalsService) private readonly approvals: ApprovalsService,
@@ -71,8 +73,6 @@ export class ConsoleApprovalsController {
   ) {}
 
   @Get()
-  @UseGuards(ConsoleSessionGuard)
-  @ConsoleSessionAuth()
   @ApiOperation({ summary: 'The approvals inbox (HTML): what waits for my roles; 303 to sign-in without a session' })
   @ApiProduces('text/html')
   @ApiQuery({ name: 'focus', required: false, schema: { type: 'string' }, description: 'an approval ID to highlight' })
@@ -98,8 +98,6 @@ export class ConsoleApprovalsController {
   }
 
   @Get(':id')
-  @UseGuards(ConsoleSessionGuard)
-  @ConsoleSessionAuth()
   @ApiOperation({ summary: 'One approval (HTML), where the links Slack and email send land' })
   @ApiProduces('text/html')
   @ApiQuery({
@@ -118,8 +116,6 @@ export class ConsoleApprovalsController {
   }
 
   @Get(':id/confirm')
-  @UseGuards(ConsoleSessionGuard)
-  @ConsoleSessionAuth()
   @ApiOperation({ summary: 'The confirmation step of a decision (HTML): repeats the action and the target' })
   @ApiProduces('text/html')
   @ApiQuery({ name: 'decision', required: true, schema: { type: 'string', enum: [...DECISIONS] } })
@@ -148,8 +144,6 @@ export class ConsoleApprovalsController {
   }
 
   @Post(':id/decision')
-  @UseGuards(ConsoleSessionGuard)
-  @ConsoleSessionAuth()
   @HttpCode(200)
   @ApiOperation({
     summary:
