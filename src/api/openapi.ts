@@ -232,7 +232,7 @@ const VOTE = {
     roles: { type: 'array', items: { type: 'string' } },
     decision: { type: 'string', enum: ['approve', 'reject'] },
     at: { type: 'string', format: 'date-time' },
-    channel: { type: 'string', enum: ['api', 'slack', 'cli'] },
+    channel: { type: 'string', enum: ['api', 'slack', 'cli', 'console'] },
     reason: { type: 'string' },
   },
 };

@@ -5,7 +5,7 @@
  * are defined in src/workflows/definitions.ts.
  */
 
-export type ApprovalChannel = 'api' | 'slack' | 'cli';
+export type ApprovalChannel = 'api' | 'slack' | 'cli' | 'console';
 
 export interface ApprovalVote {
   operatorId: string;

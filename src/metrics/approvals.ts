@@ -36,8 +36,8 @@ export class ApprovalMetrics {
     requested.inc({ zone: this.zoneLabel(zone) });
   }
 
-  /** `channel`: api, slack or cli (ApprovalChannel; metrics import nothing from the rest of src/). */
-  voted(channel: 'api' | 'slack' | 'cli', decision: 'approve' | 'reject'): void {
+  /** `channel`: api, slack, cli or console (ApprovalChannel; metrics import nothing from the rest of src/). */
+  voted(channel: 'api' | 'slack' | 'cli' | 'console', decision: 'approve' | 'reject'): void {
     decided.inc({ channel, decision });
   }
 

@@ -18,7 +18,7 @@ const voteSchema = z.object({
   roles: z.array(z.string()),
   decision: z.enum(['approve', 'reject']),
   reason: z.string().optional(),
-  channel: z.enum(['api', 'slack', 'cli']),
+  channel: z.enum(['api', 'slack', 'cli', 'console']),
   at: z.string(),
 });
 

@@ -2,7 +2,7 @@ import type { NotificationEvent } from '../engine/notification-events';
 import type { EmailClient, EmailMessage } from '../../integrations/email';
 import type { PolicyDecision } from '../policy/types';
 import type { DeliveryStore } from './delivery-store';
-import { incidentLinks, type Directory } from './links';
+import { approvalLink, incidentLinks, type Directory } from './links';
 import { describeActionLine } from '../policy/describe-action';
 import { describeTarget } from './slack-messages';
 
@@ -15,17 +15,27 @@ function escapeHtml(value: string): string {
     .replace(/'/g, '&#39;');
 }
 
-/** One email with a text and an HTML part: paragraphs, then the incident and audit links. */
+/**
+ * One email with a text and an HTML part: paragraphs, then the console links (the approval's
+ * page first when one is asked for, then the incident and its audit trail).
+ */
 function compose(
   to: string[],
   subject: string,
   paragraphs: string[],
-  links: { incident: string; audit: string },
+  links: { incident: string; audit: string; approval?: string },
 ): EmailMessage {
-  const text = [...paragraphs, `Incident: ${links.incident}`, `Audit trail: ${links.audit}`].join('\n\n');
+  const text = [
+    ...paragraphs,
+    ...(links.approval === undefined ? [] : [`Decide in the console: ${links.approval}`]),
+    `Incident: ${links.incident}`,
+    `Audit trail: ${links.audit}`,
+  ].join('\n\n');
+  const approval =
+    links.approval === undefined ? '' : `<a href="${escapeHtml(links.approval)}">Decide in the console</a> · `;
   const html = [
     ...paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
-    `<p><a href="${escapeHtml(links.incident)}">Open the incident</a> · <a href="${escapeHtml(links.audit)}">Audit trail</a></p>`,
+    `<p>${approval}<a href="${escapeHtml(links.incident)}">Open the incident</a> · <a href="${escapeHtml(links.audit)}">Audit trail</a></p>`,
   ].join('\n');
   return { to, subject, text: `${text}\n`, html: `<!doctype html><html><body>\n${html}\n</body></html>\n` };
 }
@@ -127,7 +137,7 @@ export class EmailNotifier {
                 `Alert: ${title}${event.context.trigger === undefined ? '' : ` (severity ${event.context.trigger.severity}, from ${event.context.trigger.source})`}.`,
                 `Proposed action awaiting approval: ${describeActionLine(event.decision)}, on ${describeTarget(event.decision)} — ${event.decision.rule}. Approval ${event.approvalId} expires at ${event.expiresAt}; without a decision nothing is done.`,
               ],
-              links,
+              { ...links, approval: approvalLink(this.directory.publicUrl, event.approvalId) },
             ),
           );
         }
@@ -141,9 +151,9 @@ export class EmailNotifier {
           [
             `The approval request ${event.approvalId} to ${describeActionLine(event.decision)}, on ${describeTarget(event.decision)}, has had no decision yet.`,
             `Why: ${event.decision.rule} — ${event.decision.reason}.`,
-            `It expires at ${event.expiresAt}; after that the action is not taken. Decide in Slack or with POST /approvals/${event.approvalId}/decision.`,
+            `It expires at ${event.expiresAt}; after that the action is not taken. Decide in the console (link below) or in Slack.`,
           ],
-          links,
+          { ...links, approval: approvalLink(this.directory.publicUrl, event.approvalId) },
         );
         return;
       case 'approval.closed':
@@ -169,7 +179,7 @@ export class EmailNotifier {
     key: string,
     subject: string,
     paragraphs: string[],
-    links: { incident: string; audit: string },
+    links: { incident: string; audit: string; approval?: string },
   ): Promise<void> {
     const to = this.directory.emailsOf(this.directory.approversWith(decision.approval?.roles ?? []));
     if (to.length === 0) return;

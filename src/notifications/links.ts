@@ -5,10 +5,20 @@ import { Inventory } from '../policy/inventory';
 /** Operators with this role are told about safety-system refusals and fail-safe alarms (rules 5, 9). */
 export const SAFETY_OWNER_ROLE = 'safety-owner';
 
+/**
+ * Links for people open console pages, which a browser can show (sign-in first, then back to
+ * the page); the API routes answer 401 without an API key. The audit trail is a section of
+ * the incident page.
+ */
 export function incidentLinks(publicUrl: string, incidentId: string): { incident: string; audit: string } {
   const base = publicUrl.replace(/\/+$/, '');
   const id = encodeURIComponent(incidentId);
-  return { incident: `${base}/incidents/${id}`, audit: `${base}/incidents/${id}/audit` };
+  return { incident: `${base}/console/incidents/${id}`, audit: `${base}/console/incidents/${id}#audit` };
+}
+
+/** The console page of one approval: what is asked, and the Approve / Reject buttons. */
+export function approvalLink(publicUrl: string, approvalId: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/console/approvals/${encodeURIComponent(approvalId)}`;
 }
 
 /** Who is who, from the configuration: names, mail addresses, zone owners and channels. */

@@ -4,7 +4,7 @@ import { describeAction } from '../policy/describe-action';
 import type { PolicyDecision } from '../policy/types';
 import type { ApprovalVote } from '../approvals/messages';
 import type { ApprovalMessage } from './delivery-store';
-import { incidentLinks, type Directory } from './links';
+import { approvalLink, incidentLinks, type Directory } from './links';
 
 /** Slack action IDs of the approval buttons; the interactions endpoint accepts only these. */
 export const APPROVE_ACTION_ID = 'interlock.approval.approve';
@@ -162,7 +162,7 @@ export function approvalMessage(
     elements: [
       {
         type: 'mrkdwn',
-        text: `Approval \`${approvalId}\` · incident <${links.incident}|${context.incidentId}> · <${links.audit}|audit trail>`,
+        text: `Approval <${approvalLink(directory.publicUrl, approvalId)}|${approvalId}> (open in the console) · incident <${links.incident}|${context.incidentId}> · <${links.audit}|audit trail>`,
       },
     ],
   });

@@ -150,13 +150,25 @@ function lineOf(document: Document, lineCounter: LineCounter, path: string): num
  * playbook ids used by more than one file.
  */
 export async function loadPlaybooks(dir: string): Promise<Playbook[]> {
+  return (await loadPlaybookFiles(dir)).map((file) => file.playbook);
+}
+
+/** A loaded playbook with the file it came from and that file's text (the console's YAML view). */
+export interface PlaybookFile {
+  playbook: Playbook;
+  file: string;
+  text: string;
+}
+
+/** loadPlaybooks, keeping each playbook's file name and text. */
+export async function loadPlaybookFiles(dir: string): Promise<PlaybookFile[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const files = entries
     .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && PLAYBOOK_FILE.test(entry.name))
     .map((entry) => entry.name)
     .sort();
 
-  const playbooks: Playbook[] = [];
+  const playbooks: PlaybookFile[] = [];
   const issues: PlaybookFileIssue[] = [];
   const fileById = new Map<string, string>();
   for (const name of files) {
@@ -166,7 +178,8 @@ export async function loadPlaybooks(dir: string): Promise<Playbook[]> {
       issues.push({ file: path, path: '(root)', message: `file is ${size} bytes; the limit is ${MAX_FILE_BYTES}` });
       continue;
     }
-    const result = checkPlaybookYaml(await readFile(path, 'utf8'), path);
+    const text = await readFile(path, 'utf8');
+    const result = checkPlaybookYaml(text, path);
     if (!result.ok) {
       issues.push(...result.issues);
       continue;
@@ -181,7 +194,7 @@ export async function loadPlaybooks(dir: string): Promise<Playbook[]> {
       continue;
     }
     fileById.set(result.playbook.id, path);
-    playbooks.push(result.playbook);
+    playbooks.push({ playbook: result.playbook, file: name, text });
   }
   if (issues.length > 0) throw new PlaybookLoadError(issues);
   return playbooks;

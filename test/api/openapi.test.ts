@@ -135,6 +135,14 @@ describe('GET /docs-json', () => {
       'GET /console/incidents/{id}/audit.csv': [{ consoleSession: [] }],
       'POST /console/incidents/{id}/case': [{ consoleSession: [] }],
       'POST /console/incidents/{id}/comments': [{ consoleSession: [] }],
+      // The console's pages: without a session they send the browser to sign-in (and back).
+      'GET /console/approvals': [{ consoleSession: [] }],
+      'GET /console/approvals/{id}': [{ consoleSession: [] }],
+      'GET /console/approvals/{id}/confirm': [{ consoleSession: [] }],
+      'POST /console/approvals/{id}/decision': [{ consoleSession: [] }],
+      'GET /console/playbooks': [{ consoleSession: [] }],
+      'GET /console/playbooks/{id}': [{ consoleSession: [] }],
+      'POST /console/playbooks/{id}/dry-run': [{ consoleSession: [] }],
     });
     for (const [name, op] of operations()) {
       expect([name, op.summary?.length ?? 0]).not.toEqual([name, 0]);

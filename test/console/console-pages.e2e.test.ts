@@ -367,11 +367,11 @@ describe('console: hostile text, keyboard, phone', () => {
 });
 
 describe('console: landing', () => {
-  it('sends /console to the queue when signed in, to sign-in otherwise', async () => {
+  it('sends /console to the queue when signed in, to sign-in otherwise; a page to sign-in and back', async () => {
     const anonymous = await fetch(`${stack.apiUrl}/console`, { redirect: 'manual' });
     expect(anonymous.headers.get('location')).toBe('/console/sign-in');
     const page = await fetch(`${stack.apiUrl}/console/incidents`, { redirect: 'manual' });
-    expect([page.status, page.headers.get('location')]).toEqual([303, '/console/sign-in']);
+    expect([page.status, page.headers.get('location')]).toEqual([303, '/console/sign-in?next=%2Fconsole%2Fincidents']);
     await eventually(
       async () => ((await fetch(`${stack.apiUrl}/console/assets/console.css`)).ok ? true : undefined),
       'the stylesheet',

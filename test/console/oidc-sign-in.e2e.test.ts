@@ -141,8 +141,11 @@ async function startApi(hooks: ConsoleAuthHooks): Promise<string> {
 }
 
 /** Sign-in through the IdP as `user`; returns the callback's response. */
-async function signInWithIdp(jar: Jar, api: string, user: string): Promise<Response> {
-  const start = await request(jar, `${api}/console/oidc/start`);
+async function signInWithIdp(jar: Jar, api: string, user: string, next?: string): Promise<Response> {
+  const start = await request(
+    jar,
+    `${api}/console/oidc/start${next === undefined ? '' : `?next=${encodeURIComponent(next)}`}`,
+  );
   expect(start.status).toBe(303);
   const callback = await authorizeAtIdp(jar, start.headers.get('location') ?? '', user);
   expect(callback.origin).toBe(api);
@@ -234,6 +237,20 @@ describe('console sign-in with a real OIDC provider', () => {
     expect(home.status).toBe(200);
     expect(home.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(await home.text()).toContain('Omar Haddad');
+  });
+
+  it('returns to the console page asked for before sign-in, never to another site', async () => {
+    const back = await signInWithIdp(
+      new Jar(),
+      api,
+      'omar',
+      '/console/approvals/apr-00000000-0000-0000-0000-000000000001',
+    );
+    expect(await back.text()).toContain(
+      '<meta http-equiv="refresh" content="0;url=/console/approvals/apr-00000000-0000-0000-0000-000000000001">',
+    );
+    const elsewhere = await signInWithIdp(new Jar(), api, 'omar', '//evil.example/console');
+    expect(await elsewhere.text()).toContain('<meta http-equiv="refresh" content="0;url=/console">');
   });
 
   it('refuses a user without any mapped role (403 page, no session)', async () => {

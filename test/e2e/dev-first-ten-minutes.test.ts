@@ -3,12 +3,14 @@
  * the embedded defaults (Temporal, PostgreSQL and the simulated lab), the README's sample alerts
  * and credentials. The Splunk ransomware alert contains the laptop at the lab's CrowdStrike; the
  * Defender for IoT PLC-programming alert proposes a conduit block that reaches the lab's
- * FortiGate only after two OT engineers approve; both trails verify; SIGTERM stops it cleanly.
+ * FortiGate only after two OT engineers approve it in the console, in Chromium (a SOC analyst is
+ * refused there); both trails verify; SIGTERM stops it cleanly.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { AuditRecord } from '../../src/audit/types';
 import { embeddedPostgresDataDir } from '../../src/dev/embedded-postgres';
 import { LAB_INSPECT_PATH } from '../../src/dev/lab/lab';
@@ -46,11 +48,12 @@ describe('the first ten minutes, as the README tells them', () => {
     for (const text of [SPLUNK_SAMPLE, DEFENDER_SAMPLE, SPLUNK_TOKEN, DEFENDER_TOKEN, ...Object.values(KEYS)])
       expect({ text, inReadme: README.includes(text) }).toEqual({ text, inReadme: true });
     expect(README).toContain('/approvals/apr-…/decision');
+    expect(README).toContain('http://localhost:3000/console/approvals');
     expect(README).toContain(LAB_INSPECT_PATH);
     expect(LAPTOP_AGENT).toBeDefined();
   });
 
-  it('contains the laptop at the lab EDR, blocks at the lab firewall after two OT approvals, trails verify', async () => {
+  it('contains the laptop at the lab EDR, blocks at the lab firewall after two OT approvals in the console, trails verify', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'interlock-dev-'));
     const port = await freePortBlock(4);
     const [crowdstrikePort, fortigatePort] = [port + 2, port + 3];
@@ -67,6 +70,8 @@ describe('the first ten minutes, as the README tells them', () => {
         INTERLOCK_TEMPORAL_UI_PORT: String(port + 1),
         INTERLOCK_LAB_CROWDSTRIKE_PORT: String(crowdstrikePort),
         INTERLOCK_LAB_FORTIGATE_PORT: String(fortigatePort),
+        // The README's http://localhost:3000 is this test's port (sign-in checks the form's origin).
+        INTERLOCK_PUBLIC_URL: `http://127.0.0.1:${port}`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -103,12 +108,22 @@ describe('the first ten minutes, as the README tells them', () => {
       );
     const verified = async (incidentId: string) =>
       (await json<{ ok: boolean }>(`${api}/audit/verify?incidentId=${incidentId}`, { headers: as('alice') })).body.ok;
-    const decide = (approvalId: string, who: keyof typeof KEYS) =>
-      json<{ status: string; approvalsRemaining: number }>(`${api}/approvals/${approvalId}/decision`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...as(who) },
-        body: JSON.stringify({ decision: 'approve', reason: 'first ten minutes' }),
-      });
+    let browser: Browser | undefined;
+    /** As the README says: open the inbox, sign in with the key, Approve…, confirm. The page after it. */
+    const approveInConsole = async (approvalId: string, who: keyof typeof KEYS): Promise<Page> => {
+      browser ??= await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox'] });
+      const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+      page.setDefaultTimeout(30_000);
+      await page.goto(`${api}/console/approvals`);
+      await page.fill('#apiKey', KEYS[who]);
+      await Promise.all([page.waitForURL(`${api}/console/approvals`), page.click('button[type=submit]')]);
+      const approve = page.locator(`article#${approvalId} a.approve`);
+      if ((await approve.count()) === 0) await page.goto(`${api}/console/approvals/${approvalId}`);
+      await Promise.all([page.waitForURL(/\/confirm\?decision=approve$/), page.locator('a.approve').first().click()]);
+      expect(await page.locator('.target-line').textContent()).toContain('plc-7 · zone line1-cell · Purdue level 1');
+      await Promise.all([page.waitForURL(/\/decision$/), page.click('form[action$="/decision"] button[type=submit]')]);
+      return page;
+    };
     const bans = async () =>
       (await lab(fortigateUrl)).calls.filter((c) => c.path.endsWith('/banned/add_users') && c.status === 200);
 
@@ -167,16 +182,13 @@ describe('the first ten minutes, as the README tells them', () => {
         return body.approvals.find((a) => a.incidentId === plc);
       }, 'the conduit block approval');
       expect(approval.requiredApprovals).toBe(2);
-      expect(await decide(approval.id, 'alice')).toMatchObject({ status: 403 });
-      expect(await decide(approval.id, 'omar')).toEqual({
-        status: 200,
-        body: expect.objectContaining({ status: 'pending', approvalsRemaining: 1 }),
-      });
+      const alice = await approveInConsole(approval.id, 'alice');
+      expect(await alice.locator('.refusal').textContent()).toMatch(/alice lacks a required role/);
+      const omar = await approveInConsole(approval.id, 'omar');
+      expect(await omar.locator('.notice.ok').textContent()).toMatch(/1 more approval\(s\) needed/);
       expect(await bans()).toEqual([]);
-      expect(await decide(approval.id, 'grace')).toEqual({
-        status: 200,
-        body: expect.objectContaining({ status: 'approved', approvalsRemaining: 0 }),
-      });
+      const grace = await approveInConsole(approval.id, 'grace');
+      expect(await grace.locator('.notice.ok').textContent()).toMatch(/the action runs now/);
       const block = await audit(plc, ended);
       expect(types(block)).toEqual([
         'incident.opened',
@@ -215,6 +227,7 @@ describe('the first ten minutes, as the README tells them', () => {
       }
       expect((await json<{ status: string }>(`${api}/health`)).body).toMatchObject({ status: 'up' });
     } finally {
+      await browser?.close();
       child.kill('SIGTERM');
       const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
       if (code === 'timeout') child.kill('SIGKILL');
@@ -222,5 +235,5 @@ describe('the first ten minutes, as the README tells them', () => {
       rmSync(embeddedPostgresDataDir(stateDir), { recursive: true, force: true });
       expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
     }
-  }, 150_000);
+  }, 300_000);
 });

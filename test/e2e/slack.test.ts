@@ -186,6 +186,13 @@ describe('approval from Slack', () => {
     expect(blocks).toContain('*Purdue level:*\\n3.5');
     expect(blocks).toMatch(/\*Expires:\*\\n<!date\^\d+\^/);
     expect(blocks).toContain('rule-3-ot-change-needs-approval');
+    // The approval's link opens its console page (sign-in first), where it can be decided too.
+    expect(blocks).toContain(`<${stack.apiUrl}/console/approvals/${approval.id}|${approval.id}>`);
+    const opened = await fetch(`${stack.apiUrl}/console/approvals/${approval.id}`, { redirect: 'manual' });
+    expect([opened.status, opened.headers.get('location')]).toEqual([
+      303,
+      `/console/sign-in?next=${encodeURIComponent(`/console/approvals/${approval.id}`)}`,
+    ]);
     const actions = message.blocks.find((b) => (b as { type: string }).type === 'actions') as {
       elements: { action_id: string; style: string; value: string; confirm?: unknown }[];
     };
@@ -351,9 +358,11 @@ describe('dual approval of a PLC quarantine through Slack', () => {
       'the OT incident email',
     );
     expect(mail.to.sort()).toEqual(['grace@plant.example.test', 'omar@plant.example.test']);
-    expect(mail.text).toContain(`${stack.apiUrl}/incidents/${incidentId}`);
-    expect(mail.text).toContain(`${stack.apiUrl}/incidents/${incidentId}/audit`);
-    expect(mail.html).toContain(`href="${stack.apiUrl}/incidents/${incidentId}"`);
+    // Console pages, which a browser opens after sign-in (the API routes answer 401 there).
+    expect(mail.text).toContain(`${stack.apiUrl}/console/incidents/${incidentId}`);
+    expect(mail.text).toContain(`${stack.apiUrl}/console/incidents/${incidentId}#audit`);
+    expect(mail.html).toContain(`href="${stack.apiUrl}/console/incidents/${incidentId}"`);
+    expect(mail.text).not.toContain(`${stack.apiUrl}/incidents/`);
   });
 });
 

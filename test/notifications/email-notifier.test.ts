@@ -102,7 +102,10 @@ describe('incident.opened (rule 15)', () => {
       '[Interlock] OT incident inc-ot-1 in zone line1-cell: Modbus write to PLC from IT host',
     );
     expect(mails[0]?.to.sort()).toEqual(['grace@plant.example.test', 'omar@plant.example.test']);
-    expect(mails[0]?.text).toContain('http://127.0.0.1:8080/incidents/inc-ot-1');
+    // Links open console pages (a browser signs in, then lands there), not API routes.
+    expect(mails[0]?.text).toMatch(/Incident: http:\/\/127\.0\.0\.1:8080\/console\/incidents\/inc-ot-1\r?\n/);
+    expect(mails[0]?.text).toContain('Audit trail: http://127.0.0.1:8080/console/incidents/inc-ot-1#audit');
+    expect(mails[0]?.text).not.toContain('Decide in the console');
   });
 
   it('emails nobody in the plant for an IT-only incident', async () => {
@@ -137,6 +140,10 @@ describe('approval.requested', () => {
     );
     expect(mail?.text).toContain('(firewall.quarantine_ip 10.20.1.7 → fortigate:root)');
     expect(mail?.html).toContain('(firewall.quarantine_ip 10.20.1.7 → fortigate:root)');
+    expect(mail?.text).toContain('Decide in the console: http://127.0.0.1:8080/console/approvals/apr-words-1');
+    expect(mail?.html).toContain(
+      '<a href="http://127.0.0.1:8080/console/approvals/apr-words-1">Decide in the console</a>',
+    );
   });
 });
 

@@ -66,4 +66,12 @@ describe('Slack approval message', () => {
     };
     expect(actions.elements[0]?.confirm?.text.text).toMatch(/^block 10\.10\.8\.23 at the Fortinet FortiGate fw-sub/);
   });
+
+  it('links the approval and the incident to their console pages, not to API routes', () => {
+    const base = new Directory(config).publicUrl.replace(/\/+$/, '');
+    expect(blocks).toContain(`<${base}/console/approvals/apr-1|apr-1>`);
+    expect(blocks).toContain(`<${base}/console/incidents/inc-1|inc-1>`);
+    expect(blocks).toContain(`<${base}/console/incidents/inc-1#audit|audit trail>`);
+    expect(blocks).not.toMatch(new RegExp(`${base}/incidents/`));
+  });
 });

@@ -29,11 +29,14 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
 }
 
-/** Saves the viewport as `<name>.png` (and into docs/console/ when asked to update them). */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/**
+ * Saves the viewport (or the whole page, `fullPage`) as `<name>.png`, and into docs/console/
+ * when asked to update them.
+ */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: false });
+  await page.screenshot({ path, fullPage: options.fullPage ?? false });
   if (process.env['INTERLOCK_UPDATE_SCREENSHOTS'] === '1') {
     mkdirSync(DOCS_SHOTS, { recursive: true });
     copyFileSync(path, join(DOCS_SHOTS, `${name}.png`));

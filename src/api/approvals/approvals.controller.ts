@@ -46,7 +46,7 @@ export const decisionBodySchema = z
     message: 'a break-glass decision needs a written justification',
   });
 
-const approvalIdSchema = z.string().regex(/^apr-[0-9a-f-]{36}$/, 'not an approval ID');
+export const approvalIdSchema = z.string().regex(/^apr-[0-9a-f-]{36}$/, 'not an approval ID');
 
 @Controller('approvals')
 @UseGuards(OperatorGuard)

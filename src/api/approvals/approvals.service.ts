@@ -33,6 +33,9 @@ export interface DecisionRequest {
   justification?: string | undefined;
 }
 
+/** An approval with its action in words (`description`), as GET /approvals and the console show it. */
+export type DescribedApproval = ApprovalRow & { description: ActionDescription };
+
 /** What a decision answers (200): the workflow's result without its internal fields. */
 export type DecisionAnswer = Pick<ApprovalDecisionResult, 'approvalId' | 'status' | 'approvalsRemaining'>;
 
@@ -64,26 +67,31 @@ export class ApprovalsService {
     filter: ApprovalListFilter,
     limit: number,
     after?: ApprovalPosition,
-  ): Promise<Omit<ApprovalPage, 'approvals'> & { approvals: (ApprovalRow & { description: ActionDescription })[] }> {
+  ): Promise<Omit<ApprovalPage, 'approvals'> & { approvals: DescribedApproval[] }> {
     const page = await this.approvals.page(filter, limit, after);
-    const requested = await this.audit
-      .byKeys(page.approvals.map((a) => `${a.id}:requested`))
-      .catch((error: unknown) => {
-        this.log.error({ err: error }, 'could not read approval requests from the audit trail for their descriptions');
-        return [];
-      });
+    return { ...page, approvals: await this.described(page.approvals) };
+  }
+
+  /** One approval with its action in words, as `list` gives it; undefined when there is none. */
+  async one(approvalId: string): Promise<DescribedApproval | undefined> {
+    const row = await this.approvals.get(approvalId);
+    return row === undefined ? undefined : (await this.described([row]))[0];
+  }
+
+  private async described(rows: ApprovalRow[]): Promise<DescribedApproval[]> {
+    const requested = await this.audit.byKeys(rows.map((a) => `${a.id}:requested`)).catch((error: unknown) => {
+      this.log.error({ err: error }, 'could not read approval requests from the audit trail for their descriptions');
+      return [];
+    });
     const points = new Map(requested.map((r) => [r.approval?.approvalId, r.action?.enforcementPoint]));
-    return {
-      ...page,
-      approvals: page.approvals.map((row) => ({
-        ...row,
-        description: describeAction({
-          action: row.action,
-          target: row.target,
-          enforcementPoint: points.get(row.id),
-        }),
-      })),
-    };
+    return rows.map((row) => ({
+      ...row,
+      description: describeAction({
+        action: row.action,
+        target: row.target,
+        enforcementPoint: points.get(row.id),
+      }),
+    }));
   }
 
   async decide(

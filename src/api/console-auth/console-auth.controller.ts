@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { InterlockConfig } from '../../config/schema';
 import type { Logger } from '../../logging';
@@ -10,8 +10,16 @@ import { ConsoleSessionGuard, CurrentConsoleSession } from './console-session.gu
 import { CSRF_FIELD } from './csrf';
 import { decodePending, encodePending } from './oidc-sign-in';
 import { CONSOLE_CSP, continuePage, refusedPage, signedOutPage, signInPage } from './pages';
+import { RETURN_TO_FIELD, safeReturnPath } from './return-to';
 import { clearedCookie, oidcCookie, readCookie, sessionCookie } from './session-cookie';
 import type { ConsoleSession } from './session-store';
+
+/** The `next` field of a query or form, when it is a safe console path. */
+function returnTo(fields: unknown): string | undefined {
+  return typeof fields === 'object' && fields !== null
+    ? safeReturnPath((fields as Record<string, unknown>)[RETURN_TO_FIELD])
+    : undefined;
+}
 
 function html(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply
@@ -46,8 +54,15 @@ export class ConsoleAuthController {
     security: [],
   })
   @ApiProduces('text/html')
-  signInForm(@Res() reply: FastifyReply): FastifyReply {
-    return html(reply, 200, signInPage({ oidc: this.auth.oidc !== undefined }));
+  @ApiQuery({
+    name: RETURN_TO_FIELD,
+    required: false,
+    schema: { type: 'string' },
+    description:
+      'the console path to open after signing in (same-origin /console paths only; anything else is ignored)',
+  })
+  signInForm(@Req() req: FastifyRequest, @Res() reply: FastifyReply): FastifyReply {
+    return html(reply, 200, signInPage({ oidc: this.auth.oidc !== undefined, next: returnTo(req.query) }));
   }
 
   @Post('sign-in')
@@ -59,17 +74,26 @@ export class ConsoleAuthController {
   })
   @ApiBody({
     required: true,
-    schema: { type: 'object', required: ['apiKey'], properties: { apiKey: { type: 'string' } } },
+    schema: {
+      type: 'object',
+      required: ['apiKey'],
+      properties: { apiKey: { type: 'string' }, [RETURN_TO_FIELD]: { type: 'string' } },
+    },
   })
   async signIn(@Req() req: FastifyRequest, @Body() body: unknown, @Res() reply: FastifyReply): Promise<FastifyReply> {
     // Login CSRF: a form posted from another site would sign the victim in as its author.
     if (this.crossSite(req))
       return html(reply, 403, refusedPage('Sign-in refused', 'This form was posted from another site.'));
     const apiKey = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['apiKey'] : undefined;
+    const next = returnTo(body);
     const outcome = await this.auth.signInWithApiKey(apiKey);
     if (!outcome.ok)
-      return html(reply, outcome.status, signInPage({ oidc: this.auth.oidc !== undefined, error: outcome.reason }));
-    return html(this.signedIn(reply, outcome), 200, continuePage());
+      return html(
+        reply,
+        outcome.status,
+        signInPage({ oidc: this.auth.oidc !== undefined, error: outcome.reason, next }),
+      );
+    return html(this.signedIn(reply, outcome), 200, continuePage(next));
   }
 
   @Get('oidc/start')
@@ -77,12 +101,20 @@ export class ConsoleAuthController {
     summary: "Starts sign-in at the identity provider (303 to the IdP's authorization endpoint)",
     security: [],
   })
-  async oidcStart(@Res() reply: FastifyReply): Promise<FastifyReply> {
+  @ApiQuery({
+    name: RETURN_TO_FIELD,
+    required: false,
+    schema: { type: 'string' },
+    description: 'the console path to open after signing in (same-origin /console paths only)',
+  })
+  async oidcStart(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     if (this.auth.oidc === undefined)
       return html(reply, 404, refusedPage('Not configured', 'Sign-in with an identity provider is not configured.'));
     let started: Awaited<ReturnType<NonNullable<ConsoleAuthService['oidc']>['start']>>;
     try {
       started = await this.auth.oidc.start();
+      const next = returnTo(req.query);
+      if (next !== undefined) started.pending.next = next;
     } catch (error) {
       this.log.error({ err: error }, 'console sign-in: the identity provider discovery failed');
       return html(
@@ -111,7 +143,7 @@ export class ConsoleAuthController {
     const outcome = await this.auth.signInWithOidc(query, pending);
     void reply.header('Set-Cookie', [clearedCookie(this.auth.cookies, this.auth.cookies.oidc)]);
     if (!outcome.ok) return html(reply, outcome.status, refusedPage('Sign-in refused', outcome.reason));
-    return html(this.signedIn(reply, outcome), 200, continuePage());
+    return html(this.signedIn(reply, outcome), 200, continuePage(safeReturnPath(pending?.next)));
   }
 
   @Get()

@@ -6,17 +6,28 @@ export interface PendingSignIn {
   state: string;
   nonce: string;
   verifier: string;
+  /** The console path to open after signing in (checked again by safeReturnPath when used). */
+  next?: string;
 }
 
 export function encodePending(p: PendingSignIn): string {
-  return [p.state, p.nonce, p.verifier].join('.');
+  const parts = [p.state, p.nonce, p.verifier];
+  if (p.next !== undefined) parts.push(Buffer.from(p.next, 'utf8').toString('base64url'));
+  return parts.join('.');
 }
 
 export function decodePending(value: string | undefined): PendingSignIn | undefined {
   const parts = (value ?? '').split('.');
-  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]{16,128}$/.test(p))) return undefined;
-  const [state, nonce, verifier] = parts as [string, string, string];
-  return { state, nonce, verifier };
+  if (parts.length !== 3 && parts.length !== 4) return undefined;
+  const [state, nonce, verifier, next] = parts as [string, string, string, string | undefined];
+  if ([state, nonce, verifier].some((p) => !/^[A-Za-z0-9_-]{16,128}$/.test(p))) return undefined;
+  if (next !== undefined && !/^[A-Za-z0-9_-]{1,700}$/.test(next)) return undefined;
+  return {
+    state,
+    nonce,
+    verifier,
+    ...(next === undefined ? {} : { next: Buffer.from(next, 'base64url').toString('utf8') }),
+  };
 }
 
 /** A refused callback: the reason is safe to show and to log (no token in it). */

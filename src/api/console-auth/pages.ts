@@ -3,6 +3,7 @@
  * escaped. The signed-in pages use the console's shell (src/api/console/layout.ts).
  */
 import { escapeHtml as e } from '../ui/timeline-page';
+import { RETURN_TO_FIELD } from './return-to';
 
 /** Scripts, frames, forms elsewhere and plug-ins are all refused; only inline styles and same-origin forms. */
 export const CONSOLE_CSP =
@@ -23,10 +24,14 @@ ${body}
 </body></html>`;
 }
 
-export function signInPage(options: { oidc: boolean; error?: string }): string {
+/** `next`: the console path to open after signing in (already checked by safeReturnPath). */
+export function signInPage(options: { oidc: boolean; error?: string; next?: string | undefined }): string {
+  const query = options.next === undefined ? '' : `?${RETURN_TO_FIELD}=${encodeURIComponent(options.next)}`;
   const idp = options.oidc
-    ? `<p><a class="button" href="/console/oidc/start">Sign in with your identity provider</a></p><p class="muted">or with an operator API key:</p>`
+    ? `<p><a class="button" href="/console/oidc/start${e(query)}">Sign in with your identity provider</a></p><p class="muted">or with an operator API key:</p>`
     : '';
+  const next =
+    options.next === undefined ? '' : `<input type="hidden" name="${RETURN_TO_FIELD}" value="${e(options.next)}">\n`;
   return layout(
     'Sign in',
     `<h1>Sign in to Interlock</h1>
@@ -34,7 +39,7 @@ ${options.error === undefined ? '' : `<p class="error" role="alert">${e(options.
 ${idp}<form method="post" action="/console/sign-in">
 <label for="apiKey">Operator API key</label>
 <input id="apiKey" name="apiKey" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
+${next}<button type="submit">Sign in</button>
 </form>`,
   );
 }
@@ -51,10 +56,10 @@ export function refusedPage(title: string, reason: string): string {
  * do: the redirect chain began at the IdP, so the browser would withhold the new
  * SameSite=Strict cookie from /console.
  */
-export function continuePage(): string {
+export function continuePage(next = '/console'): string {
   return layout(
     'Signed in',
-    `<meta http-equiv="refresh" content="0;url=/console"><p>Signed in. <a href="/console">Continue to the console</a></p>`,
+    `<meta http-equiv="refresh" content="0;url=${e(next)}"><p>Signed in. <a href="${e(next)}">Continue to the console</a></p>`,
   );
 }
 

@@ -7,7 +7,6 @@ import type { InterlockConfig } from '../../config/schema';
 import { ApiError, issuesFromZod } from '../common/api-error';
 import { ConsoleSessionAuth } from '../common/openapi-security';
 import { ZodParam } from '../common/zod-pipe';
-import { ConsoleAuthService } from '../console-auth/console-auth.service';
 import { ConsoleSessionGuard, CurrentConsoleSession } from '../console-auth/console-session.guard';
 import { CSRF_FIELD } from '../console-auth/csrf';
 import type { ConsoleSession } from '../console-auth/session-store';
@@ -16,8 +15,8 @@ import { IncidentsService } from '../incidents/incidents.service';
 import { CONFIG } from '../tokens';
 import { incidentPage } from './incident-page';
 import { QUEUE_FILTERS, queuePage, queueRegion, type QueueFilters, type QueueInput } from './incidents-queue-page';
-import { consoleMessagePage, sendConsolePage, type ConsoleViewer } from './layout';
-import { apiErrorMessage, ConsolePageErrors } from './page-errors';
+import { consoleMessagePage, sendConsolePage } from './layout';
+import { apiErrorMessage, ConsolePageErrors, viewerOf } from './page-errors';
 
 /** Incidents per queue page. */
 export const QUEUE_PAGE_SIZE = 25;
@@ -61,7 +60,6 @@ const caseFormSchema = z.object({
 export class ConsoleIncidentsController {
   constructor(
     @Inject(IncidentsService) private readonly incidents: IncidentsService,
-    @Inject(ConsoleAuthService) private readonly auth: ConsoleAuthService,
     @Inject(CONFIG) private readonly config: InterlockConfig,
   ) {}
 
@@ -221,10 +219,6 @@ export class ConsoleIncidentsController {
       .send(result.format === 'csv' ? result.csv : '');
   }
 
-  private viewer(session: Session): ConsoleViewer {
-    return { ...session.operator, csrfToken: this.auth.csrfToken(session.token) };
-  }
-
   private operators() {
     return this.config.operators.map((o) => ({ id: o.id, name: o.name }));
   }
@@ -232,7 +226,7 @@ export class ConsoleIncidentsController {
   private async queueInput(session: Session, query: unknown): Promise<QueueInput> {
     const { filters, offset, parsed } = queueQuery(query);
     const base = {
-      viewer: this.viewer(session),
+      viewer: viewerOf(session),
       filters,
       limit: QUEUE_PAGE_SIZE,
       offset,
@@ -264,7 +258,7 @@ export class ConsoleIncidentsController {
     incidentId: string,
     notice?: { kind: 'saved' | 'error'; text: string },
   ): Promise<FastifyReply> {
-    const viewer = this.viewer(session);
+    const viewer = viewerOf(session);
     let view: Awaited<ReturnType<IncidentsService['view']>>;
     try {
       view = await this.incidents.view(incidentId);

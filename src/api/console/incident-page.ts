@@ -316,7 +316,7 @@ ${targetsSection(input.records)}
 ${decisionsSection(input)}
 ${approvalsSection(d.approvals, input.operatorName)}
 ${rollbackSection(input.records)}
-<section id="timeline" aria-labelledby="timeline-h"><h2 id="timeline-h">Timeline</h2>
+<section id="audit" aria-labelledby="audit-h"><h2 id="audit-h">Timeline: the audit trail</h2>
 <details><summary>All ${e(input.records.length)} audit records</summary>
 <div class="scroll"><table class="timeline"><tbody>
 ${timelineRows(input.records, input.operatorName)}

@@ -112,12 +112,32 @@ export function sendConsolePage(reply: FastifyReply, status: number, html: strin
   return reply.send(html);
 }
 
-/** A console error page in the shell (not found, refused input). */
-export function consoleMessagePage(viewer: ConsoleViewer, title: string, message: string): string {
+const BACK: Record<ConsoleSection, string> = {
+  incidents: 'Back to the incidents',
+  approvals: 'Back to the approvals inbox',
+  playbooks: 'Back to the playbooks',
+};
+
+/** The section a console path belongs to (the incidents for anything else). */
+export function sectionOf(path: string): ConsoleSection {
+  return (
+    SECTIONS.find((s) => path === s.href || path.startsWith(`${s.href}/`) || path.startsWith(`${s.href}?`))?.id ??
+    'incidents'
+  );
+}
+
+/** A console error page in the shell (not found, refused input), with the way back to its section. */
+export function consoleMessagePage(
+  viewer: ConsoleViewer,
+  title: string,
+  message: string,
+  section: ConsoleSection = 'incidents',
+): string {
   return consolePage({
     title,
     viewer,
-    body: `<h1>${e(title)}</h1><p class="error" role="alert">${e(message)}</p><p><a href="/console/incidents">Back to the incidents</a></p>`,
+    section,
+    body: `<h1>${e(title)}</h1><p class="error" role="alert">${e(message)}</p><p><a href="/console/${section}">${BACK[section]}</a></p>`,
   });
 }
 

@@ -6,7 +6,7 @@ import { correlationKey, incidentIdFor } from '../../intake/correlation';
 import { getNormalizer, NormalizationError } from '../../intake/normalizers';
 import { dryRunPlaybook, policyWarnings, type PlannedStep, type PolicyWarning } from '../../playbooks/dry-run';
 import { playbookJsonSchema } from '../../playbooks/json-schema';
-import { checkPlaybookYaml, loadPlaybooks } from '../../playbooks/loader';
+import { checkPlaybookYaml, loadPlaybookFiles, type PlaybookFile } from '../../playbooks/loader';
 import { AlertAssetResolver } from '../../playbooks/alert-assets';
 import { explainMatch, type PlaybookMatch } from '../../playbooks/explain';
 import { validatePlaybook, type Playbook, type PlaybookIssue } from '../../playbooks/schema';
@@ -27,16 +27,30 @@ export type ValidationResult =
 export class PlaybooksService {
   private readonly engine: PolicyEngine;
   private readonly assets: AlertAssetResolver;
-  private loaded: Promise<Playbook[]> | undefined;
+  private loaded: Promise<PlaybookFile[]> | undefined;
 
   constructor(@Inject(CONFIG) private readonly config: InterlockConfig) {
     this.engine = new PolicyEngine(config);
     this.assets = new AlertAssetResolver(config);
   }
 
-  private playbooks(): Promise<Playbook[]> {
-    this.loaded ??= loadPlaybooks(this.config.playbooks.dir);
+  private files(): Promise<PlaybookFile[]> {
+    this.loaded ??= loadPlaybookFiles(this.config.playbooks.dir);
     return this.loaded;
+  }
+
+  private async playbooks(): Promise<Playbook[]> {
+    return (await this.files()).map((f) => f.playbook);
+  }
+
+  /** One loaded playbook with its file name and YAML text (the console's YAML view). */
+  async file(playbookId: string): Promise<PlaybookFile | undefined> {
+    return (await this.files()).find((f) => f.playbook.id === playbookId);
+  }
+
+  /** The webhook sources an alert can be dry-run as (the configured ones). */
+  sources(): string[] {
+    return Object.keys(this.config.sources);
   }
 
   async list() {
@@ -46,6 +60,7 @@ export class PlaybooksService {
       version: p.version,
       ...(p.description === undefined ? {} : { description: p.description }),
       rollbackOnFailure: p.rollbackOnFailure,
+      triggers: p.triggers,
       steps: p.steps.map((s) => ({ id: s.id, action: s.action })),
       warnings: policyWarnings(p, this.engine),
     }));
