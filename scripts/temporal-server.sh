@@ -3,7 +3,7 @@
 # Interlock against the server a deployment runs rather than the dev server (SQLite) the suite
 # uses by default. docker-compose.yml runs the same version (test/docs/temporal-version.test.ts).
 #
-#   scripts/temporal-server.sh build        build the server and its sql tool once (cached), print their paths
+#   scripts/temporal-server.sh build        build the server and its sql tool once into the cache (the pretest hook)
 #   scripts/temporal-server.sh start DIR    create and migrate the databases, start the server in the
 #                                           background (state, config and log in DIR), wait until it
 #                                           serves, register the namespace; prints host:port on stdout
@@ -242,11 +242,7 @@ stop() {
 }
 
 case "${1:-}" in
-  build)
-    build
-    echo "$server_bin"
-    echo "$sql_bin"
-    ;;
+  build) build ;;
   start) start "${2:-}" ;;
   stop) stop "${2:-}" "${3:-}" ;;
   version) echo "$TEMPORAL_SERVER_VERSION" ;;
