@@ -65,7 +65,11 @@ psql_admin() { PGPASSWORD="$pg_password" psql -h "$pg_host" -p "$pg_port" -U "$p
 
 sql_tool() {
   "$sql_bin" --plugin postgres12 --endpoint "$pg_host" --port "$pg_port" --user "$pg_user" \
-    --password "$pg_password" --database "$1" "${@:2}" >&2
+    --password "$pg_password" --database "$1" "${@:2}" >>"$schema_log" 2>&1 ||
+    {
+      tail -n 20 "$schema_log" >&2
+      die "temporal-sql-tool ${*:2} on $1 failed (log: $schema_log)"
+    }
 }
 
 # Creates the database on first use, then migrates it to the schema embedded in the sql tool
@@ -80,7 +84,9 @@ migrate() {
   sql_tool "$db" update-schema --schema-name "$schema"
 }
 
-# Prints n free TCP ports on 127.0.0.1, all distinct (each held open until all are found).
+# Prints n free TCP ports on 127.0.0.1, all distinct (each held open until all are found), below
+# 32768: the server records its membership ports in cluster_membership.rpc_port, a SMALLINT,
+# so a port from the kernel's ephemeral range (32768 and up) stops it at startup.
 free_ports() {
   node -e '
     const net = require("node:net");
@@ -92,7 +98,9 @@ free_ports() {
         for (const s of servers) s.close();
         return;
       }
-      const s = net.createServer().listen(0, "127.0.0.1", () => { servers.push(s); next(); });
+      const s = net.createServer();
+      s.once("error", next);
+      s.listen(20000 + Math.floor(Math.random() * 12000), "127.0.0.1", () => { servers.push(s); next(); });
     };
     next();' "$1"
 }
@@ -193,6 +201,7 @@ start() {
   build
   local db="${TEMPORAL_SERVER_DB:-temporal}" namespace="${TEMPORAL_SERVER_NAMESPACE:-default}"
   local vis_db="${db}_visibility" frontend="${TEMPORAL_SERVER_PORT:-$(free_ports 1)}"
+  schema_log="$dir/schema.log"
   migrate "$db" postgresql/v12/temporal
   migrate "$vis_db" postgresql/v12/visibility
   echo "$db $vis_db" >"$dir/databases"
