@@ -1,11 +1,19 @@
 import { startTemporalDevServer } from '../../src/dev/temporal-server';
+import { startTemporalServer } from './temporal-server';
 
 /**
- * One Temporal dev server (the real one, built from its Go module) for the whole test run;
- * every end-to-end stack uses its own task queue on it.
+ * One Temporal server for the whole test run; every end-to-end stack uses its own namespace and
+ * task queue on it. The dev server (the real one, built from its Go module) by default;
+ * INTERLOCK_TEST_TEMPORAL=server runs the whole suite against the production server with
+ * PostgreSQL persistence instead (scripts/temporal-server.sh).
  */
 export default async function globalSetup(): Promise<void> {
-  const server = await startTemporalDevServer({});
+  const server =
+    process.env['INTERLOCK_TEST_TEMPORAL'] === 'server'
+      ? await startTemporalServer()
+      : await startTemporalDevServer({});
   process.env['INTERLOCK_TEST_TEMPORAL_ADDRESS'] = server.address;
-  (globalThis as { __interlockTemporal?: { shutdown(): Promise<void> } }).__interlockTemporal = server;
+  (globalThis as { __interlockTemporal?: { shutdown(): Promise<void> } }).__interlockTemporal = {
+    shutdown: () => ('shutdown' in server ? server.shutdown() : server.stop()),
+  };
 }

@@ -52,6 +52,9 @@ export interface StackOptions {
   blastRadius?: { perRun: number; perHour: number };
   /** temporal.uiUrl (links, and the origin allowed to call the codec endpoint). */
   temporalUiUrl?: string;
+  /** A Temporal frontend other than the suite's dev server (e.g. the production server of
+   * test/support/temporal-server.ts). */
+  temporalAddress?: string;
 }
 
 export interface Stack {
@@ -288,7 +291,7 @@ async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals
  * processes, a fresh PostgreSQL database, the shared Temporal dev server, vendor stubs.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const temporal = process.env['INTERLOCK_TEST_TEMPORAL_ADDRESS'];
+  const temporal = options.temporalAddress ?? process.env['INTERLOCK_TEST_TEMPORAL_ADDRESS'];
   if (temporal === undefined) throw new Error('the Temporal dev server of test/support/global-setup.ts is not running');
   const [db, crowdstrike, fortigate, port] = await Promise.all([
     options.databaseUrl === undefined
