@@ -16,7 +16,6 @@ import { startTemporalDevServer } from './dev/temporal-server';
 import { createLogger, type Logger } from './logging';
 import { Lifecycle } from './runtime/health';
 import { createServices } from './runtime/services';
-import { ensureSearchAttributes } from './runtime/search-attributes';
 import { payloadCodecFor, temporalDataConverter } from './runtime/temporal-encryption';
 import { startWorker } from './worker/worker';
 import { startTracing, tracingSettings, type Tracing } from './tracing';
@@ -157,12 +156,6 @@ async function run(mode: string): Promise<Running> {
     if (mode === 'api' || mode === 'dev') {
       const connection = await Connection.connect({ address: config.temporal.address });
       stops.push(() => connection.close());
-      // Incidents are started with search attributes only when the namespace has them.
-      if (
-        config.temporal.searchAttributes &&
-        !(await ensureSearchAttributes(connection, config.temporal.namespace, log))
-      )
-        config = { ...config, temporal: { ...config.temporal, searchAttributes: false } };
       const client = new Client({
         connection,
         namespace: config.temporal.namespace,

@@ -11,9 +11,11 @@ import { setupOpenApi } from './openapi';
 import { repairStrings } from '../intake/untrusted-text';
 import { IntakeMetrics } from '../metrics/intake';
 import { Lifecycle } from '../runtime/health';
+import { ensureSearchAttributes } from '../runtime/search-attributes';
 import { refuseWhileDraining } from './shutdown';
 
 const WEBHOOK_ROUTE = '/webhooks/:source';
+const SEARCH_ATTRIBUTES_DEADLINE_MS = 5_000;
 
 /**
  * Builds the Nest application with Interlock's body parsing and error format. Fastify rather
@@ -21,7 +23,18 @@ const WEBHOOK_ROUTE = '/webhooks/:source';
  * cost is a fraction of Express's (docs/architecture.md, docs/benchmarks.md).
  */
 export async function createApiApp(given: ApiDeps): Promise<INestApplication> {
-  const deps = { ...given, lifecycle: given.lifecycle ?? new Lifecycle() };
+  let config = given.config;
+  // Incidents are started with search attributes only when the namespace has them.
+  // A bounded wait: a Temporal that does not answer must not hold the API's start (webhooks then
+  // answer 503 by their own deadline).
+  if (
+    config.temporal.searchAttributes &&
+    !(await given.temporal.connection.withDeadline(Date.now() + SEARCH_ATTRIBUTES_DEADLINE_MS, () =>
+      ensureSearchAttributes(given.temporal.connection, config.temporal.namespace, given.log),
+    ))
+  )
+    config = { ...config, temporal: { ...config.temporal, searchAttributes: false } };
+  const deps = { ...given, config, lifecycle: given.lifecycle ?? new Lifecycle() };
   const maxWebhookBytes = deps.config.server.maxBodyBytes;
   const adapter = new FastifyAdapter({
     bodyLimit: Math.max(maxWebhookBytes, JSON_BODY_LIMIT_BYTES),
