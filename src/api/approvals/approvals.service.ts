@@ -66,13 +66,12 @@ export class ApprovalsService {
     after?: ApprovalPosition,
   ): Promise<Omit<ApprovalPage, 'approvals'> & { approvals: (ApprovalRow & { description: ActionDescription })[] }> {
     const page = await this.approvals.page(filter, limit, after);
-    const requested = await this.audit
-      .byKeys(page.approvals.map((a) => `${a.id}:requested`))
+    const points = await this.audit
+      .requestedEnforcementPoints(page.approvals.map((a) => a.id))
       .catch((error: unknown) => {
         this.log.error({ err: error }, 'could not read approval requests from the audit trail for their descriptions');
-        return [];
+        return new Map<string, string>();
       });
-    const points = new Map(requested.map((r) => [r.approval?.approvalId, r.action?.enforcementPoint]));
     return {
       ...page,
       approvals: page.approvals.map((row) => ({
