@@ -378,6 +378,7 @@ export const configSchema = z
          * where the server allows it (src/runtime/search-attributes.ts).
          */
         searchAttributes: z.boolean().default(true),
+        /**
          * Incident workflows a worker keeps in memory between tasks (0: none). A run evicted
          * from the cache is replayed from its history when its next task comes (an approval,
          * an alert). Sized in docs/operations.md#worker-and-api-memory.
