@@ -250,8 +250,17 @@ export class ApprovalStore {
     const conditions: string[] = [];
     const params: unknown[] = [];
     if (filter.status !== undefined) {
-      params.push(parseOrThrow(z.enum(APPROVAL_STATUSES), filter.status, 'status filter'));
-      conditions.push(`${EFFECTIVE_STATUS} = $${params.length}`);
+      const status = parseOrThrow(z.enum(APPROVAL_STATUSES), filter.status, 'status filter');
+      params.push(status);
+      // EFFECTIVE_STATUS = $n, spelled so that approvals_status_expires_at_idx serves it.
+      const n = params.length;
+      conditions.push(
+        status === 'pending'
+          ? `status = $${n} AND expires_at > now()`
+          : status === 'expired'
+            ? `(status = $${n} OR (status = 'pending' AND expires_at <= now()))`
+            : `status = $${n}`,
+      );
     }
     if (filter.incidentId !== undefined) {
       params.push(filter.incidentId);

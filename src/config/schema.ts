@@ -11,6 +11,8 @@ import { CONNECTOR_MANIFESTS, connectorConfigShape } from '../../integrations/re
  */
 
 export const CRITICALITIES = ['low', 'medium', 'high', 'safety'] as const;
+/** temporal.maxCachedWorkflows: the memory math is in docs/operations.md#worker-and-api-memory. */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
 export const ZONE_MODES = ['monitor', 'recommend', 'approve', 'auto'] as const;
 export const ASSET_KINDS = [
   'workstation',
@@ -376,6 +378,12 @@ export const configSchema = z
          * where the server allows it (src/runtime/search-attributes.ts).
          */
         searchAttributes: z.boolean().default(true),
+        /**
+         * Incident workflows a worker keeps in memory between tasks (0: none). A run evicted
+         * from the cache is replayed from its history when its next task comes (an approval,
+         * an alert). Sized in docs/operations.md#worker-and-api-memory.
+         */
+        maxCachedWorkflows: z.number().int().min(0).max(100_000).default(DEFAULT_MAX_CACHED_WORKFLOWS),
       })
       .default({
         address: '',
@@ -384,6 +392,7 @@ export const configSchema = z
         uiUrl: '',
         encryption: { keys: [], disabled: false, activeKeyId: undefined },
         searchAttributes: true,
+        maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
       }),
     database: z.strictObject({ url: z.string().default('') }).default({ url: '' }),
     audit: z

@@ -114,6 +114,9 @@ export async function startWorker(
     },
     dataConverter: temporalDataConverter(codec),
     shutdownGraceTime: config.worker.shutdownGraceTime,
+    // Not the SDK's default (~60% of the V8 heap limit's worth of workflows, 2,000+ here): parked
+    // incidents would hold the worker's memory; a bounded cache trades it for a replay.
+    maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     ...workerOptionsFor(workflowSource(), tracing),
   });
   // Retention pruning and head anchoring run as Temporal Schedules, kept in step with the configuration.

@@ -55,6 +55,10 @@ export interface StackOptions {
   /** A Temporal frontend other than the suite's dev server (e.g. the production server of
    * test/support/temporal-server.ts). */
   temporalAddress?: string;
+  /** temporal.maxCachedWorkflows (the worker's workflow cache; default: the config's). */
+  maxCachedWorkflows?: number;
+  /** NODE_OPTIONS of the API and worker processes (e.g. a V8 heap cap); default: none. */
+  nodeOptions?: { api?: string; worker?: string };
 }
 
 export interface Stack {
@@ -70,6 +74,8 @@ export interface Stack {
     path: string,
     options?: { method?: string; operator?: keyof typeof API_KEYS; body?: unknown; apiKey?: string },
   ): Promise<Response>;
+  /** Process IDs of the running API and worker (e.g. to read their memory from /proc). */
+  pids(): { api: number | undefined; worker: number | undefined };
   killWorker(): Promise<void>;
   startWorker(): Promise<void>;
   /** Sends `signal` to the API process (it is then gone until startApi); resolves with how it exited. */
@@ -151,6 +157,7 @@ export function stackConfig(
       namespace: o.namespace,
       taskQueue: o.taskQueue,
       ...(o.temporalUiUrl === undefined ? {} : { uiUrl: o.temporalUiUrl }),
+      ...(o.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: o.maxCachedWorkflows }),
       encryption: { keys: [ENCRYPTION_KEY], activeKeyId: ENCRYPTION_KEY.id },
     },
     database: { url: o.databaseUrl },
@@ -239,10 +246,11 @@ function spawnInterlock(
   configPath: string,
   ready: RegExp,
   output: string[],
+  nodeOptions = '',
 ): Promise<ChildProcess> {
   return new Promise((resolveChild, reject) => {
     const child = spawn(process.execPath, [MAIN, mode], {
-      env: { ...process.env, INTERLOCK_CONFIG: configPath, LOG_LEVEL: 'info', NODE_OPTIONS: '' },
+      env: { ...process.env, INTERLOCK_CONFIG: configPath, LOG_LEVEL: 'info', NODE_OPTIONS: nodeOptions },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const timer = setTimeout(() => reject(new Error(`${mode} did not start within 60s:\n${output.join('')}`)), 60_000);
@@ -333,8 +341,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   options.configure?.(withChannels);
   writeFileSync(configPath, stringify(withChannels));
   const output: string[] = [];
-  let worker: ChildProcess | undefined = await spawnInterlock('worker', configPath, /worker running/, output);
-  let api: ChildProcess | undefined = await spawnInterlock('api', configPath, /API listening/, output);
+  const nodeOptions = options.nodeOptions ?? {};
+  const spawnWorker = () => spawnInterlock('worker', configPath, /worker running/, output, nodeOptions.worker);
+  const spawnApi = () => spawnInterlock('api', configPath, /API listening/, output, nodeOptions.api);
+  let worker: ChildProcess | undefined = await spawnWorker();
+  let api: ChildProcess | undefined = await spawnApi();
   const apiUrl = `http://127.0.0.1:${port}`;
 
   return {
@@ -361,12 +372,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     },
+    pids() {
+      return { api: api?.pid, worker: worker?.pid };
+    },
     async killWorker() {
       await stopChild(worker, 'SIGKILL');
       worker = undefined;
     },
     async startWorker() {
-      worker = await spawnInterlock('worker', configPath, /worker running/, output);
+      worker = await spawnWorker();
     },
     signalApi(signal) {
       if (api === undefined) throw new Error('the API is not running');
@@ -375,7 +389,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return signalChild(child, signal);
     },
     async startApi() {
-      api = await spawnInterlock('api', configPath, /API listening/, output);
+      api = await spawnApi();
     },
     signalWorker(signal) {
       if (worker === undefined) throw new Error('the worker is not running');

@@ -79,11 +79,10 @@ export class ApprovalsService {
   }
 
   private async described(rows: ApprovalRow[]): Promise<DescribedApproval[]> {
-    const requested = await this.audit.byKeys(rows.map((a) => `${a.id}:requested`)).catch((error: unknown) => {
+    const points = await this.audit.requestedEnforcementPoints(rows.map((a) => a.id)).catch((error: unknown) => {
       this.log.error({ err: error }, 'could not read approval requests from the audit trail for their descriptions');
-      return [];
+      return new Map<string, string>();
     });
-    const points = new Map(requested.map((r) => [r.approval?.approvalId, r.action?.enforcementPoint]));
     return rows.map((row) => ({
       ...row,
       description: describeAction({
