@@ -20,6 +20,11 @@ export async function createServices(config: InterlockConfig): Promise<Services>
     throw new Error('database.url is empty: set DATABASE_URL (only `dev` mode embeds a database)');
   const pool = createPool(config.database.url);
   await runMigrations(pool);
+  return servicesOn(pool);
+}
+
+/** The stores over an existing pool (no migrations); closing them ends the pool. */
+export function servicesOn(pool: Pool): Services {
   return {
     pool,
     audit: new AuditStore(pool),

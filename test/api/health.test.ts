@@ -8,14 +8,11 @@ import { request as httpRequest } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { createApiApp } from '../../src/api/create-app';
 import { drainAndClose, requestsInFlight } from '../../src/api/shutdown';
-import { ActionLedger } from '../../src/audit/action-ledger';
-import { ApprovalStore } from '../../src/approvals/approval-store';
-import { AuditStore } from '../../src/audit/audit-store';
 import { parseConfig } from '../../src/config/load';
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/logging';
 import { Lifecycle } from '../../src/runtime/health';
-import { createServices, type Services } from '../../src/runtime/services';
+import { createServices, servicesOn, type Services } from '../../src/runtime/services';
 import { createTestDatabase } from '../support/pg';
 
 const TOKEN = 'health-token-0123456789';
@@ -117,13 +114,7 @@ describe('with PostgreSQL and Temporal answering', () => {
 it('is live but not ready while PostgreSQL does not answer', async () => {
   const unreachable = 'postgres://interlock@127.0.0.1:1/none';
   const pool = createPool(unreachable);
-  const services = {
-    pool,
-    audit: new AuditStore(pool),
-    approvals: new ApprovalStore(pool),
-    ledger: new ActionLedger(pool),
-    close: () => pool.end(),
-  };
+  const services = servicesOn(pool);
   const api = await startApp(services, unreachable);
   try {
     expect(await api.get('/health/live')).toMatchObject({ status: 200, body: { status: 'up' } });

@@ -9,12 +9,10 @@ import { Client, Connection } from '@temporalio/client';
 import { createConfig, lintFromString, type NormalizedProblem } from '@redocly/openapi-core';
 import { chromium } from 'playwright-core';
 import { createApiApp } from '../../src/api/create-app';
-import { ActionLedger } from '../../src/audit/action-ledger';
-import { ApprovalStore } from '../../src/approvals/approval-store';
-import { AuditStore } from '../../src/audit/audit-store';
 import { parseConfig } from '../../src/config/load';
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/logging';
+import { servicesOn } from '../../src/runtime/services';
 
 type Operation = {
   summary?: string;
@@ -48,13 +46,7 @@ beforeAll(async () => {
     {},
   );
   connection = Connection.lazy({ address });
-  const services = {
-    pool,
-    audit: new AuditStore(pool),
-    approvals: new ApprovalStore(pool),
-    ledger: new ActionLedger(pool),
-    close: () => pool.end(),
-  };
+  const services = servicesOn(pool);
   const log = createLogger('openapi-test', 'silent');
   app = await createApiApp({ config, temporal: new Client({ connection }), services, log });
   await app.listen(0, '127.0.0.1');

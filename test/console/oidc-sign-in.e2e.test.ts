@@ -10,13 +10,11 @@ import { Client, Connection } from '@temporalio/client';
 import Provider from 'oidc-provider';
 import { createApiApp } from '../../src/api/create-app';
 import type { ConsoleAuthHooks } from '../../src/api/console-auth/console-auth.service';
-import { ActionLedger } from '../../src/audit/action-ledger';
-import { ApprovalStore } from '../../src/approvals/approval-store';
-import { AuditStore } from '../../src/audit/audit-store';
 import { parseConfig } from '../../src/config/load';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/logging';
+import { servicesOn } from '../../src/runtime/services';
 import { createTestDatabase } from '../support/pg';
 
 const address = process.env['INTERLOCK_TEST_TEMPORAL_ADDRESS'] ?? '127.0.0.1:7233';
@@ -126,13 +124,7 @@ async function startApi(hooks: ConsoleAuthHooks): Promise<string> {
     {},
   );
   const pool = createPool(db.url);
-  const services = {
-    pool,
-    audit: new AuditStore(pool),
-    approvals: new ApprovalStore(pool),
-    ledger: new ActionLedger(pool),
-    close: () => pool.end(),
-  };
+  const services = servicesOn(pool);
   const log = createLogger('console-test', 'silent');
   const app = await createApiApp({ config, temporal: new Client({ connection }), services, log, consoleHooks: hooks });
   await app.listen(port, '127.0.0.1');

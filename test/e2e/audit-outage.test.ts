@@ -5,8 +5,8 @@
  * verifies.
  */
 import type { AuditRecord } from '../../src/audit/types';
-import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
+import { modbusWriteAlert } from '../support/scenarios';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster';
 import { acceptedIncident, auditOf, decide, pendingApprovalFor } from '../support/e2e';
 import { eventually, startStack, type Stack } from '../support/stack';
@@ -20,9 +20,7 @@ let cluster: PgCluster;
 let stack: Stack;
 
 beforeAll(async () => {
-  cluster = await startPgCluster();
-  const owner = createPool(cluster.url);
-  await runMigrations(owner).finally(() => owner.end());
+  cluster = await startPgCluster({ migrated: true });
   stack = await startStack({ databaseUrl: cluster.url });
 }, 120_000);
 
@@ -31,15 +29,7 @@ afterAll(async () => {
   await cluster?.destroy();
 });
 
-const S4_ALERT = {
-  id: 's4-outage-0001',
-  time: '2026-11-20T11:00:00Z',
-  severity: 'high',
-  title: 'Modbus write to PLC from IT host',
-  rule: { id: 'modbus-write-it', name: 'Modbus write from IT' },
-  src: { host: 'fin-lt-042', ip: '10.30.5.42' },
-  dst: { host: 'plc-7', ip: '10.20.1.7' },
-};
+const S4_ALERT = modbusWriteAlert('s4-outage-0001');
 const RANSOMWARE_ALERT = {
   id: 'rw-outage-0001',
   severity: 'critical',

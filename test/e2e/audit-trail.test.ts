@@ -13,6 +13,7 @@ import { chromium, type Browser } from 'playwright-core';
 import type { AuditRecord } from '../../src/audit/types';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
+import { modbusWriteAlert } from '../support/scenarios';
 import { createTestDatabase } from '../support/pg';
 import { createServiceLogin } from '../support/pg-cluster';
 import { auditOf, decide, types } from '../support/e2e';
@@ -68,15 +69,7 @@ describe('S4 incident timeline, exports and evidence', () => {
   let approvalId: string;
 
   it('shows the pending approval on the timeline page opened from a signed link', async () => {
-    const response = await stack.webhook('generic', {
-      id: 's4-audit-0001',
-      time: '2026-11-20T11:00:00Z',
-      severity: 'high',
-      title: 'Modbus write to PLC from IT host',
-      rule: { id: 'modbus-write-it', name: 'Modbus write from IT' },
-      src: { host: 'fin-lt-042', ip: '10.30.5.42' },
-      dst: { host: 'plc-7', ip: '10.20.1.7' },
-    });
+    const response = await stack.webhook('generic', modbusWriteAlert('s4-audit-0001'));
     expect(response.status).toBe(202);
     s4 = ((await response.json()) as { incidentId: string }).incidentId;
     approvalId = await eventually(async () => {

@@ -3,14 +3,19 @@
  * run as `node dist/src/main.js api|worker`, against the real Temporal dev server, a fresh
  * PostgreSQL database and vendor stubs over HTTP.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AuditRecord } from '../../src/audit/types';
-import { CROWDSTRIKE_DEVICE_ACTIONS_PATH, FORTIGATE_ADD_USERS_PATH } from '../stubs';
+import { CROWDSTRIKE_DEVICE_ACTIONS_PATH } from '../stubs';
 import { accepted, auditOf, decide, liftContainment, pendingApprovalFor, types } from '../support/e2e';
-import { CROWDSTRIKE_AGENT_FIN_LT_042, REPO_ROOT, eventually, startStack, type Stack } from '../support/stack';
-
-const SPLUNK_SAMPLE = readFileSync(join(REPO_ROOT, 'test', 'intake', 'fixtures', 'splunk.json'), 'utf8');
+import {
+  containments,
+  expectChainVerifies,
+  fortigateBans,
+  genericAlert,
+  s1ContainsLaptopOnce,
+  s4DualApproval,
+  workerKilledWhileWaiting,
+} from '../support/scenarios';
+import { CROWDSTRIKE_AGENT_FIN_LT_042, eventually, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 
@@ -22,68 +27,11 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function genericAlert(id: string, fields: Record<string, unknown>) {
-  return { id, time: '2026-11-20T11:00:00Z', severity: 'high', ...fields };
-}
-
-const fortigateBans = () => stack.fortigate.callsTo(FORTIGATE_ADD_USERS_PATH).filter((c) => c.status === 200);
-const containments = () => stack.crowdstrike.callsTo(CROWDSTRIKE_DEVICE_ACTIONS_PATH).filter((c) => c.status === 202);
-
-async function expectChainVerifies(incidentId?: string) {
-  const response = await stack.api(`/audit/verify${incidentId === undefined ? '' : `?incidentId=${incidentId}`}`, {
-    operator: 'alice',
-  });
-  expect(response.status).toBe(200);
-  expect(await response.json()).toMatchObject({ ok: true });
-}
-
 describe('S1: ransomware on an office laptop (Splunk)', () => {
   let incidentId: string;
 
   it('contains the laptop through CrowdStrike once, with no human, even when Splunk delivers twice', async () => {
-    const first = await accepted(await stack.webhook('splunk', SPLUNK_SAMPLE));
-    expect(first).toEqual({
-      incidentId: expect.stringMatching(/^inc-[0-9a-f]{24}$/),
-      workflowId: first.incidentId,
-      deduplicated: false,
-    });
-    incidentId = first.incidentId;
-    // Splunk cannot set headers: the same delivery authenticated by ?token= joins the incident.
-    const second = await accepted(
-      await fetch(`${stack.apiUrl}/webhooks/splunk?token=splunk-test-token-1234`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: SPLUNK_SAMPLE,
-      }),
-    );
-    expect(second).toEqual({ incidentId, workflowId: incidentId, deduplicated: true });
-
-    const records = await auditOf(
-      stack,
-      incidentId,
-      (r) => types(r).includes('playbook.completed') && types(r).includes('alert.duplicate'),
-    );
-    const calls = containments();
-    expect(calls).toHaveLength(1);
-    expect(calls[0]?.query['action_name']).toBe('contain');
-    expect(calls[0]?.body).toEqual({ ids: [CROWDSTRIKE_AGENT_FIN_LT_042] });
-    expect(stack.crowdstrike.contained.has(CROWDSTRIKE_AGENT_FIN_LT_042)).toBe(true);
-
-    const decided = records.find((r) => r.eventType === 'policy.decided');
-    expect(decided?.decision).toMatchObject({ outcome: 'auto', rule: 'rule-2-auto-it' });
-    expect(decided?.target).toMatchObject({
-      assetId: 'fin-lt-042',
-      zone: 'corp',
-      kind: 'workstation',
-      criticality: 'low',
-    });
-    const executed = records.find((r) => r.eventType === 'action.executed');
-    expect(executed).toMatchObject({
-      actor: { type: 'system', id: 'interlock' },
-      result: { status: 'succeeded' },
-      action: { type: 'edr.contain_host', enforcementPoint: 'crowdstrike' },
-    });
-    expect(records.some((r) => r.eventType.startsWith('approval.'))).toBe(false);
+    incidentId = await s1ContainsLaptopOnce(stack);
   });
 
   it('keeps an ordered, hash-chained audit trail that verifies', async () => {
@@ -111,8 +59,8 @@ describe('S1: ransomware on an office laptop (Splunk)', () => {
       title: 'EDR - Ransomware Behaviour',
       rawSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    await expectChainVerifies(incidentId);
-    await expectChainVerifies();
+    await expectChainVerifies(stack, incidentId);
+    await expectChainVerifies(stack);
   });
 
   it('contains the laptop in the incident workflow’s own task, before the playbook run’s workflow starts', async () => {
@@ -127,11 +75,11 @@ describe('S1: ransomware on an office laptop (Splunk)', () => {
     expect(completed?.workflowId).toBe(containment?.workflowId);
     expect(completed?.runId).not.toBe(incidentRunId);
     expect(types(records).filter((t) => t === 'playbook.started')).toHaveLength(1);
-    expect(containments()).toHaveLength(1);
+    expect(containments(stack)).toHaveLength(1);
   });
 
   it('runs a playbook that needs nobody entirely in the incident workflow: contained, the rest skipped, no child run', async () => {
-    const before = containments().length;
+    const before = containments(stack).length;
     const response = await stack.webhook(
       'generic',
       genericAlert('s1-nouser-0001', {
@@ -160,14 +108,14 @@ describe('S1: ransomware on an office laptop (Splunk)', () => {
         { stepId: 'disable-account', status: 'skipped' },
       ],
     });
-    expect(containments()).toHaveLength(before + 1);
-    await expectChainVerifies(id);
+    expect(containments(stack)).toHaveLength(before + 1);
+    await expectChainVerifies(stack, id);
   });
 
   it('hands a containment whose first attempt fails to the playbook run, which retries it under the same ledger key', async () => {
     // Contained by the tests above: lifted, so the retry finds it not contained and contains it.
     await liftContainment(stack, CROWDSTRIKE_AGENT_FIN_LT_042);
-    const before = containments().length;
+    const before = containments(stack).length;
     // Every request of the incident workflow's single attempt (the client's own retries included) fails.
     stack.crowdstrike.failNext(503, 4, {}, { path: CROWDSTRIKE_DEVICE_ACTIONS_PATH });
     const { incidentId: id } = await accepted(
@@ -191,67 +139,13 @@ describe('S1: ransomware on an office laptop (Splunk)', () => {
       `${id}.s1-ransomware-office-laptop:${incidentRunId}:contain-host:executed`,
     );
     expect(types(records)).not.toContain('action.failed');
-    expect(containments()).toHaveLength(before + 1);
+    expect(containments(stack)).toHaveLength(before + 1);
   }, 90_000);
 });
 
 describe('S4: Modbus write from an IT host to a PLC', () => {
   it('contains the IT source automatically, and blocks at the conduit only after two OT approvals', async () => {
-    const { incidentId } = await accepted(
-      await stack.webhook(
-        'generic',
-        genericAlert('s4-0001', {
-          title: 'Modbus write to PLC from IT host',
-          rule: { id: 'modbus-write-it', name: 'Modbus write from IT' },
-          src: { host: 'fin-lt-042', ip: '10.30.5.42' },
-          dst: { host: 'plc-7', ip: '10.20.1.7' },
-        }),
-      ),
-    );
-    const approval = await pendingApprovalFor(stack, incidentId);
-    expect(approval).toMatchObject({
-      requiredApprovals: 2,
-      requiredRoles: ['ot-engineer'],
-      target: { assetId: 'plc-7', zone: 'line1-cell' },
-    });
-    await eventually(() => (containments().length >= 1 ? true : undefined), 'the IT source containment');
-    expect(fortigateBans()).toHaveLength(0);
-
-    const firstVote = await decide(stack, approval.id, 'omar', 'approve');
-    expect(firstVote).toMatchObject({ status: 200, body: { status: 'pending', approvalsRemaining: 1 } });
-    const again = await decide(stack, approval.id, 'omar', 'approve');
-    expect(again).toMatchObject({ status: 409, body: { error: { code: 'duplicate_approver' } } });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(fortigateBans()).toHaveLength(0);
-
-    const secondVote = await decide(stack, approval.id, 'grace', 'approve');
-    expect(secondVote).toMatchObject({ status: 200, body: { status: 'approved', approvalsRemaining: 0 } });
-    const bans = await eventually(
-      () => (fortigateBans().length > 0 ? fortigateBans() : undefined),
-      'the conduit block',
-    );
-    expect(bans).toHaveLength(1);
-    expect(bans[0]?.body).toMatchObject({ ip_addresses: ['10.30.5.42'] });
-    // The PLC is never the object of an enforcement call.
-    expect(JSON.stringify([...stack.fortigate.calls, ...stack.crowdstrike.calls])).not.toContain('10.20.1.7');
-
-    const records = await auditOf(stack, incidentId, (r) => types(r).includes('playbook.completed'));
-    const votes = records.filter((r) => r.eventType === 'approval.decided');
-    expect(votes.map((v) => v.actor)).toEqual([
-      { type: 'operator', id: 'omar', roles: ['ot-engineer'], channel: 'api' },
-      { type: 'operator', id: 'grace', roles: ['ot-engineer', 'shift-lead'], channel: 'api' },
-    ]);
-    const gated = records.find((r) => r.eventType === 'policy.decided' && r.stepId === 'block-source-at-conduit');
-    expect(gated?.decision).toMatchObject({ outcome: 'approve', rule: 'rule-7-dual-approval' });
-    expect(gated?.target).toMatchObject({ assetId: 'plc-7', zone: 'line1-cell', kind: 'plc', criticality: 'high' });
-    const executed = records.filter((r) => r.eventType === 'action.executed').map((r) => r.action?.type);
-    expect(executed).toEqual(['edr.contain_host', 'firewall.quarantine_ip']);
-    // Rule 10: the firewall change records the address's state before it.
-    const conduitBlock = records.find(
-      (r) => r.eventType === 'action.executed' && r.action?.type === 'firewall.quarantine_ip',
-    );
-    expect(conduitBlock?.details?.['preChange']).toEqual({ ip: '10.30.5.42', banned: false });
-    await expectChainVerifies(incidentId);
+    await s4DualApproval(stack);
   });
 });
 
@@ -275,7 +169,7 @@ describe('approval-gated quarantine of OT and unknown targets', () => {
     });
     const records = await auditOf(stack, incidentId, (r) => types(r).includes('playbook.completed'));
     expect(types(records)).not.toContain('action.executed');
-    expect(fortigateBans().filter((c) => JSON.stringify(c.body).includes('10.10.4.17'))).toHaveLength(0);
+    expect(fortigateBans(stack).filter((c) => JSON.stringify(c.body).includes('10.10.4.17'))).toHaveLength(0);
     expect(await decide(stack, approval.id, 'grace', 'approve')).toMatchObject({
       status: 409,
       body: { error: { code: 'approval_already_decided' } },
@@ -283,7 +177,7 @@ describe('approval-gated quarantine of OT and unknown targets', () => {
   });
 
   it('treats an IP in no known zone as OT, refuses unauthorized approvers, and acts once after approval', async () => {
-    const before = fortigateBans().length;
+    const before = fortigateBans(stack).length;
     const { incidentId } = await accepted(
       await stack.webhook(
         'generic',
@@ -316,14 +210,14 @@ describe('approval-gated quarantine of OT and unknown targets', () => {
     });
     expect(badBody.status).toBe(400);
     expect(await badBody.json()).toMatchObject({ error: { issues: [{ path: 'decision' }] } });
-    expect(fortigateBans()).toHaveLength(before);
+    expect(fortigateBans(stack)).toHaveLength(before);
 
     expect(await decide(stack, approval.id, 'omar', 'approve')).toMatchObject({
       status: 200,
       body: { status: 'approved' },
     });
     const bans = await eventually(
-      () => (fortigateBans().length > before ? fortigateBans().slice(before) : undefined),
+      () => (fortigateBans(stack).length > before ? fortigateBans(stack).slice(before) : undefined),
       'the quarantine call',
     );
     expect(bans.map((b) => b.body)).toEqual([{ ip_addresses: ['192.0.2.77'], expiry: 3600 }]);
@@ -336,38 +230,11 @@ describe('approval-gated quarantine of OT and unknown targets', () => {
       target: { known: false },
     });
     await new Promise((r) => setTimeout(r, 300));
-    expect(fortigateBans().length - before).toBe(1);
+    expect(fortigateBans(stack).length - before).toBe(1);
   });
 
   it('loses nothing when the worker is killed while an incident waits for approval', async () => {
-    const { incidentId } = await accepted(
-      await stack.webhook(
-        'generic',
-        genericAlert('plc-0001', {
-          title: 'PLC talking to the internet',
-          rule: { id: 'test-quarantine' },
-          hosts: [{ name: 'plc-7', ip: '10.20.1.7' }],
-        }),
-      ),
-    );
-    const approval = await pendingApprovalFor(stack, incidentId);
-    await stack.killWorker();
-    await stack.startWorker();
-    expect(await decide(stack, approval.id, 'grace', 'approve')).toMatchObject({
-      status: 200,
-      body: { status: 'pending', approvalsRemaining: 1 },
-    });
-    expect(await decide(stack, approval.id, 'omar', 'approve')).toMatchObject({
-      status: 200,
-      body: { status: 'approved' },
-    });
-    await eventually(
-      () => (fortigateBans().some((c) => JSON.stringify(c.body).includes('10.20.1.7')) ? true : undefined),
-      'the PLC quarantine after restart',
-    );
-    const records = await auditOf(stack, incidentId, (r) => types(r).includes('playbook.completed'));
-    expect(records.filter((r) => r.eventType === 'action.executed')).toHaveLength(1);
-    await expectChainVerifies(incidentId);
+    await workerKilledWhileWaiting(stack);
   });
 
   it('refuses every action on a safety instrumented system, with no approval asked', async () => {

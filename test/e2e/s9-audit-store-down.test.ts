@@ -6,9 +6,9 @@
  * that safety-system refusals reach the safety owner (rule 5) and that a refused approval
  * through the API is audited with the operator, the channel and the refusal code.
  */
-import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { FORTIGATE_ADD_USERS_PATH } from '../../integrations/fortigate/fortigate.stub';
+import { modbusWriteAlert } from '../support/scenarios';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster';
 import { startSmtpServer, type SmtpTestServer } from '../support/smtp';
 import { acceptedIncident, auditOf, decide, pendingApprovalFor } from '../support/e2e';
@@ -29,9 +29,7 @@ let smtp: SmtpTestServer;
 let stack: Stack;
 
 beforeAll(async () => {
-  [cluster, smtp] = await Promise.all([startPgCluster(), startSmtpServer()]);
-  const owner = createPool(cluster.url);
-  await runMigrations(owner).finally(() => owner.end());
+  [cluster, smtp] = await Promise.all([startPgCluster({ migrated: true }), startSmtpServer()]);
   stack = await startStack({
     databaseUrl: cluster.url,
     email: { host: smtp.host, port: smtp.port },
@@ -46,15 +44,7 @@ afterAll(async () => {
   await Promise.all([cluster?.destroy(), smtp?.close()]);
 });
 
-const S4_ALERT = {
-  id: 's9-s4-0001',
-  time: '2026-11-20T11:00:00Z',
-  severity: 'high',
-  title: 'Modbus write to PLC from IT host',
-  rule: { id: 'modbus-write-it', name: 'Modbus write from IT' },
-  src: { host: 'fin-lt-042', ip: '10.30.5.42' },
-  dst: { host: 'plc-7', ip: '10.20.1.7' },
-};
+const S4_ALERT = modbusWriteAlert('s9-s4-0001');
 const SIS_ALERT = {
   id: 's9-s6-0001',
   time: '2026-11-20T11:05:00Z',

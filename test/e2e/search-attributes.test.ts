@@ -17,6 +17,7 @@ import {
   UNHANDLED,
   ZONES,
 } from '../../src/workflows/search-attributes';
+import { modbusWriteAlert } from '../support/scenarios';
 import { accepted, auditOf, decide, pendingApprovalFor, types } from '../support/e2e';
 import { REPO_ROOT, eventually, startStack, type Stack } from '../support/stack';
 
@@ -78,19 +79,7 @@ describe('incident search attributes', () => {
   });
 
   it('find the OT incident waiting for approval by zone, and the IT one that needed nobody', async () => {
-    ot = (
-      await accepted(
-        await stack.webhook('generic', {
-          id: 'sa-s4-0001',
-          time: '2026-11-20T11:00:00Z',
-          severity: 'high',
-          title: 'Modbus write to PLC from IT host',
-          rule: { id: 'modbus-write-it', name: 'Modbus write from IT' },
-          src: { host: 'fin-lt-042', ip: '10.30.5.42' },
-          dst: { host: 'plc-7', ip: '10.20.1.7' },
-        }),
-      )
-    ).incidentId;
+    ot = (await accepted(await stack.webhook('generic', modbusWriteAlert('sa-s4-0001')))).incidentId;
     await pendingApprovalFor(stack, ot);
     itIncident = (await accepted(await stack.webhook('splunk', SPLUNK_SAMPLE))).incidentId;
     await auditOf(stack, itIncident, (r) => types(r).includes('playbook.completed'));

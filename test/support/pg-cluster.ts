@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/dev/embedded-postgres';
+import { runMigrations } from '../../src/db/migrate';
 import { SERVICE_ROLE } from '../../src/db/migrations';
+import { createPool } from '../../src/db/pool';
 
 /**
  * A throwaway PostgreSQL cluster (initdb/pg_ctl, as dev mode's embedded database) that a test
@@ -21,11 +23,17 @@ export interface PgCluster {
   destroy(): Promise<void>;
 }
 
-export async function startPgCluster(): Promise<PgCluster> {
+/** `migrated`: run Interlock's migrations as the owner first (as a deployment's migrations Job
+ * would), so the stack's services start on the current schema. */
+export async function startPgCluster(options: { migrated?: boolean } = {}): Promise<PgCluster> {
   // Under /tmp (world-traversable): as root the server runs as the postgres user.
   const dataDir = mkdtempSync(join(tmpdir(), 'interlock-pgcluster-'));
   let server: EmbeddedPostgres | undefined = await startEmbeddedPostgres({ dataDir });
   const port = server.port;
+  if (options.migrated) {
+    const owner = createPool(server.url);
+    await runMigrations(owner).finally(() => owner.end());
+  }
   return {
     url: server.url,
     port,
