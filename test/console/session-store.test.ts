@@ -1,7 +1,7 @@
 /** Console sessions in PostgreSQL: only a token hash stored, idle and absolute timeouts (fake clock), sign-out. */
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
-import { ConsoleSessionStore } from '../../src/api/console-auth/session-store';
+import { ConsoleSessionStore } from '../../src/api/console/auth/session-store';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { createTestDatabase } from '../support/pg';

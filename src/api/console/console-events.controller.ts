@@ -2,9 +2,9 @@ import { Controller, Get, Inject, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConsoleSessionAuth } from '../common/openapi-security';
-import { ConsoleAuthService } from '../console-auth/console-auth.service';
-import { ConsoleSessionGuard, CurrentConsoleSession } from '../console-auth/console-session.guard';
-import type { ConsoleSession } from '../console-auth/session-store';
+import { ConsoleAuthService } from './auth/console-auth.service';
+import { ConsoleSessionGuard, CurrentConsoleSession } from './auth/console-session.guard';
+import type { ConsoleSession } from './auth/session-store';
 import { CONSOLE_HEADERS } from './layout';
 import { ConsoleLiveUpdates } from './live-updates';
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { AuthenticatedOperator } from '../auth/operator-directory';
+import type { AuthenticatedOperator } from '../../auth/operator-directory';
 
 export type SignInMethod = 'api-key' | 'oidc';
 
