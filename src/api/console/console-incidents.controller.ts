@@ -71,8 +71,7 @@ export class ConsoleIncidentsController {
     @Query() query: unknown,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
-    const input = await this.queueInput(session, query);
-    return sendConsolePage(reply, input.error === undefined ? 200 : 400, queuePage(input));
+    return this.sendQueue(reply, session, query, queuePage);
   }
 
   @Get('incidents/live')
@@ -83,8 +82,7 @@ export class ConsoleIncidentsController {
     @Query() query: unknown,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
-    const input = await this.queueInput(session, query);
-    return sendConsolePage(reply, input.error === undefined ? 200 : 400, queueRegion(input));
+    return this.sendQueue(reply, session, query, queueRegion);
   }
 
   @Get('incidents/:id')
@@ -221,6 +219,17 @@ export class ConsoleIncidentsController {
 
   private operators() {
     return this.config.operators.map((o) => ({ id: o.id, name: o.name }));
+  }
+
+  /** The queue for the query's filters, rendered whole (the page) or its live region alone; 400 for a refused filter. */
+  private async sendQueue(
+    reply: FastifyReply,
+    session: Session,
+    query: unknown,
+    render: (input: QueueInput) => string,
+  ): Promise<FastifyReply> {
+    const input = await this.queueInput(session, query);
+    return sendConsolePage(reply, input.error === undefined ? 200 : 400, render(input));
   }
 
   private async queueInput(session: Session, query: unknown): Promise<QueueInput> {
