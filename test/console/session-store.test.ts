@@ -80,4 +80,26 @@ describe('ConsoleSessionStore', () => {
     const hash = createHash('sha256').update(idle.token).digest('hex');
     expect((await pool.query('SELECT 1 FROM console_sessions WHERE token_sha256 = $1', [hash])).rowCount).toBe(0);
   });
+
+  it('tells whoever watches a session when it ends here: sign-out, or a timeout found on a request', async () => {
+    const signedOut = await store.create(omar, 'api-key');
+    const other = await store.create(omar, 'api-key');
+    const heard: string[] = [];
+    store.onEnd(signedOut.token, () => heard.push('tab 1'));
+    store.onEnd(signedOut.token, () => heard.push('tab 2'));
+    const stop = store.onEnd(other.token, () => heard.push('stopped watching'));
+    stop();
+    await store.end(signedOut.token);
+    await store.end(other.token);
+    expect(heard).toEqual(['tab 1', 'tab 2']);
+    // Once: a second end of the same token has nobody left to tell.
+    await store.end(signedOut.token);
+    expect(heard).toHaveLength(2);
+
+    const idle = await store.create(omar, 'api-key');
+    store.onEnd(idle.token, () => heard.push('idle'));
+    now += 31 * MIN;
+    expect(await store.touch(idle.token)).toBeUndefined();
+    expect(heard).toEqual(['tab 1', 'tab 2', 'idle']);
+  });
 });
