@@ -14,9 +14,10 @@ export const HEARTBEAT_MS = 20_000;
 /**
  * GET /console/events: server-sent events for the console's pages. `incidents` carries the
  * IDs of incidents whose audit trail grew (`{"incidentIds": [...]}`); `session-ended` comes
- * once the session is signed out or timed out, and the stream closes: at once when this process
- * ends the session (sign-out in another tab), else at the next heartbeat's check. Authenticated by the
- * session cookie; the stream does not restart the session's idle clock.
+ * once the session is signed out, timed out or revoked, and the stream closes: at once when
+ * this process ends the session (sign-out in another tab), else at the next heartbeat's
+ * check. Authenticated by the session cookie; the stream does not restart the session's idle
+ * clock.
  */
 @Controller('console')
 @UseGuards(ConsoleSessionGuard)
