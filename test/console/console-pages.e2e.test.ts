@@ -225,6 +225,8 @@ describe('console: incident page', () => {
       const evidence = await page.request.get(`${stack.apiUrl}/console/incidents/${ot1}/evidence`);
       expect(evidence.status()).toBe(200);
       expect(((await evidence.json()) as { format: string }).format).toBe('interlock-evidence/1');
+      // The page's top (opening the recorded alert scrolled it) for the committed screenshot.
+      await page.evaluate('window.scrollTo(0, 0)');
       await screenshot(page, 'incident-1280x800');
     } finally {
       await context.close();

@@ -1,5 +1,5 @@
-import { csrfTokenFor, csrfTokenMatches, presentedCsrfToken } from '../../src/api/console-auth/csrf';
-import { cookieNames, readCookie, sessionCookie } from '../../src/api/console-auth/session-cookie';
+import { csrfTokenFor, csrfTokenMatches, presentedCsrfToken } from '../../src/api/console/auth/csrf';
+import { cookieNames, readCookie, sessionCookie } from '../../src/api/console/auth/session-cookie';
 
 describe('console CSRF token', () => {
   it('is tied to its session and reveals nothing of it', () => {

@@ -1,6 +1,6 @@
-import { ConsoleAuthService } from '../../src/api/console-auth/console-auth.service';
+import { ConsoleAuthService } from '../../src/api/console/auth/console-auth.service';
 import { OperatorDirectory } from '../../src/api/auth/operator-directory';
-import type { ConsoleSessionStore } from '../../src/api/console-auth/session-store';
+import type { ConsoleSessionStore } from '../../src/api/console/auth/session-store';
 import { exampleConfig } from '../support/example-config';
 
 /** A session outlives a restart: its operator is checked against the configuration of now. */

@@ -6,6 +6,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { loadConsoleAssets } from '../../src/api/console/assets';
+import { continuePage, refusedPage, signedOutPage, signInPage } from '../../src/api/console/auth/pages';
 import { CONSOLE_PAGE_CSP, consolePage } from '../../src/api/console/layout';
 
 const BUDGET_BYTES = 150 * 1024;
@@ -51,5 +52,21 @@ describe('console assets', () => {
     expect(directives.get('script-src')).toEqual(["'self'"]);
     expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
     expect(CONSOLE_PAGE_CSP).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
+  });
+
+  it('renders the sign-in pages in the same shell: its stylesheet, no script, no inline style', () => {
+    const pages = [
+      signInPage({ oidc: true, next: '/console/approvals' }),
+      signInPage({ oidc: false, error: 'That API key does not belong to any operator.' }),
+      refusedPage('Sign-in refused', 'the identity provider refused (aud)'),
+      continuePage('/console/incidents'),
+      signedOutPage(),
+    ];
+    for (const html of pages) {
+      const resources = [...html.matchAll(/<(?:script|link)\b[^>]*(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? '');
+      expect(resources).toEqual([`/console/assets/console.css?v=${assets.get('console.css')?.hash ?? ''}`]);
+      expect(html).toContain('<header class="top">');
+      expect(html).not.toMatch(/<script|<style|\sstyle="/);
+    }
   });
 });

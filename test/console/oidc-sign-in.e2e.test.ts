@@ -9,7 +9,8 @@ import type { INestApplication } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import Provider from 'oidc-provider';
 import { createApiApp } from '../../src/api/create-app';
-import type { ConsoleAuthHooks } from '../../src/api/console-auth/console-auth.service';
+import type { ConsoleAuthHooks } from '../../src/api/console/auth/console-auth.service';
+import { CONSOLE_PAGE_CSP } from '../../src/api/console/layout';
 import { parseConfig } from '../../src/config/load';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
@@ -341,6 +342,9 @@ describe('console sessions', () => {
     expect((await request(new Jar(), `${api}/console/me`)).status).toBe(401);
     const signIn = await request(new Jar(), `${api}/console/sign-in`);
     expect(await signIn.text()).toContain('/console/oidc/start');
+    // The sign-in page is a console page: the console's one Content-Security-Policy, no inline style.
+    expect(signIn.headers.get('content-security-policy')).toBe(CONSOLE_PAGE_CSP);
+    expect(signIn.headers.get('x-frame-options')).toBe('DENY');
   });
 
   it('refuses a state-changing request without the session CSRF token (missing, wrong, another session)', async () => {

@@ -1,4 +1,4 @@
-import { safeReturnPath, signInLocation } from '../../src/api/console-auth/return-to';
+import { safeReturnPath, signInLocation } from '../../src/api/console/auth/return-to';
 
 describe('the page to return to after sign-in', () => {
   it('keeps console paths with their query and fragment', () => {

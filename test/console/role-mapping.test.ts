@@ -1,4 +1,4 @@
-import { mapClaimsToOperator } from '../../src/api/console-auth/role-mapping';
+import { mapClaimsToOperator } from '../../src/api/console/auth/role-mapping';
 import type { OperatorConfig } from '../../src/config/schema';
 
 const operators: OperatorConfig[] = [

@@ -1,7 +1,7 @@
 /** Console sessions in PostgreSQL: only a token hash stored, idle and absolute timeouts (fake clock), sign-out. */
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
-import { ConsoleSessionStore } from '../../src/api/console-auth/session-store';
+import { ConsoleSessionStore } from '../../src/api/console/auth/session-store';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { createTestDatabase } from '../support/pg';
@@ -79,5 +79,27 @@ describe('ConsoleSessionStore', () => {
     expect(await store.sweep()).toBeGreaterThanOrEqual(1);
     const hash = createHash('sha256').update(idle.token).digest('hex');
     expect((await pool.query('SELECT 1 FROM console_sessions WHERE token_sha256 = $1', [hash])).rowCount).toBe(0);
+  });
+
+  it('tells whoever watches a session when it ends here: sign-out, or a timeout found on a request', async () => {
+    const signedOut = await store.create(omar, 'api-key');
+    const other = await store.create(omar, 'api-key');
+    const heard: string[] = [];
+    store.onEnd(signedOut.token, () => heard.push('tab 1'));
+    store.onEnd(signedOut.token, () => heard.push('tab 2'));
+    const stop = store.onEnd(other.token, () => heard.push('stopped watching'));
+    stop();
+    await store.end(signedOut.token);
+    await store.end(other.token);
+    expect(heard).toEqual(['tab 1', 'tab 2']);
+    // Once: a second end of the same token has nobody left to tell.
+    await store.end(signedOut.token);
+    expect(heard).toHaveLength(2);
+
+    const idle = await store.create(omar, 'api-key');
+    store.onEnd(idle.token, () => heard.push('idle'));
+    now += 31 * MIN;
+    expect(await store.touch(idle.token)).toBeUndefined();
+    expect(heard).toEqual(['tab 1', 'tab 2', 'idle']);
   });
 });

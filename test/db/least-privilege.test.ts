@@ -4,7 +4,7 @@
  * interlock_app, as docs/audit.md documents.
  */
 import type { Pool } from 'pg';
-import { ConsoleSessionStore } from '../../src/api/console-auth/session-store';
+import { ConsoleSessionStore } from '../../src/api/console/auth/session-store';
 import { AuditStore } from '../../src/audit/audit-store';
 import type { AuditEventInput } from '../../src/audit/types';
 import { runMigrations } from '../../src/db/migrate';

@@ -171,6 +171,8 @@ export function inboxPage(input: {
     viewer,
     section: 'approvals',
     scripts: [COUNTDOWN_SCRIPT],
+    // Listens to the event stream for the session's end (signed out elsewhere, timed out).
+    data: { live: 'session' },
     body: `<h1>Approvals waiting for you <span class="badge count">${mine.length}</span></h1>\n${list}\n${rest}`,
   });
 }
@@ -201,6 +203,7 @@ export function approvalPage(input: {
     viewer,
     section: 'approvals',
     scripts: [COUNTDOWN_SCRIPT],
+    data: { live: 'session' },
     body: `<p><a href="/console/approvals">← Approvals inbox</a></p>
 <h1>Approval for incident ${e(approval.incidentId)}</h1>
 ${notice}

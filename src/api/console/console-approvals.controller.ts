@@ -8,12 +8,8 @@ import { OperatorDirectory } from '../auth/operator-directory';
 import { ApiError, issuesFromZod } from '../common/api-error';
 import { ConsoleSessionAuth } from '../common/openapi-security';
 import { ZodParam } from '../common/zod-pipe';
-import {
-  ConsoleSessionGuard,
-  CurrentConsoleSession,
-  type RequestWithSession,
-} from '../console-auth/console-session.guard';
-import { CSRF_FIELD } from '../console-auth/csrf';
+import { ConsoleSessionGuard, CurrentConsoleSession, type RequestWithSession } from './auth/console-session.guard';
+import { CSRF_FIELD } from './auth/csrf';
 import {
   approvalPage,
   confirmPage,

@@ -2,9 +2,9 @@ import { Controller, Get, Inject, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConsoleSessionAuth } from '../common/openapi-security';
-import { ConsoleAuthService } from '../console-auth/console-auth.service';
-import { ConsoleSessionGuard, CurrentConsoleSession } from '../console-auth/console-session.guard';
-import type { ConsoleSession } from '../console-auth/session-store';
+import { ConsoleAuthService } from './auth/console-auth.service';
+import { ConsoleSessionGuard, CurrentConsoleSession } from './auth/console-session.guard';
+import type { ConsoleSession } from './auth/session-store';
 import { CONSOLE_HEADERS } from './layout';
 import { ConsoleLiveUpdates } from './live-updates';
 
@@ -14,8 +14,10 @@ export const HEARTBEAT_MS = 20_000;
 /**
  * GET /console/events: server-sent events for the console's pages. `incidents` carries the
  * IDs of incidents whose audit trail grew (`{"incidentIds": [...]}`); `session-ended` comes
- * once the session is signed out or timed out, and the stream closes. Authenticated by the
- * session cookie; the stream does not restart the session's idle clock.
+ * once the session is signed out, timed out or revoked, and the stream closes: at once when
+ * this process ends the session (sign-out in another tab), else at the next heartbeat's
+ * check. Authenticated by the session cookie; the stream does not restart the session's idle
+ * clock.
  */
 @Controller('console')
 @UseGuards(ConsoleSessionGuard)
@@ -51,8 +53,16 @@ export class ConsoleEventsController {
       ended = true;
       clearInterval(heartbeat);
       unsubscribe();
+      unwatch();
       raw.end();
     };
+    const sessionEnded = () => {
+      if (ended) return;
+      raw.write('event: session-ended\ndata: {}\n\n');
+      end();
+    };
+    // Signed out in another tab (this process): said at once; otherwise at the next heartbeat.
+    const unwatch = this.auth.sessions.onEnd(session.token, sessionEnded);
     const unsubscribe = this.live.subscribe((incidentIds) => {
       if (!ended) raw.write(`event: incidents\ndata: ${JSON.stringify({ incidentIds })}\n\n`);
     }, end);
@@ -61,10 +71,7 @@ export class ConsoleEventsController {
         (alive) => {
           if (ended) return;
           if (alive) raw.write(': heartbeat\n\n');
-          else {
-            raw.write('event: session-ended\ndata: {}\n\n');
-            end();
-          }
+          else sessionEnded();
         },
         () => undefined,
       );

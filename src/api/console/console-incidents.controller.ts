@@ -7,9 +7,9 @@ import type { InterlockConfig } from '../../config/schema';
 import { ApiError, issuesFromZod } from '../common/api-error';
 import { ConsoleSessionAuth } from '../common/openapi-security';
 import { ZodParam } from '../common/zod-pipe';
-import { ConsoleSessionGuard, CurrentConsoleSession } from '../console-auth/console-session.guard';
-import { CSRF_FIELD } from '../console-auth/csrf';
-import type { ConsoleSession } from '../console-auth/session-store';
+import { ConsoleSessionGuard, CurrentConsoleSession } from './auth/console-session.guard';
+import { CSRF_FIELD } from './auth/csrf';
+import type { ConsoleSession } from './auth/session-store';
 import { caseChangeSchema, commentSchema, incidentIdSchema, listQuerySchema } from '../incidents/incidents.controller';
 import { IncidentsService } from '../incidents/incidents.service';
 import { CONFIG } from '../tokens';
@@ -71,8 +71,7 @@ export class ConsoleIncidentsController {
     @Query() query: unknown,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
-    const input = await this.queueInput(session, query);
-    return sendConsolePage(reply, input.error === undefined ? 200 : 400, queuePage(input));
+    return this.sendQueue(reply, session, query, queuePage);
   }
 
   @Get('incidents/live')
@@ -83,8 +82,7 @@ export class ConsoleIncidentsController {
     @Query() query: unknown,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
-    const input = await this.queueInput(session, query);
-    return sendConsolePage(reply, input.error === undefined ? 200 : 400, queueRegion(input));
+    return this.sendQueue(reply, session, query, queueRegion);
   }
 
   @Get('incidents/:id')
@@ -221,6 +219,17 @@ export class ConsoleIncidentsController {
 
   private operators() {
     return this.config.operators.map((o) => ({ id: o.id, name: o.name }));
+  }
+
+  /** The queue for the query's filters, rendered whole (the page) or its live region alone; 400 for a refused filter. */
+  private async sendQueue(
+    reply: FastifyReply,
+    session: Session,
+    query: unknown,
+    render: (input: QueueInput) => string,
+  ): Promise<FastifyReply> {
+    const input = await this.queueInput(session, query);
+    return sendConsolePage(reply, input.error === undefined ? 200 : 400, render(input));
   }
 
   private async queueInput(session: Session, query: unknown): Promise<QueueInput> {

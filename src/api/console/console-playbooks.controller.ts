@@ -6,12 +6,8 @@ import type { Logger } from '../../logging';
 import { ApiError, issuesFromZod } from '../common/api-error';
 import { ConsoleSessionAuth } from '../common/openapi-security';
 import { ZodParam } from '../common/zod-pipe';
-import {
-  ConsoleSessionGuard,
-  CurrentConsoleSession,
-  type RequestWithSession,
-} from '../console-auth/console-session.guard';
-import { CSRF_FIELD } from '../console-auth/csrf';
+import { ConsoleSessionGuard, CurrentConsoleSession, type RequestWithSession } from './auth/console-session.guard';
+import { CSRF_FIELD } from './auth/csrf';
 import { PlaybooksService } from '../playbooks/playbooks.service';
 import { LOGGER } from '../tokens';
 import { sendConsolePage } from './layout';

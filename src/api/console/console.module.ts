@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ApprovalsModule } from '../approvals/approvals.module';
 import { AuthModule } from '../auth/auth.module';
-import { ConsoleAuthModule } from '../console-auth/console-auth.module';
+import { ConsoleAuthModule } from './auth/console-auth.module';
 import { IncidentsModule } from '../incidents/incidents.module';
 import { PlaybooksModule } from '../playbooks/playbooks.module';
 import { ConsoleApprovalsController } from './console-approvals.controller';

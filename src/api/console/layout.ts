@@ -2,11 +2,12 @@
  * The console's shared page shell: every console page (incidents, approvals, playbooks) is
  * rendered into this layout — navigation, the signed-in operator, sign-out with the CSRF
  * token, one stylesheet and same-origin scripts, a status region for live updates — and sent
- * with the console's headers (sendConsolePage). Every value is escaped here or by the caller
- * with `e` (alert fields are attacker-controlled).
+ * with the console's headers (sendConsolePage). The sign-in pages use its signed-out form
+ * (publicConsolePage): same stylesheet, same headers, same CSP. Every value is escaped here or
+ * by the caller with `e` (alert fields are attacker-controlled).
  */
 import type { FastifyReply } from 'fastify';
-import { CSRF_FIELD } from '../console-auth/csrf';
+import { CSRF_FIELD } from './auth/csrf';
 import { escapeHtml } from '../ui/timeline-page';
 import { assetUrl } from './assets';
 
@@ -157,16 +158,45 @@ export function duration(ms: number | null | undefined): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
-/** A page outside the signed-in shell (a refused form, not found before a session is known). */
-export function plainConsolePage(title: string, message: string): string {
+export interface PublicPageInput {
+  title: string;
+  /** The page's HTML (already escaped). */
+  body: string;
+  /** A same-origin path the page moves on to at once (a meta refresh; CSP allows it, it is no script). */
+  refreshTo?: string;
+}
+
+/**
+ * The shell without a session: sign-in, signed out, a refused sign-in, an error before a
+ * session is known. The same head, stylesheet, headers and CSP as the signed-in pages, the
+ * brand bar without the navigation, and no script at all.
+ */
+export function publicConsolePage(input: PublicPageInput): string {
+  const refresh =
+    input.refreshTo === undefined ? '' : `<meta http-equiv="refresh" content="0;url=${e(input.refreshTo)}">\n`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(title)} — Interlock</title>
+${refresh}<title>${e(input.title)} — Interlock</title>
 <link rel="stylesheet" href="${e(assetUrl('console.css'))}">
 </head>
-<body><main id="main" class="plain">
-<h1>${e(title)}</h1><p class="error" role="alert">${e(message)}</p>
-<p><a href="/console/incidents">Incidents</a> · <a href="/console/sign-in">Sign in</a></p>
-</main></body></html>`;
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+<a class="brand" href="/console">Interlock</a>
+<span class="tagline">Responders' console</span>
+</header>
+<main id="main" class="plain" tabindex="-1">
+${input.body}
+</main>
+</body></html>`;
+}
+
+/** A page outside the signed-in shell (a refused form, not found before a session is known). */
+export function plainConsolePage(title: string, message: string): string {
+  return publicConsolePage({
+    title,
+    body: `<h1>${e(title)}</h1><p class="error" role="alert">${e(message)}</p>
+<p><a href="/console/incidents">Incidents</a> · <a href="/console/sign-in">Sign in</a></p>`,
+  });
 }

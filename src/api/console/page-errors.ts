@@ -1,8 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { RequestWithSession } from '../console-auth/console-session.guard';
-import { csrfTokenFor } from '../console-auth/csrf';
-import { signInLocation } from '../console-auth/return-to';
+import type { RequestWithSession } from './auth/console-session.guard';
+import { csrfTokenFor } from './auth/csrf';
+import { signInLocation } from './auth/return-to';
 import type { ApiError } from '../common/api-error';
 import { consoleMessagePage, plainConsolePage, sectionOf, sendConsolePage, type ConsoleViewer } from './layout';
 

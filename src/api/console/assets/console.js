@@ -21,6 +21,7 @@
   }
 
   var live = main.getAttribute('data-live');
+  var source = null;
   if (!live || typeof EventSource === 'undefined') return;
 
   var queue = document.getElementById('queue');
@@ -81,12 +82,35 @@
       });
   }
 
+  var ended = false;
+  /**
+   * The session was signed out (in another tab, say) or timed out: the page says so where it
+   * is read, the shell shows "Signed out", and sign-in comes back to this page. Nothing
+   * reloads by itself (a form may be half typed); its post would be refused anyway.
+   */
   function sessionEnded() {
-    announce('Your session has ended.', { href: '/console/sign-in', text: 'Sign in again' });
+    if (ended) return;
+    ended = true;
+    if (source) source.close();
+    document.documentElement.setAttribute('data-session', 'ended');
+    if (document.title.indexOf('Signed out') !== 0) document.title = 'Signed out — ' + document.title;
+    var who = document.querySelector('.top .who');
+    if (who) {
+      who.textContent = '';
+      var label = document.createElement('span');
+      label.className = 'operator';
+      label.textContent = 'Signed out';
+      who.appendChild(label);
+    }
+    status.classList.add('ended');
+    announce('You are signed out: your console session has ended.', {
+      href: '/console/sign-in?next=' + encodeURIComponent(location.pathname + location.search),
+      text: 'Sign in again',
+    });
   }
 
   var timer = null;
-  var source = new EventSource('/console/events');
+  source = new EventSource('/console/events');
   source.addEventListener('incidents', function (event) {
     var ids;
     try {
@@ -107,13 +131,20 @@
       });
     }
   });
-  source.addEventListener('session-ended', function () {
-    source.close();
-    sessionEnded();
-  });
+  source.addEventListener('session-ended', sessionEnded);
   source.addEventListener('error', function () {
-    // The browser reconnects by itself; CLOSED means the server refused (no session).
-    if (source.readyState === EventSource.CLOSED) sessionEnded();
+    // The browser reconnects by itself; CLOSED means the server refused the stream: without a
+    // session (401), or for another reason, which /console/me tells apart.
+    if (source.readyState !== EventSource.CLOSED || ended) return;
+    fetch('/console/me', { credentials: 'same-origin', headers: { Accept: 'application/json' } }).then(
+      function (response) {
+        if (response.status === 401) sessionEnded();
+        else announce('Live updates stopped.', { href: location.pathname + location.search, text: 'Reload' });
+      },
+      function () {
+        announce('Live updates stopped: the console cannot be reached.');
+      },
+    );
   });
   source.addEventListener('open', function () {
     main.setAttribute('data-live-connected', 'true');

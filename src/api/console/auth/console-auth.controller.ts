@@ -1,15 +1,17 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { InterlockConfig } from '../../config/schema';
-import type { Logger } from '../../logging';
-import { ConsoleSessionAuth } from '../common/openapi-security';
-import { CONFIG, LOGGER } from '../tokens';
+import type { InterlockConfig } from '../../../config/schema';
+import type { Logger } from '../../../logging';
+import { ConsoleSessionAuth } from '../../common/openapi-security';
+import { CONFIG, LOGGER } from '../../tokens';
+import { sendConsolePage } from '../layout';
+import { ConsolePageErrors } from '../page-errors';
 import { ConsoleAuthService, type SignInOutcome } from './console-auth.service';
 import { ConsoleSessionGuard, CurrentConsoleSession } from './console-session.guard';
 import { CSRF_FIELD } from './csrf';
 import { decodePending, encodePending } from './oidc-sign-in';
-import { CONSOLE_CSP, continuePage, refusedPage, signedOutPage, signInPage } from './pages';
+import { continuePage, refusedPage, signedOutPage, signInPage } from './pages';
 import { RETURN_TO_FIELD, safeReturnPath } from './return-to';
 import { clearedCookie, oidcCookie, readCookie, sessionCookie } from './session-cookie';
 import type { ConsoleSession } from './session-store';
@@ -19,17 +21,6 @@ function returnTo(fields: unknown): string | undefined {
   return typeof fields === 'object' && fields !== null
     ? safeReturnPath((fields as Record<string, unknown>)[RETURN_TO_FIELD])
     : undefined;
-}
-
-function html(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply
-    .status(status)
-    .header('Content-Type', 'text/html; charset=utf-8')
-    .header('Cache-Control', 'no-store')
-    .header('Content-Security-Policy', CONSOLE_CSP)
-    .header('Referrer-Policy', 'no-referrer')
-    .header('X-Content-Type-Options', 'nosniff')
-    .send(body);
 }
 
 /**
@@ -62,7 +53,7 @@ export class ConsoleAuthController {
       'the console path to open after signing in (same-origin /console paths only; anything else is ignored)',
   })
   signInForm(@Req() req: FastifyRequest, @Res() reply: FastifyReply): FastifyReply {
-    return html(reply, 200, signInPage({ oidc: this.auth.oidc !== undefined, next: returnTo(req.query) }));
+    return sendConsolePage(reply, 200, signInPage({ oidc: this.auth.oidc !== undefined, next: returnTo(req.query) }));
   }
 
   @Post('sign-in')
@@ -83,17 +74,17 @@ export class ConsoleAuthController {
   async signIn(@Req() req: FastifyRequest, @Body() body: unknown, @Res() reply: FastifyReply): Promise<FastifyReply> {
     // Login CSRF: a form posted from another site would sign the victim in as its author.
     if (this.crossSite(req))
-      return html(reply, 403, refusedPage('Sign-in refused', 'This form was posted from another site.'));
+      return sendConsolePage(reply, 403, refusedPage('Sign-in refused', 'This form was posted from another site.'));
     const apiKey = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['apiKey'] : undefined;
     const next = returnTo(body);
     const outcome = await this.auth.signInWithApiKey(apiKey);
     if (!outcome.ok)
-      return html(
+      return sendConsolePage(
         reply,
         outcome.status,
         signInPage({ oidc: this.auth.oidc !== undefined, error: outcome.reason, next }),
       );
-    return html(this.signedIn(reply, outcome), 200, continuePage(next));
+    return sendConsolePage(this.signedIn(reply, outcome), 200, continuePage(next));
   }
 
   @Get('oidc/start')
@@ -109,7 +100,11 @@ export class ConsoleAuthController {
   })
   async oidcStart(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     if (this.auth.oidc === undefined)
-      return html(reply, 404, refusedPage('Not configured', 'Sign-in with an identity provider is not configured.'));
+      return sendConsolePage(
+        reply,
+        404,
+        refusedPage('Not configured', 'Sign-in with an identity provider is not configured.'),
+      );
     let started: Awaited<ReturnType<NonNullable<ConsoleAuthService['oidc']>['start']>>;
     try {
       started = await this.auth.oidc.start();
@@ -117,7 +112,7 @@ export class ConsoleAuthController {
       if (next !== undefined) started.pending.next = next;
     } catch (error) {
       this.log.error({ err: error }, 'console sign-in: the identity provider discovery failed');
-      return html(
+      return sendConsolePage(
         reply,
         502,
         refusedPage('Identity provider unavailable', 'The identity provider could not be reached.'),
@@ -142,8 +137,8 @@ export class ConsoleAuthController {
     const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
     const outcome = await this.auth.signInWithOidc(query, pending);
     void reply.header('Set-Cookie', [clearedCookie(this.auth.cookies, this.auth.cookies.oidc)]);
-    if (!outcome.ok) return html(reply, outcome.status, refusedPage('Sign-in refused', outcome.reason));
-    return html(this.signedIn(reply, outcome), 200, continuePage(safeReturnPath(pending?.next)));
+    if (!outcome.ok) return sendConsolePage(reply, outcome.status, refusedPage('Sign-in refused', outcome.reason));
+    return sendConsolePage(this.signedIn(reply, outcome), 200, continuePage(safeReturnPath(pending?.next)));
   }
 
   @Get()
@@ -197,6 +192,8 @@ export class ConsoleAuthController {
   @HttpCode(200)
   @ApiProduces('text/html')
   @UseGuards(ConsoleSessionGuard)
+  // A page answers: signed out already (another tab) → sign-in; a stale form → a page with the reason.
+  @UseFilters(ConsolePageErrors)
   @ConsoleSessionAuth()
   @ApiOperation({ summary: 'Ends the session (CSRF token required) and clears the cookie (HTML)' })
   @ApiBody({
@@ -210,7 +207,7 @@ export class ConsoleAuthController {
     await this.auth.sessions.end(session.token);
     this.log.info({ operator: session.operator.id }, 'console sign-out');
     void reply.header('Set-Cookie', clearedCookie(this.auth.cookies, this.auth.cookies.session));
-    return html(reply, 200, signedOutPage());
+    return sendConsolePage(reply, 200, signedOutPage());
   }
 
   private signedIn(reply: FastifyReply, outcome: Extract<SignInOutcome, { ok: true }>): FastifyReply {

@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import type { ConsoleOidcConfig } from '../../config/schema';
+import type { ConsoleOidcConfig } from '../../../config/schema';
 
 /** What the browser keeps (in the pending-sign-in cookie) between the redirect and the callback. */
 export interface PendingSignIn {

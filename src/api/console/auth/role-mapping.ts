@@ -1,5 +1,5 @@
-import type { ConsoleOidcConfig, OperatorConfig } from '../../config/schema';
-import type { AuthenticatedOperator } from '../auth/operator-directory';
+import type { ConsoleOidcConfig, OperatorConfig } from '../../../config/schema';
+import type { AuthenticatedOperator } from '../../auth/operator-directory';
 
 export type RoleMappingResult =
   { ok: true; operator: AuthenticatedOperator } | { ok: false; reason: 'no-operator' | 'no-role'; detail: string };

@@ -1,7 +1,7 @@
 import { type CanActivate, createParamDecorator, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { AuthenticatedOperator } from '../auth/operator-directory';
-import { ApiError } from '../common/api-error';
+import type { AuthenticatedOperator } from '../../auth/operator-directory';
+import { ApiError } from '../../common/api-error';
 import { ConsoleAuthService } from './console-auth.service';
 import { csrfTokenMatches, presentedCsrfToken } from './csrf';
 import { readCookie } from './session-cookie';

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import type { InterlockConfig } from '../../config/schema';
-import type { Logger } from '../../logging';
-import type { Services } from '../../runtime/services';
-import { AuthModule } from '../auth/auth.module';
-import { OperatorDirectory } from '../auth/operator-directory';
-import { CONFIG, CONSOLE_HOOKS, LOGGER, SERVICES } from '../tokens';
+import type { InterlockConfig } from '../../../config/schema';
+import type { Logger } from '../../../logging';
+import type { Services } from '../../../runtime/services';
+import { AuthModule } from '../../auth/auth.module';
+import { OperatorDirectory } from '../../auth/operator-directory';
+import { CONFIG, CONSOLE_HOOKS, LOGGER, SERVICES } from '../../tokens';
 import { ConsoleAuthController } from './console-auth.controller';
 import { type ConsoleAuthHooks, ConsoleAuthService } from './console-auth.service';
 import { ConsoleSessionGuard } from './console-session.guard';

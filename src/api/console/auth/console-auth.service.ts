@@ -1,6 +1,6 @@
-import type { InterlockConfig } from '../../config/schema';
-import type { Logger } from '../../logging';
-import type { AuthenticatedOperator, OperatorDirectory } from '../auth/operator-directory';
+import type { InterlockConfig } from '../../../config/schema';
+import type { Logger } from '../../../logging';
+import type { AuthenticatedOperator, OperatorDirectory } from '../../auth/operator-directory';
 import { csrfTokenFor } from './csrf';
 import { OidcSignIn, OidcSignInError, type PendingSignIn } from './oidc-sign-in';
 import { mapClaimsToOperator } from './role-mapping';

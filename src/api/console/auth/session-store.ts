@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { AuthenticatedOperator } from '../auth/operator-directory';
+import type { AuthenticatedOperator } from '../../auth/operator-directory';
 
 export type SignInMethod = 'api-key' | 'oidc';
 
@@ -35,6 +35,9 @@ export function newSessionToken(): string {
  * (injected: tests move the clock); an ended session is deleted when found.
  */
 export class ConsoleSessionStore {
+  /** Who waits to hear that a session ended, by token hash (the console's open event streams). */
+  private readonly endWatchers = new Map<string, Set<() => void>>();
+
   constructor(
     private readonly pool: Pool,
     private readonly timeouts: SessionTimeouts,
@@ -96,9 +99,29 @@ export class ConsoleSessionStore {
     return (rowCount ?? 0) > 0;
   }
 
-  /** Sign-out: the token no longer opens anything. */
+  /** Sign-out: the token no longer opens anything. Whoever watches the session in this process hears it at once. */
   async end(token: string): Promise<void> {
-    await this.pool.query('DELETE FROM console_sessions WHERE token_sha256 = $1', [sha256(token)]);
+    const hash = sha256(token);
+    await this.pool.query('DELETE FROM console_sessions WHERE token_sha256 = $1', [hash]);
+    const watchers = this.endWatchers.get(hash);
+    this.endWatchers.delete(hash);
+    for (const watcher of watchers ?? []) watcher();
+  }
+
+  /**
+   * Calls `ended` once when this process ends the session (sign-out, or a timeout found on a
+   * request); returns the function that stops watching. A session ended by another API
+   * process, or timing out unseen, is found by polling `alive` instead.
+   */
+  onEnd(token: string, ended: () => void): () => void {
+    const hash = sha256(token);
+    const watchers = this.endWatchers.get(hash) ?? new Set<() => void>();
+    this.endWatchers.set(hash, watchers);
+    watchers.add(ended);
+    return () => {
+      watchers.delete(ended);
+      if (watchers.size === 0 && this.endWatchers.get(hash) === watchers) this.endWatchers.delete(hash);
+    };
   }
 
   /** Removes ended sessions (idle or past their absolute end); returns how many. */
