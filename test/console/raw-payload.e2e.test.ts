@@ -102,7 +102,9 @@ it('stores the body of an accepted webhook, shows it escaped on the incident pag
     text,
     bodyBase64: Buffer.from(text).toString('base64'),
   });
-  expect((await stack.api(`/incidents/${incidentId}/raw-bodies/${'0'.repeat(64)}`, { operator: 'alice' })).status).toBe(404);
+  expect((await stack.api(`/incidents/${incidentId}/raw-bodies/${'0'.repeat(64)}`, { operator: 'alice' })).status).toBe(
+    404,
+  );
   expect((await stack.api(`/incidents/${incidentId}/raw-bodies/not-a-hash`, { operator: 'alice' })).status).toBe(400);
   expect(
     (await stack.api(`/incidents/${incidentId}/raw-bodies/${sha256}`, { apiKey: 'not-a-key-0123456789' })).status,

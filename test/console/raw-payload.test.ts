@@ -60,7 +60,9 @@ describe('rawPayloadBlock', () => {
   it('shows a stored body escaped, pretty-printed, collapsed, with the hash check and a download link', () => {
     const body = stored(JSON.stringify({ title: HOSTILE, id: 'gen-1' }));
     const html = rawPayloadBlock({ incidentId: INCIDENT, sha256: body.sha256, read: true, stored: body });
-    expect(html).toMatch(/^<details class="raw-payload" data-raw-state="stored"><summary>Raw payload \(JSON, \d+ bytes\)/);
+    expect(html).toMatch(
+      /^<details class="raw-payload" data-raw-state="stored"><summary>Raw payload \(JSON, \d+ bytes\)/,
+    );
     expect(html).toContain('SHA-256 <b class="ok">matches</b> the audited hash');
     expect(html).toContain('encrypted at rest (key k1)');
     expect(html).toContain(`href="/console/incidents/${INCIDENT}/raw-bodies/${body.sha256}"`);
@@ -98,7 +100,10 @@ describe('rawPayloadBlock', () => {
     expect(rawPayloadBlock({ incidentId: INCIDENT, sha256, read: true, stored: undefined })).toContain(
       'data-raw-state="not-stored">Raw payload: <b>not stored</b> (older than its retention, or storing was off',
     );
-    const unreadable = stored('x', { unreadable: `encrypted with key "<k9>", which is not listed`, sha256Matches: null });
+    const unreadable = stored('x', {
+      unreadable: `encrypted with key "<k9>", which is not listed`,
+      sha256Matches: null,
+    });
     delete unreadable.body;
     expect(rawPayloadBlock({ incidentId: INCIDENT, sha256, read: true, stored: unreadable })).toContain(
       'cannot be read</b> — encrypted with key &quot;&lt;k9&gt;&quot;, which is not listed',

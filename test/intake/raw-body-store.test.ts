@@ -176,9 +176,10 @@ describe('RawBodyStore', () => {
     expect((await rotated.read([d.sha256])).get(d.sha256)?.body).toBeUndefined();
 
     const reader = new RawBodyStore(service, SETTINGS, new RawBodyCipher([KEY_1, KEY_2], 'k2'));
-    await owner.query(`UPDATE alert_raw_bodies SET body = set_byte(body, 14, get_byte(body, 14) # 1) WHERE sha256 = $1`, [
-      d.sha256,
-    ]);
+    await owner.query(
+      `UPDATE alert_raw_bodies SET body = set_byte(body, 14, get_byte(body, 14) # 1) WHERE sha256 = $1`,
+      [d.sha256],
+    );
     expect((await reader.read([d.sha256])).get(d.sha256)?.unreadable).toMatch(/fails authentication/);
 
     const other = delivery('{"id":"gen-other"}');
@@ -260,9 +261,9 @@ describe('RawBodyStore', () => {
   it('gives the service role no way to change or delete a body but the prune function', async () => {
     const d = delivery('{"id":"gen-lp"}');
     await new RawBodyStore(service, SETTINGS, new RawBodyCipher([KEY_1], 'k1')).save(d);
-    await expect(service.query(`UPDATE alert_raw_bodies SET body = '\\x00' WHERE sha256 = $1`, [d.sha256])).rejects.toThrow(
-      /permission denied/,
-    );
+    await expect(
+      service.query(`UPDATE alert_raw_bodies SET body = '\\x00' WHERE sha256 = $1`, [d.sha256]),
+    ).rejects.toThrow(/permission denied/);
     await expect(service.query(`UPDATE alert_raw_bodies SET size = 1 WHERE sha256 = $1`, [d.sha256])).rejects.toThrow(
       /permission denied/,
     );
@@ -309,15 +310,16 @@ describe('RawBodyStore', () => {
     await owner.query(`UPDATE alert_raw_bodies SET last_received_at = now() - interval '91 days' WHERE sha256 = $1`, [
       d.sha256,
     ]);
-    const logged: unknown[] = [];
+    const logged: string[] = [];
     const activities = createMaintenanceActivities({
       config,
       pool: service,
       audit: { head: () => Promise.reject(new Error('not called')) },
-      log: { info: (...args: unknown[]) => logged.push(args) },
-    } as unknown as Parameters<typeof createMaintenanceActivities>[0]);
+      log: { info: (_: unknown, message?: string) => void logged.push(message ?? '') },
+    });
     const result = await activities.pruneAuditRecords();
     expect(result).toMatchObject({ pruned: 0, rawBodiesPruned: 1 });
+    expect(logged).toContain('raw webhook bodies pruned');
     expect(await row(d.sha256)).toBeUndefined();
   });
 });

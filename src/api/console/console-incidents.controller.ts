@@ -216,7 +216,8 @@ export class ConsoleIncidentsController {
 
   @Get('incidents/:id/raw-bodies/:sha256')
   @ApiOperation({
-    summary: "The stored raw webhook body of one of the incident's alerts (download), as GET /incidents/{id}/raw-bodies/{sha256}",
+    summary:
+      "The stored raw webhook body of one of the incident's alerts (download), as GET /incidents/{id}/raw-bodies/{sha256}",
   })
   @ApiProduces('application/octet-stream')
   async rawBody(
@@ -230,10 +231,7 @@ export class ConsoleIncidentsController {
     // Untrusted bytes: a download, never rendered (nosniff, no type the browser would run).
     return reply
       .header('Content-Type', 'application/octet-stream')
-      .header(
-        'Content-Disposition',
-        `attachment; filename="${sha256}${stored.truncated ? '-truncated' : ''}.json"`,
-      )
+      .header('Content-Disposition', `attachment; filename="${sha256}${stored.truncated ? '-truncated' : ''}.json"`)
       .header('X-Content-Type-Options', 'nosniff')
       .header('Content-Security-Policy', "default-src 'none'; sandbox")
       .header('Cache-Control', 'no-store')
