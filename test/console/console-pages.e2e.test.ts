@@ -296,6 +296,13 @@ describe('console: hostile text, keyboard, phone', () => {
       expect(await page.evaluate('window.pwned')).toBeUndefined();
       await page.locator('article.alert summary').first().click();
       await expect(page.locator('pre.raw').first().textContent()).resolves.toContain('<script>window.pwned=2</script>');
+      // The raw payload (the webhook body as stored), opened: the same text, still text.
+      const raw = page.locator('article.alert details.raw-payload').first();
+      await raw.locator('summary').click();
+      await expect(raw.locator('pre.raw').textContent()).resolves.toContain(`"title": ${JSON.stringify(HOSTILE)}`);
+      await expect(raw.locator('.raw-facts').first().textContent()).resolves.toContain('SHA-256 matches');
+      expect(await page.locator('#pwn').count()).toBe(0);
+      expect(await page.evaluate('window.pwned')).toBeUndefined();
     } finally {
       await context.close();
     }

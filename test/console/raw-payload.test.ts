@@ -92,7 +92,7 @@ describe('rawPayloadBlock', () => {
     const body = stored(`"${'y'.repeat(PAGE_RAW_TEXT_CHARS + 10)}"`);
     const html = rawPayloadBlock({ incidentId: INCIDENT, sha256: body.sha256, read: true, stored: body });
     expect(html).toContain('are shown; download the rest');
-    expect(html.match(/y+/)?.[0].length).toBe(PAGE_RAW_TEXT_CHARS - 1);
+    expect(html.match(/y{100,}/)?.[0].length).toBe(PAGE_RAW_TEXT_CHARS - 1);
   });
 
   it('names the other states: not stored, unreadable, not loaded, no hash', () => {
