@@ -40,7 +40,7 @@ const DEFAULT_WAIT_MS = 2_000;
 /** Backlogged bodies are written again this often; new ones skip the wait this long after a failure. */
 const DEFAULT_RETRY_MS = 5_000;
 /** Most bytes of bodies waiting in the backlog; beyond it a body is dropped (logged). */
-const DEFAULT_BACKLOG_BYTES = 64 * 1024 * 1024;
+const DEFAULT_BACKLOG_BYTES = 16 * 1024 * 1024;
 /** A body that could not be written for this long is dropped (logged). */
 const DEFAULT_BACKLOG_AGE_MS = 24 * 3_600_000;
 
@@ -277,7 +277,8 @@ export class RawBodyStore {
       );
       return;
     }
-    this.backlog.set(delivery.sha256, { delivery, since: at });
+    // A copy: the request's buffer may be a slice of a larger one the backlog would keep alive.
+    this.backlog.set(delivery.sha256, { delivery: { ...delivery, body: Buffer.from(delivery.body) }, since: at });
     this.backlogBytes += delivery.body.length;
     this.scheduleRetry();
   }
