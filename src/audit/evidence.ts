@@ -40,6 +40,26 @@ export interface EvidenceBundle extends IncidentExport {
     rules: string[];
   };
   links?: { temporalUi?: string };
+  /**
+   * The raw webhook bodies the incident's alerts were normalized from, one per distinct
+   * `trigger.rawSha256`: the bytes stored (base64), and whether they hash to the audited value.
+   */
+  rawBodies?: EvidenceRawBody[];
+}
+
+export interface EvidenceRawBody {
+  sha256: string;
+  /** false: not stored (older than its retention, or intake.rawBodies.store was off). */
+  stored: boolean;
+  source?: string;
+  receivedAt?: string;
+  /** The whole body's size in bytes. */
+  size?: number;
+  /** Only the first bytes were kept (intake.rawBodies.maxBytes): the SHA-256 cannot be checked. */
+  truncated?: boolean;
+  sha256Matches?: boolean | null;
+  bodyBase64?: string;
+  unreadable?: string;
 }
 
 /** undefined when the incident has no audit records. */
@@ -55,13 +75,20 @@ export async function exportIncident(store: AuditStore, incidentId: string): Pro
 export async function buildEvidenceBundle(
   store: AuditStore,
   incidentId: string,
-  opts: { operator: { id: string; name: string }; temporalUiUrl?: string },
+  opts: {
+    operator: { id: string; name: string };
+    temporalUiUrl?: string;
+    /** Reads the raw bodies of these SHA-256s (the incident's distinct `trigger.rawSha256`). */
+    rawBodies?: (sha256s: string[]) => Promise<EvidenceRawBody[]>;
+  },
 ): Promise<EvidenceBundle | undefined> {
   const exported = await exportIncident(store, incidentId);
   if (!exported) return undefined;
   const { records } = exported;
   const eventCounts: Record<string, number> = {};
   for (const r of records) eventCounts[r.eventType] = (eventCounts[r.eventType] ?? 0) + 1;
+  const hashes = [...new Set(records.flatMap((r) => (r.trigger ? [r.trigger.rawSha256] : [])))];
+  const rawBodies = opts.rawBodies === undefined || hashes.length === 0 ? undefined : await opts.rawBodies(hashes);
   return {
     format: EVIDENCE_FORMAT,
     ...exported,
@@ -88,5 +115,6 @@ export async function buildEvidenceBundle(
       rules: [...new Set(records.flatMap((r) => (r.decision ? [r.decision.rule] : [])))].sort(),
     },
     ...(opts.temporalUiUrl !== undefined && { links: { temporalUi: opts.temporalUiUrl } }),
+    ...(rawBodies !== undefined && { rawBodies }),
   };
 }

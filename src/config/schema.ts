@@ -321,6 +321,25 @@ const consoleSchema = z
     message: 'idleTimeout must be positive and at most absoluteTimeout',
   });
 
+/** The shortest `intake.rawBodies.retention` (the prune function refuses less too: migration 10). */
+export const MIN_RAW_BODY_RETENTION_MS = 86_400_000;
+const RAW_BODIES_DEFAULTS = { store: true, maxBytes: 262_144 };
+/**
+ * `intake.rawBodies`: each accepted webhook's raw body, stored by its SHA-256 before the 202,
+ * encrypted with the active `temporal.encryption` key when there is one. Kept `retention`
+ * after its last delivery (default and at most `audit.retention`).
+ */
+const rawBodiesSchema = z.strictObject({
+  /** false: keep only the SHA-256 (in the audit trail), as before. */
+  store: z.boolean().default(true),
+  /** Bodies larger than this keep their first maxBytes bytes, marked truncated. */
+  maxBytes: z.number().int().min(1_024).max(16_777_216).default(262_144),
+  /** How long a body is kept after its last delivery; unset: `audit.retention`. */
+  retention: durationSchema
+    .refine((ms) => ms >= MIN_RAW_BODY_RETENTION_MS, { message: 'must be at least 1 day (1d)' })
+    .optional(),
+});
+
 export const configSchema = z
   .strictObject({
     server: z
@@ -433,8 +452,16 @@ export const configSchema = z
         maxConcurrentCalls: z.number().int().min(1).max(1_000).default(64),
         /** Most alerts one webhook delivery may carry (Elastic sends several); beyond it, 413 and nothing is signalled. */
         maxAlertsPerDelivery: z.number().int().min(1).max(10_000).default(100),
+        /** Raw webhook bodies kept for the console and the evidence bundle (src/intake/raw-body-store.ts). */
+        rawBodies: rawBodiesSchema.default(RAW_BODIES_DEFAULTS),
       })
-      .default({ maxPendingAlerts: 20_000, maxBatchAlerts: 200, maxConcurrentCalls: 64, maxAlertsPerDelivery: 100 }),
+      .default({
+        maxPendingAlerts: 20_000,
+        maxBatchAlerts: 200,
+        maxConcurrentCalls: 64,
+        maxAlertsPerDelivery: 100,
+        rawBodies: RAW_BODIES_DEFAULTS,
+      }),
     playbooks: z
       .strictObject({
         dir: nonEmpty.default('playbooks'),
@@ -511,6 +538,13 @@ export const configSchema = z
     console: consoleSchema.default({ session: { idleTimeout: 30 * 60_000, absoluteTimeout: 12 * 3_600_000 } }),
   })
   .superRefine((config, ctx) => {
+    const rawRetention = config.intake.rawBodies.retention;
+    if (rawRetention !== undefined && rawRetention > config.audit.retention)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['intake', 'rawBodies', 'retention'],
+        message: 'must not be longer than audit.retention (a raw body is evidence the audit trail refers to)',
+      });
     const zoneIds = new Set(config.zones.map((z) => z.id));
     const operatorIds = new Set(config.operators.map((o) => o.id));
     config.assets.forEach((asset, i) => {

@@ -478,6 +478,62 @@ END
 $$;
 `;
 
+/** Removes raw webhook bodies older than a cutoff (migration 10), for the service role. */
+export const RAW_BODY_PRUNE_FUNCTION = 'interlock_prune_raw_bodies';
+
+/**
+ * Raw webhook bodies (docs/console.md, "Raw payloads"), content-addressed by the SHA-256 the
+ * audit trail records as `trigger.rawSha256`: evidence the chain references by hash, never
+ * part of it. `body` is AES-256-GCM ciphertext (IV, ciphertext, tag) when `key_id` names the
+ * payload-encryption key that sealed it, else the bytes in clear; `truncated` when only the
+ * first `intake.rawBodies.maxBytes` bytes of `size` were kept. The service role may read and
+ * insert bodies and move `last_received_at` forward (a re-delivery keeps its body for another
+ * retention period), but never change a body or delete one: deletion goes through
+ * RAW_BODY_PRUNE_FUNCTION (SECURITY DEFINER), which removes the bodies last received before
+ * its cutoff and refuses a cutoff less than a day back.
+ */
+const alertRawBodies = `
+CREATE TABLE alert_raw_bodies (
+  sha256           text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  source           text NOT NULL,
+  received_at      timestamptz NOT NULL,
+  last_received_at timestamptz NOT NULL,
+  size             integer NOT NULL CHECK (size > 0),
+  truncated        boolean NOT NULL,
+  key_id           text,
+  body             bytea NOT NULL
+);
+CREATE INDEX alert_raw_bodies_last_received_at_idx ON alert_raw_bodies (last_received_at);
+COMMENT ON TABLE alert_raw_bodies IS
+  'Raw webhook bodies by SHA-256 (audit trigger.rawSha256); body encrypted with key_id when set. Pruned by ${RAW_BODY_PRUNE_FUNCTION}.';
+
+CREATE FUNCTION ${RAW_BODY_PRUNE_FUNCTION}(p_cutoff timestamptz) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  removed bigint;
+BEGIN
+  IF p_cutoff IS NULL OR p_cutoff > now() - interval '1 day' THEN
+    RAISE EXCEPTION 'raw body retention under 1 day refused';
+  END IF;
+  DELETE FROM alert_raw_bodies WHERE last_received_at < p_cutoff;
+  GET DIAGNOSTICS removed = ROW_COUNT;
+  RETURN removed;
+END;
+$$;
+REVOKE ALL ON FUNCTION ${RAW_BODY_PRUNE_FUNCTION}(timestamptz) FROM PUBLIC;
+REVOKE ALL ON alert_raw_bodies FROM PUBLIC;
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${SERVICE_ROLE}') THEN
+    REVOKE ALL ON alert_raw_bodies FROM ${SERVICE_ROLE};
+    GRANT SELECT, INSERT ON alert_raw_bodies TO ${SERVICE_ROLE};
+    GRANT UPDATE (last_received_at) ON alert_raw_bodies TO ${SERVICE_ROLE};
+    GRANT EXECUTE ON FUNCTION ${RAW_BODY_PRUNE_FUNCTION}(timestamptz) TO ${SERVICE_ROLE};
+  END IF;
+END
+$$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: initialSchema },
   { version: 2, name: 'notification-deliveries', sql: notificationDeliveries },
@@ -488,4 +544,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'console-sessions', sql: consoleSessions },
   { version: 8, name: 'incidents-projection', sql: incidentsProjection },
   { version: 9, name: 'audit-prune-function', sql: auditPruneFunction },
+  { version: 10, name: 'alert-raw-bodies', sql: alertRawBodies },
 ];

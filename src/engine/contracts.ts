@@ -208,8 +208,11 @@ export interface InterlockActivities {
 
 /** The worker's scheduled audit maintenance (src/workflows/maintenance-workflows.ts). */
 export interface MaintenanceActivities {
-  /** Removes records older than audit.retention, leaving a checkpoint (src/audit/retention.ts). */
-  pruneAuditRecords(): Promise<{ pruned: number; cutoff: string; checkpointSeq?: number }>;
+  /**
+   * Removes records older than audit.retention, leaving a checkpoint (src/audit/retention.ts),
+   * and raw webhook bodies older than theirs (src/intake/raw-body-store.ts).
+   */
+  pruneAuditRecords(): Promise<{ pruned: number; cutoff: string; checkpointSeq?: number; rawBodiesPruned?: number }>;
   /** Writes the chain head to audit.anchor's file and/or syslog target. */
   anchorAuditHead(): Promise<{ seq: number; hash: string; at: string }>;
 }

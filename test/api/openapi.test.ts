@@ -94,6 +94,7 @@ describe('GET /docs-json', () => {
       'GET /incidents/zones': operator,
       'GET /incidents/{id}/evidence': operator,
       'GET /incidents/{id}/timeline-link': operator,
+      'GET /incidents/{id}/raw-bodies/{sha256}': operator,
       'GET /audit/verify': operator,
       'GET /ui/incidents/{id}': [{ bearer: [] }, { timelineLink: [] }],
       'GET /health': [],
@@ -125,6 +126,7 @@ describe('GET /docs-json', () => {
       'GET /console/incidents/{id}': [{ consoleSession: [] }],
       'GET /console/incidents/{id}/evidence': [{ consoleSession: [] }],
       'GET /console/incidents/{id}/audit.csv': [{ consoleSession: [] }],
+      'GET /console/incidents/{id}/raw-bodies/{sha256}': [{ consoleSession: [] }],
       'POST /console/incidents/{id}/case': [{ consoleSession: [] }],
       'POST /console/incidents/{id}/comments': [{ consoleSession: [] }],
       // The console's pages: without a session they send the browser to sign-in (and back).

@@ -45,6 +45,7 @@ describe('parseConfig', () => {
       maxBatchAlerts: 200,
       maxConcurrentCalls: 64,
       maxAlertsPerDelivery: 5,
+      rawBodies: { store: true, maxBytes: 262_144 },
     });
     expectConfigError(
       () => parseConfig(withCap.replace('maxAlertsPerDelivery: 5', 'maxAlertsPerDelivery: 0'), EXAMPLE_ENV),

@@ -202,8 +202,13 @@ describe('console: incident page', () => {
       const alert = page.locator('article.alert').first();
       await expect(alert.locator('.alert-title').textContent()).resolves.toBe('Suspicious tool on eng-ws-03');
       expect(await alert.locator('dd').allTextContents()).toEqual(expect.arrayContaining(['generic', 'console-ot-1']));
-      await alert.locator('summary').click();
-      await expect(alert.locator('pre.raw').textContent()).resolves.toContain('"alertUid": "console-ot-1"');
+      const recorded = alert.locator('details:not(.raw-payload)');
+      await recorded.locator('summary').click();
+      await expect(recorded.locator('pre.raw').textContent()).resolves.toContain('"alertUid": "console-ot-1"');
+      // The webhook body as received, next to it (collapsed until opened).
+      const raw = alert.locator('details.raw-payload');
+      await raw.locator('summary').click();
+      await expect(raw.locator('pre.raw').textContent()).resolves.toContain('"id": "console-ot-1"');
       const target = page.locator('tr[data-target="10.10.4.17"]');
       expect(await target.locator('td').allTextContents()).toEqual([
         'eng-ws-03',
@@ -296,8 +301,16 @@ describe('console: hostile text, keyboard, phone', () => {
       await expect(page.locator('h1').textContent()).resolves.toBe(HOSTILE);
       expect(await page.locator('#pwn').count()).toBe(0);
       expect(await page.evaluate('window.pwned')).toBeUndefined();
-      await page.locator('article.alert summary').first().click();
-      await expect(page.locator('pre.raw').first().textContent()).resolves.toContain('<script>window.pwned=2</script>');
+      const recorded = page.locator('article.alert details:not(.raw-payload)').first();
+      await recorded.locator('summary').click();
+      await expect(recorded.locator('pre.raw').textContent()).resolves.toContain('<script>window.pwned=2</script>');
+      // The raw payload (the webhook body as stored), opened: the same text, still text.
+      const raw = page.locator('article.alert details.raw-payload').first();
+      await raw.locator('summary').click();
+      await expect(raw.locator('pre.raw').textContent()).resolves.toContain(`"title": ${JSON.stringify(HOSTILE)}`);
+      await expect(raw.locator('.raw-facts').first().textContent()).resolves.toContain('SHA-256 matches');
+      expect(await page.locator('#pwn').count()).toBe(0);
+      expect(await page.evaluate('window.pwned')).toBeUndefined();
     } finally {
       await context.close();
     }

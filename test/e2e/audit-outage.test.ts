@@ -4,6 +4,7 @@
  * audit writes wait and resume, every expected record is written exactly once, and the chain
  * verifies.
  */
+import { createHash } from 'node:crypto';
 import type { AuditRecord } from '../../src/audit/types';
 import { createPool } from '../../src/db/pool';
 import { modbusWriteAlert } from '../support/scenarios';
@@ -106,6 +107,14 @@ it('completes an incident across a 20 s PostgreSQL outage with every record exac
     'action.executed': 1,
     'playbook.completed': 1,
   });
+  // Its raw body, received during the outage, waited in the API and is stored now.
+  const rawSha256 = createHash('sha256').update(JSON.stringify(RANSOMWARE_ALERT)).digest('hex');
+  expect(rwRecords.find((r) => r.eventType === 'alert.received')?.trigger?.rawSha256).toBe(rawSha256);
+  const rawBody = await eventually(async () => {
+    const response = await stack.api(`/incidents/${ransomware}/raw-bodies/${rawSha256}`, { operator: 'alice' });
+    return response.status === 200 ? ((await response.json()) as { sha256Matches: boolean }) : undefined;
+  }, 'the raw body stored after the outage');
+  expect(rawBody.sha256Matches).toBe(true);
 
   const pool = createPool(cluster.url);
   try {

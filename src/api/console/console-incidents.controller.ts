@@ -10,7 +10,13 @@ import { ZodParam } from '../common/zod-pipe';
 import { ConsoleSessionGuard, CurrentConsoleSession } from './auth/console-session.guard';
 import { CSRF_FIELD } from './auth/csrf';
 import type { ConsoleSession } from './auth/session-store';
-import { caseChangeSchema, commentSchema, incidentIdSchema, listQuerySchema } from '../incidents/incidents.controller';
+import {
+  caseChangeSchema,
+  commentSchema,
+  incidentIdSchema,
+  listQuerySchema,
+  rawSha256Schema,
+} from '../incidents/incidents.controller';
 import { IncidentsService } from '../incidents/incidents.service';
 import { CONFIG } from '../tokens';
 import { incidentPage } from './incident-page';
@@ -204,6 +210,30 @@ export class ConsoleIncidentsController {
       .header('Content-Disposition', `attachment; filename="${incidentId}-evidence.json"`)
       .header('Cache-Control', 'no-store')
       .send(JSON.stringify(bundle, null, 2));
+  }
+
+  @Get('incidents/:id/raw-bodies/:sha256')
+  @ApiOperation({
+    summary:
+      "The stored raw webhook body of one of the incident's alerts (download), as GET /incidents/{id}/raw-bodies/{sha256}",
+  })
+  @ApiProduces('application/octet-stream')
+  async rawBody(
+    @IncidentId() incidentId: string,
+    @ZodParam('sha256', rawSha256Schema, 'SHA-256') sha256: string,
+    @Res() reply: FastifyReply,
+  ): Promise<FastifyReply> {
+    const stored = await this.incidents.rawBody(incidentId, sha256);
+    if (stored.body === undefined)
+      throw new ApiError(409, 'raw_body_unreadable', `the raw body cannot be read: ${stored.unreadable ?? ''}`);
+    // Untrusted bytes: a download, never rendered (nosniff, no type the browser would run).
+    return reply
+      .header('Content-Type', 'application/octet-stream')
+      .header('Content-Disposition', `attachment; filename="${sha256}${stored.truncated ? '-truncated' : ''}.json"`)
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Content-Security-Policy', "default-src 'none'; sandbox")
+      .header('Cache-Control', 'no-store')
+      .send(stored.body);
   }
 
   @Get('incidents/:id/audit.csv')

@@ -12,7 +12,9 @@ import { CASE_STATUSES } from '../../cases/case-state';
 import { describeAction } from '../../policy/describe-action';
 import type { IncidentDetail } from '../incidents/incident-view';
 import { isRollback, pendingSection, timelineRows } from '../ui/timeline-page';
+import type { StoredRawBody } from '../../intake/raw-body-store';
 import { consolePage, csrfField, duration, e, timeTag, type ConsoleViewer } from './layout';
+import { rawPayloadBlock } from './raw-payload';
 
 export interface IncidentPageInput {
   viewer: ConsoleViewer;
@@ -23,6 +25,10 @@ export interface IncidentPageInput {
   operatorName: (id: string) => string;
   /** A fresh idempotency key for the comment form: submitting it twice records one comment. */
   commentKey: string;
+  /** The stored raw webhook bodies among those the page read (`rawBodiesRead`), by SHA-256. */
+  rawBodies?: ReadonlyMap<string, StoredRawBody>;
+  /** The SHA-256s the page looked up (the first distinct ones): others are linked, not shown. */
+  rawBodiesRead?: ReadonlySet<string>;
   /** After a form: what was saved, or why it was refused. */
   notice?: { kind: 'saved' | 'error'; text: string };
 }
@@ -160,6 +166,12 @@ ${facts([
   ],
   ['Raw body SHA-256', `<span class="mono hash">${e(t?.rawSha256)}</span>`],
 ])}
+${rawPayloadBlock({
+  incidentId: input.detail.incidentId,
+  sha256: t?.rawSha256,
+  read: t !== undefined && (input.rawBodiesRead?.has(t.rawSha256) ?? false),
+  stored: t === undefined ? undefined : input.rawBodies?.get(t.rawSha256),
+})}
 <details><summary>Recorded alert (JSON)</summary><pre class="raw">${json(record ?? a)}</pre></details>
 </article>`;
     })

@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, HttpCode, Inject, Patch, Post, Res, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOperation } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply as Response } from 'fastify';
 import { z } from 'zod';
 import { SEVERITIES } from '../../alerts/alert';
@@ -123,6 +123,31 @@ export const commentSchema = z.strictObject({
 });
 
 const IncidentId = () => ZodParam('id', incidentIdSchema, 'incident ID');
+export const rawSha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'not a SHA-256 (64 lower-case hex digits)');
+
+/** GET /incidents/{id}/raw-bodies/{sha256}: a stored raw webhook body. */
+const RAW_BODY_RESPONSE = {
+  type: 'object',
+  required: ['incidentId', 'sha256', 'source', 'receivedAt', 'lastReceivedAt', 'size', 'storedBytes', 'truncated'],
+  properties: {
+    incidentId: { type: 'string' },
+    sha256: { type: 'string', description: 'the audited `trigger.rawSha256` of the alerts normalized from it' },
+    source: { type: 'string', description: 'the webhook source that first delivered it' },
+    receivedAt: { type: 'string', format: 'date-time' },
+    lastReceivedAt: { type: 'string', format: 'date-time', description: 'retention counts from here' },
+    size: { type: 'integer', description: 'the whole body, in bytes' },
+    storedBytes: { type: 'integer', description: 'bytes kept (less than `size` when truncated)' },
+    truncated: { type: 'boolean', description: 'only the first `intake.rawBodies.maxBytes` bytes were kept' },
+    encryptedWith: { type: ['string', 'null'], description: 'the encryption key ID at rest; null: stored in clear' },
+    sha256Matches: {
+      type: ['boolean', 'null'],
+      description: 'whether the stored bytes hash to `sha256`; null when it cannot be checked (truncated, unreadable)',
+    },
+    text: { type: 'string', description: 'the stored bytes as UTF-8 text (invalid sequences replaced)' },
+    bodyBase64: { type: 'string', description: 'the stored bytes, exactly' },
+    unreadable: { type: 'string', description: 'why the body cannot be decrypted (no text nor bytes then)' },
+  },
+};
 
 @Controller()
 @UseGuards(OperatorGuard)
@@ -206,6 +231,20 @@ export class IncidentsController {
     const bundle = await this.incidents.evidence(incidentId, operator);
     void res.header('Content-Disposition', `attachment; filename="${incidentId}-evidence.json"`);
     return bundle;
+  }
+
+  /** A raw webhook body of one of the incident's alerts, by its SHA-256 (docs/console.md#raw-payloads). */
+  @Get('incidents/:id/raw-bodies/:sha256')
+  @ApiOperation({ summary: "Get the raw webhook body of one of the incident's alerts, by its SHA-256" })
+  @ApiOkResponse({ description: 'the stored body', schema: RAW_BODY_RESPONSE })
+  async rawBody(@IncidentId() incidentId: string, @ZodParam('sha256', rawSha256Schema, 'SHA-256') sha256: string) {
+    const { body, ...stored } = await this.incidents.rawBody(incidentId, sha256);
+    return {
+      incidentId,
+      ...stored,
+      storedBytes: body?.length ?? 0,
+      ...(body !== undefined && { text: body.toString('utf8'), bodyBase64: body.toString('base64') }),
+    };
   }
 
   /** A link to the timeline page that works in a browser for 15 minutes (no header needed). */

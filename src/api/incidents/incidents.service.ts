@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import { Connectors } from '../../../integrations';
 import { readNewestFileAnchor } from '../../audit/anchor';
-import { buildEvidenceBundle, exportIncident } from '../../audit/evidence';
+import { buildEvidenceBundle, exportIncident, type EvidenceRawBody } from '../../audit/evidence';
 import { IncidentIndex, type IncidentFilter } from '../../audit/incident-index';
 import type { AuditRecord } from '../../audit/types';
 import type { InterlockConfig } from '../../config/schema';
+import { RawBodyStore, type StoredRawBody } from '../../intake/raw-body-store';
 import type { Services } from '../../runtime/services';
 import type { AuthenticatedOperator } from '../auth/operator-directory';
 import { OperatorDirectory } from '../auth/operator-directory';
@@ -53,6 +54,9 @@ function toCsv(records: AuditRecord[]): string {
   return [[...CSV_COLUMNS, 'record'].join(','), ...rows].join('\r\n') + '\r\n';
 }
 
+/** Distinct raw bodies the incident page reads and shows inline; the rest are linked. */
+export const PAGE_RAW_BODIES = 100;
+
 /** A signed timeline link's query (`?op&exp&sig`), as UiController validated it. */
 export interface TimelineLinkQuery {
   op: string;
@@ -70,6 +74,7 @@ export class IncidentsService {
   /** The configured connectors: the incident view reads its tasks' state from the ticketing tool. */
   private readonly connectors: Connectors;
   private readonly cases: CaseWork;
+  private readonly rawBodies: RawBodyStore;
 
   constructor(
     @Inject(SERVICES) private readonly services: Services,
@@ -79,6 +84,7 @@ export class IncidentsService {
   ) {
     this.index = new IncidentIndex(services.pool);
     this.connectors = new Connectors(config.integrations);
+    this.rawBodies = RawBodyStore.fromConfig(services.pool, config);
     this.cases = new CaseWork(services.pool, services.audit, (id) => directory.byId(id) !== undefined);
   }
 
@@ -142,7 +148,29 @@ export class IncidentsService {
       this.services.audit.verify({ incidentId }),
     ]);
     if (!view) throw new ApiError(404, 'incident_not_found', `no incident ${incidentId}`);
-    return { ...view, verification };
+    // The page shows the first PAGE_RAW_BODIES distinct bodies; the others are a link away.
+    const hashes = [...new Set(view.detail.alerts.flatMap((a) => (a.trigger ? [a.trigger.rawSha256] : [])))];
+    const rawBodies = await this.rawBodies.read(hashes.slice(0, PAGE_RAW_BODIES));
+    return { ...view, verification, rawBodies, rawBodiesRead: new Set(hashes.slice(0, PAGE_RAW_BODIES)) };
+  }
+
+  /**
+   * One raw webhook body of the incident (GET /incidents/{id}/raw-bodies/{sha256}): 404 when no
+   * alert of the incident has that SHA-256, or when the body is not stored (storing off, pruned).
+   */
+  async rawBody(incidentId: string, sha256: string): Promise<StoredRawBody> {
+    const records = await this.services.audit.listByIncident(incidentId);
+    if (records.length === 0) throw new ApiError(404, 'incident_not_found', `no incident ${incidentId}`);
+    if (!records.some((r) => r.trigger?.rawSha256 === sha256))
+      throw new ApiError(404, 'raw_body_not_found', `no alert of incident ${incidentId} has the raw body ${sha256}`);
+    const stored = (await this.rawBodies.read([sha256])).get(sha256);
+    if (stored === undefined)
+      throw new ApiError(
+        404,
+        'raw_body_not_stored',
+        'the raw body is not stored: older than its retention, or intake.rawBodies.store was off',
+      );
+    return stored;
   }
 
   /** "Omar Haddad (omar)" for a configured operator, else the ID. */
@@ -164,10 +192,31 @@ export class IncidentsService {
     const temporalUi = temporalUiLink(this.config, incidentId);
     const bundle = await buildEvidenceBundle(this.services.audit, incidentId, {
       operator,
+      rawBodies: (hashes) => this.rawBodyEvidence(hashes),
       ...(temporalUi !== undefined && { temporalUiUrl: temporalUi }),
     });
     if (!bundle) throw new ApiError(404, 'incident_not_found', `no audit records for incident ${incidentId}`);
     return bundle;
+  }
+
+  /** The evidence bundle's raw bodies: each distinct one, stored or not, bytes in base64. */
+  private async rawBodyEvidence(hashes: string[]): Promise<EvidenceRawBody[]> {
+    const stored = await this.rawBodies.read(hashes);
+    return hashes.map((sha256) => {
+      const body = stored.get(sha256);
+      if (body === undefined) return { sha256, stored: false };
+      return {
+        sha256,
+        stored: true,
+        source: body.source,
+        receivedAt: body.receivedAt,
+        size: body.size,
+        truncated: body.truncated,
+        sha256Matches: body.sha256Matches,
+        ...(body.body !== undefined && { bodyBase64: body.body.toString('base64') }),
+        ...(body.unreadable !== undefined && { unreadable: body.unreadable }),
+      };
+    });
   }
 
   timelineLink(incidentId: string, operator: AuthenticatedOperator) {

@@ -10,6 +10,7 @@ import { getNormalizer, NormalizationError, type NormalizeContext } from '../../
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../intake/json-depth';
 import { NormalizedAlertCache } from '../../intake/normalized-alert-cache';
 import { sha256Hex } from '../../intake/raw-body';
+import { RawBodyStore } from '../../intake/raw-body-store';
 import { parseUntrustedJson } from '../../intake/untrusted-text';
 import type { Logger } from '../../logging';
 import { currentTraceContext, inBatchSpan, nameServerSpan } from '../../tracing/spans';
@@ -22,7 +23,8 @@ import { ApiError } from '../common/api-error';
 import { jsonContentTypeProblem } from '../common/body-parsers';
 import { KeyedBatcher, OverloadedError } from './keyed-batcher';
 import { SignalWithStartClient } from './signal-with-start';
-import { CONFIG, LOGGER, TEMPORAL_CLIENT } from '../tokens';
+import type { Services } from '../../runtime/services';
+import { CONFIG, LOGGER, SERVICES, TEMPORAL_CLIENT } from '../tokens';
 import type { WebhookSource } from './webhook-auth.guard';
 
 /** A Temporal call that has not answered in this time is treated as not accepted (503). */
@@ -80,12 +82,15 @@ export class WebhooksService {
   private readonly incidents: SignalWithStartClient;
   private readonly completion: AlertCompletion;
   private readonly assets: AlertAssetResolver;
+  private readonly rawBodies: RawBodyStore;
 
   constructor(
     @Inject(CONFIG) private readonly config: InterlockConfig,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(SERVICES) services: Services,
   ) {
+    this.rawBodies = RawBodyStore.fromConfig(services.pool, config, log);
     this.incidents = new SignalWithStartClient(temporal);
     this.completion = new AlertCompletion(config.integrations, log);
     this.assets = new AlertAssetResolver(config);
@@ -126,6 +131,11 @@ export class WebhooksService {
       );
     }
 
+    // Stored before the 202, or kept for PostgreSQL's return; never a refusal (raw-body-store.ts).
+    // A body this process stored recently: no I/O.
+    const rawStored = this.rawBodies.save({ sha256: rawSha256, source: sourceName, receivedAt, body: rawBody });
+    if (rawStored !== undefined) await rawStored;
+
     let accepted: AcceptedAlert[];
     try {
       accepted = await this.batcher.submitAll(
@@ -154,9 +164,14 @@ export class WebhooksService {
     return response;
   }
 
-  /** Resolves once every alert handed to the batcher has had its Temporal call answered (shutdown). */
-  drained(): Promise<void> {
-    return this.batcher.idle();
+  /**
+   * Resolves once every alert handed to the batcher has had its Temporal call answered, and
+   * raw bodies still waiting for PostgreSQL had one last try (shutdown).
+   */
+  async drained(): Promise<void> {
+    await this.batcher.idle();
+    await this.rawBodies.flush();
+    this.rawBodies.close();
   }
 
   /**
