@@ -111,8 +111,23 @@ async function main(): Promise<void> {
   const pool = createPool(db.url, { max: 2 });
   try {
     await runMigrations(pool);
+    // Rows of one transaction share its xmin: how many records each transaction (chain lock) wrote.
+    const groups = async () => {
+      const { rows } = await pool.query<{ records: string; transactions: string }>(
+        'SELECT count(*) AS records, count(DISTINCT xmin::text) AS transactions FROM audit_events',
+      );
+      return { records: Number(rows[0]?.records), transactions: Number(rows[0]?.transactions) };
+    };
+    const perTransaction = (before: { records: number; transactions: number }, after: typeof before) => {
+      const transactions = after.transactions - before.transactions;
+      const records = after.records - before.records;
+      return `${transactions} transactions, ${(records / Math.max(1, transactions)).toFixed(1)} records each`;
+    };
+    const start = await groups();
     const one = await run(db.url, 1);
+    const afterOne = await groups();
     const four = await run(db.url, 4);
+    const afterFour = await groups();
     const { rows } = await pool.query<{ records: string; incidents: string }>(
       'SELECT (SELECT count(*) FROM audit_events) AS records, (SELECT count(*) FROM incidents) AS incidents',
     );
@@ -121,8 +136,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `audit append benchmark (hash chain + incidents projection in the same transaction; ${SECONDS} s per run, ${IN_FLIGHT} appends in flight per process, ${INCIDENTS} incidents per process)`,
-        `1 process   ${one.toFixed(0)} records/s`,
-        `4 processes ${four.toFixed(0)} records/s (target >= ${TARGET}: ${verdict(four)})`,
+        `1 process   ${one.toFixed(0)} records/s (${perTransaction(start, afterOne)})`,
+        `4 processes ${four.toFixed(0)} records/s (${perTransaction(afterOne, afterFour)}) (target >= ${TARGET}: ${verdict(four)})`,
         `written ${rows[0]?.records} records over ${rows[0]?.incidents} incidents; chain verifies: ${verified.ok}`,
       ].join('\n') + '\n',
     );

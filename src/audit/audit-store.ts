@@ -1,11 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import { checkOut } from '../db/client';
-import { ADVISORY_LOCK_KEYS } from '../db/advisory-locks';
-import { withTransaction } from '../db/transaction';
+import { AUDIT_APPEND_FUNCTION } from '../db/migrations';
 import { auditEventInputSchema, describeIssues } from './audit-schema';
 import { readLatestCheckpoint, type RowQuery } from './checkpoints';
 import { GENESIS_HASH, computeRecordHash } from './hash';
-import { incidentDeltas, projectionCtes } from './incident-projection';
+import { incidentDeltas } from './incident-projection';
 import type { ChainLink } from './offline-verify';
 import { anchorMismatch, type ChainAnchor } from './anchor';
 import type { AuditEventInput, AuditRecord, VerifyResult } from './types';
@@ -38,7 +39,7 @@ interface AuditRow {
 const MAX_GROUP_CALLS = 64;
 
 interface QueuedAppend {
-  events: AuditEventInput[];
+  events: PreparedEvent[];
   resolve: (records: AuditRecord[]) => void;
   reject: (error: unknown) => void;
 }
@@ -88,35 +89,60 @@ function toStoredForm(input: AuditEventInput): AuditEventInput {
   return JSON.parse(json) as AuditEventInput;
 }
 
-/**
- * One statement for all new rows of a batch: the INSERT (column arrays unnested in order) and
- * the incidents projection's merge of the same records (incident-projection.ts), so the
- * projection commits with the records it reflects and costs no extra round trip.
- */
-async function insertRows(
-  client: PoolClient,
-  rows: readonly { event: AuditEventInput; record: AuditRecord }[],
-): Promise<void> {
-  const column = <T>(pick: (row: { event: AuditEventInput; record: AuditRecord }) => T) => rows.map(pick);
-  await client.query(
-    `WITH appended AS (
-       INSERT INTO audit_events (seq, idempotency_key, time, incident_id, event_type, record, prev_hash, hash)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[])
-     ), ${projectionCtes(9)}
-     SELECT 1`,
-    [
-      column(({ record }) => record.seq),
-      column(({ event }) => event.idempotencyKey),
-      column(({ event }) => event.time),
-      column(({ event }) => event.incidentId),
-      column(({ event }) => event.eventType),
-      column(({ event }) => JSON.stringify(event)),
-      column(({ record }) => record.prevHash),
-      column(({ record }) => record.hash),
-      JSON.stringify(incidentDeltas(rows.map(({ record }) => record))),
-    ],
-  );
+/** An event ready to append: its stored form and canonical JSON split around the seq. */
+interface PreparedEvent {
+  event: AuditEventInput;
+  /** Canonical JSON of the record with its seq up to and including `"seq":`. */
+  before: string;
+  /** Canonical JSON after the seq's digits. */
+  after: string;
 }
+
+/**
+ * The record's canonical JSON (hash.ts: RFC 8785 over the record with its seq) in two parts,
+ * before and after the seq's value, so the database can hash it once the seq is known under the
+ * chain lock: `before + seq + after` is exactly `canonicalize({ seq, ...event })`. Members sort
+ * by key, so the top-level members before "seq" and after it are each canonicalized alone.
+ */
+export function splitCanonical(event: AuditEventInput): { before: string; after: string } {
+  const head: Record<string, unknown> = {};
+  const tail: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(event)) {
+    if (key === 'seq') continue;
+    if (key < 'seq') head[key] = value;
+    else tail[key] = value;
+  }
+  const headJson = canonicalize(head);
+  const tailJson = canonicalize(tail);
+  if (headJson === undefined || tailJson === undefined) throw new Error('audit record cannot be canonicalized');
+  return {
+    before: `${headJson === '{}' ? '{' : `${headJson.slice(0, -1)},`}"seq":`,
+    after: tailJson === '{}' ? '}' : `,${tailJson.slice(1)}`,
+  };
+}
+
+function prepare(event: AuditEventInput): PreparedEvent {
+  const parts = splitCanonical(event);
+  // Canonical JSON escapes control characters: a raw newline would be a bug, and would split a part.
+  if (parts.before.includes('\n') || parts.after.includes('\n'))
+    throw new Error('audit record: canonical JSON holds a raw newline');
+  return { event, ...parts };
+}
+
+/** A row the append function returns: a new record's place in the chain, or an existing record. */
+interface AppendRow {
+  o_seq: string;
+  o_idempotency_key: string | null;
+  o_time: Date | null;
+  o_incident_id: string | null;
+  o_event_type: string | null;
+  o_record: unknown;
+  o_prev_hash: string;
+  o_hash: string;
+  o_existing: boolean;
+}
+
+const APPEND_SQL = `SELECT * FROM ${AUDIT_APPEND_FUNCTION}($1::text, $2::jsonb)`;
 
 /** Checks one stored row: its columns agree with its hashed record and its own hash is right. */
 function checkRowContent(row: AuditRow): string | undefined {
@@ -222,8 +248,9 @@ export class AuditStore {
    *
    * Group commit: while one transaction of this store is under way, later calls queue, and the
    * next transaction writes all of them — each call's events together and in order. Under load
-   * (many activities appending at once) the chain lock is taken, and the four round trips
-   * paid, once per group instead of once per call, and no pooled connection waits on the lock.
+   * (many activities appending at once) the chain lock is taken, and the one round trip (the
+   * append function, migration 11) paid, once per group instead of once per call, and only one
+   * pooled connection of the process waits on the lock.
    */
   async appendMany(inputs: readonly AuditEventInput[]): Promise<AuditRecord[]> {
     if (inputs.length === 0) return [];
@@ -233,7 +260,7 @@ export class AuditStore {
         const which = inputs.length === 1 ? '' : ` (event ${index})`;
         throw new AuditInputError(`invalid audit event${which}: ${describeIssues(parsed.error)}`);
       }
-      return toStoredForm(parsed.data);
+      return prepare(toStoredForm(parsed.data));
     });
     return timeAuditAppend(
       () =>
@@ -250,7 +277,12 @@ export class AuditStore {
     if (this.writing) return;
     this.writing = true;
     try {
-      while (this.queued.length > 0) {
+      for (;;) {
+        // Let the callers woken by the previous group (or starting in this tick) queue first:
+        // their continuations are microtasks, run before this macrotask. Without it the first of
+        // them would start a transaction alone and the rest wait for the next one.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.queued.length === 0) break;
         const group = this.queued.splice(0, MAX_GROUP_CALLS);
         try {
           const records = await this.writeInOneTransaction(group.flatMap((call) => call.events));
@@ -273,54 +305,74 @@ export class AuditStore {
     }
   }
 
-  private async writeInOneTransaction(stored: readonly AuditEventInput[]): Promise<AuditRecord[]> {
-    const keys = [...new Set(stored.map((event) => event.idempotencyKey))];
-
-    // Four round trips: BEGIN with the chain lock; the keys' existing records and the head in
-    // one read (a statement of its own: it must see what the lock's previous holder committed);
-    // one INSERT of every new row; COMMIT.
-    return withTransaction(
-      this.pool,
-      async (client) => {
-        const { rows } = await client.query<Partial<AuditRow> & { head_seq: string | null; head_hash: string | null }>(
-          `SELECT ${ROW_COLUMNS.split(', ')
-            .map((c) => `e.${c}`)
-            .join(', ')}, h.seq AS head_seq, h.hash AS head_hash
-             FROM (SELECT 1) AS one
-             LEFT JOIN audit_events e ON e.idempotency_key = ANY($1::text[])
-             LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) h ON true`,
-          [keys],
-        );
-        const byKey = new Map<string, AuditRecord>();
-        for (const row of rows)
-          if (row.seq != null) byKey.set(row.idempotency_key as string, toAuditRecord(row as AuditRow));
-        const first = rows[0];
-        let head =
-          first?.head_seq != null && first.head_hash != null
-            ? { seq: toSeq(first.head_seq), hash: first.head_hash }
-            : await this.readHead(client);
-
-        const written: { event: AuditEventInput; record: AuditRecord }[] = [];
-        const records = stored.map((event) => {
-          const existing = byKey.get(event.idempotencyKey);
-          if (existing !== undefined) return existing;
-          const seq = head.seq + 1;
-          const record: AuditRecord = {
-            ...event,
-            seq,
-            prevHash: head.hash,
-            hash: computeRecordHash(head.hash, event, seq),
-          };
-          byKey.set(event.idempotencyKey, record);
-          written.push({ event, record });
-          head = record;
-          return record;
+  /**
+   * One statement, one implicit transaction (the append function, migration 11): the chain lock
+   * is taken inside it and held only while the database reads the head, hashes, inserts and
+   * merges the projection, and through the commit — no client round trip under the lock. A key
+   * repeated in the group is written once; a key already stored makes the function return the
+   * stored records instead of writing, and the rest of the group is sent again.
+   */
+  private async writeInOneTransaction(group: readonly PreparedEvent[]): Promise<AuditRecord[]> {
+    const byKey = new Map<string, AuditRecord>();
+    let pending: PreparedEvent[] = [];
+    const seen = new Set<string>();
+    for (const prepared of group) {
+      if (seen.has(prepared.event.idempotencyKey)) continue;
+      seen.add(prepared.event.idempotencyKey);
+      pending.push(prepared);
+    }
+    while (pending.length > 0) {
+      // The projection's deltas with seqs relative to the head (1 = this group's first record).
+      const relative = pending.map(({ event }, i) => ({ ...event, seq: i + 1, prevHash: '', hash: '' }));
+      // One text, parts separated by newlines (no escaping, unlike an array parameter).
+      const parts: string[] = [];
+      for (const { before, after } of pending) parts.push(before, after);
+      const { rows } = await this.pool.query<AppendRow>({
+        name: 'interlock-audit-append',
+        text: APPEND_SQL,
+        values: [parts.join('\n'), JSON.stringify(incidentDeltas(relative))],
+      });
+      if (rows[0]?.o_existing === true) {
+        for (const row of rows) {
+          const record = toAuditRecord({
+            seq: row.o_seq,
+            idempotency_key: row.o_idempotency_key ?? '',
+            time: row.o_time ?? new Date(0),
+            incident_id: row.o_incident_id ?? '',
+            event_type: row.o_event_type ?? '',
+            record: row.o_record,
+            prev_hash: row.o_prev_hash,
+            hash: row.o_hash,
+          });
+          byKey.set(record.idempotencyKey, record);
+        }
+        pending = pending.filter(({ event }) => !byKey.has(event.idempotencyKey));
+        continue;
+      }
+      if (rows.length !== pending.length)
+        throw new Error(`audit append returned ${rows.length} rows for ${pending.length}`);
+      pending.forEach((prepared, i) => {
+        const row = rows[i] as AppendRow;
+        const seq = toSeq(row.o_seq);
+        // The database hashed what we split: the same bytes hash.ts hashes, re-derived here.
+        const expected = createHash('sha256')
+          .update(`${row.o_prev_hash}\n${prepared.before}${seq}${prepared.after}`, 'utf8')
+          .digest('hex');
+        if (expected !== row.o_hash) throw new Error(`audit record seq ${seq}: the database computed another hash`);
+        byKey.set(prepared.event.idempotencyKey, {
+          ...prepared.event,
+          seq,
+          prevHash: row.o_prev_hash,
+          hash: row.o_hash,
         });
-        if (written.length > 0) await insertRows(client, written);
-        return records;
-      },
-      { begin: `BEGIN; SELECT pg_advisory_xact_lock(${ADVISORY_LOCK_KEYS.auditChain}::bigint)` },
-    );
+      });
+      pending = [];
+    }
+    return group.map(({ event }) => {
+      const record = byKey.get(event.idempotencyKey);
+      if (record === undefined) throw new Error(`audit append wrote no record for ${event.idempotencyKey}`);
+      return record;
+    });
   }
 
   /** The records written under these idempotency keys (those that exist), in seq order. */

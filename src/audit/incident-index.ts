@@ -206,13 +206,19 @@ export class IncidentIndex {
     pageParams.push(filter.limit + 1, filter.offset);
     const order =
       counted > SPARSE_MATCHES ? 'opened_at DESC, incident_id' : "opened_at + interval '0' DESC, incident_id || ''";
+    // The page's keys first, then its columns: rows skipped by `offset` (or walked past by the
+    // filter) are read from the order index alone — it carries `facets` (migration 11), so the
+    // walk is an index-only scan — and the pending-approvals count runs for the page's rows only.
     const page =
       counted === 0
         ? { rows: [] as SummaryRow[] }
         : await this.pool.query<SummaryRow>(
-            `SELECT ${COLUMNS} FROM incidents ${pageWhere}
-              ORDER BY ${order}
-              LIMIT $${pageParams.length - 1} OFFSET $${pageParams.length}`,
+            `SELECT ${COLUMNS} FROM incidents
+               JOIN (SELECT incident_id AS page_id FROM incidents ${pageWhere}
+                      ORDER BY ${order}
+                      LIMIT $${pageParams.length - 1} OFFSET $${pageParams.length}) AS page
+                 ON incidents.incident_id = page.page_id
+              ORDER BY opened_at DESC, incident_id`,
             pageParams,
           );
     const rows = page.rows.slice(0, filter.limit);

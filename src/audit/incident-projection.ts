@@ -2,8 +2,10 @@
  * The incidents projection (migration 8, docs/audit.md "Incidents projection"): one row per
  * incident, kept in the same transaction as the audit append. A batch of new records is folded
  * per incident here, in order, into a delta of order-independent summaries (min/max times and
- * seqs, unions, the seq that last set a value, tags added/removed), which one SQL statement
- * merges into the incidents' rows. `incident_projection_rebuild()` (SQL, in the migration)
+ * seqs, unions, the seq that last set a value, tags added/removed), which the append function
+ * (migration 11, in the append's statement and under the chain lock) merges into the incidents'
+ * rows. Deltas are computed before the lock, so their seqs are relative to the chain head
+ * (1 = the group's first record); the function adds the head's seq. `incident_projection_rebuild()` (SQL, in the migration)
  * derives the same rows from the whole trail; the tests check the two agree.
  */
 import type { Pool } from 'pg';
@@ -146,7 +148,7 @@ function fold(d: IncidentDelta, r: AuditRecord, tags: { added: Set<string>; remo
   if (typeof r.target?.zone === 'string') d.zones.push(r.target.zone);
 }
 
-/** The per-incident deltas of newly written records (in seq order). */
+/** The per-incident deltas of newly written records (in seq order; seqs may be relative to the head). */
 export function incidentDeltas(records: readonly AuditRecord[]): IncidentDelta[] {
   const deltas = new Map<string, { delta: IncidentDelta; tags: { added: Set<string>; removed: Set<string> } }>();
   for (const record of records) {
@@ -164,67 +166,6 @@ export function incidentDeltas(records: readonly AuditRecord[]): IncidentDelta[]
     tags_added: [...tags.added],
     tags_removed: [...tags.removed],
   }));
-}
-
-const DELTA_COLUMNS = `incident_id text, opened_at timestamptz, last_event_at timestamptz, last_seq bigint,
-  record_count bigint, last_opened_seq bigint, last_closed_seq bigint, closed_time timestamptz, alert_count bigint,
-  severity_rank integer, title text, title_seq bigint, sources text[], zones text[], has_unhandled boolean,
-  has_playbook_started boolean, case_status_to text, case_status_seq bigint, assignee text, assignee_seq bigint,
-  tags_added text[], tags_removed text[]`;
-
-/** A sorted set union (arrays stored sorted in the database's collation, as the rebuild does). */
-const union = (a: string, b: string) =>
-  `CASE WHEN cardinality(${b}) = 0 THEN ${a} ELSE ARRAY(SELECT DISTINCT x FROM unnest(${a} || ${b}) x ORDER BY 1) END`;
-
-/**
- * CTEs merging the deltas (jsonb parameter `$n`) into `incidents`, for the audit INSERT's
- * statement (one round trip). Appends hold the chain lock, so no other transaction inserts the
- * same incident between the UPDATE and the INSERT.
- */
-export function projectionCtes(param: number): string {
-  return `delta AS (SELECT * FROM jsonb_to_recordset($${param}::jsonb) AS d(${DELTA_COLUMNS})),
-projection_updated AS (
-  UPDATE incidents i SET
-    opened_at = least(i.opened_at, d.opened_at),
-    last_event_at = greatest(i.last_event_at, d.last_event_at),
-    last_seq = greatest(i.last_seq, d.last_seq),
-    record_count = i.record_count + d.record_count,
-    last_opened_seq = greatest(i.last_opened_seq, d.last_opened_seq),
-    last_closed_seq = greatest(i.last_closed_seq, d.last_closed_seq),
-    closed_time = greatest(i.closed_time, d.closed_time),
-    alert_count = i.alert_count + d.alert_count,
-    severity_rank = greatest(i.severity_rank, d.severity_rank),
-    title = CASE WHEN i.title_seq IS NULL OR d.title_seq < i.title_seq THEN d.title ELSE i.title END,
-    title_seq = least(i.title_seq, d.title_seq),
-    sources = ${union('i.sources', 'd.sources')},
-    zones = ${union('i.zones', 'd.zones')},
-    has_unhandled = i.has_unhandled OR d.has_unhandled,
-    has_playbook_started = i.has_playbook_started OR d.has_playbook_started,
-    case_status_to = CASE WHEN d.case_status_seq > coalesce(i.case_status_seq, 0) THEN d.case_status_to ELSE i.case_status_to END,
-    case_status_seq = greatest(i.case_status_seq, d.case_status_seq),
-    assignee = CASE WHEN d.assignee_seq > coalesce(i.assignee_seq, 0) THEN d.assignee ELSE i.assignee END,
-    assignee_seq = greatest(i.assignee_seq, d.assignee_seq),
-    tags = CASE WHEN cardinality(d.tags_added) = 0 AND cardinality(d.tags_removed) = 0 THEN i.tags
-                ELSE ARRAY(SELECT t FROM (SELECT unnest(i.tags) EXCEPT SELECT unnest(d.tags_removed)
-                                          UNION SELECT unnest(d.tags_added)) AS x(t) ORDER BY 1) END
-    FROM delta d
-   WHERE i.incident_id = d.incident_id
-  RETURNING i.incident_id
-),
-projection_inserted AS (
-  INSERT INTO incidents (incident_id, opened_at, last_event_at, last_seq, record_count, last_opened_seq,
-                         last_closed_seq, closed_time, alert_count, severity_rank, title, title_seq, sources, zones,
-                         has_unhandled, has_playbook_started, case_status_to, case_status_seq, assignee,
-                         assignee_seq, tags)
-  SELECT d.incident_id, d.opened_at, d.last_event_at, d.last_seq, d.record_count, d.last_opened_seq,
-         d.last_closed_seq, d.closed_time, d.alert_count, d.severity_rank, d.title, d.title_seq,
-         ARRAY(SELECT DISTINCT x FROM unnest(d.sources) x ORDER BY 1),
-         ARRAY(SELECT DISTINCT x FROM unnest(d.zones) x ORDER BY 1),
-         d.has_unhandled, d.has_playbook_started, d.case_status_to, d.case_status_seq, d.assignee, d.assignee_seq,
-         ARRAY(SELECT DISTINCT x FROM unnest(d.tags_added) x ORDER BY 1)
-    FROM delta d
-   WHERE NOT EXISTS (SELECT 1 FROM projection_updated u WHERE u.incident_id = d.incident_id)
-)`;
 }
 
 /**

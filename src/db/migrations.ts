@@ -534,6 +534,162 @@ END
 $$;
 `;
 
+/** The columns of an incidents-projection delta (audit/incident-projection.ts IncidentDelta). */
+const DELTA_COLUMNS = `incident_id text, opened_at timestamptz, last_event_at timestamptz, last_seq bigint,
+  record_count bigint, last_opened_seq bigint, last_closed_seq bigint, closed_time timestamptz, alert_count bigint,
+  severity_rank integer, title text, title_seq bigint, sources text[], zones text[], has_unhandled boolean,
+  has_playbook_started boolean, case_status_to text, case_status_seq bigint, assignee text, assignee_seq bigint,
+  tags_added text[], tags_removed text[]`;
+
+/** A sorted set union (arrays stored sorted in the database's collation, as the rebuild does). */
+const union = (a: string, b: string) =>
+  `CASE WHEN cardinality(${b}) = 0 THEN ${a} ELSE ARRAY(SELECT DISTINCT x FROM unnest(${a} || ${b}) x ORDER BY 1) END`;
+
+/** The function every audit append calls (src/audit/audit-store.ts): one round trip per group. */
+export const AUDIT_APPEND_FUNCTION = 'interlock_audit_append';
+
+/**
+ * The audit append in one statement (docs/audit.md, "Appending"): takes the chain lock, and
+ * only then reads what the lock's previous holder committed (each statement of a plpgsql
+ * function takes a new snapshot), so no client round trip happens while the lock is held.
+ *
+ * The caller sends each new record's canonical JSON split around its seq, since the seq is only
+ * known under the lock: `p_parts` is before-seq, newline, after-seq, newline, ... (canonical
+ * JSON escapes every control character, so a raw newline only ever separates parts). The chain
+ * hash is SHA-256 over prev_hash, a newline and `before || seq || after` (UTF-8), as
+ * audit/hash.ts computes it, and the caller re-derives each returned hash before answering. The
+ * stored record is that JSON without the seq, and the indexed columns are read from it.
+ * When any key already has a record the function writes nothing and returns those records
+ * (`o_existing`): the caller drops them from the group and calls again. Otherwise it inserts
+ * the rows at head+1.. and merges the group's per-incident deltas into the incidents
+ * projection (the same merge as migration 8 describes), the deltas' seqs being relative to
+ * the head (1 = the group's first record).
+ */
+const auditAppendFunction = `
+CREATE FUNCTION ${AUDIT_APPEND_FUNCTION}(p_parts text, p_deltas jsonb)
+RETURNS TABLE (o_seq bigint, o_idempotency_key text, o_time timestamptz, o_incident_id text, o_event_type text,
+               o_record jsonb, o_prev_hash text, o_hash text, o_existing boolean)
+LANGUAGE plpgsql SET search_path = pg_catalog, public AS $fn$
+DECLARE
+  v_parts text[] := string_to_array(p_parts, E'\\n');
+  v_n integer := coalesce(cardinality(v_parts), 0) / 2;
+  v_records jsonb[];
+  v_keys text[];
+  v_head_seq bigint;
+  v_head_hash text;
+  v_prevs text[] := ARRAY[]::text[];
+  v_hashes text[] := ARRAY[]::text[];
+BEGIN
+  IF v_n = 0 THEN RETURN; END IF;
+  IF cardinality(v_parts) <> 2 * v_n THEN
+    RAISE EXCEPTION 'audit append: % parts, expected two per record', cardinality(v_parts);
+  END IF;
+  -- Parsed before the lock: the stored record is the canonical JSON without its seq.
+  v_records := ARRAY(SELECT (v_parts[2 * g.i - 1] || '0' || v_parts[2 * g.i])::jsonb - 'seq'
+                       FROM generate_series(1, v_n) AS g(i) ORDER BY g.i);
+  v_keys := ARRAY(SELECT r->>'idempotencyKey' FROM unnest(v_records) AS r);
+  IF array_position(v_keys, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'audit append: a record without idempotencyKey';
+  END IF;
+
+  PERFORM pg_advisory_xact_lock(${ADVISORY_LOCK_KEYS.auditChain}::bigint);
+
+  RETURN QUERY SELECT e.seq, e.idempotency_key, e.time, e.incident_id, e.event_type, e.record, e.prev_hash, e.hash, true
+                 FROM audit_events e WHERE e.idempotency_key = ANY(v_keys);
+  IF FOUND THEN RETURN; END IF;
+
+  SELECT e.seq, e.hash INTO v_head_seq, v_head_hash FROM audit_events e ORDER BY e.seq DESC LIMIT 1;
+  IF NOT FOUND THEN
+    -- Every record pruned: the chain continues from the latest retention checkpoint.
+    SELECT c.seq, c.hash INTO v_head_seq, v_head_hash FROM audit_checkpoints c ORDER BY c.seq DESC LIMIT 1;
+    IF NOT FOUND THEN
+      v_head_seq := 0;
+      v_head_hash := repeat('0', 64);
+    END IF;
+  END IF;
+
+  FOR i IN 1..v_n LOOP
+    v_prevs[i] := v_head_hash;
+    v_head_hash := encode(sha256(convert_to(
+      v_head_hash || E'\\n' || v_parts[2 * i - 1] || (v_head_seq + i)::text || v_parts[2 * i], 'UTF8')), 'hex');
+    v_hashes[i] := v_head_hash;
+  END LOOP;
+
+  INSERT INTO audit_events (seq, idempotency_key, time, incident_id, event_type, record, prev_hash, hash)
+  SELECT v_head_seq + r.i, r.rec->>'idempotencyKey', (r.rec->>'time')::timestamptz, r.rec->>'incidentId',
+         r.rec->>'eventType', r.rec, r.prev, r.h
+    FROM unnest(v_records, v_prevs, v_hashes) WITH ORDINALITY AS r(rec, prev, h, i);
+
+  WITH delta AS (
+    SELECT d.incident_id, d.opened_at, d.last_event_at, d.last_seq + v_head_seq AS last_seq, d.record_count,
+           d.last_opened_seq + v_head_seq AS last_opened_seq, d.last_closed_seq + v_head_seq AS last_closed_seq,
+           d.closed_time, d.alert_count, d.severity_rank, d.title, d.title_seq + v_head_seq AS title_seq,
+           d.sources, d.zones, d.has_unhandled, d.has_playbook_started, d.case_status_to,
+           d.case_status_seq + v_head_seq AS case_status_seq, d.assignee, d.assignee_seq + v_head_seq AS assignee_seq,
+           d.tags_added, d.tags_removed
+      FROM jsonb_to_recordset(p_deltas) AS d(${DELTA_COLUMNS})
+  ), updated AS (
+    UPDATE incidents i SET
+      opened_at = least(i.opened_at, d.opened_at),
+      last_event_at = greatest(i.last_event_at, d.last_event_at),
+      last_seq = greatest(i.last_seq, d.last_seq),
+      record_count = i.record_count + d.record_count,
+      last_opened_seq = greatest(i.last_opened_seq, d.last_opened_seq),
+      last_closed_seq = greatest(i.last_closed_seq, d.last_closed_seq),
+      closed_time = greatest(i.closed_time, d.closed_time),
+      alert_count = i.alert_count + d.alert_count,
+      severity_rank = greatest(i.severity_rank, d.severity_rank),
+      title = CASE WHEN i.title_seq IS NULL OR d.title_seq < i.title_seq THEN d.title ELSE i.title END,
+      title_seq = least(i.title_seq, d.title_seq),
+      sources = ${union('i.sources', 'd.sources')},
+      zones = ${union('i.zones', 'd.zones')},
+      has_unhandled = i.has_unhandled OR d.has_unhandled,
+      has_playbook_started = i.has_playbook_started OR d.has_playbook_started,
+      case_status_to = CASE WHEN d.case_status_seq > coalesce(i.case_status_seq, 0) THEN d.case_status_to ELSE i.case_status_to END,
+      case_status_seq = greatest(i.case_status_seq, d.case_status_seq),
+      assignee = CASE WHEN d.assignee_seq > coalesce(i.assignee_seq, 0) THEN d.assignee ELSE i.assignee END,
+      assignee_seq = greatest(i.assignee_seq, d.assignee_seq),
+      tags = CASE WHEN cardinality(d.tags_added) = 0 AND cardinality(d.tags_removed) = 0 THEN i.tags
+                  ELSE ARRAY(SELECT t FROM (SELECT unnest(i.tags) EXCEPT SELECT unnest(d.tags_removed)
+                                            UNION SELECT unnest(d.tags_added)) AS x(t) ORDER BY 1) END
+      FROM delta d
+     WHERE i.incident_id = d.incident_id
+    RETURNING i.incident_id
+  )
+  INSERT INTO incidents (incident_id, opened_at, last_event_at, last_seq, record_count, last_opened_seq,
+                           last_closed_seq, closed_time, alert_count, severity_rank, title, title_seq, sources, zones,
+                           has_unhandled, has_playbook_started, case_status_to, case_status_seq, assignee,
+                           assignee_seq, tags)
+    SELECT d.incident_id, d.opened_at, d.last_event_at, d.last_seq, d.record_count, d.last_opened_seq,
+           d.last_closed_seq, d.closed_time, d.alert_count, d.severity_rank, d.title, d.title_seq,
+           ARRAY(SELECT DISTINCT x FROM unnest(d.sources) x ORDER BY 1),
+           ARRAY(SELECT DISTINCT x FROM unnest(d.zones) x ORDER BY 1),
+           d.has_unhandled, d.has_playbook_started, d.case_status_to, d.case_status_seq, d.assignee, d.assignee_seq,
+           ARRAY(SELECT DISTINCT x FROM unnest(d.tags_added) x ORDER BY 1)
+      FROM delta d
+     WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.incident_id = d.incident_id);
+
+  RETURN QUERY SELECT v_head_seq + r.i, NULL::text, NULL::timestamptz, NULL::text, NULL::text, NULL::jsonb,
+                      r.prev, r.h, false
+                 FROM unnest(v_prevs, v_hashes) WITH ORDINALITY AS r(prev, h, i);
+END;
+$fn$;
+
+-- The list's order index carries the facets, so walking it past rows that a filter or an offset
+-- skips is an index-only scan (docs/audit.md, "Incidents projection"). facets is already indexed
+-- (GIN): an update that changes no facet stays HOT.
+CREATE INDEX incidents_opened_facets_idx ON incidents (opened_at DESC, incident_id) INCLUDE (facets);
+DROP INDEX incidents_opened_idx;
+
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${SERVICE_ROLE}') THEN
+    GRANT EXECUTE ON FUNCTION ${AUDIT_APPEND_FUNCTION}(text, jsonb) TO ${SERVICE_ROLE};
+  END IF;
+END
+$$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: initialSchema },
   { version: 2, name: 'notification-deliveries', sql: notificationDeliveries },
@@ -545,4 +701,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'incidents-projection', sql: incidentsProjection },
   { version: 9, name: 'audit-prune-function', sql: auditPruneFunction },
   { version: 10, name: 'alert-raw-bodies', sql: alertRawBodies },
+  { version: 11, name: 'audit-append-function', sql: auditAppendFunction },
 ];

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import fc from 'fast-check';
+import { splitCanonical } from '../../src/audit/audit-store';
 import { GENESIS_HASH, computeRecordHash } from '../../src/audit/hash';
 import type { AuditEventInput } from '../../src/audit/types';
 
@@ -36,5 +39,41 @@ describe('computeRecordHash', () => {
 
   it('uses 64 zeros as the genesis hash', () => {
     expect(GENESIS_HASH).toMatch(/^0{64}$/);
+  });
+});
+
+describe('splitCanonical (the append function hashes before + seq + after)', () => {
+  it('joins around the seq into exactly the canonical JSON computeRecordHash hashes', () => {
+    const keys = fc.constantFrom(
+      'actor',
+      'result',
+      'sa',
+      'sep',
+      'seq0',
+      'seqa',
+      'ser',
+      'time',
+      'z',
+      'Seq',
+      '_',
+      '~',
+      'é',
+    );
+    const value = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.constant(null),
+      fc.dictionary(fc.string(), fc.string()),
+    );
+    fc.assert(
+      fc.property(fc.dictionary(keys, value), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (record, seq) => {
+        const event = record as unknown as AuditEventInput;
+        const { before, after } = splitCanonical(event);
+        expect(`${before}${seq}${after}`).toBe(canonicalize({ seq, ...event }));
+      }),
+      { numRuns: 500 },
+    );
+    expect(splitCanonical({} as AuditEventInput)).toEqual({ before: '{"seq":', after: '}' });
   });
 });
