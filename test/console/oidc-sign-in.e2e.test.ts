@@ -385,4 +385,21 @@ describe('console sessions', () => {
     offset = 0;
     expect((await request(jar, `${api}/console/me`)).status).toBe(401);
   });
+
+  it('is kept alive by pages the operator opens, not by what an open tab refreshes by itself', async () => {
+    const idleTab = await apiKeySession(OMAR_KEY);
+    const working = await apiKeySession(OMAR_KEY);
+    try {
+      offset += 20 * 60_000;
+      expect((await request(idleTab, `${api}/console/incidents/live`)).status).toBe(200);
+      expect((await request(idleTab, `${api}/console/me`)).status).toBe(200);
+      expect((await request(working, `${api}/console/incidents`)).status).toBe(200);
+      offset += 15 * 60_000; // 35 min after sign-in, 15 after the working tab's last page
+      const ended = await request(idleTab, `${api}/console/incidents/live`);
+      expect([ended.status, ended.headers.get('location')]).toEqual([303, expect.stringContaining('/console/sign-in')]);
+      expect((await request(working, `${api}/console/incidents/live`)).status).toBe(200);
+    } finally {
+      offset = 0;
+    }
+  });
 });

@@ -53,6 +53,22 @@ describe('ConsoleSessionStore', () => {
     expect(await store.touch(token)).toBeUndefined();
   });
 
+  it('lets background refreshes read the session without restarting its idle clock', async () => {
+    const { token } = await store.create(omar, 'api-key');
+    now += 20 * MIN;
+    const seen = await store.touch(token, { restartIdle: false });
+    expect(seen?.operator).toEqual(omar);
+    expect(seen?.idleExpiresAt.toISOString()).toBe('2026-12-01T08:30:00.000Z');
+    // A tab refreshing the queue every few seconds does not keep the session alive.
+    for (let i = 0; i < 9; i++) {
+      now += MIN;
+      expect(await store.touch(token, { restartIdle: false })).toBeDefined();
+    }
+    now += MIN + 1;
+    expect(await store.touch(token, { restartIdle: false })).toBeUndefined();
+    expect(await store.touch(token)).toBeUndefined();
+  });
+
   it('ends a session at the absolute timeout however active', async () => {
     const { token } = await store.create(omar, 'oidc');
     for (let i = 0; i < 28; i++) {

@@ -7,7 +7,7 @@ import type { InterlockConfig } from '../../config/schema';
 import { ApiError, issuesFromZod } from '../common/api-error';
 import { ConsoleSessionAuth } from '../common/openapi-security';
 import { ZodParam } from '../common/zod-pipe';
-import { ConsoleSessionGuard, CurrentConsoleSession } from './auth/console-session.guard';
+import { BackgroundRefresh, ConsoleSessionGuard, CurrentConsoleSession } from './auth/console-session.guard';
 import { CSRF_FIELD } from './auth/csrf';
 import type { ConsoleSession } from './auth/session-store';
 import {
@@ -81,6 +81,7 @@ export class ConsoleIncidentsController {
   }
 
   @Get('incidents/live')
+  @BackgroundRefresh()
   @ApiOperation({ summary: "The queue's live region (HTML fragment) for the same filters: console.js swaps it in" })
   @ApiProduces('text/html')
   async queueLive(

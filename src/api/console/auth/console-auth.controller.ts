@@ -8,7 +8,7 @@ import { CONFIG, LOGGER } from '../../tokens';
 import { sendConsolePage } from '../layout';
 import { ConsolePageErrors } from '../page-errors';
 import { ConsoleAuthService, type SignInOutcome } from './console-auth.service';
-import { ConsoleSessionGuard, CurrentConsoleSession } from './console-session.guard';
+import { BackgroundRefresh, ConsoleSessionGuard, CurrentConsoleSession } from './console-session.guard';
 import { CSRF_FIELD } from './csrf';
 import { decodePending, encodePending } from './oidc-sign-in';
 import { continuePage, refusedPage, signedOutPage, signInPage } from './pages';
@@ -155,6 +155,7 @@ export class ConsoleAuthController {
 
   @Get('me')
   @UseGuards(ConsoleSessionGuard)
+  @BackgroundRefresh()
   @ConsoleSessionAuth()
   @ApiOperation({ summary: 'The signed-in operator, their roles, the session expiry and its CSRF token' })
   @ApiOkResponse({

@@ -59,21 +59,30 @@ export class ConsoleSessionStore {
     return { token, session: this.view(operator, method, now, now, expiresAt) };
   }
 
-  /** The live session for a token, its idle clock restarted; undefined (and deleted) when ended. */
-  async touch(token: string): Promise<ConsoleSession | undefined> {
+  /**
+   * The live session for a token, its idle clock restarted; undefined (and deleted) when ended.
+   * `restartIdle: false` for what the page fetches by itself (the queue's live region, the
+   * session check): an open tab alone must not keep a session from its idle timeout.
+   */
+  async touch(token: string, options: { restartIdle?: boolean } = {}): Promise<ConsoleSession | undefined> {
     const now = new Date(this.now());
     const idleCutoff = new Date(now.getTime() - this.timeouts.idleMs);
+    const restartIdle = options.restartIdle ?? true;
     const { rows } = await this.pool.query<{
       operator_id: string;
       operator_name: string;
       roles: string[];
       method: SignInMethod;
       created_at: Date;
+      last_seen_at: Date;
       expires_at: Date;
     }>(
-      `UPDATE console_sessions SET last_seen_at = $2
-        WHERE token_sha256 = $1 AND expires_at > $2 AND last_seen_at > $3
-        RETURNING operator_id, operator_name, roles, method, created_at, expires_at`,
+      restartIdle
+        ? `UPDATE console_sessions SET last_seen_at = $2
+            WHERE token_sha256 = $1 AND expires_at > $2 AND last_seen_at > $3
+            RETURNING operator_id, operator_name, roles, method, created_at, last_seen_at, expires_at`
+        : `SELECT operator_id, operator_name, roles, method, created_at, last_seen_at, expires_at FROM console_sessions
+            WHERE token_sha256 = $1 AND expires_at > $2 AND last_seen_at > $3`,
       [sha256(token), now, idleCutoff],
     );
     const row = rows[0];
@@ -82,7 +91,7 @@ export class ConsoleSessionStore {
       return undefined;
     }
     const operator = { id: row.operator_id, name: row.operator_name, roles: row.roles };
-    return this.view(operator, row.method, row.created_at, now, row.expires_at);
+    return this.view(operator, row.method, row.created_at, row.last_seen_at, row.expires_at);
   }
 
   /**
