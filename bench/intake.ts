@@ -1,15 +1,18 @@
 /**
  * `npm run bench:intake` — webhook intake against the real stack (API and worker processes,
  * Temporal dev server, PostgreSQL, CrowdStrike stub), and in the same run the floor: a bare
- * Temporal client starting a one-activity workflow that calls the same stub. Not a test:
- * prints figures and our/floor ratios against the issue's targets.
+ * Temporal client starting a one-activity workflow that calls the same stub; and the storm's
+ * limit: bare Fastify answering a trivial POST route in a process of its own, under the same
+ * load client. Not a test: prints figures and our/floor ratios against the issue's targets.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/worker';
+import { findChildProcess } from '../src/dev/stale-process';
 import { startTemporalDevServer } from '../src/dev/temporal-server';
 import {
   CROWDSTRIKE_DEVICE_ACTIONS_PATH,
@@ -27,6 +30,13 @@ const STORM_ALERTS = Number(process.env['BENCH_STORM_ALERTS'] ?? 10_000);
 const DISTINCT_ROUNDS = Number(process.env['BENCH_DISTINCT_ROUNDS'] ?? 5);
 const IN_FLIGHT = Number(process.env['BENCH_IN_FLIGHT'] ?? 100);
 const STORM_IN_FLIGHT = Number(process.env['BENCH_STORM_IN_FLIGHT'] ?? 200);
+/** The storm and bare Fastify take turns in this many rounds (STORM_ALERTS split between them). */
+const STORM_ROUNDS = Number(process.env['BENCH_STORM_ROUNDS'] ?? 5);
+/** Deliveries sent to each before the storm's rounds, so neither is measured while its JIT warms up. */
+const STORM_WARMUP = Number(process.env['BENCH_STORM_WARMUP'] ?? 2_000);
+/** The storm's body: one Splunk alert, the same bytes every time. */
+const STORM_BODY = readFileSync(join(REPO_ROOT, 'test', 'intake', 'fixtures', 'splunk.json'), 'utf8');
+const STORM_PATH = `/webhooks/splunk?token=${TOKENS.splunk}`;
 
 async function withConcurrency(count: number, limit: number, task: (i: number) => Promise<void>): Promise<number> {
   const started = performance.now();
@@ -158,9 +168,55 @@ async function startFloor(temporalAddress: string): Promise<Subject> {
   };
 }
 
-async function startInterlock(): Promise<Subject & { storm(): Promise<number> }> {
+/** A subject of the storm: `count` deliveries of the storm's body, STORM_IN_FLIGHT at a time; resolves with the ms taken. */
+interface StormSubject {
+  storm(count: number): Promise<number>;
+  /** Its processes, by the name the CPU figures print. */
+  processes(): Record<string, number | undefined>;
+}
+
+/** Bare Fastify in a child process (bench/bare-fastify.ts), as Interlock's API is one. */
+async function startBareFastify(): Promise<StormSubject & { close(): Promise<void> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(__dirname, 'run.cjs'), join(__dirname, 'bare-fastify.ts')],
+    // The same NODE_OPTIONS as the stack gives the API process (none).
+    { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening (\d+)/.exec(output);
+      if (match?.[1] !== undefined) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`bare Fastify exited with ${code}`)));
+  });
+  const load = new LoadClient(`http://127.0.0.1:${port}`);
+  return {
+    storm: (count) =>
+      withConcurrency(count, STORM_IN_FLIGHT, async () => {
+        expectStatus(await load.post(STORM_PATH, {}, STORM_BODY), 202);
+      }),
+    processes: () => ({ 'bare Fastify': child.pid }),
+    async close() {
+      load.close();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function startInterlock(): Promise<
+  Subject & StormSubject & { stormIncident(): Promise<string>; counted(incidentId: string): Promise<number> }
+> {
   // The latency phase contains the same laptop once per sample: lift the blast-radius guard.
-  const stack = await startStack({ blastRadius: { perRun: 5, perHour: 1_000_000 } });
+  const stack = await startStack({
+    blastRadius: { perRun: 5, perHour: 1_000_000 },
+    // E.g. `--cpu-prof --cpu-prof-dir=…` to profile the API process (written when it stops).
+    nodeOptions: { api: process.env['BENCH_API_NODE_OPTIONS'] ?? '' },
+  });
   const next = containmentWatcher(stack.crowdstrike);
   const load = new LoadClient(stack.apiUrl);
   const post = (body: string) => load.post('/webhooks/generic', { authorization: `Bearer ${TOKENS.generic}` }, body);
@@ -198,12 +254,25 @@ async function startInterlock(): Promise<Subject & { storm(): Promise<number> }>
       );
       return { acceptedMs, containedMs: performance.now() - phaseStart };
     },
-    async storm() {
-      const storm = readFileSync(join(REPO_ROOT, 'test', 'intake', 'fixtures', 'splunk.json'), 'utf8');
-      const stormMs = await withConcurrency(STORM_ALERTS, STORM_IN_FLIGHT, async () => {
-        expectStatus(await load.post(`/webhooks/splunk?token=${TOKENS.splunk}`, {}, storm), 202);
-      });
-      return STORM_ALERTS / (stormMs / 1000);
+    storm: (count) =>
+      withConcurrency(count, STORM_IN_FLIGHT, async () => {
+        expectStatus(await load.post(STORM_PATH, {}, STORM_BODY), 202);
+      }),
+    processes: () => {
+      const { api, worker } = stack.pids();
+      return { API: api, worker };
+    },
+    /** Delivers the storm's body once; resolves with its incident. */
+    async stormIncident() {
+      const response = await stack.webhook('splunk', STORM_BODY);
+      expectStatus(response.status, 202);
+      return ((await response.json()) as { incidentId: string }).incidentId;
+    },
+    /** The deliveries the incident has counted so far. */
+    async counted(incidentId) {
+      const response = await stack.api(`/incidents/${incidentId}`, { operator: 'alice' });
+      if (response.status !== 200) return 0;
+      return ((await response.json()) as { state?: { alertCount?: number } }).state?.alertCount ?? 0;
     },
     async close() {
       load.close();
@@ -212,25 +281,81 @@ async function startInterlock(): Promise<Subject & { storm(): Promise<number> }>
   };
 }
 
+/** CPU time counters of the whole machine from /proc/stat (user, nice, system, idle, iowait, irq, softirq, steal, …). */
+function cpuTimes(): number[] | undefined {
+  try {
+    return readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * The share of CPU time the hypervisor took from this machine (steal) while `work` ran, from
- * /proc/stat; undefined where that is not available. Absolute rates move with it.
+ * The share of CPU time the hypervisor took from this machine (steal) during the works passed
+ * to `during`, from /proc/stat; undefined where that is not available. Absolute rates move with it.
  */
-async function withSteal<T>(work: () => Promise<T>): Promise<{ result: T; steal?: number }> {
-  const read = (): number[] | undefined => {
-    try {
-      return readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number);
-    } catch {
-      return undefined;
+class StealMeter {
+  private total = 0;
+  private stolen = 0;
+  private available = true;
+
+  async during<T>(work: () => Promise<T>): Promise<T> {
+    const before = cpuTimes();
+    const result = await work();
+    const after = cpuTimes();
+    if (before === undefined || after === undefined) this.available = false;
+    else {
+      const delta = after.map((v, i) => v - (before[i] ?? 0));
+      this.total += delta.reduce((a, b) => a + b, 0);
+      this.stolen += delta[7] ?? 0;
     }
-  };
-  const before = read();
-  const result = await work();
-  const after = read();
-  if (before === undefined || after === undefined) return { result };
-  const delta = after.map((v, i) => v - (before[i] ?? 0));
-  const total = delta.reduce((a, b) => a + b, 0);
-  return { result, steal: total > 0 ? (delta[7] ?? 0) / total : undefined };
+    return result;
+  }
+
+  get share(): number | undefined {
+    return this.available && this.total > 0 ? this.stolen / this.total : undefined;
+  }
+}
+
+/** CPU time (ms) a process has used so far, from /proc/<pid>/stat; undefined where unreadable. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ');
+    // utime and stime (fields 14 and 15 of stat), in clock ticks of 10 ms (USER_HZ 100).
+    const ticks = Number(fields?.[11]) + Number(fields?.[12]);
+    return Number.isFinite(ticks) ? ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time each named process (and this one: the load client) used during the works passed to `during`. */
+class CpuMeter {
+  private readonly used = new Map<string, number>();
+
+  async during<T>(processes: Record<string, number | undefined>, work: () => Promise<T>): Promise<T> {
+    const read = () => {
+      const own = process.cpuUsage();
+      const now: [string, number | undefined][] = Object.entries(processes).map(([name, pid]) => [
+        name,
+        processCpuMs(pid),
+      ]);
+      return [...now, ['load client', (own.user + own.system) / 1000] as [string, number]];
+    };
+    const before = new Map(read());
+    const result = await work();
+    for (const [name, after] of read()) {
+      const start = before.get(name);
+      if (after !== undefined && start !== undefined) this.used.set(name, (this.used.get(name) ?? 0) + after - start);
+    }
+    return result;
+  }
+
+  /** `name: N µs` per delivery for each process measured. */
+  perDelivery(deliveries: number): string {
+    return [...this.used].map(([name, ms]) => `${name} ${((ms * 1000) / deliveries).toFixed(0)} µs`).join(', ');
+  }
 }
 
 function median(values: readonly number[]): number {
@@ -243,18 +368,20 @@ function median(values: readonly number[]): number {
  * The floor and Interlock take turns — latency sample by sample, distinct throughput round by
  * round, in alternating order — so a change in the machine's speed (on a shared host the
  * hypervisor takes a varying share of the CPU) weighs on both alike. Ratios are judged on
- * the median of the per-round ratios.
+ * the median of the per-round ratios. The storm and bare Fastify take turns the same way.
  */
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const server = await startTemporalDevServer({});
   process.env['INTERLOCK_TEST_TEMPORAL_ADDRESS'] = server.address;
-  const subjects: Subject[] = [];
+  const subjects: { close(): Promise<void> }[] = [];
   try {
     const floor = await startFloor(server.address);
     subjects.push(floor);
     const ours = await startInterlock();
     subjects.push(ours);
+    const bare = await startBareFastify();
+    subjects.push(bare);
 
     const floorLatency: number[] = [];
     const ourLatency: number[] = [];
@@ -263,7 +390,7 @@ async function main(): Promise<void> {
       ourLatency.push(await ours.latencyOnce(`${i}`));
     }
 
-    const perRound = Math.ceil(DISTINCT_ALERTS / DISTINCT_ROUNDS);
+    const perRound = Math.ceil(DISTINCT_ALERTS / Math.max(1, DISTINCT_ROUNDS));
     const rounds: {
       floor: { acceptedMs: number; containedMs: number };
       ours: { acceptedMs: number; containedMs: number };
@@ -281,7 +408,50 @@ async function main(): Promise<void> {
 
     // Let the incidents' trailing work settle before the storm.
     await new Promise((r) => setTimeout(r, 3_000));
-    const storm = await withSteal(() => ours.storm());
+    // The storm: every delivery the same body, so all join one incident. Between rounds the
+    // worker catches up with the deliveries sent (the incident counts them all), so its
+    // trailing work weighs on neither subject's next round; those waits are not timed.
+    const incidentId = await ours.stormIncident();
+    let delivered = 1;
+    let counted = 0;
+    // One query at a time, only between rounds: a query is a workflow task for the worker.
+    const settled = async () => {
+      const deadline = performance.now() + 300_000;
+      while ((counted = await ours.counted(incidentId)) < delivered) {
+        if (performance.now() > deadline)
+          throw new Error(`the storm's incident counted ${counted} of ${delivered} deliveries after 300 s`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    const stormRounds: { bareMs: number; oursMs: number }[] = [];
+    const perStormRound = Math.ceil(STORM_ALERTS / Math.max(1, STORM_ROUNDS));
+    const steal = new StealMeter();
+    // The Temporal dev server is a child of this process; PostgreSQL, shared with others, is not measured.
+    const temporalPid = findChildProcess(['start-dev']);
+    const bareCpu = new CpuMeter();
+    const ourCpu = new CpuMeter();
+    await bare.storm(STORM_WARMUP);
+    await ours.storm(STORM_WARMUP);
+    delivered += STORM_WARMUP;
+    await settled();
+    for (let r = 0; r < STORM_ROUNDS; r += 1) {
+      const oursRound = async () => {
+        const ms = await steal.during(() =>
+          ourCpu.during({ ...ours.processes(), Temporal: temporalPid }, () => ours.storm(perStormRound)),
+        );
+        delivered += perStormRound;
+        await settled();
+        return ms;
+      };
+      const bareRound = () => steal.during(() => bareCpu.during(bare.processes(), () => bare.storm(perStormRound)));
+      if (r % 2 === 0) {
+        const bareMs = await bareRound();
+        stormRounds.push({ bareMs, oursMs: await oursRound() });
+      } else {
+        const oursMs = await oursRound();
+        stormRounds.push({ oursMs, bareMs: await bareRound() });
+      }
+    }
 
     const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
     const rate = (ms: number[]) => (perRound * rounds.length) / (sum(ms) / 1000);
@@ -292,19 +462,38 @@ async function main(): Promise<void> {
     const distinctRatio = median(roundRatios);
     const fl = figures(floorLatency);
     const ol = figures(ourLatency);
+    const stormRate = (ms: number[]) => (perStormRound * ms.length) / (sum(ms) / 1000);
+    const bareRate = stormRate(stormRounds.map((x) => x.bareMs));
+    const oursStormRate = stormRate(stormRounds.map((x) => x.oursMs));
+    const stormRatios = stormRounds.map((x) => x.bareMs / x.oursMs);
+    const stormRatio = median(stormRatios);
     const ms = (v: number) => `${v.toFixed(1)} ms`;
     const fixed = (v: number) => v.toFixed(2);
     const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
     const stolen =
-      storm.steal === undefined ? '' : `; CPU taken by the hypervisor meanwhile: ${(storm.steal * 100).toFixed(0)}%`;
+      steal.share === undefined ? '' : `; CPU taken by the hypervisor meanwhile: ${(steal.share * 100).toFixed(0)}%`;
     const lines = [
-      `intake benchmark (latency: ${LATENCY_SAMPLES} sequential IT alerts each; distinct: ${rounds.length} rounds of ${perRound} IT alerts each, every alert its own incident and containment, ${IN_FLIGHT} in flight; storm: ${STORM_ALERTS} duplicates, ${STORM_IN_FLIGHT} in flight)`,
-      `floor    distinct ${floorRate.toFixed(0)} workflows/s start to containment call (starts accepted ${rate(rounds.map((x) => x.floor.acceptedMs)).toFixed(0)}/s)   latency p50 ${ms(fl.p50)}  p95 ${ms(fl.p95)}  p99 ${ms(fl.p99)}`,
-      `interlock distinct ${ourRate.toFixed(0)} alerts/s webhook to containment call (webhooks answered ${rate(rounds.map((x) => x.ours.acceptedMs)).toFixed(0)}/s)   latency p50 ${ms(ol.p50)}  p95 ${ms(ol.p95)}  p99 ${ms(ol.p99)}`,
-      `interlock storm    ${storm.result.toFixed(0)} alerts/s (target >= 2000: ${verdict(storm.result >= 2000)})${stolen}`,
-      `ratio distinct ${fixed(distinctRatio)} median of rounds [${roundRatios.map(fixed).join(' ')}] (target >= 0.80: ${verdict(distinctRatio >= 0.8)})   overall ${fixed(ourRate / floorRate)}`,
-      `ratio p50 ${fixed(ol.p50 / fl.p50)} (target <= 1.50: ${verdict(ol.p50 <= 1.5 * fl.p50)})   p95 ${fixed(ol.p95 / fl.p95)}   p99 ${fixed(ol.p99 / fl.p99)} (target <= 2.00: ${verdict(ol.p99 <= 2 * fl.p99)})`,
+      `intake benchmark (latency: ${LATENCY_SAMPLES} sequential IT alerts each; distinct: ${rounds.length} rounds of ${perRound} IT alerts each, every alert its own incident and containment, ${IN_FLIGHT} in flight; storm: ${perStormRound * stormRounds.length} duplicates in ${stormRounds.length} rounds of ${perStormRound} after ${STORM_WARMUP} to warm up, ${STORM_IN_FLIGHT} in flight, taking turns with bare Fastify)`,
     ];
+    if (rounds.length > 0 || floorLatency.length > 0)
+      lines.push(
+        `floor    distinct ${floorRate.toFixed(0)} workflows/s start to containment call (starts accepted ${rate(rounds.map((x) => x.floor.acceptedMs)).toFixed(0)}/s)   latency p50 ${ms(fl.p50)}  p95 ${ms(fl.p95)}  p99 ${ms(fl.p99)}`,
+        `interlock distinct ${ourRate.toFixed(0)} alerts/s webhook to containment call (webhooks answered ${rate(rounds.map((x) => x.ours.acceptedMs)).toFixed(0)}/s)   latency p50 ${ms(ol.p50)}  p95 ${ms(ol.p95)}  p99 ${ms(ol.p99)}`,
+      );
+    lines.push(
+      `bare fastify       ${bareRate.toFixed(0)} requests/s (a trivial POST route, its own process, the same body and load client)`,
+      `interlock storm    ${oursStormRate.toFixed(0)} alerts/s (target >= 2000: ${verdict(oursStormRate >= 2000)})${stolen}; the incident counted ${counted} of ${delivered} deliveries`,
+      `CPU per delivery   bare Fastify rounds: ${bareCpu.perDelivery(perStormRound * stormRounds.length)}; storm rounds: ${ourCpu.perDelivery(perStormRound * stormRounds.length)}`,
+      `ratio storm ${fixed(stormRatio)} of bare Fastify, median of rounds [${stormRatios.map(fixed).join(' ')}] (target >= 0.50: ${verdict(stormRatio >= 0.5)})   overall ${fixed(oursStormRate / bareRate)}`,
+    );
+    if (rounds.length > 0)
+      lines.push(
+        `ratio distinct ${fixed(distinctRatio)} median of rounds [${roundRatios.map(fixed).join(' ')}] (target >= 0.80: ${verdict(distinctRatio >= 0.8)})   overall ${fixed(ourRate / floorRate)}`,
+      );
+    if (floorLatency.length > 0)
+      lines.push(
+        `ratio p50 ${fixed(ol.p50 / fl.p50)} (target <= 1.50: ${verdict(ol.p50 <= 1.5 * fl.p50)})   p95 ${fixed(ol.p95 / fl.p95)}   p99 ${fixed(ol.p99 / fl.p99)} (target <= 2.00: ${verdict(ol.p99 <= 2 * fl.p99)})`,
+      );
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     for (const subject of subjects.reverse()) await subject.close();

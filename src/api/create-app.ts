@@ -13,8 +13,7 @@ import { IntakeMetrics } from '../metrics/intake';
 import { Lifecycle } from '../runtime/health';
 import { ensureSearchAttributes } from '../runtime/search-attributes';
 import { refuseWhileDraining } from './shutdown';
-
-const WEBHOOK_ROUTE = '/webhooks/:source';
+import { registerWebhookRoute, WEBHOOK_ROUTE } from './webhooks/webhook-route';
 const SEARCH_ATTRIBUTES_DEADLINE_MS = 5_000;
 
 /**
@@ -67,6 +66,7 @@ export async function createApiApp(given: ApiDeps): Promise<INestApplication> {
     done();
   });
   app.useGlobalFilters(new JsonErrorFilter(deps.log));
+  registerWebhookRoute(app);
   setupOpenApi(app);
   // No app.enableShutdownHooks(): main.ts owns SIGTERM/SIGINT and drains first (shutdown.ts).
   return app;

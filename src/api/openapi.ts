@@ -5,7 +5,7 @@ import { VENDOR_FORMATS } from '../intake/normalizers';
 import { APPROVAL_STATUSES } from '../approvals/approval-store';
 import { CASE_STATUSES } from '../cases/case-state';
 import { openApiSchema } from './common/openapi-schema';
-import { SECURITY_SCHEMES } from './common/openapi-security';
+import { SECURITY_SCHEMES, WEBHOOK_SECURITY } from './common/openapi-security';
 
 type Operation = NonNullable<OpenAPIObject['paths'][string]['post']>;
 type Responses = Operation['responses'];
@@ -106,6 +106,23 @@ const WEBHOOK_RESPONSES: Responses = {
     true,
   ),
 };
+
+/**
+ * `POST /webhooks/{source}`: a Fastify handler, not a controller (src/api/webhooks/webhook-route.ts),
+ * so described here; describeApi adds its description, body and responses as before.
+ */
+function webhookPath(): OpenAPIObject['paths'][string] {
+  return {
+    post: {
+      // The ID it had as a controller method: clients generated from earlier documents keep working.
+      operationId: 'WebhooksController_receive',
+      parameters: [{ name: 'source', required: true, in: 'path', schema: { type: 'string' } }],
+      responses: {},
+      security: [...WEBHOOK_SECURITY],
+      summary: 'Receive a SIEM or OT-sensor alert',
+    },
+  };
+}
 
 const WEBHOOK_DESCRIPTION = `Receives one vendor delivery, authenticates it (\`Authorization: Bearer\`, \`?token=\` for
 Splunk, \`X-Interlock-Signature: sha256=<hex HMAC of the raw body>\`, or basic auth, per source),
@@ -538,6 +555,7 @@ export function setupOpenApi(app: INestApplication): void {
     .addServer('/');
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) builder.addSecurity(name, scheme);
   // Each operation's security comes from its controller (openapi-security.ts).
-  const document = describeApi(SwaggerModule.createDocument(app, builder.build()));
+  const generated = SwaggerModule.createDocument(app, builder.build());
+  const document = describeApi({ ...generated, paths: { '/webhooks/{source}': webhookPath(), ...generated.paths } });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

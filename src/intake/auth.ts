@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import type { InterlockConfig } from '../config/schema';
 
 /**
@@ -67,9 +67,27 @@ export function authenticateWebhook(input: WebhookAuthInput): AuthResult {
 
 /** Constant-time equality that leaks neither content nor length: both sides are hashed first. */
 export function constantTimeEqual(presented: string | Buffer, expected: string | Buffer): boolean {
-  const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(hash('sha256', presented, 'buffer'), expectedDigest(expected));
+}
+
+/**
+ * The configured secrets' digests, computed once: every delivery of a storm compares against
+ * the same token. Only the expected side is kept (the presented one is hashed on every call,
+ * so the comparison's time never depends on what was presented). Bounded: secrets come from
+ * the configuration, a handful.
+ */
+const EXPECTED_DIGESTS = new Map<string, Buffer>();
+const MAX_EXPECTED_DIGESTS = 256;
+
+function expectedDigest(expected: string | Buffer): Buffer {
+  if (typeof expected !== 'string') return hash('sha256', expected, 'buffer');
+  let digest = EXPECTED_DIGESTS.get(expected);
+  if (digest === undefined) {
+    digest = hash('sha256', expected, 'buffer');
+    if (EXPECTED_DIGESTS.size >= MAX_EXPECTED_DIGESTS) EXPECTED_DIGESTS.clear();
+    EXPECTED_DIGESTS.set(expected, digest);
+  }
+  return digest;
 }
 
 function checkSignature(header: string, secret: string | undefined, rawBody: Buffer): Attempt {

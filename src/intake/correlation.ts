@@ -28,6 +28,14 @@ export function correlationKey(alert: Alert, fields?: readonly string[]): string
   return JSON.stringify([alert.source.name, rule, primaryEntity(alert)]);
 }
 
+/**
+ * Whether a key built from `fields` reads the alert's time (the default key does not): copies
+ * of an alert that takes its receipt time as its time then differ in their key.
+ */
+export function correlationReadsTime(fields?: readonly string[]): boolean {
+  return fields !== undefined && fields.some((path) => path.split('.', 1)[0] === 'time');
+}
+
 /** Deterministic incident ID (also the Temporal workflow ID): `inc-` + 24 hex chars of sha256(key). */
 export function incidentIdFor(key: string): string {
   return `inc-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;

@@ -2,6 +2,12 @@ import { LRUCache } from 'lru-cache';
 import type { Alert } from '../alerts/alert';
 import { isReceiptTimed } from './normalizers';
 
+/** One alert of a cached delivery: `alert` timed for this copy, `original` as cached (frozen). */
+export interface CachedAlert {
+  alert: Alert;
+  original: Alert;
+}
+
 interface Entry {
   alerts: readonly Alert[];
   /** Per alert: its time is the receipt time (the vendor gave none), so each copy takes its own. */
@@ -26,9 +32,20 @@ export class NormalizedAlertCache {
 
   /** The alerts an earlier identical delivery normalized to, timed for this one; undefined on a miss. */
   get(source: string, rawSha256: string, receivedAt: string): Alert[] | undefined {
+    return this.lookup(source, rawSha256, receivedAt)?.map((cached) => cached.alert);
+  }
+
+  /**
+   * As `get`, with each alert's cached original beside it: the same frozen object for every
+   * copy, so what is derived from an alert but its time can be remembered per original.
+   */
+  lookup(source: string, rawSha256: string, receivedAt: string): CachedAlert[] | undefined {
     const entry = this.entries.get(cacheKey(source, rawSha256));
     if (entry === undefined) return undefined;
-    return entry.alerts.map((alert, i) => (entry.receiptTimed[i] === true ? { ...alert, time: receivedAt } : alert));
+    return entry.alerts.map((original, i) => ({
+      alert: entry.receiptTimed[i] === true ? { ...original, time: receivedAt } : original,
+      original,
+    }));
   }
 
   /** Remembers a delivery's alerts; they are frozen, since every later copy shares them. */

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Lower-case hex SHA-256 of the exact bytes received; ties an alert to its raw payload. */
 export function sha256Hex(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
+  // One-shot: no Hash object per call (a storm hashes every delivery's body).
+  return hash('sha256', data, 'hex');
 }

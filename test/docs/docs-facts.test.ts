@@ -10,8 +10,8 @@
  *   with one of PATH_ROOTS; a placeholder (`<format>`, `{id}`, `…`, `*`) checks the directory
  *   before it; `dist/src/x.js` checks `src/x.ts`;
  * - `INTERLOCK_*` variables anywhere (they must appear in src/, scripts/, test/support/ or config/);
- * - HTTP routes written `GET /path` and curl URLs of the local API (they must match a controller
- *   route); `node dist/src/main.js <mode>` modes; the dev credentials the README's commands use.
+ * - HTTP routes written `GET /path` and curl URLs of the local API (they must match a controller or
+ *   Fastify route); `node dist/src/main.js <mode>` modes; the dev credentials the README's commands use.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -207,7 +207,7 @@ function filesUnder(dir: string): string[] {
     .map((entry) => join(entry.parentPath, entry.name));
 }
 
-/** Routes the API serves: controller prefix + handler path, `:param` segments kept. */
+/** Routes the API serves: controller prefix + handler path (or a Fastify route's path), `:param` segments kept. */
 function apiRoutes(): { method: string; segments: string[] }[] {
   const routes: { method: string; segments: string[] }[] = [];
   const split = (path: string) => path.split('/').filter((s) => s !== '');
@@ -218,6 +218,13 @@ function apiRoutes(): { method: string; segments: string[] }[] {
       const prefix = split(controller[1] ?? controller[2] ?? '');
       for (const m of source.matchAll(/@(Get|Post|Put|Patch|Delete)\(\s*(?:'([^']*)')?\s*\)/g))
         routes.push({ method: (m[1] ?? '').toUpperCase(), segments: [...prefix, ...split(m[2] ?? '')] });
+    }
+    // Fastify handlers registered through Nest's adapter (the webhook route): `.getHttpAdapter().post(ROUTE, …)`.
+    for (const m of source.matchAll(
+      /getHttpAdapter\(\)\s*\.(get|post|put|patch|delete)\(\s*(?:'([^']+)'|([A-Z_]+))/g,
+    )) {
+      const path = m[2] ?? new RegExp(`const ${m[3] ?? ''} = '([^']+)'`).exec(source)?.[1] ?? '';
+      routes.push({ method: (m[1] ?? '').toUpperCase(), segments: split(path) });
     }
     for (const m of source.matchAll(/SwaggerModule\.setup\(\s*'([^']+)'[\s\S]*?jsonDocumentUrl:\s*'([^']+)'/g)) {
       routes.push({ method: 'GET', segments: split(m[1] ?? '') });

@@ -73,9 +73,16 @@ function requireAnyOf(...alternatives: SchemeName[][]): ClassDecorator & MethodD
 /** Routes behind OperatorGuard. */
 export const OperatorAuth = (): ClassDecorator & MethodDecorator => requireAnyOf(['bearer']);
 
-/** Webhook intake: any method the source enables (src/intake/auth.ts). */
-export const WebhookAuth = (): ClassDecorator & MethodDecorator =>
-  requireAnyOf(['webhookBearer'], ['webhookToken'], ['hmac'], ['basic']);
+/**
+ * Webhook intake: any method the source enables (src/intake/auth.ts). A requirement list, not a
+ * decorator: the route is a Fastify handler (src/api/webhooks/webhook-route.ts) described in openapi.ts.
+ */
+export const WEBHOOK_SECURITY: Partial<Record<SchemeName, string[]>>[] = [
+  { webhookBearer: [] },
+  { webhookToken: [] },
+  { hmac: [] },
+  { basic: [] },
+];
 
 /** Slack's v0 request signature (src/api/slack/slack-signature.ts). */
 export const SlackSignatureAuth = (): ClassDecorator & MethodDecorator =>

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
-import { WebhookAuthGuard } from './webhook-auth.guard';
-import { WebhooksController } from './webhooks.controller';
+import { WebhookAuthenticator } from './webhook-auth';
 import { WebhooksService } from './webhooks.service';
 
-/** Webhook intake: authenticate (guard), normalize, hand each alert to its incident workflow. */
-@Module({ controllers: [WebhooksController], providers: [WebhooksService, WebhookAuthGuard] })
+/**
+ * Webhook intake: authenticate, normalize, hand each alert to its incident workflow. The route
+ * itself is a Fastify handler over these providers (webhook-route.ts), not a controller.
+ */
+@Module({ providers: [WebhooksService, WebhookAuthenticator] })
 export class WebhooksModule {}

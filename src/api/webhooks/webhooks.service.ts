@@ -5,10 +5,10 @@ import type { Alert } from '../../alerts/alert';
 import type { InterlockConfig } from '../../config/schema';
 import type { SourceConfig } from '../../intake/auth';
 import { AlertCompletion } from '../../intake/completion';
-import { correlationKey, incidentIdFor } from '../../intake/correlation';
+import { correlationKey, correlationReadsTime, incidentIdFor } from '../../intake/correlation';
 import { getNormalizer, NormalizationError, type NormalizeContext } from '../../intake/normalizers';
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../intake/json-depth';
-import { NormalizedAlertCache } from '../../intake/normalized-alert-cache';
+import { NormalizedAlertCache, type CachedAlert } from '../../intake/normalized-alert-cache';
 import { sha256Hex } from '../../intake/raw-body';
 import { RawBodyStore } from '../../intake/raw-body-store';
 import { parseUntrustedJson } from '../../intake/untrusted-text';
@@ -25,7 +25,7 @@ import { KeyedBatcher, OverloadedError } from './keyed-batcher';
 import { SignalWithStartClient } from './signal-with-start';
 import type { Services } from '../../runtime/services';
 import { CONFIG, LOGGER, SERVICES, TEMPORAL_CLIENT } from '../tokens';
-import type { WebhookSource } from './webhook-auth.guard';
+import type { WebhookSource } from './webhook-auth';
 
 /** A Temporal call that has not answered in this time is treated as not accepted (503). */
 const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
@@ -44,12 +44,32 @@ interface PendingDelivery {
   alert: Alert;
   correlationKey: string;
   receivedAt: string;
+  /** The alert's size as JSON (the batch's size budget). */
+  size: number;
   /** The delivery's trace (its HTTP server span), when traced: the batch's Temporal call joins the first one's. */
   trace: Context;
 }
 
+/** Where an alert goes and what it weighs: derived from the alert alone, so the same for every copy. */
+interface AlertRoute {
+  correlationKey: string;
+  incidentId: string;
+  size: number;
+}
+
 function serializedSize(item: unknown): number {
-  return JSON.stringify((item as PendingDelivery).alert).length;
+  return (item as PendingDelivery).size;
+}
+
+/**
+ * `new Date().toISOString()`, made once per millisecond: a storm asks for thousands a second,
+ * and formatting a date costs more than the rest of a re-delivery's bookkeeping.
+ */
+let lastReceipt = { ms: NaN, iso: '' };
+function receiptTime(): string {
+  const ms = Date.now();
+  if (ms !== lastReceipt.ms) lastReceipt = { ms, iso: new Date(ms).toISOString() };
+  return lastReceipt.iso;
 }
 
 export interface AcceptedAlert {
@@ -71,14 +91,21 @@ export interface WebhookRequest {
 }
 
 /**
- * Webhook intake, once WebhookAuthGuard has authenticated the source: parse, normalize, then
- * hand each alert to its incident workflow. Answers only after Temporal has durably accepted
- * every alert of the delivery.
+ * Webhook intake, once WebhookAuthenticator has authenticated the source (webhook-route.ts):
+ * parse, normalize, then hand each alert to its incident workflow. Answers only after Temporal
+ * has durably accepted every alert of the delivery.
  */
 @Injectable()
 export class WebhooksService {
   private readonly batcher: KeyedBatcher<PendingDelivery, AcceptedAlert>;
   private readonly normalized = new NormalizedAlertCache(NORMALIZED_CACHE_ENTRIES);
+  /**
+   * Routes of the alerts the cache hands out (frozen objects, shared by every identical
+   * re-delivery), so a storm's copies skip correlation hashing and serialization. Weak: an
+   * entry goes with its alert when the cache evicts it. Alerts are cached per source, so
+   * one alert object always meets the same `correlationKey` configuration.
+   */
+  private readonly routes = new WeakMap<Alert, AlertRoute>();
   private readonly incidents: SignalWithStartClient;
   private readonly completion: AlertCompletion;
   private readonly assets: AlertAssetResolver;
@@ -112,11 +139,13 @@ export class WebhooksService {
     if (rawBody.length === 0) throw new ApiError(400, 'empty_body', 'the request body is empty');
 
     const rawSha256 = sha256Hex(rawBody);
-    const receivedAt = new Date().toISOString();
+    const receivedAt = receiptTime();
     // An identical re-delivery (same source, same bytes) reuses the alerts the first one normalized to.
     const alerts =
-      this.normalized.get(sourceName, rawSha256, receivedAt) ??
-      (await this.normalizeAndComplete(sourceName, source, rawBody, { source: sourceName, rawSha256, receivedAt }));
+      this.normalized.lookup(sourceName, rawSha256, receivedAt) ??
+      (await this.normalizeAndComplete(sourceName, source, rawBody, { source: sourceName, rawSha256, receivedAt })).map(
+        (alert) => ({ alert, original: alert }),
+      );
     // Refused whole, before anything reaches Temporal: a delivery is never half accepted.
     const maxAlerts = this.config.intake.maxAlertsPerDelivery;
     if (alerts.length > maxAlerts) {
@@ -139,9 +168,12 @@ export class WebhooksService {
     let accepted: AcceptedAlert[];
     try {
       accepted = await this.batcher.submitAll(
-        alerts.map((alert) => {
-          const key = correlationKey(alert, source.correlationKey);
-          return { key: incidentIdFor(key), item: { alert, correlationKey: key, receivedAt, trace } };
+        alerts.map(({ alert, original }) => {
+          const route = this.route(alert, original, source);
+          return {
+            key: route.incidentId,
+            item: { alert, correlationKey: route.correlationKey, receivedAt, size: route.size, trace },
+          };
         }),
       );
     } catch (error) {
@@ -160,8 +192,31 @@ export class WebhooksService {
       workflowId: first.workflowId,
       deduplicated: first.deduplicated,
     };
-    if (accepted.length > 1) response.alerts = accepted.map((a, i) => ({ ...a, alertUid: (alerts[i] as Alert).uid }));
+    if (accepted.length > 1)
+      response.alerts = accepted.map((a, i) => ({ ...a, alertUid: (alerts[i] as CachedAlert).alert.uid }));
     return response;
+  }
+
+  /**
+   * The alert's correlation key, incident and JSON size. Remembered per cached original (frozen,
+   * shared by every identical re-delivery): a copy differs from it at most by its receipt time,
+   * which has the same length, and which no key reads unless the source's `correlationKey`
+   * names it — then a re-timed copy is keyed on its own.
+   */
+  private route(alert: Alert, original: Alert, source: SourceConfig): AlertRoute {
+    const fields = source.correlationKey;
+    if (alert !== original && correlationReadsTime(fields))
+      return { ...this.route(original, original, source), ...key(alert) };
+    const known = this.routes.get(original);
+    if (known !== undefined) return known;
+    const route = { ...key(original), size: JSON.stringify(original).length };
+    if (Object.isFrozen(original)) this.routes.set(original, route);
+    return route;
+
+    function key(of: Alert): { correlationKey: string; incidentId: string } {
+      const correlation = correlationKey(of, fields);
+      return { correlationKey: correlation, incidentId: incidentIdFor(correlation) };
+    }
   }
 
   /**
