@@ -13,7 +13,7 @@ import { startTemporalDevServer } from '../src/dev/temporal-server';
 import { FORTIGATE_ADD_USERS_PATH, type RecordedCall } from '../test/stubs';
 import { API_KEYS, startStack, type Stack } from '../test/support/stack';
 
-/** The NODE_OPTIONS docs/operations.md#process-memory gives each process. */
+/** The NODE_OPTIONS docs/operations.md#worker-and-api-memory gives each process (values.yaml api.nodeOptions, worker.nodeOptions). */
 const API_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=8';
 const WORKER_NODE_OPTIONS = '--max-old-space-size=320 --max-semi-space-size=16';
 
@@ -25,7 +25,7 @@ const APPROVAL_IN_FLIGHT = Number(process.env['BENCH_APPROVAL_IN_FLIGHT'] ?? 10)
 const PARK_IN_FLIGHT = Number(process.env['BENCH_PARK_IN_FLIGHT'] ?? 20);
 /** temporal.maxCachedWorkflows for the run; unset: the configuration's default. */
 const CACHE = process.env['BENCH_MAX_CACHED_WORKFLOWS'];
-/** The V8 heap caps docs/operations.md#process-memory recommends; overridable to compare. */
+/** The V8 heap caps docs/operations.md#worker-and-api-memory recommends; overridable to compare. */
 const NODE_OPTIONS = {
   api: process.env['BENCH_API_NODE_OPTIONS'] ?? API_NODE_OPTIONS,
   worker: process.env['BENCH_WORKER_NODE_OPTIONS'] ?? WORKER_NODE_OPTIONS,
