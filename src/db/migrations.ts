@@ -688,6 +688,8 @@ BEGIN
   END IF;
 END
 $$;
+`;
+
 /**
  * GET /approvals?status=pending in one indexed query (docs/benchmarks.md#parked-incidents): the
  * enforcement point the list's descriptions need is kept on the row (it was read from each
