@@ -17,6 +17,10 @@ RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# Two glibc malloc arenas, not 8 per core: the Temporal core's and libuv's threads otherwise each
+# keep an arena of freed memory resident (docs/operations.md#worker-and-api-memory). The V8 heap
+# caps differ per process: NODE_OPTIONS is set by docker-compose.yml and the Helm chart.
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules

@@ -13,7 +13,7 @@ import { startTemporalDevServer } from '../src/dev/temporal-server';
 import { FORTIGATE_ADD_USERS_PATH, type RecordedCall } from '../test/stubs';
 import { API_KEYS, startStack, type Stack } from '../test/support/stack';
 
-/** The NODE_OPTIONS docs/operations.md#process-memory gives each process. */
+/** The NODE_OPTIONS docs/operations.md#worker-and-api-memory gives each process (values.yaml api.nodeOptions, worker.nodeOptions). */
 const API_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=8';
 const WORKER_NODE_OPTIONS = '--max-old-space-size=320 --max-semi-space-size=16';
 
@@ -25,11 +25,14 @@ const APPROVAL_IN_FLIGHT = Number(process.env['BENCH_APPROVAL_IN_FLIGHT'] ?? 10)
 const PARK_IN_FLIGHT = Number(process.env['BENCH_PARK_IN_FLIGHT'] ?? 20);
 /** temporal.maxCachedWorkflows for the run; unset: the configuration's default. */
 const CACHE = process.env['BENCH_MAX_CACHED_WORKFLOWS'];
-/** The V8 heap caps docs/operations.md#process-memory recommends; overridable to compare. */
+/** The V8 heap caps docs/operations.md#worker-and-api-memory recommends; overridable to compare. */
 const NODE_OPTIONS = {
   api: process.env['BENCH_API_NODE_OPTIONS'] ?? API_NODE_OPTIONS,
   worker: process.env['BENCH_WORKER_NODE_OPTIONS'] ?? WORKER_NODE_OPTIONS,
 };
+
+/** glibc malloc arenas of the API and worker (the Dockerfile's value); overridable to compare. */
+const MALLOC_ARENA_MAX = process.env['BENCH_MALLOC_ARENA_MAX'] ?? '2';
 
 const TARGETS = { workerRssMb: 500, apiRssMb: 200, approvalP99Ms: 1_000, listP99Ms: 100 } as const;
 
@@ -134,6 +137,9 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const server = await startTemporalDevServer({});
   process.env['INTERLOCK_TEST_TEMPORAL_ADDRESS'] = server.address;
+  // The API and worker processes inherit it (the stack passes its environment on), as the
+  // Dockerfile sets it: glibc's malloc arenas, docs/operations.md#worker-and-api-memory.
+  process.env['MALLOC_ARENA_MAX'] = MALLOC_ARENA_MAX;
   let stack: Stack | undefined;
   try {
     stack = await startStack({
@@ -272,7 +278,7 @@ async function main(): Promise<void> {
       stats(`approval -> FortiGate ban, ${APPROVAL_IN_FLIGHT} in flight`, concurrent, TARGETS.approvalP99Ms),
     ];
     const lines = [
-      `parked benchmark: ${PARKED} OT incidents each waiting for one approval (parked in ${parkedSeconds.toFixed(0)} s, ${PARK_IN_FLIGHT} webhooks in flight; worker cache ${CACHE ?? `default ${DEFAULT_MAX_CACHED_WORKFLOWS}`} workflows; NODE_OPTIONS api '${NODE_OPTIONS.api}' worker '${NODE_OPTIONS.worker}')`,
+      `parked benchmark: ${PARKED} OT incidents each waiting for one approval (parked in ${parkedSeconds.toFixed(0)} s, ${PARK_IN_FLIGHT} webhooks in flight; worker cache ${CACHE ?? `default ${DEFAULT_MAX_CACHED_WORKFLOWS}`} workflows; NODE_OPTIONS api '${NODE_OPTIONS.api}' worker '${NODE_OPTIONS.worker}'; MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX})`,
       ...judged.map((j) => j.line),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -43,6 +43,7 @@ export function createApprovalActivities(
         requiredRoles: requirement.roles,
         requestedBy: input.requestedBy,
         actionDigest: decision.actionDigest,
+        enforcementPoint: decision.enforcementPoint,
         createdAt: nowIso(),
         expiresAt: input.expiresAt,
       });

@@ -1,17 +1,21 @@
 import { z } from 'zod';
-import { CATEGORIES, CONTROLLER_MODES, DIRECTIONS, OT_OPERATIONS, PROTOCOLS, TRANSPORTS } from './vocabulary';
+import {
+  CATEGORIES,
+  CONTROLLER_MODES,
+  DIRECTIONS,
+  OT_OPERATIONS,
+  PROTOCOLS,
+  SEVERITIES,
+  TRANSPORTS,
+} from './vocabulary';
 
 /**
  * The one alert shape every source is normalized to, inspired by the OCSF Detection
- * Finding class (class_uid 2004). Severity uses OCSF's 0–6 scale; the vendor's own value
- * is kept in vendorSeverity.
+ * Finding class (class_uid 2004). Severity uses OCSF's 0–6 scale (SEVERITIES, in
+ * vocabulary.ts so workflow code reads it without zod); the vendor's own value is kept in
+ * vendorSeverity.
  */
-export const SEVERITIES = ['unknown', 'informational', 'low', 'medium', 'high', 'critical', 'fatal'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-export function severityId(severity: Severity): number {
-  return SEVERITIES.indexOf(severity);
-}
+export { SEVERITIES, severityId, type Severity } from './vocabulary';
 
 export const endpointSchema = z.object({
   hostname: z.string().min(1).optional(),

@@ -3,8 +3,18 @@
  * operations, controller modes and categories — each a documented, closed list — plus the
  * normalization of the vendor's own spelling into them. Reference: docs/alerts.md.
  *
- * WORKFLOW-SAFE: pure data and functions (normalized alerts travel through workflows).
+ * WORKFLOW-SAFE: pure data and functions (normalized alerts travel through workflows). It
+ * imports nothing: workflow code (search-attributes.ts) reads SEVERITIES from here, not from
+ * alert.ts, so the workflow bundle carries no zod (each cached workflow would evaluate it).
  */
+
+/** OCSF's 0–6 severity scale, in order (the alert model's `severity`). */
+export const SEVERITIES = ['unknown', 'informational', 'low', 'medium', 'high', 'critical', 'fatal'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityId(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
 
 /**
  * Industrial protocols. Aliases are the spellings sensors and SIEMs use (Zeek, Suricata,

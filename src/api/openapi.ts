@@ -274,6 +274,10 @@ function describeApprovalList(responses: Responses): void {
                   requiredApprovals: { type: 'integer' },
                   requiredRoles: { type: 'array', items: { type: 'string' } },
                   actionDigest: { type: 'string' },
+                  enforcementPoint: {
+                    type: 'string',
+                    description: 'where the action is enforced, e.g. `fortigate:root@fw-dmz` (`none`: nowhere)',
+                  },
                   description: {
                     type: 'object',
                     description: 'the action in words for people, and its technical form beside it',

@@ -36,6 +36,12 @@ export const approvalRequestSchema = z.strictObject({
   requiredRoles: z.array(z.string()),
   requestedBy: text,
   actionDigest: text,
+  /**
+   * Where the action is enforced (the decision's enforcement point, e.g. fortigate:root@fw-dmz;
+   * `none` when nothing enforces it): what the list's descriptions say. Absent on rows requested
+   * before migration 12 whose audit record is gone.
+   */
+  enforcementPoint: z.string().optional(),
   createdAt: isoUtc,
   expiresAt: isoUtc,
 });
@@ -83,6 +89,7 @@ interface DbApprovalRow {
   required_roles: string[];
   requested_by: string;
   action_digest: string;
+  enforcement_point: string | null;
   status: string;
   decisions: unknown;
   created_at: Date;
@@ -96,10 +103,17 @@ interface DbApprovalRow {
  * changes only when the workflow calls markDecided.
  */
 const EFFECTIVE_STATUS = `CASE WHEN status = 'pending' AND expires_at <= now() THEN 'expired' ELSE status END`;
-const SELECT_ROW = `SELECT id, incident_id, workflow_id, playbook_id, step_id, action, target, decision,
-  required_approvals, required_roles, requested_by, action_digest, ${EFFECTIVE_STATUS} AS status,
-  decisions, created_at, expires_at, decided_at,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position FROM approvals`;
+/*
+ * The enforcement point: the row's own (written with the request since migration 12, which
+ * filled the rows before it); else, for a row an older worker wrote during an upgrade, its
+ * request's audit record — a subquery coalesce only evaluates for those rows.
+ */
+const ENFORCEMENT_POINT = `coalesce(a.enforcement_point, (SELECT e.record->'action'->>'enforcementPoint'
+  FROM audit_events e WHERE e.idempotency_key = a.id || ':requested'))`;
+const SELECT_ROW = `SELECT a.id, a.incident_id, a.workflow_id, a.playbook_id, a.step_id, a.action, a.target, a.decision,
+  a.required_approvals, a.required_roles, a.requested_by, a.action_digest, ${ENFORCEMENT_POINT} AS enforcement_point,
+  ${EFFECTIVE_STATUS} AS status, a.decisions, a.created_at, a.expires_at, a.decided_at,
+  to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position FROM approvals a`;
 
 function fromDb(row: DbApprovalRow): ApprovalRow {
   const parsed = approvalRowSchema.safeParse({
@@ -115,6 +129,7 @@ function fromDb(row: DbApprovalRow): ApprovalRow {
     requiredRoles: row.required_roles,
     requestedBy: row.requested_by,
     actionDigest: row.action_digest,
+    ...(row.enforcement_point === null ? {} : { enforcementPoint: row.enforcement_point }),
     status: row.status,
     decisions: row.decisions,
     createdAt: row.created_at.toISOString(),
@@ -151,8 +166,9 @@ export class ApprovalStore {
     const a = parseOrThrow(approvalRequestSchema, request, 'approval request');
     await this.pool.query(
       `INSERT INTO approvals (id, incident_id, workflow_id, playbook_id, step_id, action, target, decision,
-         required_approvals, required_roles, requested_by, action_digest, status, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9, $10, $11, $12, 'pending', $13, $14)
+         required_approvals, required_roles, requested_by, action_digest, status, created_at, expires_at,
+         enforcement_point)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9, $10, $11, $12, 'pending', $13, $14, $15)
        ON CONFLICT (id) DO NOTHING`,
       [
         a.id,
@@ -169,6 +185,7 @@ export class ApprovalStore {
         a.actionDigest,
         a.createdAt,
         a.expiresAt,
+        a.enforcementPoint ?? null,
       ],
     );
     return this.getOrThrow(a.id);
@@ -218,7 +235,7 @@ export class ApprovalStore {
   }
 
   async get(id: string): Promise<ApprovalRow | undefined> {
-    const { rows } = await this.pool.query<DbApprovalRow>(`${SELECT_ROW} WHERE id = $1`, [id]);
+    const { rows } = await this.pool.query<DbApprovalRow>(`${SELECT_ROW} WHERE a.id = $1`, [id]);
     const row = rows[0];
     return row ? fromDb(row) : undefined;
   }
@@ -251,16 +268,17 @@ export class ApprovalStore {
     const params: unknown[] = [];
     if (filter.status !== undefined) {
       const status = parseOrThrow(z.enum(APPROVAL_STATUSES), filter.status, 'status filter');
-      params.push(status);
-      // EFFECTIVE_STATUS = $n, spelled so that approvals_status_expires_at_idx serves it.
-      const n = params.length;
-      conditions.push(
-        status === 'pending'
-          ? `status = $${n} AND expires_at > now()`
-          : status === 'expired'
-            ? `(status = $${n} OR (status = 'pending' AND expires_at <= now()))`
-            : `status = $${n}`,
-      );
+      // EFFECTIVE_STATUS = status, spelled so that an index serves it: pending rows are read in
+      // list order from approvals_pending_created_at_idx (its predicate needs the literal), the
+      // others through approvals_status_expires_at_idx.
+      if (status === 'pending') conditions.push(`status = 'pending' AND expires_at > now()`);
+      else {
+        params.push(status);
+        const n = params.length;
+        conditions.push(
+          status === 'expired' ? `(status = $${n} OR (status = 'pending' AND expires_at <= now()))` : `status = $${n}`,
+        );
+      }
     }
     if (filter.incidentId !== undefined) {
       params.push(filter.incidentId);

@@ -385,25 +385,6 @@ export class AuditStore {
     return rows.map(toAuditRecord);
   }
 
-  /**
-   * The enforcement point named by each approval request's record (`<approvalId>:requested`),
-   * by approval ID: one field read in PostgreSQL, not whole records parsed, since a page of
-   * GET /approvals needs it for every row.
-   */
-  async requestedEnforcementPoints(approvalIds: readonly string[]): Promise<Map<string, string>> {
-    if (approvalIds.length === 0) return new Map();
-    const { rows } = await this.pool.query<{ approval_id: unknown; point: unknown }>(
-      `SELECT record->'approval'->>'approvalId' AS approval_id, record->'action'->>'enforcementPoint' AS point
-         FROM audit_events WHERE idempotency_key = ANY($1::text[])`,
-      [approvalIds.map((id) => `${id}:requested`)],
-    );
-    const points = new Map<string, string>();
-    for (const row of rows) {
-      if (typeof row.approval_id === 'string' && typeof row.point === 'string') points.set(row.approval_id, row.point);
-    }
-    return points;
-  }
-
   /** All events of one incident, oldest first. */
   async listByIncident(incidentId: string): Promise<AuditRecord[]> {
     const { rows } = await this.pool.query<AuditRow>(

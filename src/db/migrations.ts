@@ -690,6 +690,20 @@ END
 $$;
 `;
 
+/**
+ * GET /approvals?status=pending in one indexed query (docs/benchmarks.md#parked-incidents): the
+ * enforcement point the list's descriptions need is kept on the row (it was read from each
+ * request's audit record, a second query detoasting a record per row), filled for the rows
+ * already there from those records, and pending rows are read in list order from a partial
+ * index rather than all sorted on every page.
+ */
+const approvalsPendingList = `
+ALTER TABLE approvals ADD COLUMN enforcement_point text;
+UPDATE approvals a SET enforcement_point = coalesce(e.record->'action'->>'enforcementPoint', '')
+  FROM audit_events e WHERE e.idempotency_key = a.id || ':requested';
+CREATE INDEX approvals_pending_created_at_idx ON approvals (created_at, id) WHERE status = 'pending';
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: initialSchema },
   { version: 2, name: 'notification-deliveries', sql: notificationDeliveries },
@@ -702,4 +716,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: 'audit-prune-function', sql: auditPruneFunction },
   { version: 10, name: 'alert-raw-bodies', sql: alertRawBodies },
   { version: 11, name: 'audit-append-function', sql: auditAppendFunction },
+  { version: 12, name: 'approvals-pending-list', sql: approvalsPendingList },
 ];

@@ -16,7 +16,7 @@ import {
   LEGACY_ACTION_LOCAL_ACTIVITY,
 } from './activity-options';
 import { triggerOf } from '../engine/audit-helpers';
-import { ApprovalGate } from './approval-gate';
+import { APPROVAL_OUTCOME_IN_ONE_TASK, ApprovalGate } from './approval-gate';
 import { BackgroundNotifications } from './background';
 import { runAwaitingApprovalSignal, type PlaybookRunInput } from './definitions';
 import { searchAttributePairs, type SearchStatus } from './search-attributes';
@@ -69,6 +69,8 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
       .catch(() => undefined);
   };
   setStatus('running');
+  /** Signals to the incident not awaited where they were sent, awaited before the run ends. */
+  const told: Promise<void>[] = [];
   const notifications = new BackgroundNotifications(input.notify ?? true);
   const gate = new ApprovalGate(notifications);
   const context = {
@@ -101,7 +103,10 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
           return await gate.request(effect.decision, effect.context);
         } finally {
           setStatus('running');
-          await tellIncident(false);
+          // The decided action is scheduled in the same workflow task as the signal, not after
+          // the server confirmed it (APPROVAL_OUTCOME_IN_ONE_TASK).
+          if (patched(APPROVAL_OUTCOME_IN_ONE_TASK)) told.push(tellIncident(false));
+          else await tellIncident(false);
         }
       }
       case 'execute':
@@ -140,6 +145,7 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
   setStatus('completed');
   const { outcomes } = next.value;
   notifications.send(playbookFinished(context, outcomes));
+  await Promise.all(told);
   await notifications.settle();
   await condition(allHandlersFinished);
   return outcomes;

@@ -9,7 +9,8 @@
  * and the registration at startup (src/runtime/search-attributes.ts): it must stay pure.
  */
 import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
-import { SEVERITIES, type Alert, type Severity } from '../alerts/alert';
+import type { Alert } from '../alerts/alert';
+import { SEVERITIES, type Severity } from '../alerts/vocabulary';
 
 export const ZONES = defineSearchAttributeKey('InterlockZones', 'KEYWORD_LIST');
 export const SEVERITY = defineSearchAttributeKey('InterlockSeverity', 'KEYWORD');

@@ -27,8 +27,8 @@ interface ComposeService {
 interface Values {
   image: { repository: string };
   config: { file: string };
-  api: { port: number; metricsPort: number };
-  worker: { metricsPort: number };
+  api: { port: number; metricsPort: number; nodeOptions: string };
+  worker: { metricsPort: number; nodeOptions: string };
 }
 
 function read(path: string): string {
@@ -102,6 +102,17 @@ describe('docker-compose.yml and the Helm chart agree', () => {
     expect(template('api.yaml')).toContain('httpGet: { path: /health/ready, port: http }');
     expect(template('api.yaml')).toContain('httpGet: { path: /health/live, port: http }');
     expect(template('worker.yaml')).toContain('httpGet: { path: /health/ready, port: metrics }');
+  });
+
+  it("cap each process's memory the same way (docs/operations.md#worker-and-api-memory)", () => {
+    expect(service('interlock-api').environment?.['NODE_OPTIONS']).toBe(values.api.nodeOptions);
+    expect(service('interlock-worker').environment?.['NODE_OPTIONS']).toBe(values.worker.nodeOptions);
+    expect(values.api.nodeOptions).toMatch(/--max-old-space-size=\d+/);
+    expect(values.worker.nodeOptions).toMatch(/--max-old-space-size=\d+/);
+    expect(template('api.yaml')).toContain('value: {{ .Values.api.nodeOptions | quote }}');
+    expect(template('worker.yaml')).toContain('value: {{ .Values.worker.nodeOptions | quote }}');
+    // One image for both: glibc's arenas are limited there.
+    expect(read(join(ROOT, 'Dockerfile'))).toContain('ENV MALLOC_ARENA_MAX=2');
   });
 
   it('migrate before the processes start', () => {

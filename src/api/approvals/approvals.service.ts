@@ -60,8 +60,8 @@ export class ApprovalsService {
   }
 
   /**
-   * A page of approvals, each with its action in words (`description`). The enforcement point
-   * the words need is not in the read model: it is read from each request's audit record.
+   * A page of approvals, each with its action in words (`description`): one indexed query, the
+   * enforcement point the words need is on each row.
    */
   async list(
     filter: ApprovalListFilter,
@@ -69,28 +69,13 @@ export class ApprovalsService {
     after?: ApprovalPosition,
   ): Promise<Omit<ApprovalPage, 'approvals'> & { approvals: DescribedApproval[] }> {
     const page = await this.approvals.page(filter, limit, after);
-    return { ...page, approvals: await this.described(page.approvals) };
+    return { ...page, approvals: page.approvals.map(described) };
   }
 
   /** One approval with its action in words, as `list` gives it; undefined when there is none. */
   async one(approvalId: string): Promise<DescribedApproval | undefined> {
     const row = await this.approvals.get(approvalId);
-    return row === undefined ? undefined : (await this.described([row]))[0];
-  }
-
-  private async described(rows: ApprovalRow[]): Promise<DescribedApproval[]> {
-    const points = await this.audit.requestedEnforcementPoints(rows.map((a) => a.id)).catch((error: unknown) => {
-      this.log.error({ err: error }, 'could not read approval requests from the audit trail for their descriptions');
-      return new Map<string, string>();
-    });
-    return rows.map((row) => ({
-      ...row,
-      description: describeAction({
-        action: row.action,
-        target: row.target,
-        enforcementPoint: points.get(row.id),
-      }),
-    }));
+    return row === undefined ? undefined : described(row);
   }
 
   async decide(
@@ -231,6 +216,13 @@ export class ApprovalsService {
       'Retry-After': '5',
     });
   }
+}
+
+function described(row: ApprovalRow): DescribedApproval {
+  return {
+    ...row,
+    description: describeAction({ action: row.action, target: row.target, enforcementPoint: row.enforcementPoint }),
+  };
 }
 
 /** The refusal for a decision that reaches no running workflow, from the read model's status. */
