@@ -44,6 +44,9 @@ function signedIn(
   return signedInContext(browser, stack.apiUrl, operator, violations, viewport);
 }
 
+const opened = (incidentId: string) =>
+  auditOf(stack, incidentId, (records) => records.some((r) => r.eventType === 'incident.opened'));
+
 beforeAll(async () => {
   [stack, browser] = await Promise.all([startStack(), launchChromium()]);
   // An IT laptop contained automatically, an engineering workstation waiting for approval, and
@@ -55,6 +58,9 @@ beforeAll(async () => {
     rule: { id: 'test-quarantine' },
     hosts: [{ name: 'fin-lt-042', ip: '10.30.5.42' }],
   });
+  // The queue orders by the incident's opening, which its workflow records: each opened before
+  // the next is sent, so "newest first" has one right answer however the worker schedules them.
+  await opened(it1);
   ot1 = await acceptedIncident(stack, {
     id: 'console-ot-1',
     title: 'Suspicious tool on eng-ws-03',
@@ -62,6 +68,7 @@ beforeAll(async () => {
     rule: { id: 'test-quarantine' },
     hosts: [{ name: 'eng-ws-03', ip: '10.10.4.17' }],
   });
+  await opened(ot1);
   hostile = await acceptedIncident(stack, {
     id: 'console-hostile-1',
     title: HOSTILE,
