@@ -83,9 +83,25 @@ export interface Stack {
   startApi(): Promise<void>;
   /** Sends `signal` to the worker process (it is then gone until startWorker); resolves with how it exited. */
   signalWorker(signal: NodeJS.Signals): Promise<ProcessExit>;
+  /**
+   * Starts one more API or worker process against the same configuration (database, Temporal
+   * namespace, task queue, stubs); an API gets its own port. The stack stops it with the rest.
+   */
+  addProcess(mode: 'api' | 'worker'): Promise<StackProcess>;
   /** Everything the stack's processes have written so far. */
   output(): string;
   stop(): Promise<void>;
+}
+
+/** A process added by Stack.addProcess: killed (any signal) and started again as an operator would. */
+export interface StackProcess {
+  mode: 'api' | 'worker';
+  /** An API's base URL (its own port, the same across restarts). */
+  url: string | undefined;
+  pid(): number | undefined;
+  /** Sends `signal` (it is then gone until start); resolves with how it exited. */
+  signal(signal: NodeJS.Signals): Promise<ProcessExit>;
+  start(): Promise<void>;
 }
 
 /** How a process of the stack ended after a signal: its exit code, and the time from the signal. */
@@ -347,6 +363,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let worker: ChildProcess | undefined = await spawnWorker();
   let api: ChildProcess | undefined = await spawnApi();
   const apiUrl = `http://127.0.0.1:${port}`;
+  const added: (() => ChildProcess | undefined)[] = [];
 
   return {
     apiUrl,
@@ -397,6 +414,37 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       worker = undefined;
       return signalChild(child, signal);
     },
+    async addProcess(mode) {
+      let path = configPath;
+      let url: string | undefined;
+      if (mode === 'api') {
+        const extraPort = await freePort();
+        url = `http://127.0.0.1:${extraPort}`;
+        path = join(workDir, `${basename(workDir)}-api-${added.length + 1}.yaml`);
+        writeFileSync(
+          path,
+          stringify({ ...withChannels, server: { ...withChannels.server, port: extraPort, publicUrl: url } }),
+        );
+      }
+      const spawnIt = () =>
+        spawnInterlock(mode, path, mode === 'api' ? /API listening/ : /worker running/, output, nodeOptions[mode]);
+      let child: ChildProcess | undefined = await spawnIt();
+      added.push(() => child);
+      return {
+        mode,
+        url,
+        pid: () => child?.pid,
+        signal(signal) {
+          if (child === undefined) throw new Error(`the added ${mode} is not running`);
+          const running = child;
+          child = undefined;
+          return signalChild(running, signal);
+        },
+        async start() {
+          child = await spawnIt();
+        },
+      };
+    },
     output: () => output.join(''),
     async stop() {
       try {
@@ -405,7 +453,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         if (recordDir !== undefined && recordDir !== '')
           await recordHistories({ address: temporal, namespace, dir: recordDir, secrets: secretsIn(withChannels) });
       } finally {
-        await Promise.all([stopChild(api), stopChild(worker)]);
+        await Promise.all([stopChild(api), stopChild(worker), ...added.map((child) => stopChild(child()))]);
         await Promise.all([crowdstrike.close(), fortigate.close()]);
         await db.drop();
         rmSync(workDir, { recursive: true, force: true });
