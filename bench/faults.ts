@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     approvals: Math.min(otIncidents, env('BENCH_FAULT_APPROVALS', 200)),
     vendorOutageMs: env('BENCH_FAULT_OUTAGE_MS', 30_000),
     databaseDownMs: env('BENCH_FAULT_DB_DOWN_MS', 10_000),
-    faultSpanMs: env('BENCH_FAULT_SPAN_MS', 180_000),
+    faultSpanMs: env('BENCH_FAULT_SPAN_MS', 240_000),
     inFlight: env('BENCH_FAULT_IN_FLIGHT', 20),
     settleTimeoutMs: env('BENCH_FAULT_SETTLE_MS', 600_000),
     log: (line) => process.stderr.write(`${line}\n`),

@@ -332,6 +332,9 @@ async function faultRun(
     }
   })();
 
+  // Awaited below; a failure meanwhile must not go unhandled.
+  faultsDone.catch(() => undefined);
+
   // Deliveries, and meanwhile the approvers.
   let next = 0;
   const lane = async () => {
@@ -347,6 +350,7 @@ async function faultRun(
     () => performance.now() - started,
     options.faultSpanMs + options.settleTimeoutMs,
   );
+  approvers.catch(() => undefined);
   await delivered;
   log(`delivered: ${ledger.size} accepted, ${retried} retried, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   await faultsDone;
