@@ -24,7 +24,14 @@ const OPTIONS: Omit<FaultRunOptions, 'temporalAddress'> = {
 it('loses nothing, acts once, and runs only approved OT actions under kills, a database restart and vendor errors', async () => {
   const temporalAddress = process.env['INTERLOCK_TEST_TEMPORAL_ADDRESS'];
   if (temporalAddress === undefined) throw new Error('the suite Temporal server is not running');
-  const options = { ...OPTIONS, temporalAddress };
+  const started = Date.now();
+  const options = {
+    ...OPTIONS,
+    temporalAddress,
+    // Progress on stderr: where a run that hangs got to.
+    log: (line: string) =>
+      process.stderr.write(`fault run +${((Date.now() - started) / 1000).toFixed(0)} s: ${line}\n`),
+  };
   const result = await runFaults(options);
   const { lines, misses } = faultRunReport(result, options, 'suite');
   process.stdout.write(`${lines.join('\n')}\n`);
