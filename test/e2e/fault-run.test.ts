@@ -11,9 +11,9 @@
 import { faultRunReport, runFaults, type FaultRunOptions } from '../support/fault-run';
 
 const OPTIONS: Omit<FaultRunOptions, 'temporalAddress'> = {
-  itIncidents: 30,
-  otIncidents: 30,
-  approvals: 12,
+  itIncidents: 20,
+  otIncidents: 20,
+  approvals: 8,
   vendorOutageMs: 4_000,
   databaseDownMs: 3_000,
   faultSpanMs: 40_000,
@@ -24,18 +24,16 @@ const OPTIONS: Omit<FaultRunOptions, 'temporalAddress'> = {
 it('loses nothing, acts once, and runs only approved OT actions under kills, a database restart and vendor errors', async () => {
   const temporalAddress = process.env['INTERLOCK_TEST_TEMPORAL_ADDRESS'];
   if (temporalAddress === undefined) throw new Error('the suite Temporal server is not running');
-  const started = Date.now();
   const options = {
     ...OPTIONS,
     temporalAddress,
     // Progress on stderr: where a run that hangs got to.
-    log: (line: string) =>
-      process.stderr.write(`fault run +${((Date.now() - started) / 1000).toFixed(0)} s: ${line}\n`),
+    log: (line: string) => process.stderr.write(`fault run ${line}\n`),
   };
   const result = await runFaults(options);
   const { lines, misses } = faultRunReport(result, options, 'suite');
   process.stdout.write(`${lines.join('\n')}\n`);
   expect(misses).toEqual([]);
   expect(result.faults).toEqual({ workerKills: 2, apiKills: 2, restarts: 4, databaseRestarts: 1, vendorOutages: 1 });
-  expect(result.approvalsGiven).toEqual({ api: 6, slack: 6 });
-}, 300_000);
+  expect(result.approvalsGiven).toEqual({ api: 4, slack: 4 });
+}, 600_000);

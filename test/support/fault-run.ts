@@ -114,7 +114,8 @@ async function getJson<T>(p: Processes, path: string): Promise<T> {
 }
 
 export async function runFaults(options: FaultRunOptions): Promise<FaultRunResult> {
-  const log = options.log ?? (() => undefined);
+  const begun = performance.now();
+  const log = (line: string) => options.log?.(`+${((performance.now() - begun) / 1000).toFixed(0)} s ${line}`);
   const run = randomBytes(3).toString('hex');
   const [cluster, slack] = await Promise.all([startPgCluster(), startSlackStub()]);
   let stack: Stack | undefined;
@@ -128,6 +129,8 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
       escalateAfter: '8h',
       closeAfterIdle: '8h',
       blastRadius: { perRun: 5, perHour: 1_000_000 },
+      // A process restarted under this load (and the faults) can take minutes to be ready.
+      startTimeoutMs: 240_000,
       slack: {
         apiUrl: slack.apiUrl,
         botToken: slack.botToken,
@@ -162,6 +165,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
     const live = stack;
     const [api2, worker2] = await Promise.all([live.addProcess('api'), live.addProcess('worker')]);
     const p: Processes = { stack: live, api2, worker2, urls: [live.apiUrl, api2.url as string] };
+    log('two APIs and two workers running');
     return await faultRun(p, cluster, slack, run, options, log);
   } finally {
     await stack?.stop();
@@ -336,26 +340,23 @@ async function faultRun(
   faultsDone.catch(() => undefined);
 
   // Deliveries, and meanwhile the approvers.
+  // Paced over most of the fault span, so the faults strike while alerts keep arriving.
   let next = 0;
   const lane = async () => {
-    while (next < deliveries.length) await deliver(deliveries[next++] as Delivery);
+    while (next < deliveries.length) {
+      const i = next++;
+      const due = started + (i / deliveries.length) * 0.8 * options.faultSpanMs - performance.now();
+      if (due > 0) await sleep(due);
+      await deliver(deliveries[i] as Delivery);
+    }
   };
   const delivered = Promise.all(Array.from({ length: Math.min(options.inFlight, deliveries.length) }, lane));
-  const approvers = approveAll(
-    p,
-    slack,
-    toApprove,
-    ledger,
-    log,
-    () => performance.now() - started,
-    options.faultSpanMs + options.settleTimeoutMs,
-  );
+  const approving = { stop: false };
+  const approvers = approveAll(p, slack, toApprove, ledger, log, () => performance.now() - started, approving);
   approvers.catch(() => undefined);
   await delivered;
   log(`delivered: ${ledger.size} accepted, ${retried} retried, ${((performance.now() - started) / 1000).toFixed(0)} s`);
   await faultsDone;
-  const given = await approvers;
-  log(`approvals given: ${given.api} API, ${given.slack} Slack`);
 
   // Settle: every incident reaches its end state, or the timeout.
   const bansOf = () => countBy(stack.fortigate.calls, FORTIGATE_ADD_USERS_PATH, 200, (b) => ipsOf(b));
@@ -380,6 +381,9 @@ async function faultRun(
     if ((approvedOpen.length === 0 && itOpen.every((i) => itFailed.has(i))) || performance.now() > deadline) break;
     await sleep(2_000);
   }
+  approving.stop = true;
+  const given = await approvers;
+  log(`approvals given: ${given.api} API, ${given.slack} Slack`);
 
   // The checks.
   const lost: string[] = [];
@@ -475,13 +479,13 @@ async function approveAll(
   ledger: ReadonlyMap<string, { incidentId: string; delivery: Delivery }>,
   log: (line: string) => void,
   elapsed: () => number,
-  timeoutMs: number,
+  until: { stop: boolean },
 ): Promise<{ api: number; slack: number }> {
   const given = { api: 0, slack: 0 };
   const decided = new Set<number>();
   const lastTry = new Map<number, number>();
   let clicks = 0;
-  while (decided.size < toApprove.size && elapsed() < timeoutMs) {
+  while (decided.size < toApprove.size && !until.stop) {
     // Pending approvals of chosen incidents, by incident.
     const byIncident = new Map<string, PendingApproval>();
     let cursor: string | undefined;

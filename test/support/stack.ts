@@ -57,6 +57,8 @@ export interface StackOptions {
   temporalAddress?: string;
   /** temporal.maxCachedWorkflows (the worker's workflow cache; default: the config's). */
   maxCachedWorkflows?: number;
+  /** How long an API or worker process may take to start (default 60 s; a loaded machine needs more). */
+  startTimeoutMs?: number;
   /** NODE_OPTIONS of the API and worker processes (e.g. a V8 heap cap); default: none. */
   nodeOptions?: { api?: string; worker?: string };
 }
@@ -263,13 +265,17 @@ function spawnInterlock(
   ready: RegExp,
   output: string[],
   nodeOptions = '',
+  timeoutMs = 60_000,
 ): Promise<ChildProcess> {
   return new Promise((resolveChild, reject) => {
     const child = spawn(process.execPath, [MAIN, mode], {
       env: { ...process.env, INTERLOCK_CONFIG: configPath, LOG_LEVEL: 'info', NODE_OPTIONS: nodeOptions },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const timer = setTimeout(() => reject(new Error(`${mode} did not start within 60s:\n${output.join('')}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${mode} did not start within ${timeoutMs / 1000}s:\n${output.join('')}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       output.push(chunk.toString());
       if (ready.test(chunk.toString())) {
@@ -358,8 +364,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   writeFileSync(configPath, stringify(withChannels));
   const output: string[] = [];
   const nodeOptions = options.nodeOptions ?? {};
-  const spawnWorker = () => spawnInterlock('worker', configPath, /worker running/, output, nodeOptions.worker);
-  const spawnApi = () => spawnInterlock('api', configPath, /API listening/, output, nodeOptions.api);
+  const timeoutMs = options.startTimeoutMs;
+  const spawnWorker = () =>
+    spawnInterlock('worker', configPath, /worker running/, output, nodeOptions.worker, timeoutMs);
+  const spawnApi = () => spawnInterlock('api', configPath, /API listening/, output, nodeOptions.api, timeoutMs);
   let worker: ChildProcess | undefined = await spawnWorker();
   let api: ChildProcess | undefined = await spawnApi();
   const apiUrl = `http://127.0.0.1:${port}`;
@@ -427,7 +435,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         );
       }
       const spawnIt = () =>
-        spawnInterlock(mode, path, mode === 'api' ? /API listening/ : /worker running/, output, nodeOptions[mode]);
+        spawnInterlock(
+          mode,
+          path,
+          mode === 'api' ? /API listening/ : /worker running/,
+          output,
+          nodeOptions[mode],
+          timeoutMs,
+        );
       let child: ChildProcess | undefined = await spawnIt();
       added.push(() => child);
       return {
