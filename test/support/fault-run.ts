@@ -256,13 +256,21 @@ async function faultRun(
 
   // Faults on a schedule over faultSpanMs.
   const faults = { workerKills: 0, apiKills: 0, restarts: 0, databaseRestarts: 0, vendorOutages: 0 };
+  // A killed process is started again 2 s later, in the background (a restart can take a minute
+  // on a loaded machine): the next fault keeps its time. PostgreSQL stops only once every
+  // restart is done, so no process starts against a stopped database.
+  const restarts: Promise<void>[] = [];
   const restartAfter = async (what: string, kill: () => Promise<unknown>, start: () => Promise<void>) => {
     await kill();
     log(`fault: ${what} SIGKILLed`);
-    await sleep(2_000);
-    await start();
-    faults.restarts += 1;
-    log(`fault: ${what} started again`);
+    const restarted = (async () => {
+      await sleep(2_000);
+      await start();
+      faults.restarts += 1;
+      log(`fault: ${what} started again`);
+    })();
+    restarted.catch(() => undefined);
+    restarts.push(restarted);
   };
   const plan: { at: number; act: () => Promise<void> }[] = [
     {
@@ -275,7 +283,7 @@ async function faultRun(
         ),
     },
     {
-      at: 0.25,
+      at: 0.2,
       act: () =>
         restartAfter(
           'API 1',
@@ -286,6 +294,7 @@ async function faultRun(
     {
       at: 0.4,
       act: async () => {
+        await Promise.all(restarts);
         await cluster.stop();
         log('fault: PostgreSQL stopped');
         await sleep(options.databaseDownMs);
@@ -297,16 +306,23 @@ async function faultRun(
     {
       at: 0.55,
       act: async () => {
-        let end = [slack.failUntil(500), stack.crowdstrike.failUntil(500)];
-        log('fault: Slack and EDR answer 500');
-        await sleep(options.vendorOutageMs / 2);
-        for (const stop of end) stop();
-        end = [slack.failUntil(429, { 'retry-after': '1' }), stack.crowdstrike.failUntil(429, { 'retry-after': '1' })];
-        log('fault: Slack and EDR answer 429');
-        await sleep(options.vendorOutageMs / 2);
-        for (const stop of end) stop();
-        faults.vendorOutages += 1;
-        log('fault: Slack and EDR answer again');
+        const window = (async () => {
+          let end = [slack.failUntil(500), stack.crowdstrike.failUntil(500)];
+          log('fault: Slack and EDR answer 500');
+          await sleep(options.vendorOutageMs / 2);
+          for (const stop of end) stop();
+          end = [
+            slack.failUntil(429, { 'retry-after': '1' }),
+            stack.crowdstrike.failUntil(429, { 'retry-after': '1' }),
+          ];
+          log('fault: Slack and EDR answer 429');
+          await sleep(options.vendorOutageMs / 2);
+          for (const stop of end) stop();
+          faults.vendorOutages += 1;
+          log('fault: Slack and EDR answer again');
+        })();
+        window.catch(() => undefined);
+        restarts.push(window);
       },
     },
     {
@@ -319,7 +335,7 @@ async function faultRun(
         ),
     },
     {
-      at: 0.85,
+      at: 0.8,
       act: () =>
         restartAfter(
           'API 2',
@@ -334,6 +350,7 @@ async function faultRun(
       if (wait > 0) await sleep(wait);
       await step.act();
     }
+    await Promise.all(restarts);
   })();
 
   // Awaited below; a failure meanwhile must not go unhandled.
