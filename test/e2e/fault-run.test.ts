@@ -18,7 +18,7 @@ const OPTIONS: Omit<FaultRunOptions, 'temporalAddress'> = {
   databaseDownMs: 3_000,
   faultSpanMs: 40_000,
   inFlight: 6,
-  settleTimeoutMs: 90_000,
+  settleTimeoutMs: 240_000,
 };
 
 it('loses nothing, acts once, and runs only approved OT actions under kills, a database restart and vendor errors', async () => {
@@ -36,4 +36,4 @@ it('loses nothing, acts once, and runs only approved OT actions under kills, a d
   expect(misses).toEqual([]);
   expect(result.faults).toEqual({ workerKills: 2, apiKills: 2, restarts: 4, databaseRestarts: 1, vendorOutages: 1 });
   expect(result.approvalsGiven).toEqual({ api: 4, slack: 4 });
-}, 600_000);
+}, 900_000);
