@@ -502,7 +502,9 @@ async function approveAll(
   const decided = new Set<number>();
   const lastTry = new Map<number, number>();
   let clicks = 0;
-  while (decided.size < toApprove.size && !until.stop) {
+  while (decided.size < toApprove.size) {
+    // Once told to stop, one last pass counts the approvals decided since the previous one.
+    const lastPass = until.stop;
     // Pending approvals of chosen incidents, by incident.
     const byIncident = new Map<string, PendingApproval>();
     let cursor: string | undefined;
@@ -540,6 +542,7 @@ async function approveAll(
       }
     }
     if (decidedNow.size > 0) log(`approvals: ${decidedNow.size} given, ${decided.size}/${toApprove.size} decided`);
+    if (lastPass) break;
     await sleep(2_000);
   }
   return given;
