@@ -55,9 +55,9 @@ export function createActionActivities(
       actionType: decision.action.type,
       target: decision.target.assetId ?? decision.target.ref,
       actionDigest: decision.actionDigest,
-      act: () => untilAborted(enforce(decision, deps.enforcement, { ledgerKey: key, signal }), signal),
+      act: () => untilAborted(() => enforce(decision, deps.enforcement, { ledgerKey: key, signal }), signal),
       inPlace: (startedAt) =>
-        untilAborted(observe(decision, deps.enforcement, { ledgerKey: key, signal, startedAt }), signal),
+        untilAborted(() => observe(decision, deps.enforcement, { ledgerKey: key, signal, startedAt }), signal),
     });
 
   const executeDecided: ExecuteDecided = async (decision, input, signal) => {
@@ -171,8 +171,8 @@ export function createActionActivities(
             actionType: 'task.create',
             target: decision.target.assetId ?? decision.target.ref,
             actionDigest: decision.actionDigest,
-            act: () => untilAborted(createTask(client, task, { ledgerKey: key, signal }), signal),
-            inPlace: () => untilAborted(observeTask(client, { ledgerKey: key, signal }), signal),
+            act: () => untilAborted(() => createTask(client, task, { ledgerKey: key, signal }), signal),
+            inPlace: () => untilAborted(() => observeTask(client, { ledgerKey: key, signal }), signal),
           }),
         );
         taskKey = created.result.key;

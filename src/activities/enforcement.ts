@@ -31,9 +31,15 @@ function notConfigured(integration: string): never {
   throw ApplicationFailure.nonRetryable(`integration ${integration} is not configured`, 'IntegrationNotConfigured');
 }
 
-/** Settles like `work`, or rejects (as a retryable timeout) as soon as `signal` aborts. */
-export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return work;
+/**
+ * Settles like `start()`, or rejects (as a retryable timeout) as soon as `signal` aborts. With
+ * `signal` already aborted (its deadline passed while the ledger's intent was being recorded, e.g.
+ * with PostgreSQL slow or restarting), the vendor call is not started at all: a call started and
+ * then left behind would reject later with nobody listening, and an unhandled rejection ends
+ * the worker process.
+ */
+export function untilAborted<T>(start: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return start();
   const abandoned = () =>
     new IntegrationError(
       `vendor call abandoned: ${signal.reason instanceof Error ? signal.reason.message : 'aborted'}`,
@@ -44,6 +50,7 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
       },
     );
   if (signal.aborted) return Promise.reject(abandoned());
+  const work = start();
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(abandoned());
     signal.addEventListener('abort', onAbort, { once: true });

@@ -57,6 +57,8 @@ export interface StackOptions {
   temporalAddress?: string;
   /** temporal.maxCachedWorkflows (the worker's workflow cache; default: the config's). */
   maxCachedWorkflows?: number;
+  /** How long an API or worker process may take to start (default 60 s; a loaded machine needs more). */
+  startTimeoutMs?: number;
   /** NODE_OPTIONS of the API and worker processes (e.g. a V8 heap cap); default: none. */
   nodeOptions?: { api?: string; worker?: string };
 }
@@ -83,9 +85,25 @@ export interface Stack {
   startApi(): Promise<void>;
   /** Sends `signal` to the worker process (it is then gone until startWorker); resolves with how it exited. */
   signalWorker(signal: NodeJS.Signals): Promise<ProcessExit>;
+  /**
+   * Starts one more API or worker process against the same configuration (database, Temporal
+   * namespace, task queue, stubs); an API gets its own port. The stack stops it with the rest.
+   */
+  addProcess(mode: 'api' | 'worker'): Promise<StackProcess>;
   /** Everything the stack's processes have written so far. */
   output(): string;
   stop(): Promise<void>;
+}
+
+/** A process added by Stack.addProcess: killed (any signal) and started again as an operator would. */
+export interface StackProcess {
+  mode: 'api' | 'worker';
+  /** An API's base URL (its own port, the same across restarts). */
+  url: string | undefined;
+  pid(): number | undefined;
+  /** Sends `signal` (it is then gone until start); resolves with how it exited. */
+  signal(signal: NodeJS.Signals): Promise<ProcessExit>;
+  start(): Promise<void>;
 }
 
 /** How a process of the stack ended after a signal: its exit code, and the time from the signal. */
@@ -247,13 +265,17 @@ function spawnInterlock(
   ready: RegExp,
   output: string[],
   nodeOptions = '',
+  timeoutMs = 60_000,
 ): Promise<ChildProcess> {
   return new Promise((resolveChild, reject) => {
     const child = spawn(process.execPath, [MAIN, mode], {
       env: { ...process.env, INTERLOCK_CONFIG: configPath, LOG_LEVEL: 'info', NODE_OPTIONS: nodeOptions },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const timer = setTimeout(() => reject(new Error(`${mode} did not start within 60s:\n${output.join('')}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${mode} did not start within ${timeoutMs / 1000}s:\n${output.join('')}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       output.push(chunk.toString());
       if (ready.test(chunk.toString())) {
@@ -342,11 +364,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   writeFileSync(configPath, stringify(withChannels));
   const output: string[] = [];
   const nodeOptions = options.nodeOptions ?? {};
-  const spawnWorker = () => spawnInterlock('worker', configPath, /worker running/, output, nodeOptions.worker);
-  const spawnApi = () => spawnInterlock('api', configPath, /API listening/, output, nodeOptions.api);
+  const timeoutMs = options.startTimeoutMs;
+  const spawnWorker = () =>
+    spawnInterlock('worker', configPath, /worker running/, output, nodeOptions.worker, timeoutMs);
+  const spawnApi = () => spawnInterlock('api', configPath, /API listening/, output, nodeOptions.api, timeoutMs);
   let worker: ChildProcess | undefined = await spawnWorker();
   let api: ChildProcess | undefined = await spawnApi();
   const apiUrl = `http://127.0.0.1:${port}`;
+  const added: (() => ChildProcess | undefined)[] = [];
 
   return {
     apiUrl,
@@ -397,6 +422,44 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       worker = undefined;
       return signalChild(child, signal);
     },
+    async addProcess(mode) {
+      let path = configPath;
+      let url: string | undefined;
+      if (mode === 'api') {
+        const extraPort = await freePort();
+        url = `http://127.0.0.1:${extraPort}`;
+        path = join(workDir, `${basename(workDir)}-api-${added.length + 1}.yaml`);
+        writeFileSync(
+          path,
+          stringify({ ...withChannels, server: { ...withChannels.server, port: extraPort, publicUrl: url } }),
+        );
+      }
+      const spawnIt = () =>
+        spawnInterlock(
+          mode,
+          path,
+          mode === 'api' ? /API listening/ : /worker running/,
+          output,
+          nodeOptions[mode],
+          timeoutMs,
+        );
+      let child: ChildProcess | undefined = await spawnIt();
+      added.push(() => child);
+      return {
+        mode,
+        url,
+        pid: () => child?.pid,
+        signal(signal) {
+          if (child === undefined) throw new Error(`the added ${mode} is not running`);
+          const running = child;
+          child = undefined;
+          return signalChild(running, signal);
+        },
+        async start() {
+          child = await spawnIt();
+        },
+      };
+    },
     output: () => output.join(''),
     async stop() {
       try {
@@ -405,7 +468,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         if (recordDir !== undefined && recordDir !== '')
           await recordHistories({ address: temporal, namespace, dir: recordDir, secrets: secretsIn(withChannels) });
       } finally {
-        await Promise.all([stopChild(api), stopChild(worker)]);
+        await Promise.all([stopChild(api), stopChild(worker), ...added.map((child) => stopChild(child()))]);
         await Promise.all([crowdstrike.close(), fortigate.close()]);
         await db.drop();
         rmSync(workDir, { recursive: true, force: true });

@@ -71,6 +71,11 @@ export interface StubServer {
   /** Answer the next `count` requests (optionally only to `options.path`) with `status`. */
   failNext(status: number, count?: number, headers?: Record<string, string>, options?: FailNextOptions): void;
   /**
+   * Answers every request (optionally only to `options.path`) with `status`, without acting, until
+   * the returned function is called (a vendor outage window).
+   */
+  failUntil(status: number, headers?: Record<string, string>, options?: FailNextOptions): () => void;
+  /**
    * Handles the next matching request (its change takes effect, as at a vendor that acted) but
    * holds its answer until `release()`: a caller that dies meanwhile never learns the outcome.
    */
@@ -297,6 +302,14 @@ export async function startRecordingServer(options: RecordingServerOptions): Pro
     },
     failNext: (status, count = 1, headers = {}, failOptions = {}) => {
       failures.push({ status, remaining: count, headers, options: failOptions });
+    },
+    failUntil: (status, headers = {}, failOptions = {}) => {
+      const failure: ScriptedFailure = { status, remaining: Infinity, headers, options: failOptions };
+      // First in line: an outage answers before any failure scripted earlier.
+      failures.unshift(failure);
+      return () => {
+        failures = failures.filter((f) => f !== failure);
+      };
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
