@@ -11,6 +11,7 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/config/schema';
 import { startTemporalDevServer } from '../src/dev/temporal-server';
 import { FORTIGATE_ADD_USERS_PATH, type RecordedCall } from '../test/stubs';
+import { numberedPlc, plcAssets } from '../test/support/plant-assets';
 import { API_KEYS, startStack, type Stack } from '../test/support/stack';
 
 /** The NODE_OPTIONS docs/operations.md#worker-and-api-memory gives each process (values.yaml api.nodeOptions, worker.nodeOptions). */
@@ -37,7 +38,7 @@ const MALLOC_ARENA_MAX = process.env['BENCH_MALLOC_ARENA_MAX'] ?? '2';
 const TARGETS = { workerRssMb: 500, apiRssMb: 200, approvalP99Ms: 1_000, listP99Ms: 100 } as const;
 
 /** The i-th parked PLC: its own address in the line1-cell zone (10.20.0.0/16), so its own incident. */
-const plc = (i: number) => ({ id: `bench-plc-${i}`, ip: `10.20.${100 + Math.floor(i / 250)}.${(i % 250) + 1}` });
+const plc = (i: number) => numberedPlc('bench', i);
 
 async function withConcurrency(count: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -152,16 +153,7 @@ async function main(): Promise<void> {
       nodeOptions: NODE_OPTIONS,
       configure(config) {
         // Known PLCs of medium criticality: one OT approver each (rule 3), not two.
-        config.assets.push(
-          ...Array.from({ length: PARKED }, (_, i) => ({
-            id: plc(i).id,
-            hostnames: [plc(i).id],
-            ips: [plc(i).ip],
-            zone: 'line1-cell',
-            kind: 'plc',
-            criticality: 'medium' as const,
-          })),
-        );
+        config.assets.push(...plcAssets('bench', PARKED));
       },
     });
     const live = stack;

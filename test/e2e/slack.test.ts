@@ -4,8 +4,8 @@
  * server on loopback, and the degraded modes (429, Slack down).
  */
 import { Client } from 'pg';
-import { signBody } from '../../src/api/slack/slack-signature';
 import { startSlackStub, type SlackStub, type SlackStubMessage } from '../stubs/slack-stub';
+import { slackClickBody, slackSignedHeaders } from '../support/slack-click';
 import { startSmtpServer, type SmtpTestServer } from '../support/smtp';
 import { accepted, auditOf, auditRecords } from '../support/e2e';
 import { eventually, startStack, type Stack } from '../support/stack';
@@ -95,32 +95,11 @@ function clickBody(
   message: SlackStubMessage,
   actionTs: string,
 ) {
-  const payload = {
-    type: 'block_actions',
-    user: { id: user, username: user.toLowerCase(), team_id: 'T0PLANT01' },
-    api_app_id: 'A0INTERLOCK',
-    container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
-    channel: { id: message.channel, name: 'plant-a-ot' },
-    response_url: 'https://hooks.slack.com/actions/T0PLANT01/1/placeholder',
-    actions: [
-      {
-        type: 'button',
-        action_id: `interlock.approval.${action}`,
-        block_id: `approval:${approvalId}`,
-        value: approvalId,
-        action_ts: actionTs,
-      },
-    ],
-  };
-  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  return slackClickBody({ user, approvalId, action, message, actionTs });
 }
 
 function signedHeaders(body: string, timestamp = Math.floor(Date.now() / 1000)) {
-  return {
-    'content-type': 'application/x-www-form-urlencoded',
-    'x-slack-request-timestamp': String(timestamp),
-    'x-slack-signature': `v0=${signBody(SIGNING_SECRET, String(timestamp), body)}`,
-  };
+  return slackSignedHeaders(SIGNING_SECRET, body, timestamp);
 }
 
 let actionCounter = 0;

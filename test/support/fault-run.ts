@@ -10,12 +10,13 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { signBody } from '../../src/api/slack/slack-signature';
 import type { AuditRecord } from '../../src/audit/types';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { CROWDSTRIKE_DEVICE_ACTIONS_PATH, FORTIGATE_ADD_USERS_PATH, type RecordedCall } from '../stubs';
 import { startSlackStub, type SlackStub, type SlackStubMessage } from '../stubs/slack-stub';
+import { numberedPlc, plcAssets } from './plant-assets';
+import { slackClickBody, slackSignedHeaders } from './slack-click';
 import { startPgCluster, type PgCluster } from './pg-cluster';
 import { API_KEYS, TOKENS, startStack, type Stack, type StackProcess } from './stack';
 
@@ -74,7 +75,7 @@ const workstation = (i: number) => ({
   agent: `fa17${i.toString(16).padStart(28, '0')}`,
 });
 /** The i-th PLC: its own address in line1-cell, medium criticality (one OT approver). */
-const plc = (i: number) => ({ id: `fault-plc-${i}`, ip: `10.20.${100 + Math.floor(i / 250)}.${(i % 250) + 1}` });
+const plc = (i: number) => numberedPlc('fault', i);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -151,14 +152,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunResul
             criticality: 'low' as const,
             edr: { crowdstrike: workstation(i).agent },
           })),
-          ...Array.from({ length: options.otIncidents }, (_, i) => ({
-            id: plc(i).id,
-            hostnames: [plc(i).id],
-            ips: [plc(i).ip],
-            zone: 'line1-cell',
-            kind: 'plc',
-            criticality: 'medium' as const,
-          })),
+          ...plcAssets('fault', options.otIncidents),
         );
       },
     });
@@ -582,30 +576,14 @@ async function clickInSlack(p: Processes, slack: SlackStub, approvalId: string, 
     if (message === undefined) await sleep(1_000);
   }
   if (message === undefined) return; // not posted (yet): the next round clicks again
-  const payload = {
-    type: 'block_actions',
-    user: { id: OMAR_SLACK, username: 'omar', team_id: 'T0PLANT01' },
-    api_app_id: 'A0INTERLOCK',
-    container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
-    channel: { id: message.channel, name: 'plant-a-ot' },
-    response_url: 'https://hooks.slack.com/actions/T0PLANT01/1/placeholder',
-    actions: [
-      {
-        type: 'button',
-        action_id: 'interlock.approval.approve',
-        block_id: `approval:${approvalId}`,
-        value: approvalId,
-        action_ts: `${Math.floor(Date.now() / 1000)}.${String(100_000 + click)}`,
-      },
-    ],
-  };
-  const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const headers = {
-    'content-type': 'application/x-www-form-urlencoded',
-    'x-slack-request-timestamp': timestamp,
-    'x-slack-signature': `v0=${signBody(SIGNING_SECRET, timestamp, body)}`,
-  };
+  const body = slackClickBody({
+    user: OMAR_SLACK,
+    approvalId,
+    action: 'approve',
+    message,
+    actionTs: `${Math.floor(Date.now() / 1000)}.${String(100_000 + click)}`,
+  });
+  const headers = slackSignedHeaders(SIGNING_SECRET, body);
   // Slack retries a click not answered 200 (up to 3 times), with the same signed request.
   for (let attempt = 0; attempt < 4; attempt += 1) {
     const url = p.urls[(click + attempt) % p.urls.length] as string;
