@@ -863,6 +863,9 @@ DECLARE
   v_n integer := coalesce(cardinality(v_parts), 0) / 2;
   v_records jsonb[];
   v_keys text[];
+  v_times timestamptz[];
+  v_incidents text[];
+  v_types text[];
   v_tag_removals boolean := jsonb_path_exists(p_deltas, '$[*].tags_removed[0]');
   v_head_seq bigint;
   v_head_hash text;
@@ -880,6 +883,11 @@ BEGIN
   IF array_position(v_keys, NULL) IS NOT NULL THEN
     RAISE EXCEPTION 'audit append: a record without idempotencyKey';
   END IF;
+  -- The indexed columns too: the insert under the lock only adds seq and hashes.
+  SELECT array_agg((r->>'time')::timestamptz ORDER BY o), array_agg(r->>'incidentId' ORDER BY o),
+         array_agg(r->>'eventType' ORDER BY o)
+    INTO v_times, v_incidents, v_types
+    FROM unnest(v_records) WITH ORDINALITY AS x(r, o);
 
   -- A retry: the stored records are returned, nothing is written. A key committed after this
   -- check and before the lock makes the insert below fail (unique idempotency_key): the
@@ -950,9 +958,9 @@ BEGIN
   END LOOP;
 
   INSERT INTO audit_events (seq, idempotency_key, time, incident_id, event_type, record, prev_hash, hash)
-  SELECT v_head_seq + r.i, r.rec->>'idempotencyKey', (r.rec->>'time')::timestamptz, r.rec->>'incidentId',
-         r.rec->>'eventType', r.rec, r.prev, r.h
-    FROM unnest(v_records, v_prevs, v_hashes) WITH ORDINALITY AS r(rec, prev, h, i);
+  SELECT v_head_seq + r.i, r.k, r.t, r.inc, r.typ, r.rec, r.prev, r.h
+    FROM unnest(v_keys, v_times, v_incidents, v_types, v_records, v_prevs, v_hashes)
+         WITH ORDINALITY AS r(k, t, inc, typ, rec, prev, h, i);
 
   RETURN QUERY SELECT v_head_seq + r.i, NULL::text, NULL::timestamptz, NULL::text, NULL::text, NULL::jsonb,
                       r.prev, r.h, false
