@@ -144,6 +144,15 @@ interface AppendRow {
 
 const APPEND_SQL = `SELECT * FROM ${AUDIT_APPEND_FUNCTION}($1::text, $2::jsonb)`;
 
+/** How often one group is sent again after losing an idempotency-key race (one is the norm). */
+const MAX_IDEMPOTENCY_RACES = 3;
+
+/** The append failed on the unique idempotency key: another writer stored one of its keys first. */
+function isIdempotencyRace(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+  return code === '23505' && constraint === 'audit_events_idempotency_key_key';
+}
+
 /** Checks one stored row: its columns agree with its hashed record and its own hash is right. */
 function checkRowContent(row: AuditRow): string | undefined {
   let record: AuditEventInput;
@@ -249,7 +258,7 @@ export class AuditStore {
    * Group commit: while one transaction of this store is under way, later calls queue, and the
    * next transaction writes all of them — each call's events together and in order. Under load
    * (many activities appending at once) the chain lock is taken, and the one round trip (the
-   * append function, migration 11) paid, once per group instead of once per call, and only one
+   * append function, migration 13) paid, once per group instead of once per call, and only one
    * pooled connection of the process waits on the lock.
    */
   async appendMany(inputs: readonly AuditEventInput[]): Promise<AuditRecord[]> {
@@ -306,14 +315,16 @@ export class AuditStore {
   }
 
   /**
-   * One statement, one implicit transaction (the append function, migration 11): the chain lock
-   * is taken inside it and held only while the database reads the head, hashes, inserts and
-   * merges the projection, and through the commit — no client round trip under the lock. A key
-   * repeated in the group is written once; a key already stored makes the function return the
-   * stored records instead of writing, and the rest of the group is sent again.
+   * One statement, one implicit transaction (the append function, migration 13): it merges the
+   * projection into the group's incidents first, then takes the chain lock, held only while the
+   * database reads the head, hashes and inserts, and through the commit — no client round trip
+   * and no projection work under the lock. A key repeated in the group is written once; a key
+   * already stored makes the function return the stored records instead of writing, and the
+   * rest of the group is sent again.
    */
   private async writeInOneTransaction(group: readonly PreparedEvent[]): Promise<AuditRecord[]> {
     const byKey = new Map<string, AuditRecord>();
+    let races = 0;
     let pending: PreparedEvent[] = [];
     const seen = new Set<string>();
     for (const prepared of group) {
@@ -322,16 +333,22 @@ export class AuditStore {
       pending.push(prepared);
     }
     while (pending.length > 0) {
-      // The projection's deltas with seqs relative to the head (1 = this group's first record).
-      const relative = pending.map(({ event }, i) => ({ ...event, seq: i + 1, prevHash: '', hash: '' }));
       // One text, parts separated by newlines (no escaping, unlike an array parameter).
       const parts: string[] = [];
       for (const { before, after } of pending) parts.push(before, after);
-      const { rows } = await this.pool.query<AppendRow>({
-        name: 'interlock-audit-append',
-        text: APPEND_SQL,
-        values: [parts.join('\n'), JSON.stringify(incidentDeltas(relative))],
-      });
+      let rows: AppendRow[];
+      try {
+        ({ rows } = await this.pool.query<AppendRow>({
+          name: 'interlock-audit-append-v2',
+          text: APPEND_SQL,
+          values: [parts.join('\n'), JSON.stringify(incidentDeltas(pending.map(({ event }) => event)))],
+        }));
+      } catch (error) {
+        // A key committed by another writer after the function's check and before its chain
+        // lock: nothing was written; sent again, the function returns the stored record.
+        if (isIdempotencyRace(error) && ++races <= MAX_IDEMPOTENCY_RACES) continue;
+        throw error;
+      }
       if (rows[0]?.o_existing === true) {
         for (const row of rows) {
           const record = toAuditRecord({

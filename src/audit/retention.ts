@@ -11,6 +11,7 @@ import {
   type RowQuery,
 } from './checkpoints';
 import { GENESIS_HASH } from './hash';
+import { LOCK_INCIDENTS_SQL } from './incident-projection';
 import { MIN_AUDIT_RETENTION_MS } from './retention-policy';
 
 export { MIN_AUDIT_RETENTION_MS } from './retention-policy';
@@ -59,6 +60,8 @@ export async function pruneAudit(
     const query = clientQuery(client);
     // Pruning a large backlog may take longer than the pool's statement timeout.
     await client.query('SET LOCAL statement_timeout = 0');
+    // The projection is rebuilt below, under the chain lock: incidents are locked first.
+    await client.query(LOCK_INCIDENTS_SQL);
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [ADVISORY_LOCK_KEYS.auditChain]);
     const previous = await readLatestCheckpoint(query);
     const start = previous ?? { seq: 0, hash: GENESIS_HASH };

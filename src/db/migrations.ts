@@ -545,8 +545,8 @@ const DELTA_COLUMNS = `incident_id text, opened_at timestamptz, last_event_at ti
 const union = (a: string, b: string) =>
   `CASE WHEN cardinality(${b}) = 0 THEN ${a} ELSE ARRAY(SELECT DISTINCT x FROM unnest(${a} || ${b}) x ORDER BY 1) END`;
 
-/** The function every audit append calls (src/audit/audit-store.ts): one round trip per group. */
-export const AUDIT_APPEND_FUNCTION = 'interlock_audit_append';
+/** The append function of migration 11 (dropped by migration 13 for AUDIT_APPEND_FUNCTION). */
+const AUDIT_APPEND_FUNCTION_V1 = 'interlock_audit_append';
 
 /**
  * The audit append in one statement (docs/audit.md, "Appending"): takes the chain lock, and
@@ -566,7 +566,7 @@ export const AUDIT_APPEND_FUNCTION = 'interlock_audit_append';
  * the head (1 = the group's first record).
  */
 const auditAppendFunction = `
-CREATE FUNCTION ${AUDIT_APPEND_FUNCTION}(p_parts text, p_deltas jsonb)
+CREATE FUNCTION ${AUDIT_APPEND_FUNCTION_V1}(p_parts text, p_deltas jsonb)
 RETURNS TABLE (o_seq bigint, o_idempotency_key text, o_time timestamptz, o_incident_id text, o_event_type text,
                o_record jsonb, o_prev_hash text, o_hash text, o_existing boolean)
 LANGUAGE plpgsql SET search_path = pg_catalog, public AS $fn$
@@ -684,7 +684,7 @@ DROP INDEX incidents_opened_idx;
 DO $$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${SERVICE_ROLE}') THEN
-    GRANT EXECUTE ON FUNCTION ${AUDIT_APPEND_FUNCTION}(text, jsonb) TO ${SERVICE_ROLE};
+    GRANT EXECUTE ON FUNCTION ${AUDIT_APPEND_FUNCTION_V1}(text, jsonb) TO ${SERVICE_ROLE};
   END IF;
 END
 $$;
@@ -704,6 +704,279 @@ UPDATE approvals a SET enforcement_point = coalesce(e.record->'action'->>'enforc
 CREATE INDEX approvals_pending_created_at_idx ON approvals (created_at, id) WHERE status = 'pending';
 `;
 
+/** The function every audit append calls since migration 13 (src/audit/audit-store.ts). */
+export const AUDIT_APPEND_FUNCTION = 'interlock_audit_append_v2';
+
+/** The columns of an incidents-projection delta since migration 13 (IncidentDelta). */
+const DELTA_COLUMNS_V2 = `incident_id text, opened_at timestamptz, last_event_at timestamptz, record_count bigint,
+  last_opened_no bigint, last_closed_no bigint, closed_time timestamptz, alert_count bigint, severity_rank integer,
+  title text, title_no bigint, sources text[], zones text[], has_unhandled boolean, has_playbook_started boolean,
+  case_status_to text, case_status_no bigint, assignee text, assignee_no bigint, tags_added text[],
+  tags_removed text[]`;
+
+/**
+ * The incidents projection merged before the chain lock (docs/audit.md, "Appending"): the lock
+ * is held only to read the head, hash and insert the records, and through the commit.
+ *
+ * The projection's order keys were chain seqs, known only under the lock; they become each
+ * incident's record numbers (1 = its first record; `record_count` is the last one), known once
+ * the incident's row is locked: an append merges its deltas into the rows first — one upsert
+ * in incident-id order, so two appends sharing incidents cannot deadlock — and only then takes
+ * the chain lock. Both are held to the commit, so of two appends sharing an incident the second
+ * merges only after the first committed, and its records get the later seqs as well as the
+ * later numbers: number order is seq order within every incident, and the rebuild (row_number()
+ * over the incident's records by seq) derives the same rows. `last_seq` (no reader) goes: it is
+ * only known under the lock. Whoever takes the chain lock and then writes incidents (the
+ * rebuild, pruning) must lock the incidents table first (SHARE ROW EXCLUSIVE), or it would wait
+ * for an appender that waits for it.
+ *
+ * The function changes name: a process still running the code of migration 11 computes the old
+ * deltas, and fails (and retries) rather than merging them wrongly.
+ */
+const auditAppendProjectionFirst = `
+DROP FUNCTION interlock_audit_append(text, jsonb);
+
+ALTER TABLE incidents RENAME COLUMN last_opened_seq TO last_opened_no;
+ALTER TABLE incidents RENAME COLUMN last_closed_seq TO last_closed_no;
+ALTER TABLE incidents RENAME COLUMN title_seq TO title_no;
+ALTER TABLE incidents RENAME COLUMN case_status_seq TO case_status_no;
+ALTER TABLE incidents RENAME COLUMN assignee_seq TO assignee_no;
+ALTER TABLE incidents DROP COLUMN last_seq;
+
+CREATE OR REPLACE FUNCTION incidents_facets() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  NEW.facets := ARRAY[
+      'status:' || CASE WHEN NEW.last_closed_no > coalesce(NEW.last_opened_no, 0) THEN 'closed' ELSE 'open' END,
+      'case:' || coalesce(NEW.case_status_to, 'new'),
+      CASE WHEN NEW.has_unhandled AND NOT NEW.has_playbook_started THEN 'unhandled' ELSE 'handled' END]
+    || CASE WHEN NEW.severity_rank IS NULL THEN '{}'::text[]
+            ELSE ARRAY['severity:' || (${SEVERITY_ARRAY})[NEW.severity_rank]] END
+    || CASE WHEN NEW.assignee IS NULL THEN '{}'::text[] ELSE ARRAY['assignee:' || NEW.assignee] END
+    || ARRAY(SELECT 'zone:' || z FROM unnest(NEW.zones) z)
+    || ARRAY(SELECT 'source:' || s FROM unnest(NEW.sources) s);
+  RETURN NEW;
+END;
+$fn$;
+-- An update that changes no facet's input (most appends: counts and times) skips the trigger.
+DROP TRIGGER incidents_facets ON incidents;
+CREATE TRIGGER incidents_facets BEFORE INSERT ON incidents
+  FOR EACH ROW EXECUTE FUNCTION incidents_facets();
+CREATE TRIGGER incidents_facets_update BEFORE UPDATE ON incidents
+  FOR EACH ROW
+  WHEN ((OLD.last_opened_no, OLD.last_closed_no, OLD.case_status_to, OLD.has_unhandled, OLD.has_playbook_started,
+         OLD.severity_rank, OLD.assignee, OLD.zones, OLD.sources, OLD.facets)
+        IS DISTINCT FROM
+        (NEW.last_opened_no, NEW.last_closed_no, NEW.case_status_to, NEW.has_unhandled, NEW.has_playbook_started,
+         NEW.severity_rank, NEW.assignee, NEW.zones, NEW.sources, NEW.facets))
+  EXECUTE FUNCTION incidents_facets();
+
+CREATE OR REPLACE FUNCTION incident_projection_rebuild() RETURNS bigint
+LANGUAGE sql AS $fn$
+  DELETE FROM incidents;
+  WITH numbered AS (
+    SELECT e.seq, e.incident_id, e.time, e.event_type, e.record,
+           row_number() OVER (PARTITION BY e.incident_id ORDER BY e.seq) AS no
+      FROM audit_events e
+  ), tag_ops AS (
+    SELECT DISTINCT ON (e.incident_id, t.tag) e.incident_id, t.tag, t.op
+      FROM numbered e
+      CROSS JOIN LATERAL (
+        SELECT a #>> '{}' AS tag, 0 AS op
+          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(e.record->'details'->'changes'->'tags'->'added') = 'array'
+                                         THEN e.record->'details'->'changes'->'tags'->'added' END) a
+         WHERE jsonb_typeof(a) = 'string'
+        UNION ALL
+        SELECT r #>> '{}', 1
+          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(e.record->'details'->'changes'->'tags'->'removed') = 'array'
+                                         THEN e.record->'details'->'changes'->'tags'->'removed' END) r
+         WHERE jsonb_typeof(r) = 'string') t
+     WHERE e.event_type = 'case.updated'
+     ORDER BY e.incident_id, t.tag, e.seq DESC, t.op DESC
+  ), tags AS (
+    SELECT incident_id, array_agg(tag ORDER BY tag) AS tags FROM tag_ops WHERE op = 0 GROUP BY incident_id
+  ), unhandled_zones AS (
+    SELECT e.incident_id, z #>> '{}' AS zone
+      FROM numbered e
+      CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(e.record->'details'->'zones') = 'array'
+                                                   THEN e.record->'details'->'zones' END) z
+     WHERE e.event_type = 'incident.unhandled' AND jsonb_typeof(z) = 'string'
+  ), per_incident AS (
+    SELECT e.incident_id,
+           min(e.time) AS opened_at,
+           max(e.time) AS last_event_at,
+           count(*) AS record_count,
+           max(e.no) FILTER (WHERE e.event_type = 'incident.opened') AS last_opened_no,
+           max(e.no) FILTER (WHERE e.event_type = 'incident.closed') AS last_closed_no,
+           max(e.time) FILTER (WHERE e.event_type = 'incident.closed') AS closed_time,
+           count(*) FILTER (WHERE e.event_type IN ('alert.received', 'alert.quarantined')) AS alert_count,
+           max(array_position(${SEVERITY_ARRAY}, e.record->'trigger'->>'severity')) AS severity_rank,
+           (array_agg(e.record->'trigger'->>'title' ORDER BY e.seq) FILTER (WHERE e.record ? 'trigger'))[1] AS title,
+           min(e.no) FILTER (WHERE e.record ? 'trigger') AS title_no,
+           coalesce(array_agg(DISTINCT e.record->'trigger'->>'source' ORDER BY e.record->'trigger'->>'source')
+                      FILTER (WHERE e.record->'trigger'->>'source' IS NOT NULL), '{}') AS sources,
+           bool_or(e.event_type = 'incident.unhandled') AS has_unhandled,
+           bool_or(e.event_type = 'playbook.started') AS has_playbook_started,
+           (array_agg(e.record->'details'->'changes'->'status'->>'to' ORDER BY e.seq DESC)
+              FILTER (WHERE e.event_type = 'case.updated' AND e.record->'details'->'changes' ? 'status'))[1] AS case_status_to,
+           max(e.no) FILTER (WHERE e.event_type = 'case.updated' AND e.record->'details'->'changes' ? 'status') AS case_status_no,
+           (array_agg(e.record->'details'->'changes'->'assignee'->>'to' ORDER BY e.seq DESC)
+              FILTER (WHERE e.event_type = 'case.updated' AND e.record->'details'->'changes' ? 'assignee'))[1] AS assignee,
+           max(e.no) FILTER (WHERE e.event_type = 'case.updated' AND e.record->'details'->'changes' ? 'assignee') AS assignee_no
+      FROM numbered e
+     GROUP BY e.incident_id
+  ), zones AS (
+    SELECT incident_id, array_agg(DISTINCT zone ORDER BY zone) AS zones
+      FROM (SELECT incident_id, record->'target'->>'zone' AS zone FROM numbered
+             WHERE record->'target'->>'zone' IS NOT NULL
+            UNION ALL
+            SELECT incident_id, zone FROM unhandled_zones) z
+     GROUP BY incident_id
+  ), inserted AS (
+    INSERT INTO incidents (incident_id, opened_at, last_event_at, record_count, last_opened_no, last_closed_no,
+                           closed_time, alert_count, severity_rank, title, title_no, sources, zones, has_unhandled,
+                           has_playbook_started, case_status_to, case_status_no, assignee, assignee_no, tags)
+    SELECT p.incident_id, p.opened_at, p.last_event_at, p.record_count, p.last_opened_no, p.last_closed_no,
+           p.closed_time, p.alert_count, p.severity_rank, p.title, p.title_no, p.sources, coalesce(z.zones, '{}'),
+           p.has_unhandled, p.has_playbook_started, p.case_status_to, p.case_status_no, p.assignee, p.assignee_no,
+           coalesce(t.tags, '{}')
+      FROM per_incident p
+      LEFT JOIN zones z USING (incident_id)
+      LEFT JOIN tags t USING (incident_id)
+    RETURNING 1
+  )
+  SELECT count(*) FROM inserted;
+$fn$;
+COMMENT ON FUNCTION incident_projection_rebuild() IS
+  'Recomputes the incidents projection from audit_events; lock incidents (SHARE ROW EXCLUSIVE), then take the audit chain lock, before calling it.';
+
+LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE;
+SELECT pg_advisory_xact_lock(${ADVISORY_LOCK_KEYS.auditChain}::bigint);
+SELECT incident_projection_rebuild();
+
+CREATE FUNCTION ${AUDIT_APPEND_FUNCTION}(p_parts text, p_deltas jsonb)
+RETURNS TABLE (o_seq bigint, o_idempotency_key text, o_time timestamptz, o_incident_id text, o_event_type text,
+               o_record jsonb, o_prev_hash text, o_hash text, o_existing boolean)
+LANGUAGE plpgsql SET search_path = pg_catalog, public AS $fn$
+DECLARE
+  v_parts text[] := string_to_array(p_parts, E'\\n');
+  v_n integer := coalesce(cardinality(v_parts), 0) / 2;
+  v_records jsonb[];
+  v_keys text[];
+  v_times timestamptz[];
+  v_incidents text[];
+  v_types text[];
+  v_tag_removals boolean := jsonb_path_exists(p_deltas, '$[*].tags_removed[0]');
+  v_head_seq bigint;
+  v_head_hash text;
+  v_prevs text[] := ARRAY[]::text[];
+  v_hashes text[] := ARRAY[]::text[];
+BEGIN
+  IF v_n = 0 THEN RETURN; END IF;
+  IF cardinality(v_parts) <> 2 * v_n THEN
+    RAISE EXCEPTION 'audit append: % parts, expected two per record', cardinality(v_parts);
+  END IF;
+  -- The stored record is the canonical JSON without its seq.
+  v_records := ARRAY(SELECT (v_parts[2 * g.i - 1] || '0' || v_parts[2 * g.i])::jsonb - 'seq'
+                       FROM generate_series(1, v_n) AS g(i) ORDER BY g.i);
+  v_keys := ARRAY(SELECT r->>'idempotencyKey' FROM unnest(v_records) AS r);
+  IF array_position(v_keys, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'audit append: a record without idempotencyKey';
+  END IF;
+  -- The indexed columns too: the insert under the lock only adds seq and hashes.
+  SELECT array_agg((r->>'time')::timestamptz ORDER BY o), array_agg(r->>'incidentId' ORDER BY o),
+         array_agg(r->>'eventType' ORDER BY o)
+    INTO v_times, v_incidents, v_types
+    FROM unnest(v_records) WITH ORDINALITY AS x(r, o);
+
+  -- A retry: the stored records are returned, nothing is written. A key committed after this
+  -- check and before the lock makes the insert below fail (unique idempotency_key): the
+  -- caller sends the group again and lands here.
+  RETURN QUERY SELECT e.seq, e.idempotency_key, e.time, e.incident_id, e.event_type, e.record, e.prev_hash, e.hash, true
+                 FROM audit_events e WHERE e.idempotency_key = ANY(v_keys);
+  IF FOUND THEN RETURN; END IF;
+
+  -- The projection first, the rows locked in incident-id order; numbers continue the row's.
+  WITH delta AS MATERIALIZED (
+    SELECT * FROM jsonb_to_recordset(p_deltas) AS d(${DELTA_COLUMNS_V2})
+  )
+  INSERT INTO incidents AS i (incident_id, opened_at, last_event_at, record_count, last_opened_no, last_closed_no,
+                              closed_time, alert_count, severity_rank, title, title_no, sources, zones,
+                              has_unhandled, has_playbook_started, case_status_to, case_status_no, assignee,
+                              assignee_no, tags)
+  SELECT d.incident_id, d.opened_at, d.last_event_at, d.record_count, d.last_opened_no, d.last_closed_no,
+         d.closed_time, d.alert_count, d.severity_rank, d.title, d.title_no,
+         ARRAY(SELECT DISTINCT x FROM unnest(d.sources) x ORDER BY 1),
+         ARRAY(SELECT DISTINCT x FROM unnest(d.zones) x ORDER BY 1),
+         d.has_unhandled, d.has_playbook_started, d.case_status_to, d.case_status_no, d.assignee, d.assignee_no,
+         ARRAY(SELECT DISTINCT x FROM unnest(d.tags_added) x ORDER BY 1)
+    FROM delta d
+   ORDER BY d.incident_id
+  ON CONFLICT (incident_id) DO UPDATE SET
+    opened_at = least(i.opened_at, EXCLUDED.opened_at),
+    last_event_at = greatest(i.last_event_at, EXCLUDED.last_event_at),
+    record_count = i.record_count + EXCLUDED.record_count,
+    last_opened_no = coalesce(i.record_count + EXCLUDED.last_opened_no, i.last_opened_no),
+    last_closed_no = coalesce(i.record_count + EXCLUDED.last_closed_no, i.last_closed_no),
+    closed_time = greatest(i.closed_time, EXCLUDED.closed_time),
+    alert_count = i.alert_count + EXCLUDED.alert_count,
+    severity_rank = greatest(i.severity_rank, EXCLUDED.severity_rank),
+    title = CASE WHEN i.title_no IS NULL THEN EXCLUDED.title ELSE i.title END,
+    title_no = coalesce(i.title_no, i.record_count + EXCLUDED.title_no),
+    sources = ${union('i.sources', 'EXCLUDED.sources')},
+    zones = ${union('i.zones', 'EXCLUDED.zones')},
+    has_unhandled = i.has_unhandled OR EXCLUDED.has_unhandled,
+    has_playbook_started = i.has_playbook_started OR EXCLUDED.has_playbook_started,
+    case_status_to = CASE WHEN EXCLUDED.case_status_no IS NULL THEN i.case_status_to ELSE EXCLUDED.case_status_to END,
+    case_status_no = coalesce(i.record_count + EXCLUDED.case_status_no, i.case_status_no),
+    assignee = CASE WHEN EXCLUDED.assignee_no IS NULL THEN i.assignee ELSE EXCLUDED.assignee END,
+    assignee_no = coalesce(i.record_count + EXCLUDED.assignee_no, i.assignee_no),
+    tags = CASE WHEN NOT v_tag_removals AND cardinality(EXCLUDED.tags) = 0 THEN i.tags
+                ELSE ARRAY(SELECT t FROM (SELECT unnest(i.tags)
+                                          EXCEPT SELECT unnest(r.tags_removed) FROM delta r
+                                                  WHERE r.incident_id = i.incident_id
+                                          UNION SELECT unnest(EXCLUDED.tags)) AS x(t) ORDER BY 1) END;
+
+  -- Only now the chain: the lock, then what the previous holder committed (a new snapshot).
+  PERFORM pg_advisory_xact_lock(${ADVISORY_LOCK_KEYS.auditChain}::bigint);
+
+  SELECT e.seq, e.hash INTO v_head_seq, v_head_hash FROM audit_events e ORDER BY e.seq DESC LIMIT 1;
+  IF NOT FOUND THEN
+    -- Every record pruned: the chain continues from the latest retention checkpoint.
+    SELECT c.seq, c.hash INTO v_head_seq, v_head_hash FROM audit_checkpoints c ORDER BY c.seq DESC LIMIT 1;
+    IF NOT FOUND THEN
+      v_head_seq := 0;
+      v_head_hash := repeat('0', 64);
+    END IF;
+  END IF;
+
+  FOR i IN 1..v_n LOOP
+    v_prevs[i] := v_head_hash;
+    v_head_hash := encode(sha256(convert_to(
+      v_head_hash || E'\\n' || v_parts[2 * i - 1] || (v_head_seq + i)::text || v_parts[2 * i], 'UTF8')), 'hex');
+    v_hashes[i] := v_head_hash;
+  END LOOP;
+
+  INSERT INTO audit_events (seq, idempotency_key, time, incident_id, event_type, record, prev_hash, hash)
+  SELECT v_head_seq + r.i, r.k, r.t, r.inc, r.typ, r.rec, r.prev, r.h
+    FROM unnest(v_keys, v_times, v_incidents, v_types, v_records, v_prevs, v_hashes)
+         WITH ORDINALITY AS r(k, t, inc, typ, rec, prev, h, i);
+
+  RETURN QUERY SELECT v_head_seq + r.i, NULL::text, NULL::timestamptz, NULL::text, NULL::text, NULL::jsonb,
+                      r.prev, r.h, false
+                 FROM unnest(v_prevs, v_hashes) WITH ORDINALITY AS r(prev, h, i);
+END;
+$fn$;
+
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${SERVICE_ROLE}') THEN
+    GRANT EXECUTE ON FUNCTION ${AUDIT_APPEND_FUNCTION}(text, jsonb) TO ${SERVICE_ROLE};
+  END IF;
+END
+$$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: initialSchema },
   { version: 2, name: 'notification-deliveries', sql: notificationDeliveries },
@@ -717,4 +990,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: 'alert-raw-bodies', sql: alertRawBodies },
   { version: 11, name: 'audit-append-function', sql: auditAppendFunction },
   { version: 12, name: 'approvals-pending-list', sql: approvalsPendingList },
+  { version: 13, name: 'audit-append-projection-first', sql: auditAppendProjectionFirst },
 ];

@@ -184,6 +184,50 @@ describe('incidents projection', () => {
     );
   }, 120_000);
 
+  it('stays equal to its rebuild with writers in several processes sharing incidents, racing keys and a rebuild', async () => {
+    // Each store on its own pool, as each worker process has: their appends lock the same
+    // incidents' rows (listed in opposite orders) before the chain lock, and send the same keys.
+    const pools = Array.from({ length: 4 }, () => createPool(db.url, { max: 3 }));
+    const stores = pools.map((p) => new AuditStore(p));
+    const shared = ['inc-mp-a', 'inc-mp-b', 'inc-mp-c', 'inc-mp-d'];
+    const own = (round: number) =>
+      shared.map((id, i) =>
+        i % 2 === 0
+          ? alert(id, ['low', 'high', 'critical'][round % 3] ?? 'low', `src-${round % 4}`)
+          : caseUpdate(id, {
+              status: { from: 'new', to: `s-${round}` },
+              tags: { added: [`t${round % 3}`], removed: [`t${(round + 1) % 3}`] },
+            }),
+      );
+    // Writers 0 and 1 write their own records, listing the incidents forwards and backwards;
+    // writers 2 and 3 send the same keys as 0 and 1 at the same time (retries racing originals).
+    const rounds = Array.from({ length: 12 }, (_, round) => [own(round), own(round).reverse()]);
+    try {
+      await Promise.all(
+        stores.map(async (writer, w) => {
+          for (const [round, batches] of rounds.entries()) {
+            await writer.appendMany(batches[w % 2] ?? []);
+            if (w === 0 && round === 6) await rebuildIncidentProjection(pool);
+          }
+        }),
+      );
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+    }
+    const total = rounds.length * 2 * shared.length;
+    expect(await store.verify()).toMatchObject({ ok: true });
+    const { rows } = await pool.query<{ incident_id: string; record_count: string; n: string }>(
+      `SELECT i.incident_id, i.record_count, (SELECT count(*) FROM audit_events e WHERE e.incident_id = i.incident_id) AS n
+         FROM incidents i WHERE i.incident_id LIKE 'inc-mp-%' ORDER BY 1`,
+    );
+    expect(rows.map((r) => [r.incident_id, Number(r.record_count), Number(r.n)])).toEqual(
+      shared.map((id) => [id, total / shared.length, total / shared.length]),
+    );
+    const incremental = await projection(pool);
+    await rebuildIncidentProjection(pool);
+    expect(await projection(pool)).toEqual(incremental);
+  }, 60_000);
+
   it('pages by cursor through the same incidents, in the same order, as by offset', async () => {
     for (let i = 0; i < 7; i++) await store.append(alert(`inc-page-${i}`, 'fatal', 'paging'));
     const byOffset = (await index.list({ source: 'paging', limit: 100, offset: 0 })).incidents.map((i) => i.incidentId);
