@@ -9,6 +9,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -42,10 +43,21 @@ const { admitAlert } = proxyLocalActivities<InterlockActivities>(ADMISSION_LOCAL
  * depend on how deliveries were batched (duplicate counts, the closing summary) are therefore
  * written as regular activities, which only run once their task is committed.
  */
-const { recordAudit: recordAuditCommitted } = proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
+const { recordAudit: recordAuditCommitted, recordAudits: recordAuditsCommitted } =
+  proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
 
 /** Search attributes kept current (upserts are commands: runs recorded before replay without them). */
 const SEARCH_ATTRIBUTES_PATCH = 'incident-search-attributes';
+
+/**
+ * Duplicates audited per interval, not per batch (a command change: runs recorded before
+ * replay without it). In a storm every batch was one `alert.duplicate` activity, most of the
+ * worker's and Temporal's work per batch; now copies are counted at once and audited in
+ * aggregate by one activity per DUPLICATE_AUDIT_INTERVAL_MS.
+ */
+const DUPLICATE_AUDIT_PATCH = 'incident-duplicate-audit-interval';
+/** Duplicates counted are audited at most this long after the first of them arrived. */
+const DUPLICATE_AUDIT_INTERVAL_MS = 1_000;
 
 /** Remembering this many alert UIDs is enough to recognise re-deliveries of recent alerts. */
 const MAX_REMEMBERED_UIDS = 5_000;
@@ -157,6 +169,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   });
   // A run continued as new starts without the attributes its predecessor upserted.
   if (carried !== undefined) upsertAttributes();
+  const coalesceDuplicates = patched(DUPLICATE_AUDIT_PATCH);
 
   type IncidentAuditEvent = Omit<AuditEventInput, 'incidentId' | 'workflowId' | 'runId' | 'time' | 'actor'> &
     Partial<AuditEventInput>;
@@ -171,6 +184,57 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   /** For records whose key and content are the same on every attempt of the workflow task. */
   const audit = (...events: IncidentAuditEvent[]) => recordAuditsLocally(events.map(withContext));
   const auditCommitted = (event: IncidentAuditEvent) => recordAuditCommitted(withContext(event));
+
+  /**
+   * Duplicates counted but not audited yet (DUPLICATE_AUDIT_PATCH), per alert UID in arrival
+   * order. The first one held starts a timer; when it fires the main loop audits them all in
+   * one activity (one `alert.duplicate` record per alert), as it does before continuing as new
+   * or closing. They are in the run's state meanwhile: nothing is lost if the worker dies.
+   */
+  const heldDuplicates = new Map<string, AlertDeliveries>();
+  let duplicatesDue = false;
+  let duplicateTimerRunning = false;
+  const holdDuplicates = (entry: AlertDeliveries, copies: number): void => {
+    const held = heldDuplicates.get(entry.alert.uid);
+    if (held === undefined)
+      heldDuplicates.set(entry.alert.uid, {
+        alert: entry.alert,
+        deliveries: copies,
+        firstReceivedAt: entry.firstReceivedAt,
+        lastReceivedAt: entry.lastReceivedAt,
+      });
+    else {
+      held.deliveries += copies;
+      if (entry.firstReceivedAt < held.firstReceivedAt) held.firstReceivedAt = entry.firstReceivedAt;
+      if (entry.lastReceivedAt > held.lastReceivedAt) held.lastReceivedAt = entry.lastReceivedAt;
+    }
+    if (duplicateTimerRunning) return;
+    duplicateTimerRunning = true;
+    void sleep(DUPLICATE_AUDIT_INTERVAL_MS).then(
+      () => {
+        duplicateTimerRunning = false;
+        duplicatesDue = true;
+      },
+      // Cancelled with the run: whatever is held is audited before it ends, or carried.
+      () => undefined,
+    );
+  };
+  const auditHeldDuplicates = async (): Promise<void> => {
+    duplicatesDue = false;
+    const held = [...heldDuplicates.values()];
+    heldDuplicates.clear();
+    await recordAuditsCommitted(
+      held.map(({ alert, deliveries, firstReceivedAt, lastReceivedAt }) =>
+        withContext({
+          // Unique per record: the count only grows between two audits of the same alert.
+          idempotencyKey: `${runId}:dup:${alert.uid}:${state.duplicateCount}`,
+          eventType: 'alert.duplicate',
+          trigger: triggerOf(alert),
+          details: { deliveries, firstReceivedAt, lastReceivedAt },
+        }),
+      ),
+    );
+  };
 
   const notifications = new BackgroundNotifications(carried?.notify ?? true);
   /**
@@ -263,7 +327,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       });
     if (seenUids.has(alert.uid)) {
       state.duplicateCount += deliveries;
-      await auditDuplicates(deliveries);
+      if (coalesceDuplicates) holdDuplicates(entry, deliveries);
+      else await auditDuplicates(deliveries);
       return;
     }
     if (seenUids.size >= MAX_REMEMBERED_UIDS) seenUids.clear();
@@ -324,7 +389,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     // Copies that came in the same batch as the first delivery are duplicates too.
     if (deliveries > 1) {
       state.duplicateCount += deliveries - 1;
-      await auditDuplicates(deliveries - 1);
+      if (coalesceDuplicates) holdDuplicates(entry, deliveries - 1);
+      else await auditDuplicates(deliveries - 1);
     }
   };
 
@@ -361,11 +427,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       if (historyIsLarge()) break;
     }
     if (historyIsLarge()) break;
-    if (running > 0) {
-      await condition(() => pending.length > 0 || running === 0);
+    // Never true without DUPLICATE_AUDIT_PATCH: older runs wait exactly as they did.
+    if (duplicatesDue) {
+      await auditHeldDuplicates();
       continue;
     }
-    const gotAlert = await condition(() => pending.length > 0, input.settings.closeAfterIdleMs);
+    if (running > 0) {
+      await condition(() => pending.length > 0 || running === 0 || duplicatesDue);
+      continue;
+    }
+    const gotAlert = await condition(() => pending.length > 0 || duplicatesDue, input.settings.closeAfterIdleMs);
     if (!gotAlert) {
       closing = true;
       break;
@@ -373,6 +444,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   }
 
   await condition(allHandlersFinished);
+  // Before the run ends, whether it continues as new or closes (none held without the patch).
+  if (heldDuplicates.size > 0) await auditHeldDuplicates();
   if (!closing) {
     // Keep the history small: a fresh run with the same incident ID, state and undone work.
     await notifications.settle();
