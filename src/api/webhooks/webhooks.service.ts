@@ -31,6 +31,10 @@ import type { WebhookSource } from './webhook-auth';
 const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
 /** Batches stay well under Temporal's 2 MB payload limit. */
 const MAX_BATCH_BYTES = 512 * 1024;
+/** A call carrying this many deliveries for one incident means a storm: its next call lingers. */
+const STORM_BATCH = Number(process.env['INTERLOCK_STORM_BATCH'] ?? 32);
+/** How long a storm's next call waits for more deliveries (keyed-batcher.ts). */
+const STORM_LINGER_MS = Number(process.env['INTERLOCK_STORM_LINGER_MS'] ?? 0);
 /** Recent distinct deliveries whose normalized alerts are kept for identical re-deliveries. */
 const NORMALIZED_CACHE_ENTRIES = 1_000;
 /**
@@ -127,6 +131,7 @@ export class WebhooksService {
       maxConcurrentCalls: config.intake.maxConcurrentCalls,
       maxBatchSize: MAX_BATCH_BYTES,
       sizeOf: serializedSize,
+      ...(STORM_LINGER_MS > 0 ? { linger: { afterBatch: STORM_BATCH, ms: STORM_LINGER_MS } } : {}),
     });
   }
 
