@@ -50,12 +50,14 @@ const { recordAudit: recordAuditCommitted, recordAudits: recordAuditsCommitted }
 const SEARCH_ATTRIBUTES_PATCH = 'incident-search-attributes';
 
 /**
- * Duplicates audited per interval, not per batch (a command change: runs recorded before
- * replay without it). In a storm every batch was one `alert.duplicate` activity, most of the
- * worker's and Temporal's work per batch; now copies are counted at once and audited in
- * aggregate by one activity per DUPLICATE_AUDIT_INTERVAL_MS.
+ * What a storm costs per signalled batch (command changes: runs recorded before replay without
+ * them). Before, each batch was a workflow task that cancelled the idle timer, one
+ * `alert.duplicate` activity (its task, its completion, one more workflow task) and a new idle
+ * timer. Now copies are counted at once and audited in aggregate by one activity per
+ * DUPLICATE_AUDIT_INTERVAL_MS, and the idle timer runs on (re-armed when it fires early), so a
+ * batch of copies is one workflow task with no command.
  */
-const DUPLICATE_AUDIT_PATCH = 'incident-duplicate-audit-interval';
+const STORM_PATCH = 'incident-storm-coalescing';
 /** Duplicates counted are audited at most this long after the first of them arrived. */
 const DUPLICATE_AUDIT_INTERVAL_MS = 1_000;
 
@@ -169,7 +171,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   });
   // A run continued as new starts without the attributes its predecessor upserted.
   if (carried !== undefined) upsertAttributes();
-  const coalesceDuplicates = patched(DUPLICATE_AUDIT_PATCH);
+  const coalesceDuplicates = patched(STORM_PATCH);
 
   type IncidentAuditEvent = Omit<AuditEventInput, 'incidentId' | 'workflowId' | 'runId' | 'time' | 'actor'> &
     Partial<AuditEventInput>;
@@ -186,7 +188,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   const auditCommitted = (event: IncidentAuditEvent) => recordAuditCommitted(withContext(event));
 
   /**
-   * Duplicates counted but not audited yet (DUPLICATE_AUDIT_PATCH), per alert UID in arrival
+   * Duplicates counted but not audited yet (STORM_PATCH), per alert UID in arrival
    * order. The first one held starts a timer; when it fires the main loop audits them all in
    * one activity (one `alert.duplicate` record per alert), as it does before continuing as new
    * or closing. They are in the run's state meanwhile: nothing is lost if the worker dies.
@@ -420,23 +422,58 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     return running === 0 && (info.continueAsNewSuggested || info.historyLength >= continueAsNewThreshold);
   };
 
+  /**
+   * STORM_PATCH's idle wait: one timer at a time, not one started and cancelled per batch. The
+   * incident closes once it has been quiet (no alert, no playbook running) for closeAfterIdleMs
+   * by workflow time; a timer that fires before that is re-armed for the rest.
+   */
+  const closeAfterIdleMs = input.settings.closeAfterIdleMs;
+  let quietSince = new Date().getTime();
+  let idleTimerRunning = false;
+  let idleTimerFired = false;
+  const armIdleTimer = (ms: number): void => {
+    idleTimerRunning = true;
+    void sleep(Math.max(1, ms)).then(
+      () => {
+        idleTimerRunning = false;
+        idleTimerFired = true;
+      },
+      () => undefined,
+    );
+  };
+
   let closing = false;
   for (;;) {
-    while (pending.length > 0) {
-      for (const entry of mergeDeliveries(pending.splice(0))) await handle(entry);
-      if (historyIsLarge()) break;
+    if (pending.length > 0) {
+      while (pending.length > 0) {
+        for (const entry of mergeDeliveries(pending.splice(0))) await handle(entry);
+        if (historyIsLarge()) break;
+      }
+      quietSince = new Date().getTime();
     }
     if (historyIsLarge()) break;
-    // Never true without DUPLICATE_AUDIT_PATCH: older runs wait exactly as they did.
+    // Never true without STORM_PATCH: older runs wait exactly as they did.
     if (duplicatesDue) {
       await auditHeldDuplicates();
       continue;
     }
     if (running > 0) {
       await condition(() => pending.length > 0 || running === 0 || duplicatesDue);
+      if (running === 0) quietSince = new Date().getTime();
       continue;
     }
-    const gotAlert = await condition(() => pending.length > 0 || duplicatesDue, input.settings.closeAfterIdleMs);
+    if (coalesceDuplicates) {
+      const quietFor = new Date().getTime() - quietSince;
+      if (quietFor >= closeAfterIdleMs) {
+        closing = true;
+        break;
+      }
+      if (!idleTimerRunning) armIdleTimer(closeAfterIdleMs - quietFor);
+      idleTimerFired = false;
+      await condition(() => pending.length > 0 || duplicatesDue || idleTimerFired);
+      continue;
+    }
+    const gotAlert = await condition(() => pending.length > 0 || duplicatesDue, closeAfterIdleMs);
     if (!gotAlert) {
       closing = true;
       break;
