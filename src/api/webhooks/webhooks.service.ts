@@ -31,10 +31,14 @@ import type { WebhookSource } from './webhook-auth';
 const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
 /** Batches stay well under Temporal's 2 MB payload limit. */
 const MAX_BATCH_BYTES = 512 * 1024;
-/** A call carrying this many deliveries for one incident means a storm: its next call lingers. */
-const STORM_BATCH = Number(process.env['INTERLOCK_STORM_BATCH'] ?? 32);
-/** How long a storm's next call waits for more deliveries (keyed-batcher.ts). */
-const STORM_LINGER_MS = Number(process.env['INTERLOCK_STORM_LINGER_MS'] ?? 0);
+/**
+ * A call that carried this many deliveries for one incident means a storm: the incident's next
+ * call lingers up to STORM_LINGER_MS for more (keyed-batcher.ts). In a storm the API answers
+ * each delivery after a call anyway; fewer, larger calls leave more of the machine to the HTTP
+ * work (docs/benchmarks.md#storm-against-bare-fastify). A single alert is never held.
+ */
+const STORM_BATCH = 32;
+const STORM_LINGER_MS = 50;
 /** Recent distinct deliveries whose normalized alerts are kept for identical re-deliveries. */
 const NORMALIZED_CACHE_ENTRIES = 1_000;
 /**
@@ -131,7 +135,7 @@ export class WebhooksService {
       maxConcurrentCalls: config.intake.maxConcurrentCalls,
       maxBatchSize: MAX_BATCH_BYTES,
       sizeOf: serializedSize,
-      ...(STORM_LINGER_MS > 0 ? { linger: { afterBatch: STORM_BATCH, ms: STORM_LINGER_MS } } : {}),
+      linger: { afterBatch: STORM_BATCH, ms: STORM_LINGER_MS },
     });
   }
 
