@@ -33,9 +33,10 @@ const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
 const MAX_BATCH_BYTES = 512 * 1024;
 /**
  * A call that carried this many deliveries for one incident means a storm: the incident's next
- * call lingers up to STORM_LINGER_MS for more (keyed-batcher.ts). In a storm the API answers
- * each delivery after a call anyway; fewer, larger calls leave more of the machine to the HTTP
- * work (docs/benchmarks.md#storm-against-bare-fastify). A single alert is never held.
+ * call lingers up to STORM_LINGER_MS for more (keyed-batcher.ts). Each call costs Temporal and
+ * the worker a workflow task whatever it carries, so fewer, larger calls leave more of the
+ * machine to the HTTP work (docs/benchmarks.md, "Storm: fewer, larger calls"). An incident's
+ * single alert is never held.
  */
 const STORM_BATCH = 32;
 const STORM_LINGER_MS = 50;
