@@ -9,6 +9,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -42,10 +43,23 @@ const { admitAlert } = proxyLocalActivities<InterlockActivities>(ADMISSION_LOCAL
  * depend on how deliveries were batched (duplicate counts, the closing summary) are therefore
  * written as regular activities, which only run once their task is committed.
  */
-const { recordAudit: recordAuditCommitted } = proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
+const { recordAudit: recordAuditCommitted, recordAudits: recordAuditsCommitted } =
+  proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
 
 /** Search attributes kept current (upserts are commands: runs recorded before replay without them). */
 const SEARCH_ATTRIBUTES_PATCH = 'incident-search-attributes';
+
+/**
+ * What a storm costs per signalled batch (command changes: runs recorded before replay without
+ * them). Before, each batch was a workflow task that cancelled the idle timer, one
+ * `alert.duplicate` activity (its task, its completion, one more workflow task) and a new idle
+ * timer. Now copies are counted at once and audited in aggregate by one activity per
+ * DUPLICATE_AUDIT_INTERVAL_MS, and the idle timer runs on (re-armed when it fires early), so a
+ * batch of copies is one workflow task with no command.
+ */
+const STORM_PATCH = 'incident-storm-coalescing';
+/** Duplicates counted are audited at most this long after the first of them arrived. */
+const DUPLICATE_AUDIT_INTERVAL_MS = 1_000;
 
 /** Remembering this many alert UIDs is enough to recognise re-deliveries of recent alerts. */
 const MAX_REMEMBERED_UIDS = 5_000;
@@ -157,6 +171,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   });
   // A run continued as new starts without the attributes its predecessor upserted.
   if (carried !== undefined) upsertAttributes();
+  const coalesceDuplicates = patched(STORM_PATCH);
 
   type IncidentAuditEvent = Omit<AuditEventInput, 'incidentId' | 'workflowId' | 'runId' | 'time' | 'actor'> &
     Partial<AuditEventInput>;
@@ -171,6 +186,57 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   /** For records whose key and content are the same on every attempt of the workflow task. */
   const audit = (...events: IncidentAuditEvent[]) => recordAuditsLocally(events.map(withContext));
   const auditCommitted = (event: IncidentAuditEvent) => recordAuditCommitted(withContext(event));
+
+  /**
+   * Duplicates counted but not audited yet (STORM_PATCH), per alert UID in arrival
+   * order. The first one held starts a timer; when it fires the main loop audits them all in
+   * one activity (one `alert.duplicate` record per alert), as it does before continuing as new
+   * or closing. They are in the run's state meanwhile: nothing is lost if the worker dies.
+   */
+  const heldDuplicates = new Map<string, AlertDeliveries>();
+  let duplicatesDue = false;
+  let duplicateTimerRunning = false;
+  const holdDuplicates = (entry: AlertDeliveries, copies: number): void => {
+    const held = heldDuplicates.get(entry.alert.uid);
+    if (held === undefined)
+      heldDuplicates.set(entry.alert.uid, {
+        alert: entry.alert,
+        deliveries: copies,
+        firstReceivedAt: entry.firstReceivedAt,
+        lastReceivedAt: entry.lastReceivedAt,
+      });
+    else {
+      held.deliveries += copies;
+      if (entry.firstReceivedAt < held.firstReceivedAt) held.firstReceivedAt = entry.firstReceivedAt;
+      if (entry.lastReceivedAt > held.lastReceivedAt) held.lastReceivedAt = entry.lastReceivedAt;
+    }
+    if (duplicateTimerRunning) return;
+    duplicateTimerRunning = true;
+    void sleep(DUPLICATE_AUDIT_INTERVAL_MS).then(
+      () => {
+        duplicateTimerRunning = false;
+        duplicatesDue = true;
+      },
+      // Cancelled with the run: whatever is held is audited before it ends, or carried.
+      () => undefined,
+    );
+  };
+  const auditHeldDuplicates = async (): Promise<void> => {
+    duplicatesDue = false;
+    const held = [...heldDuplicates.values()];
+    heldDuplicates.clear();
+    await recordAuditsCommitted(
+      held.map(({ alert, deliveries, firstReceivedAt, lastReceivedAt }) =>
+        withContext({
+          // Unique per record: the count only grows between two audits of the same alert.
+          idempotencyKey: `${runId}:dup:${alert.uid}:${state.duplicateCount}`,
+          eventType: 'alert.duplicate',
+          trigger: triggerOf(alert),
+          details: { deliveries, firstReceivedAt, lastReceivedAt },
+        }),
+      ),
+    );
+  };
 
   const notifications = new BackgroundNotifications(carried?.notify ?? true);
   /**
@@ -263,7 +329,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       });
     if (seenUids.has(alert.uid)) {
       state.duplicateCount += deliveries;
-      await auditDuplicates(deliveries);
+      if (coalesceDuplicates) holdDuplicates(entry, deliveries);
+      else await auditDuplicates(deliveries);
       return;
     }
     if (seenUids.size >= MAX_REMEMBERED_UIDS) seenUids.clear();
@@ -324,7 +391,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     // Copies that came in the same batch as the first delivery are duplicates too.
     if (deliveries > 1) {
       state.duplicateCount += deliveries - 1;
-      await auditDuplicates(deliveries - 1);
+      if (coalesceDuplicates) holdDuplicates(entry, deliveries - 1);
+      else await auditDuplicates(deliveries - 1);
     }
   };
 
@@ -354,18 +422,58 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     return running === 0 && (info.continueAsNewSuggested || info.historyLength >= continueAsNewThreshold);
   };
 
+  /**
+   * STORM_PATCH's idle wait: one timer at a time, not one started and cancelled per batch. The
+   * incident closes once it has been quiet (no alert, no playbook running) for closeAfterIdleMs
+   * by workflow time; a timer that fires before that is re-armed for the rest.
+   */
+  const closeAfterIdleMs = input.settings.closeAfterIdleMs;
+  let quietSince = new Date().getTime();
+  let idleTimerRunning = false;
+  let idleTimerFired = false;
+  const armIdleTimer = (ms: number): void => {
+    idleTimerRunning = true;
+    void sleep(Math.max(1, ms)).then(
+      () => {
+        idleTimerRunning = false;
+        idleTimerFired = true;
+      },
+      () => undefined,
+    );
+  };
+
   let closing = false;
   for (;;) {
-    while (pending.length > 0) {
-      for (const entry of mergeDeliveries(pending.splice(0))) await handle(entry);
-      if (historyIsLarge()) break;
+    if (pending.length > 0) {
+      while (pending.length > 0) {
+        for (const entry of mergeDeliveries(pending.splice(0))) await handle(entry);
+        if (historyIsLarge()) break;
+      }
+      quietSince = new Date().getTime();
     }
     if (historyIsLarge()) break;
-    if (running > 0) {
-      await condition(() => pending.length > 0 || running === 0);
+    // Never true without STORM_PATCH: older runs wait exactly as they did.
+    if (duplicatesDue) {
+      await auditHeldDuplicates();
       continue;
     }
-    const gotAlert = await condition(() => pending.length > 0, input.settings.closeAfterIdleMs);
+    if (running > 0) {
+      await condition(() => pending.length > 0 || running === 0 || duplicatesDue);
+      if (running === 0) quietSince = new Date().getTime();
+      continue;
+    }
+    if (coalesceDuplicates) {
+      const quietFor = new Date().getTime() - quietSince;
+      if (quietFor >= closeAfterIdleMs) {
+        closing = true;
+        break;
+      }
+      if (!idleTimerRunning) armIdleTimer(closeAfterIdleMs - quietFor);
+      idleTimerFired = false;
+      await condition(() => pending.length > 0 || duplicatesDue || idleTimerFired);
+      continue;
+    }
+    const gotAlert = await condition(() => pending.length > 0 || duplicatesDue, closeAfterIdleMs);
     if (!gotAlert) {
       closing = true;
       break;
@@ -373,6 +481,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   }
 
   await condition(allHandlersFinished);
+  // Before the run ends, whether it continues as new or closes (none held without the patch).
+  if (heldDuplicates.size > 0) await auditHeldDuplicates();
   if (!closing) {
     // Keep the history small: a fresh run with the same incident ID, state and undone work.
     await notifications.settle();

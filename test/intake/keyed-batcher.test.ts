@@ -115,4 +115,87 @@ describe('KeyedBatcher', () => {
     expect(batches.map((b) => b.items)).toEqual([[1], [20], [4, 5]]);
     await expect(Promise.all(all)).resolves.toHaveLength(4);
   });
+
+  describe('storm linger', () => {
+    const linger = { afterBatch: 3, ms: 50 };
+
+    it('sends a single alert at once, and a small batch as soon as its call is answered', async () => {
+      const { batches, call } = controlledCall();
+      const batcher = new KeyedBatcher(call, { maxPending: 100, maxBatch: 10, maxConcurrentCalls: 1, linger });
+      const first = batcher.submit('a', 1);
+      await tick();
+      expect(batches.map((b) => b.items)).toEqual([[1]]);
+      const second = [batcher.submit('a', 2), batcher.submit('a', 3)];
+      batches[0]?.finish();
+      await first;
+      await tick();
+      // The last call carried one item: no storm, no waiting.
+      expect(batches.map((b) => b.items)).toEqual([[1], [2, 3]]);
+      batches[1]?.finish();
+      await expect(Promise.all(second)).resolves.toEqual(['a:2', 'a:3']);
+    });
+
+    it("after a storm's call, waits up to linger.ms for more, then sends them in one call", async () => {
+      jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+      try {
+        const { batches, call } = controlledCall();
+        const batcher = new KeyedBatcher(call, { maxPending: 100, maxBatch: 10, maxConcurrentCalls: 1, linger });
+        const answers = [batcher.submit('a', 0)];
+        await tick();
+        answers.push(...[1, 2, 3].map((i) => batcher.submit('a', i)));
+        batches[0]?.finish();
+        await tick();
+        expect(batches.map((b) => b.items)).toEqual([[0], [1, 2, 3]]);
+        // A storm's call (3 items) answered: the next one waits for more.
+        answers.push(batcher.submit('a', 4));
+        batches[1]?.finish();
+        await tick();
+        answers.push(batcher.submit('a', 5));
+        jest.advanceTimersByTime(linger.ms - 1);
+        await tick();
+        expect(batches).toHaveLength(2);
+        jest.advanceTimersByTime(1);
+        await tick();
+        expect(batches.map((b) => b.items)).toEqual([[0], [1, 2, 3], [4, 5]]);
+        batches[2]?.finish();
+        await expect(Promise.all(answers)).resolves.toEqual([0, 1, 2, 3, 4, 5].map((i) => `a:${i}`));
+        expect(batcher.pending).toBe(0);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('stops lingering as soon as maxBatch items wait, and forgets an idle key after linger.ms', async () => {
+      jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+      try {
+        const { batches, call } = controlledCall();
+        const batcher = new KeyedBatcher(call, { maxPending: 100, maxBatch: 4, maxConcurrentCalls: 1, linger });
+        const answers = [batcher.submit('a', 0)];
+        await tick();
+        answers.push(...[1, 2, 3].map((i) => batcher.submit('a', i)));
+        batches[0]?.finish();
+        await tick();
+        batches[1]?.finish();
+        await tick();
+        answers.push(...[4, 5, 6].map((i) => batcher.submit('a', i)));
+        await tick();
+        expect(batches).toHaveLength(2);
+        answers.push(batcher.submit('a', 7));
+        await tick();
+        expect(batches.map((b) => b.items)).toEqual([[0], [1, 2, 3], [4, 5, 6, 7]]);
+        batches[2]?.finish();
+        await Promise.all(answers);
+        // Nothing arrives within linger.ms: the key is forgotten, its next alert goes at once.
+        jest.advanceTimersByTime(linger.ms);
+        const late = batcher.submit('a', 8);
+        await tick();
+        expect(batches.map((b) => b.items).at(-1)).toEqual([8]);
+        batches[3]?.finish();
+        await expect(late).resolves.toBe('a:8');
+        await expect(batcher.idle()).resolves.toBeUndefined();
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+  });
 });

@@ -15,6 +15,13 @@ export interface BatcherLimits {
   /** Size budget per call in the units of `sizeOf` (at least one item always goes). */
   maxBatchSize?: number;
   sizeOf?: (item: unknown) => number;
+  /**
+   * Storm linger: once a call for a key that carried at least `afterBatch` items is answered,
+   * that key's next call waits up to `ms` for more items, or until `maxBatch` are waiting.
+   * Fewer, larger calls in a storm; a key whose last call was small (a single alert, a
+   * trickle) is sent at once, as without it.
+   */
+  linger?: { afterBatch: number; ms: number };
 }
 
 /** Sends one key's batch; resolves with one result per item, in order. */
@@ -37,6 +44,8 @@ interface KeyQueue<I, R> {
   waiting: Waiter<I, R>[];
   inFlight: boolean;
   ready: boolean;
+  /** Set while the key's next call lingers for more items (its last call was a storm's). */
+  lingering: ReturnType<typeof setTimeout> | undefined;
 }
 
 export class KeyedBatcher<I, R> {
@@ -82,7 +91,7 @@ export class KeyedBatcher<I, R> {
     return new Promise<R>((resolve, reject) => {
       let queue = this.queues.get(key);
       if (queue === undefined) {
-        queue = { waiting: [], inFlight: false, ready: false };
+        queue = { waiting: [], inFlight: false, ready: false, lingering: undefined };
         this.queues.set(key, queue);
       }
       queue.waiting.push({ item, resolve, reject });
@@ -93,9 +102,30 @@ export class KeyedBatcher<I, R> {
   }
 
   private markReady(key: string, queue: KeyQueue<I, R>): void {
-    if (queue.inFlight || queue.ready || queue.waiting.length === 0) return;
+    if (queue.inFlight || queue.ready) return;
+    if (queue.lingering !== undefined) {
+      if (queue.waiting.length < this.limits.maxBatch) return;
+      // A full batch is waiting: no reason to linger longer.
+      clearTimeout(queue.lingering);
+      queue.lingering = undefined;
+    }
+    if (queue.waiting.length === 0) return;
     queue.ready = true;
     this.readyKeys.push(key);
+  }
+
+  /** After a storm's call: the key's next call waits up to `linger.ms` for more items (markReady ends it early). */
+  private linger(key: string, queue: KeyQueue<I, R>, ms: number): void {
+    queue.lingering = setTimeout(() => {
+      queue.lingering = undefined;
+      if (queue.waiting.length === 0 && !queue.inFlight) {
+        if (this.queues.get(key) === queue) this.queues.delete(key);
+        return;
+      }
+      this.markReady(key, queue);
+      this.pump();
+    }, ms);
+    this.markReady(key, queue);
   }
 
   private pump(): void {
@@ -129,7 +159,9 @@ export class KeyedBatcher<I, R> {
       this.pendingItems -= batch.length;
       this.activeCalls -= 1;
       queue.inFlight = false;
-      if (queue.waiting.length === 0) this.queues.delete(key);
+      const linger = this.limits.linger;
+      if (linger !== undefined && batch.length >= linger.afterBatch) this.linger(key, queue, linger.ms);
+      else if (queue.waiting.length === 0) this.queues.delete(key);
       else this.markReady(key, queue);
       batch.forEach(each);
       this.pump();

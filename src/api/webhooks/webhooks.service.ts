@@ -31,6 +31,15 @@ import type { WebhookSource } from './webhook-auth';
 const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
 /** Batches stay well under Temporal's 2 MB payload limit. */
 const MAX_BATCH_BYTES = 512 * 1024;
+/**
+ * A call that carried this many deliveries for one incident means a storm: the incident's next
+ * call lingers up to STORM_LINGER_MS for more (keyed-batcher.ts). Each call costs Temporal and
+ * the worker a workflow task whatever it carries, so fewer, larger calls leave more of the
+ * machine to the HTTP work (docs/benchmarks.md, "Storm: fewer, larger calls"). An incident's
+ * single alert is never held.
+ */
+const STORM_BATCH = 32;
+const STORM_LINGER_MS = 50;
 /** Recent distinct deliveries whose normalized alerts are kept for identical re-deliveries. */
 const NORMALIZED_CACHE_ENTRIES = 1_000;
 /**
@@ -127,6 +136,7 @@ export class WebhooksService {
       maxConcurrentCalls: config.intake.maxConcurrentCalls,
       maxBatchSize: MAX_BATCH_BYTES,
       sizeOf: serializedSize,
+      linger: { afterBatch: STORM_BATCH, ms: STORM_LINGER_MS },
     });
   }
 
