@@ -7,7 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { parse } from 'yaml';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/config/schema';
 import { startTemporalDevServer } from '../src/dev/temporal-server';
 import { FORTIGATE_ADD_USERS_PATH, type RecordedCall } from '../test/stubs';
@@ -96,9 +99,94 @@ function banWatcher(stack: Stack): Map<string, number> {
   return bannedAt;
 }
 
+const { EventType } = temporal.api.enums.v1;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** One approval's wall-clock marks (Date.now()), from the request to the ban. */
+interface ApprovalTiming {
+  workflowId: string;
+  sentAt: number;
+  answeredAt: number;
+  bannedAt: number;
+}
+
+/** Where an approval's time went, ms per phase (from the playbook run's history). */
+interface Phases {
+  /** Request sent → the workflow task carrying the decision scheduled (API, Update RPC, server). */
+  toTask: number;
+  /** That task scheduled → picked up by the worker (poller and slot wait). */
+  taskQueued: number;
+  /** Picked up → completed (replay of an evicted run, the handler, the local activities). */
+  task: number;
+  /** Task completed → the decision's answer received by the bench (server, API, HTTP). */
+  completedToAnswer: number;
+  /** The action's activity scheduled → started (activity poller and slot wait). */
+  activityQueued: number;
+  /** Activity started → the FortiGate stub asked (policy, ledger, the HTTP call). */
+  activityToBan: number;
+}
+
+const eventMs = (event: HistoryEvent | undefined): number => {
+  const t = event?.eventTime;
+  return t === undefined || t === null ? NaN : Number(t.seconds ?? 0) * 1_000 + Math.floor((t.nanos ?? 0) / 1e6);
+};
+
+/** The phases of one approval, read from the run's history against the bench's own marks. */
+function phasesOf(events: readonly HistoryEvent[], timing: ApprovalTiming): Phases | undefined {
+  const accepted = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED);
+  if (accepted < 0) return undefined;
+  const before = (type: temporal.api.enums.v1.EventType, from: number) => {
+    for (let i = from; i >= 0; i -= 1) if (events[i]?.eventType === type) return events[i];
+    return undefined;
+  };
+  const completed = before(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, accepted);
+  const started = before(EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, accepted);
+  const scheduled = before(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, accepted);
+  const activity = events.slice(accepted).find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+  const activityStarted = events.find(
+    (e) =>
+      e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED &&
+      activity?.eventId !== undefined &&
+      String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(activity.eventId),
+  );
+  return {
+    toTask: eventMs(scheduled) - timing.sentAt,
+    taskQueued: eventMs(started) - eventMs(scheduled),
+    task: eventMs(completed) - eventMs(started),
+    completedToAnswer: timing.answeredAt - eventMs(completed),
+    activityQueued: eventMs(activityStarted) - eventMs(activity),
+    activityToBan: timing.bannedAt - eventMs(activityStarted),
+  };
+}
+
+/** p50/p99 of each phase over the approvals of one measurement. */
+async function breakdown(stack: Stack, address: string, timings: readonly ApprovalTiming[]): Promise<string> {
+  const config = parse(readFileSync(stack.configPath, 'utf8')) as { temporal: { namespace: string } };
+  const connection = await Connection.connect({ address });
+  try {
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const all: Phases[] = [];
+    for (const timing of timings) {
+      const history = await client.workflow.getHandle(timing.workflowId).fetchHistory();
+      const phases = phasesOf(history.events ?? [], timing);
+      if (phases !== undefined) all.push(phases);
+    }
+    const names = Object.keys(all[0] ?? {}) as (keyof Phases)[];
+    return names
+      .map((name) => {
+        const f = figures(all.map((p) => p[name]).filter((v) => Number.isFinite(v)));
+        return `${name} p50 ${f.p50.toFixed(0)} p99 ${f.p99.toFixed(0)}`;
+      })
+      .join(' | ');
+  } finally {
+    await connection.close();
+  }
+}
+
 interface PendingApproval {
   id: string;
   incidentId: string;
+  workflowId: string;
   target: { ref: string; ips?: string[] } | null;
 }
 
@@ -213,9 +301,10 @@ async function main(): Promise<void> {
       fullPage.push((await timedGet(live, '/approvals?status=pending&limit=500')).ms);
 
     // Approve: an OT engineer's decision through the API → the FortiGate ban of that address.
-    const approve = async (approval: PendingApproval): Promise<number> => {
+    const approve = async (approval: PendingApproval, timings: ApprovalTiming[]): Promise<number> => {
       const ip = approval.target?.ips?.[0];
       if (ip === undefined) throw new Error(`approval ${approval.id} has no target address`);
+      const sentAt = Date.now();
       const started = performance.now();
       const response = await live.api(`/approvals/${approval.id}/decision`, {
         method: 'POST',
@@ -225,18 +314,27 @@ async function main(): Promise<void> {
       const body = (await response.json()) as { status?: string };
       if (response.status !== 200 || body.status !== 'approved')
         throw new Error(`decision on ${approval.id} answered ${response.status}: ${JSON.stringify(body)}`);
+      const answeredAt = Date.now();
       await until(() => bannedAt.has(ip), `the ban of ${ip}`, 60_000);
-      return (bannedAt.get(ip) ?? NaN) - started;
+      const ms = (bannedAt.get(ip) ?? NaN) - started;
+      timings.push({ workflowId: approval.workflowId, sentAt, answeredAt, bannedAt: sentAt + ms });
+      return ms;
     };
     const toApprove = pending.slice(0, SEQUENTIAL_APPROVALS + CONCURRENT_APPROVALS);
     const sequential: number[] = [];
-    for (const approval of toApprove.slice(0, SEQUENTIAL_APPROVALS)) sequential.push(await approve(approval));
+    const sequentialTimings: ApprovalTiming[] = [];
+    for (const approval of toApprove.slice(0, SEQUENTIAL_APPROVALS))
+      sequential.push(await approve(approval, sequentialTimings));
     const concurrent: number[] = [];
+    const concurrentTimings: ApprovalTiming[] = [];
     const batch = toApprove.slice(SEQUENTIAL_APPROVALS);
     await withConcurrency(batch.length, APPROVAL_IN_FLIGHT, async (i) => {
-      concurrent.push(await approve(batch[i] as PendingApproval));
+      concurrent.push(await approve(batch[i] as PendingApproval, concurrentTimings));
     });
     const after = { worker: memoryOf(live.pids().worker), api: memoryOf(live.pids().api) };
+    // Read after every figure above was taken: fetching histories loads the Temporal server.
+    const sequentialPhases = await breakdown(live, server.address, sequentialTimings);
+    const concurrentPhases = await breakdown(live, server.address, concurrentTimings);
 
     const ms = (v: number) => `${v.toFixed(1)} ms`;
     const mb = (v: number) => `${v.toFixed(0)} MB`;
@@ -268,6 +366,8 @@ async function main(): Promise<void> {
       },
       stats('approval -> FortiGate ban, one at a time', sequential, TARGETS.approvalP99Ms),
       stats(`approval -> FortiGate ban, ${APPROVAL_IN_FLIGHT} in flight`, concurrent, TARGETS.approvalP99Ms),
+      { ok: true, line: `  where it went, one at a time (ms): ${sequentialPhases}` },
+      { ok: true, line: `  where it went, ${APPROVAL_IN_FLIGHT} in flight (ms): ${concurrentPhases}` },
     ];
     const lines = [
       `parked benchmark: ${PARKED} OT incidents each waiting for one approval (parked in ${parkedSeconds.toFixed(0)} s, ${PARK_IN_FLIGHT} webhooks in flight; worker cache ${CACHE ?? `default ${DEFAULT_MAX_CACHED_WORKFLOWS}`} workflows; NODE_OPTIONS api '${NODE_OPTIONS.api}' worker '${NODE_OPTIONS.worker}'; MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX})`,

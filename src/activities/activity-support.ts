@@ -50,11 +50,13 @@ export function activityContext(): Context | undefined {
 /**
  * Runs `work` in a regular activity while heartbeating, so a worker that dies mid-call is
  * noticed within the heartbeat timeout (not the start-to-close timeout) and the attempt retried.
+ * The first heartbeat is sent after ACTION_HEARTBEAT_EVERY_MS, not at the start: the server
+ * counts the heartbeat timeout from the attempt's start, and most calls end before then — one
+ * server write fewer per action (docs/benchmarks.md#parked-incidents).
  */
 export async function heartbeating<T>(work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
   const context = activityContext();
   if (context === undefined || context.info.isLocal) return work(context?.cancellationSignal);
-  context.heartbeat();
   const timer = setInterval(() => context.heartbeat(), ACTION_HEARTBEAT_EVERY_MS);
   try {
     return await work(context.cancellationSignal);

@@ -72,7 +72,9 @@ export function createApprovalActivities(
      */
     async recordApprovalVote(input: ApprovalVoteRecord): Promise<void> {
       const { vote, decision } = input;
-      await appendAudit({
+      // The record and the read model at once: both are idempotent, a retry writes what is missing.
+      const shown = approvals.recordVote(input.approvalId, { ...vote });
+      const audited = appendAudit({
         ...input.context,
         idempotencyKey: `${input.approvalId}:vote:${input.voteIndex}`,
         time: vote.at,
@@ -100,7 +102,7 @@ export function createApprovalActivities(
           ...(vote.reason === undefined ? {} : { detail: vote.reason }),
         },
       });
-      await approvals.recordVote(input.approvalId, { ...vote });
+      await Promise.all([audited, shown]);
       metrics.voted(vote.channel, vote.decision);
     },
 

@@ -48,6 +48,13 @@ const { recordAudit: recordAuditCommitted, recordAudits: recordAuditsCommitted }
 
 /** Search attributes kept current (upserts are commands: runs recorded before replay without them). */
 const SEARCH_ATTRIBUTES_PATCH = 'incident-search-attributes';
+/**
+ * A playbook run that ends while counted as waiting for an approval stops counting: since
+ * NOT_WAITING_TOLD_LATER (playbook-run-workflow.ts) a run whose approval was decided tells the
+ * incident only before its next long wait, and its end says it as well. Checked only when the
+ * ended run is still counted, which runs recorded before never were unless they failed waiting.
+ */
+const INCIDENT_CLEARS_ENDED_RUNS = 'incident-clears-ended-runs';
 
 /**
  * What a storm costs per signalled batch (command changes: runs recorded before replay without
@@ -169,6 +176,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     else awaitingApproval.delete(run);
     if (before !== awaitingApproval.size > 0) upsertAttributes();
   });
+  /** An ended run no longer waits for an approval (INCIDENT_CLEARS_ENDED_RUNS). */
+  const noLongerWaiting = (run: string) => {
+    if (!awaitingApproval.has(run) || !patched(INCIDENT_CLEARS_ENDED_RUNS)) return;
+    awaitingApproval.delete(run);
+    if (awaitingApproval.size === 0) upsertAttributes();
+  };
   // A run continued as new starts without the attributes its predecessor upserted.
   if (carried !== undefined) upsertAttributes();
   const coalesceDuplicates = patched(STORM_PATCH);
@@ -305,10 +318,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         () => {
           run.status = 'completed';
           running -= 1;
+          noLongerWaiting(runWorkflowId);
         },
         () => {
           run.status = 'failed';
           running -= 1;
+          noLongerWaiting(runWorkflowId);
         },
       );
     }

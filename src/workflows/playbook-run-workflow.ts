@@ -41,6 +41,16 @@ const { executeAction: legacyExecuteActionLocally } =
 const AUTO_ACTIONS_AS_ACTIVITIES = 'auto-actions-as-regular-activities';
 /** Search attributes kept current, and the incident told of approvals waiting (both commands). */
 const RUN_SEARCH_ATTRIBUTES_PATCH = 'run-search-attributes';
+/**
+ * A decided approval no longer tells the incident at once that the run stopped waiting: the
+ * signal cost the incident a workflow task (a replay, when its run was evicted from the worker's
+ * cache) and the run another one, on the way from the decision to the action
+ * (docs/benchmarks.md#parked-incidents). The incident is told before the run's next long wait —
+ * a regular activity other than the decided action's own, or its next approval (which tells it
+ * the run waits again) — and otherwise learns it from the run's end (INCIDENT_CLEARS_ENDED_RUNS
+ * in incident-workflow.ts).
+ */
+export const NOT_WAITING_TOLD_LATER = 'incident-told-not-waiting-later';
 
 /**
  * Runs one playbook for one incident: the workflow driver of the step machine
@@ -71,6 +81,16 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
   setStatus('running');
   /** Signals to the incident not awaited where they were sent, awaited before the run ends. */
   const told: Promise<void>[] = [];
+  /**
+   * NOT_WAITING_TOLD_LATER: `decided` from a decision until the effect after it (the decided
+   * action, usually) has been performed, then `acted`; the incident is told before the next
+   * regular activity.
+   */
+  let notWaitingOwed: 'no' | 'decided' | 'acted' = 'no';
+  const tellOwed = () => {
+    notWaitingOwed = 'no';
+    told.push(tellIncident(false));
+  };
   const notifications = new BackgroundNotifications(input.notify ?? true);
   const gate = new ApprovalGate(notifications);
   const context = {
@@ -84,6 +104,8 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
 
   /** One effect, one command (or none): the order of commands is the machine's order of effects. */
   const perform = async (effect: StepEffect): Promise<unknown> => {
+    if (notWaitingOwed === 'acted' && (effect.kind === 'execute' || effect.kind === 'recommend')) tellOwed();
+    else if (notWaitingOwed === 'decided' && effect.kind !== 'approve') notWaitingOwed = 'acted';
     switch (effect.kind) {
       case 'decide':
         return decideStep(effect.request);
@@ -98,15 +120,20 @@ export async function playbookRunWorkflow(input: PlaybookRunInput): Promise<Step
         return createRecommendationTask(effect.request);
       case 'approve': {
         setStatus('awaiting-approval');
+        // Telling it the run waits again covers a "no longer waiting" still owed.
+        notWaitingOwed = 'no';
         await tellIncident(true);
         try {
           return await gate.request(effect.decision, effect.context);
         } finally {
           setStatus('running');
           // The decided action is scheduled in the same workflow task as the signal, not after
-          // the server confirmed it (APPROVAL_OUTCOME_IN_ONE_TASK).
-          if (patched(APPROVAL_OUTCOME_IN_ONE_TASK)) told.push(tellIncident(false));
-          else await tellIncident(false);
+          // the server confirmed it (APPROVAL_OUTCOME_IN_ONE_TASK); since NOT_WAITING_TOLD_LATER,
+          // without the signal.
+          if (patched(APPROVAL_OUTCOME_IN_ONE_TASK)) {
+            if (patched(NOT_WAITING_TOLD_LATER)) notWaitingOwed = 'decided';
+            else told.push(tellIncident(false));
+          } else await tellIncident(false);
         }
       }
       case 'execute':
