@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { Runtime } from '@temporalio/worker';
 import { createApiApp } from './api/create-app';
 import { drainAndClose } from './api/shutdown';
 import { runCli, type ServiceMode } from './cli/program';
@@ -10,15 +9,12 @@ import { ConfigError, loadConfig } from './config/load';
 import type { InterlockConfig } from './config/schema';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
-import { embeddedPostgresDataDir, startEmbeddedPostgres } from './dev/embedded-postgres';
-import { startLab } from './dev/lab/lab';
-import { startTemporalDevServer } from './dev/temporal-server';
 import { createLogger, type Logger } from './logging';
 import { Lifecycle } from './runtime/health';
 import { createServices } from './runtime/services';
 import { payloadCodecFor, temporalDataConverter } from './runtime/temporal-encryption';
-import { startWorker } from './worker/worker';
-import { startTracing, tracingSettings, type Tracing } from './tracing';
+import type { Tracing } from './tracing';
+import { tracingSettings } from './tracing/settings';
 import { startMetricsServer } from './metrics';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -45,6 +41,8 @@ function requireConnections(config: InterlockConfig, mode: string): void {
 
 /** dev mode: fill empty connection settings with embedded servers kept under .interlock/. */
 async function startEmbedded(config: InterlockConfig, log: Logger, stops: Stop[]): Promise<InterlockConfig> {
+  const { startTemporalDevServer } = await import('./dev/temporal-server.js');
+  const { embeddedPostgresDataDir, startEmbeddedPostgres } = await import('./dev/embedded-postgres.js');
   const stateDir = resolve(process.env['INTERLOCK_STATE_DIR'] ?? join(REPO_ROOT, '.interlock'));
   mkdirSync(stateDir, { recursive: true });
   let { address, uiUrl } = config.temporal;
@@ -102,7 +100,10 @@ async function run(mode: string): Promise<Running> {
   const running = (): Running => ({ stop: stopAll, ...shutdownLimit(config, mode) });
   // main() owns SIGTERM/SIGINT: the Temporal Runtime must not stop the worker on its own
   // before readiness fails, nor outside the shutdown limit.
-  if (mode === 'worker' || mode === 'dev') Runtime.install({ shutdownSignals: [] });
+  // Worker and dev-only modules load in their modes only: the API process stays without the
+  // Temporal worker's native core, its bundler and the embedded servers (memory, docs/operations.md).
+  if (mode === 'worker' || mode === 'dev')
+    (await import('@temporalio/worker')).Runtime.install({ shutdownSignals: [] });
   const lifecycle = new Lifecycle();
   try {
     let tracing: Tracing | undefined;
@@ -110,6 +111,7 @@ async function run(mode: string): Promise<Running> {
     if (traces !== undefined) {
       // First: it patches node's http before any server or vendor client is made, and is
       // stopped last (stops run in reverse), flushing the spans of everything stopped before it.
+      const { startTracing } = await import('./tracing/index.js');
       const started = startTracing(traces, { process: mode });
       tracing = started;
       stops.push(() => started.shutdown());
@@ -127,6 +129,7 @@ async function run(mode: string): Promise<Running> {
       config = await startEmbedded(config, log, stops);
       // The simulated lab is dev mode's alone: api and worker never start vendor stand-ins.
       if (process.env['INTERLOCK_LAB'] !== 'off') {
+        const { startLab } = await import('./dev/lab/lab.js');
         const lab = await startLab(config, log);
         stops.push(() => lab.close());
       }
@@ -146,6 +149,7 @@ async function run(mode: string): Promise<Running> {
     const services = await createServices(config);
     stops.push(() => services.close());
     if (mode === 'worker' || mode === 'dev') {
+      const { startWorker } = await import('./worker/worker.js');
       const worker = await startWorker(config, services, log, codec, lifecycle, tracing);
       stops.push(() => worker.shutdown());
       worker.done.catch((error: unknown) => {

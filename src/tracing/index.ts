@@ -29,7 +29,6 @@ import {
 } from '@temporalio/interceptors-opentelemetry';
 import type { InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
-import type { InterlockConfig } from '../config/schema';
 import { RedactingSpanExporter } from './redaction';
 
 /** The workflow interceptors module the workflow bundle includes (always: it traces only traced starts). */
@@ -38,43 +37,9 @@ export const WORKFLOW_INTERCEPTORS_PATH = require.resolve('./workflow-intercepto
 /** Requests that are not worth a trace: probes and scrapes. */
 const UNTRACED_PATHS = /^\/(?:health|metrics)(?:[/?]|$)/;
 
-export interface TracingSettings {
-  /** OTLP/HTTP traces URL; undefined: the exporter reads the standard OTEL_EXPORTER_OTLP_* variables. */
-  url?: string;
-  headers: Record<string, string>;
-  serviceName: string;
-  sampleRatio: number;
-}
+import type { TracingSettings } from './settings';
 
-type Env = Record<string, string | undefined>;
-
-const set = (value: string | undefined): boolean => value !== undefined && value !== '';
-
-/**
- * Whether to trace, and where to: `telemetry.tracing.otlpEndpoint`, else the standard
- * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `OTEL_EXPORTER_OTLP_ENDPOINT` variables; neither, or
- * `OTEL_SDK_DISABLED=true`: off (undefined).
- */
-export function tracingSettings(config: InterlockConfig, env: Env = process.env): TracingSettings | undefined {
-  if (env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return undefined;
-  const configured = config.telemetry.tracing;
-  const endpoint = configured?.otlpEndpoint;
-  if (
-    endpoint === undefined &&
-    !set(env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']) &&
-    !set(env['OTEL_EXPORTER_OTLP_ENDPOINT'])
-  )
-    return undefined;
-  return {
-    // Like OTEL_EXPORTER_OTLP_ENDPOINT, a base URL: the traces path is appended.
-    ...(endpoint === undefined
-      ? {}
-      : { url: /\/v1\/traces\/?$/.test(endpoint) ? endpoint : `${endpoint.replace(/\/+$/, '')}/v1/traces` }),
-    headers: configured?.headers ?? {},
-    serviceName: configured?.serviceName ?? 'interlock',
-    sampleRatio: configured?.sampleRatio ?? 1,
-  };
-}
+export { tracingSettings, type TracingSettings } from './settings';
 
 export interface Tracing {
   /** For the API's Temporal client: signal-with-start (and every other call) carries the trace context. */
