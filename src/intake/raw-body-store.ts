@@ -27,6 +27,7 @@ import { isConnectionFailure } from '../db/connection-errors';
 import { RAW_BODY_PRUNE_FUNCTION } from '../db/migrations';
 import { withTransaction } from '../db/transaction';
 import type { Logger } from '../logging';
+import { RawBodyMetrics } from '../metrics/raw-bodies';
 import { sha256Hex } from './raw-body';
 
 const IV_BYTES = 12;
@@ -275,11 +276,13 @@ export class RawBodyStore {
         { source: delivery.source, sha256: delivery.sha256, backlog: this.backlog.size },
         'raw webhook body dropped: the backlog of bodies waiting for PostgreSQL is full',
       );
+      RawBodyMetrics.dropped('backlog_full');
       return;
     }
     // A copy: the request's buffer may be a slice of a larger one the backlog would keep alive.
     this.backlog.set(delivery.sha256, { delivery: { ...delivery, body: Buffer.from(delivery.body) }, since: at });
     this.backlogBytes += delivery.body.length;
+    RawBodyMetrics.backlogChanged(1, delivery.body.length);
     this.scheduleRetry();
   }
 
@@ -299,6 +302,7 @@ export class RawBodyStore {
       if (at - since > this.options.backlogAgeMs) {
         this.drop(sha256, delivery.body.length);
         this.log?.error({ source: delivery.source, sha256 }, 'raw webhook body dropped: not stored for too long');
+        RawBodyMetrics.dropped('too_old');
         continue;
       }
       try {
@@ -321,7 +325,9 @@ export class RawBodyStore {
   }
 
   private drop(sha256: string, bytes: number): void {
-    if (this.backlog.delete(sha256)) this.backlogBytes -= bytes;
+    if (!this.backlog.delete(sha256)) return;
+    this.backlogBytes -= bytes;
+    RawBodyMetrics.backlogChanged(-1, -bytes);
   }
 
   private remember(sha256: string, at: number): void {

@@ -15,6 +15,7 @@ import '../../src/metrics/audit';
 import { collectHealth } from '../../src/metrics/health';
 import '../../src/metrics/intake';
 import '../../src/metrics/notifications';
+import '../../src/metrics/raw-bodies';
 
 const ROOT = resolve(__dirname, '..', '..');
 /** Labels Prometheus adds to every scraped series, and a histogram bucket's bound. */

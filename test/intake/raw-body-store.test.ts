@@ -12,6 +12,7 @@ import { ConfigError, parseConfig } from '../../src/config/load';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { RawBodyCipher, RawBodyStore, rawBodySettings, type RawBodySettings } from '../../src/intake/raw-body-store';
+import { metricsRegistry } from '../../src/metrics';
 import { createTestDatabase } from '../support/pg';
 import { createServiceLogin } from '../support/pg-cluster';
 
@@ -20,6 +21,12 @@ const KEY_1 = { id: 'k1', key: randomBytes(32) };
 const KEY_2 = { id: 'k2', key: randomBytes(32) };
 const SETTINGS: RawBodySettings = { store: true, maxBytes: 1_024, retentionMs: 30 * DAY };
 const sha = (body: Buffer) => createHash('sha256').update(body).digest('hex');
+
+/** A raw-body metric's value (the gauge's, or the counter's for one drop reason). */
+async function metric(name: string, reason?: string): Promise<number> {
+  const values = (await metricsRegistry.getSingleMetric(name)?.get())?.values ?? [];
+  return values.find((v) => reason === undefined || v.labels.reason === reason)?.value ?? 0;
+}
 
 function delivery(text: string, source = 'generic') {
   const body = Buffer.from(text, 'utf8');
@@ -201,6 +208,10 @@ describe('RawBodyStore', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     const query = jest.spyOn(service, 'query').mockRejectedValueOnce(refused as never);
     try {
+      const [waitingBefore, bytesBefore] = [
+        await metric('interlock_raw_bodies_waiting'),
+        await metric('interlock_raw_bodies_waiting_bytes'),
+      ];
       const first = delivery('{"id":"gen-outage-1"}');
       await expect(store.save(first)).resolves.toBeUndefined();
       expect(store.pending).toBe(1);
@@ -210,9 +221,16 @@ describe('RawBodyStore', () => {
       expect(store.save(first)).toBeUndefined();
       expect(store.pending).toBe(2);
       expect(warnings).toEqual([expect.stringMatching(/cannot be stored now/)]);
+      // What waits is visible to Prometheus.
+      expect(await metric('interlock_raw_bodies_waiting')).toBe(waitingBefore + 2);
+      expect(await metric('interlock_raw_bodies_waiting_bytes')).toBe(
+        bytesBefore + first.body.length + second.body.length,
+      );
       const deadline = Date.now() + 10_000;
       while (store.pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(store.pending).toBe(0);
+      expect(await metric('interlock_raw_bodies_waiting')).toBe(waitingBefore);
+      expect(await metric('interlock_raw_bodies_waiting_bytes')).toBe(bytesBefore);
       expect(await row(first.sha256)).toBeDefined();
       expect(await row(second.sha256)).toBeDefined();
       // Stored: a duplicate is no I/O again.
@@ -240,13 +258,46 @@ describe('RawBodyStore', () => {
       fail(new Error('Connection terminated unexpectedly'));
       await new Promise((r) => setTimeout(r, 10));
       expect(store.pending).toBe(1);
+      const droppedBefore = await metric('interlock_raw_bodies_dropped_total', 'backlog_full');
       expect(store.save(delivery(`{"id":"gen-too-big","x":"${'z'.repeat(40)}"}`))).toBeUndefined();
       expect(store.pending).toBe(1);
       expect(errors).toEqual([expect.stringMatching(/dropped: the backlog .* is full/)]);
+      expect(await metric('interlock_raw_bodies_dropped_total', 'backlog_full')).toBe(droppedBefore + 1);
       store.close();
       expect(errors.at(-1)).toMatch(/not stored: PostgreSQL did not take them/);
     } finally {
       query.mockRestore();
+    }
+  });
+
+  it('drops a body that waited past the backlog age limit, logged and counted', async () => {
+    const errors: string[] = [];
+    let now = Date.now();
+    const store = new RawBodyStore(service, SETTINGS, new RawBodyCipher([KEY_1], 'k1'), {
+      retryMs: 60_000,
+      backlogAgeMs: 1_000,
+      now: () => now,
+      log: { warn: () => undefined, error: (_: unknown, message: string) => errors.push(message) },
+    } as never);
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const query = jest.spyOn(service, 'query').mockRejectedValueOnce(refused as never);
+    try {
+      const waitingBefore = await metric('interlock_raw_bodies_waiting');
+      const old = delivery('{"id":"gen-too-old"}');
+      await store.save(old);
+      expect(await metric('interlock_raw_bodies_waiting')).toBe(waitingBefore + 1);
+      expect(store.pending).toBe(1);
+      const droppedBefore = await metric('interlock_raw_bodies_dropped_total', 'too_old');
+      now += 1_001;
+      await store.flush();
+      expect(store.pending).toBe(0);
+      expect(await row(old.sha256)).toBeUndefined();
+      expect(errors).toEqual([expect.stringMatching(/dropped: not stored for too long/)]);
+      expect(await metric('interlock_raw_bodies_dropped_total', 'too_old')).toBe(droppedBefore + 1);
+      expect(await metric('interlock_raw_bodies_waiting')).toBe(waitingBefore);
+    } finally {
+      query.mockRestore();
+      store.close();
     }
   });
 

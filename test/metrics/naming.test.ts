@@ -10,6 +10,7 @@ import '../../src/metrics/audit';
 import { collectHealth } from '../../src/metrics/health';
 import { IntakeMetrics, UNKNOWN_SOURCE } from '../../src/metrics/intake';
 import '../../src/metrics/notifications';
+import '../../src/metrics/raw-bodies';
 
 const fakePool = { query: () => Promise.resolve({ rows: [{ zone: 'plant-x', pending: 2, oldest: 30 }] }) };
 
