@@ -24,15 +24,25 @@ const { requestApproval, recordApprovalVote, closeApproval, recordAudit } =
 const local = proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
 
 /**
- * A decision is carried out in the workflow task that accepted it: its vote and the request's
- * closing are written by local activities (database writes, idempotent by key), not regular
- * ones each costing a server round trip and a workflow task — so an approved action is scheduled
- * one task after the operator's decision instead of three (docs/benchmarks.md#parked-incidents).
- * Runs recorded before it wrote them as regular activities. The playbook run checks the same
- * patch before it tells its incident that it no longer waits.
+ * Runs of 2026-12-02 carried a decision out in the workflow task that accepted it: its vote and
+ * the request's closing written by local activities, not regular ones each costing a server
+ * round trip and a workflow task (docs/benchmarks.md#parked-incidents). Runs recorded before it
+ * wrote them as regular activities, as runs with APPROVAL_OUTCOME_AFTER_ACCEPTANCE do again.
+ * The playbook run checks the same patch before it tells its incident that it no longer waits.
  */
 export const APPROVAL_OUTCOME_IN_ONE_TASK = 'approval-outcome-in-one-task';
-const inOneTask = (): boolean => patched(APPROVAL_OUTCOME_IN_ONE_TASK);
+/**
+ * ...and undone: a local activity runs before the server has recorded the task, so when that
+ * task failed (its worker killed, or over its timeout on a loaded machine) the vote and the
+ * closing were already written — the approval showed as approved — while the decision itself
+ * was never recorded in the run's history and the action never ran (69 of 200 approved actions
+ * in the production-server fault run, docs/benchmarks.md#fault-run). Written by regular
+ * activities, scheduled in the task that accepts the decision, nothing is written unless the
+ * server recorded that task: an approval whose decision was lost still shows as pending, and
+ * the operator's retry (or Slack click) delivers it again.
+ */
+export const APPROVAL_OUTCOME_AFTER_ACCEPTANCE = 'approval-outcome-after-acceptance';
+const inOneTask = (): boolean => !patched(APPROVAL_OUTCOME_AFTER_ACCEPTANCE) && patched(APPROVAL_OUTCOME_IN_ONE_TASK);
 
 export interface ApprovalOutcome {
   approvalId: string;

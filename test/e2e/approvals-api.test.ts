@@ -3,6 +3,9 @@
  * they are given, an Idempotency-Key counts a retry once and refuses its reuse for another
  * request (422), and GET /approvals pages with a validated query.
  */
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { parse as parseYaml } from 'yaml';
 import type { AuditRecord } from '../../src/audit/types';
 import { acceptedIncident, auditOf, auditRecords, decide, pendingApprovalFor, type Operator } from '../support/e2e';
 import { API_KEYS, eventually, startStack, type Stack } from '../support/stack';
@@ -247,6 +250,52 @@ describe('GET /approvals paging', () => {
     const { error } = (await response.json()) as { error: { code: string; issues: { path: string }[] } };
     expect(error.code).toBe('invalid_request');
     expect(error.issues.map((i) => i.path)).toContain(path);
+  });
+});
+
+describe('a decision is written only once Temporal has recorded it', () => {
+  it("records the votes and the request's closing by activities the run schedules, never before the server recorded the decision", async () => {
+    // Local activities would write them while the workflow task that accepted the decision runs:
+    // if that task then fails (its worker killed, or over its timeout), the approval reads as
+    // approved while the run never recorded the decision and the action never runs.
+    const { incidentId, approvalId, requiredApprovals } = await approvalFor('eng-ws-09', '10.10.4.29');
+    const approvers = (['omar', 'grace'] as const).slice(0, requiredApprovals);
+    for (const operator of approvers) expect((await decide(stack, approvalId, operator, 'approve')).status).toBe(200);
+    await auditOf(stack, incidentId, (r) => r.some((x) => x.eventType === 'playbook.completed'));
+    const [approval] = (await list(`?incidentId=${incidentId}`)).approvals as (ListedApproval & {
+      workflowId: string;
+    })[];
+    expect(approval).toMatchObject({ status: 'approved' });
+
+    const { temporal } = parseYaml(readFileSync(stack.configPath, 'utf8')) as {
+      temporal: { address: string; namespace: string };
+    };
+    const connection = await Connection.connect({ address: temporal.address });
+    try {
+      const client = new Client({ connection, namespace: temporal.namespace });
+      const events = (await client.workflow.getHandle(approval?.workflowId ?? '').fetchHistory()).events ?? [];
+      const scheduled = events.flatMap((e) => {
+        const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+        return type === 'recordApprovalVote' || type === 'closeApproval'
+          ? [{ type, task: Number(e.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId) }]
+          : [];
+      });
+      expect(scheduled.map((s) => s.type)).toEqual([...approvers.map(() => 'recordApprovalVote'), 'closeApproval']);
+      // Each vote is scheduled by the task that accepted it: the decision and its write are recorded together.
+      const accepted = events.flatMap((e) =>
+        e.workflowExecutionUpdateAcceptedEventAttributes ? [Number(e.eventId)] : [],
+      );
+      expect(accepted).toHaveLength(approvers.length);
+      const taskOf = (eventId: number) =>
+        Math.max(
+          ...events
+            .filter((e) => e.workflowTaskCompletedEventAttributes && Number(e.eventId) < eventId)
+            .map((e) => Number(e.eventId)),
+        );
+      expect(scheduled.slice(0, approvers.length).map((s) => s.task)).toEqual(accepted.map(taskOf));
+    } finally {
+      await connection.close();
+    }
   });
 });
 
