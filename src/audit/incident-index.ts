@@ -107,26 +107,13 @@ interface SummaryRow {
 }
 
 /**
- * The filters that are one value per incident, and the column each is stored in: each leads a
- * btree index `(column, opened_at, incident_id DESC)` (migration 14, scanned backward).
- */
-const SCALAR_COLUMNS = {
-  status: 'status',
-  severity: 'severity',
-  caseStatus: 'case_status',
-  assignee: 'assignee',
-  unhandled: 'unhandled',
-} as const;
-
-/**
  * The WHERE clause of a filter, only the conditions given (so each query is planned for its
  * own filter and meets its index), and the parameters it binds.
  *
  * Equality filters are one `facets @> …` test (the GIN index intersects them), except a lone
- * one-value filter (`status`, `severity`, `caseStatus`, `assignee` or `unhandled`, and no other
- * equality filter): that is a test of its column, which the column's btree index answers in list
- * order, so counting up to TOTAL_CAP reads that many small index entries and no row, and a deep
- * page skips entries that all match.
+ * `status` (no other equality filter): that is a test of the column, which its btree index
+ * (migration 14) answers in list order, so counting up to TOTAL_CAP reads that many small index
+ * entries and no row, and a deep page skips entries that all match.
  */
 function whereOf(filter: Omit<IncidentFilter, 'limit' | 'offset'>): {
   where: string;
@@ -144,36 +131,17 @@ function whereOf(filter: Omit<IncidentFilter, 'limit' | 'offset'>): {
   };
   if (filter.incidentId !== undefined) conditions.push(`incident_id = ${bind(filter.incidentId)}`);
   const facets: string[] = [];
-  const scalars: [keyof typeof SCALAR_COLUMNS, unknown][] = [];
-  if (filter.status !== undefined) {
-    facets.push(`status:${filter.status}`);
-    scalars.push(['status', filter.status]);
-  }
-  if (filter.severity !== undefined) {
-    facets.push(`severity:${filter.severity}`);
-    scalars.push(['severity', filter.severity]);
-  }
+  if (filter.status !== undefined) facets.push(`status:${filter.status}`);
+  if (filter.severity !== undefined) facets.push(`severity:${filter.severity}`);
   if (filter.zone !== undefined) facets.push(`zone:${filter.zone}`);
   if (filter.source !== undefined) facets.push(`source:${filter.source}`);
-  if (filter.unhandled !== undefined) {
-    facets.push(filter.unhandled ? 'unhandled' : 'handled');
-    scalars.push(['unhandled', filter.unhandled]);
-  }
-  if (filter.caseStatus !== undefined) {
-    facets.push(`case:${filter.caseStatus}`);
-    scalars.push(['caseStatus', filter.caseStatus]);
-  }
-  if (filter.assignee !== undefined) {
-    facets.push(`assignee:${filter.assignee}`);
-    scalars.push(['assignee', filter.assignee]);
-  }
-  const lone = facets.length === 1 && scalars.length === 1 ? scalars[0] : undefined;
-  if (lone !== undefined) {
-    const [name, value] = lone;
-    conditions.push(`${SCALAR_COLUMNS[name]} = ${bind(value)}${name === 'unhandled' ? '::boolean' : '::text'}`);
-  }
+  if (filter.unhandled !== undefined) facets.push(filter.unhandled ? 'unhandled' : 'handled');
+  if (filter.caseStatus !== undefined) facets.push(`case:${filter.caseStatus}`);
+  if (filter.assignee !== undefined) facets.push(`assignee:${filter.assignee}`);
+  const loneStatus = facets.length === 1 && filter.status !== undefined;
+  if (loneStatus) conditions.push(`status = ${bind(filter.status)}::text`);
   // All other equality filters in one containment test, which the facets' GIN index answers.
-  const facetsTest = lone === undefined && facets.length > 0 ? `facets @> ${bind(facets)}::text[]` : undefined;
+  const facetsTest = !loneStatus && facets.length > 0 ? `facets @> ${bind(facets)}::text[]` : undefined;
   if (facetsTest !== undefined) conditions.push(facetsTest);
   const range: string[] = [];
   if (filter.from !== undefined) range.push(`opened_at >= ${bind(filter.from)}::timestamptz`);
@@ -220,7 +188,7 @@ const SPARSE_MATCHES = 2_000;
 /**
  * How many incidents match, up to TOTAL_CAP + 1 (the SQL; `where` from whereOf).
  *
- * A lone one-value filter, or none but the time range, is counted along its btree, or the order
+ * A lone `status`, or no filter but the time range, is counted along its btree, or the order
  * index, in list order: at most TOTAL_CAP + 1 small entries, no row. A `facets @>` test picks
  * between two plans by the density of its matches among the newest DENSITY_SAMPLE incidents (in
  * the time range), read from the order index alone: a dense filter walks the order index and
@@ -292,7 +260,7 @@ export class IncidentIndex {
     const order =
       counted > SPARSE_MATCHES ? 'opened_at DESC, incident_id' : "opened_at + interval '0' DESC, incident_id || ''";
     // The page's keys first, then its columns: rows skipped by `offset` (or walked past by the
-    // filter) are read from an index alone — a lone one-value filter's btree, or the order index,
+    // filter) are read from an index alone — the status btree for a lone `status`, or the order index,
     // which carries `facets` (migrations 11 and 14) — and the pending-approvals count runs for the
     // page's rows only.
     const page =
