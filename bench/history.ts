@@ -138,6 +138,9 @@ async function deepCursor(url: string, where: string): Promise<string | undefine
   }
 }
 
+const PENDING = `SELECT 1 FROM approvals a
+  WHERE a.incident_id = incidents.incident_id AND a.status = 'pending' AND a.expires_at > now()`;
+
 /** Filters measured: the query string and the same filter in SQL (to place a deep cursor). */
 const FILTERS: [string, string][] = [
   ['', ''],
@@ -156,6 +159,17 @@ const FILTERS: [string, string][] = [
     'from=2025-03-01T00:00:00Z&to=2025-06-01T00:00:00Z',
     "WHERE opened_at >= '2025-03-01T00:00:00Z' AND opened_at < '2025-06-01T00:00:00Z'",
   ],
+  // The other filters the API allows, and combinations that no single index answers.
+  ['caseStatus=new', "WHERE case_status = 'new'"],
+  [
+    'status=open&from=2025-03-01T00:00:00Z&to=2025-06-01T00:00:00Z',
+    "WHERE status = 'open' AND opened_at >= '2025-03-01T00:00:00Z' AND opened_at < '2025-06-01T00:00:00Z'",
+  ],
+  ['status=closed&unhandled=false', "WHERE status = 'closed' AND NOT unhandled"],
+  ['status=open&source=nozomi', "WHERE status = 'open' AND sources @> ARRAY['nozomi']"],
+  ['status=open&severity=critical', "WHERE status = 'open' AND severity = 'critical'"],
+  ['waitingForApproval=true', `WHERE EXISTS (${PENDING})`],
+  ['waitingForApproval=false', `WHERE NOT EXISTS (${PENDING})`],
 ];
 
 /** BENCH_HISTORY_DATABASE_URL: an existing database, seeded unless it already holds incidents; kept. */
