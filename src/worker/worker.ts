@@ -69,6 +69,7 @@ function workerOptionsFor(source: ReturnType<typeof workflowSource>, tracing: Tr
   return {
     workflowsPath: source.workflowsPath,
     interceptors: { ...interceptors, workflowModules: source.workflowInterceptorModules },
+    bundlerOptions: { preloadModules: source.preloadModules },
     sinks,
   };
 }

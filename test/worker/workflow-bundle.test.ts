@@ -1,9 +1,8 @@
 /**
- * What each workflow evaluates: the worker keeps every cached workflow in its own copy of the
- * bundle's modules (the SDK's reusable V8 context gives each workflow its own module cache), and
- * a workflow evicted from the cache evaluates them again when it is replayed. So the modules the
- * workflow code imports cost memory per cached workflow and time per replay
- * (docs/operations.md#worker-and-api-memory): zod, used at the boundaries, must not be one.
+ * What each workflow evaluates: the SDK's reusable V8 context gives each workflow its own module
+ * cache, so a module not preloaded costs memory per cached workflow and time per replay of an
+ * evicted one (docs/operations.md#worker-and-api-memory). The workflow code is preloaded
+ * (evaluated once per worker and shared); zod, used at the boundaries, must not be bundled at all.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import { writeWorkflowBundle } from '../../src/worker/workflow-bundle';
 jest.setTimeout(120_000);
 
 let modules: string[] = [];
+let preloaded = '';
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'interlock-bundle-'));
@@ -21,6 +21,8 @@ beforeAll(async () => {
     const code = readFileSync(join(dir, 'workflow-bundle.js'), 'utf8');
     // webpack's module table: one `/***/ "<path>":` entry per bundled module.
     modules = [...code.matchAll(/^\/\*\*\*\/ "([^"]+)"/gm)].map((m) => m[1] ?? '');
+    // The generated entrypoint's preloadModules(): what the reusable context evaluates once.
+    preloaded = /preloadModules = function preloadModules\(\) \{([^}]*)\}/.exec(code)?.[1] ?? '';
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -33,6 +35,10 @@ describe('the production workflow bundle', () => {
         (m) => m.endsWith('workflows/playbook-run-workflow.ts') || m.endsWith('workflows/playbook-run-workflow.js'),
       ),
     ).toBe(true);
+  });
+
+  it('preloads the workflow code, so cached and replayed workflows share its modules', () => {
+    expect(preloaded).toMatch(/src\/workflows\/index\.(ts|js)/);
   });
 
   it('carries no zod: workflow code reads its vocabularies from zod-free modules', () => {
