@@ -33,13 +33,14 @@ const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
 const MAX_BATCH_BYTES = 512 * 1024;
 /**
  * A call that carried this many deliveries for one incident means a storm: the incident's next
- * call lingers up to STORM_LINGER_MS for more (keyed-batcher.ts). Each call costs Temporal and
- * the worker a workflow task whatever it carries, so fewer, larger calls leave more of the
- * machine to the HTTP work (docs/benchmarks.md, "Storm: fewer, larger calls"). An incident's
- * single alert is never held.
+ * call waits for the storm's senders — as many deliveries as that call carried plus those that
+ * arrived meanwhile — or a full batch, up to STORM_LINGER_MS (keyed-batcher.ts). Each call
+ * costs Temporal, the worker and this process a workflow task's worth whatever it carries, so
+ * fewer, larger calls leave more of the machine to the HTTP work (docs/benchmarks.md, "Storm:
+ * fewer, larger calls"). An incident's single alert is never held.
  */
 const STORM_BATCH = 32;
-const STORM_LINGER_MS = 50;
+const STORM_LINGER_MS = 100;
 /** Recent distinct deliveries whose normalized alerts are kept for identical re-deliveries. */
 const NORMALIZED_CACHE_ENTRIES = 1_000;
 /**
