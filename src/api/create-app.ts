@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { onResponseHookHandler } from 'fastify';
 import { ApiModule, type ApiDeps } from './app.module';
 import { registerCodecCors } from './codec/codec-cors';
 import { JSON_BODY_LIMIT_BYTES, registerBodyParsers } from './common/body-parsers';
@@ -58,12 +59,18 @@ export async function createApiApp(given: ApiDeps): Promise<INestApplication> {
     request.params = repairStrings(request.params);
     done();
   });
-  // Deliveries are counted as they are answered, whatever answered them (guard, service, filter).
+  // Deliveries are counted as they are answered, whatever answered them (a hook, the body
+  // parser, authentication, the service, the error filter): an onResponse hook of the webhook
+  // route alone, so no other request pays for it.
   const intakeMetrics = new IntakeMetrics(Object.keys(deps.config.sources));
-  fastify.addHook('onResponse', (request, reply, done) => {
-    if (request.routeOptions.url === WEBHOOK_ROUTE)
-      intakeMetrics.answered((request.params as Record<string, string | undefined>)['source'], reply.statusCode);
+  const countDelivery: onResponseHookHandler = (request, reply, done) => {
+    intakeMetrics.answered((request.params as Record<string, string | undefined>)['source'], reply.statusCode);
     done();
+  };
+  fastify.addHook('onRoute', (route) => {
+    if (route.url !== WEBHOOK_ROUTE || route.method !== 'POST') return;
+    const hooks = route.onResponse;
+    route.onResponse = hooks === undefined ? [countDelivery] : [...[hooks].flat(), countDelivery];
   });
   app.useGlobalFilters(new JsonErrorFilter(deps.log));
   registerWebhookRoute(app);

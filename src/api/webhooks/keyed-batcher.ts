@@ -17,8 +17,11 @@ export interface BatcherLimits {
   sizeOf?: (item: unknown) => number;
   /**
    * Storm linger: once a call for a key that carried at least `afterBatch` items is answered,
-   * that key's next call waits up to `ms` for more items, or until `maxBatch` are waiting.
-   * Fewer, larger calls in a storm; a key whose last call was small (a single alert, a
+   * that key's next call waits for as many items as that call carried plus those already
+   * waiting when it was answered — the storm's senders, those it answered coming back — or
+   * until a full batch (`maxBatch` items or `maxBatchSize`) is waiting, or `ms` have passed.
+   * Fewer, larger calls in a storm, each as large as the storm's senders allow, however long
+   * this process takes to read them; a key whose last call was small (a single alert, a
    * trickle) is sent at once, as without it.
    */
   linger?: { afterBatch: number; ms: number };
@@ -42,10 +45,14 @@ interface Waiter<I, R> {
 
 interface KeyQueue<I, R> {
   waiting: Waiter<I, R>[];
+  /** The waiting items' size in the units of `sizeOf` (0 without it). */
+  waitingSize: number;
   inFlight: boolean;
   ready: boolean;
   /** Set while the key's next call lingers for more items (its last call was a storm's). */
   lingering: ReturnType<typeof setTimeout> | undefined;
+  /** While lingering: the items the next call waits for (the last call's and those waiting when it was answered). */
+  lingerFor: number;
 }
 
 export class KeyedBatcher<I, R> {
@@ -91,10 +98,11 @@ export class KeyedBatcher<I, R> {
     return new Promise<R>((resolve, reject) => {
       let queue = this.queues.get(key);
       if (queue === undefined) {
-        queue = { waiting: [], inFlight: false, ready: false, lingering: undefined };
+        queue = { waiting: [], waitingSize: 0, inFlight: false, ready: false, lingering: undefined, lingerFor: 0 };
         this.queues.set(key, queue);
       }
       queue.waiting.push({ item, resolve, reject });
+      if (this.limits.sizeOf !== undefined) queue.waitingSize += this.limits.sizeOf(item);
       this.pendingItems += 1;
       this.markReady(key, queue);
       this.pump();
@@ -104,8 +112,8 @@ export class KeyedBatcher<I, R> {
   private markReady(key: string, queue: KeyQueue<I, R>): void {
     if (queue.inFlight || queue.ready) return;
     if (queue.lingering !== undefined) {
-      if (queue.waiting.length < this.limits.maxBatch) return;
-      // A full batch is waiting: no reason to linger longer.
+      if (!this.lingerDone(queue)) return;
+      // The storm's senders, or a full batch, are waiting: no reason to linger longer.
       clearTimeout(queue.lingering);
       queue.lingering = undefined;
     }
@@ -114,8 +122,22 @@ export class KeyedBatcher<I, R> {
     this.readyKeys.push(key);
   }
 
-  /** After a storm's call: the key's next call waits up to `linger.ms` for more items (markReady ends it early). */
-  private linger(key: string, queue: KeyQueue<I, R>, ms: number): void {
+  /** Whether a lingering key's next call has waited for enough: the storm's senders, or a full batch. */
+  private lingerDone(queue: KeyQueue<I, R>): boolean {
+    const { maxBatch, maxBatchSize } = this.limits;
+    return (
+      queue.waiting.length >= Math.min(queue.lingerFor, maxBatch) ||
+      (maxBatchSize !== undefined && queue.waitingSize >= maxBatchSize)
+    );
+  }
+
+  /**
+   * After a storm's call of `carried` items: the key's next call waits up to `linger.ms` for as
+   * many more than wait now — the senders it answered coming back (markReady ends it early once
+   * they, or a full batch, wait).
+   */
+  private linger(key: string, queue: KeyQueue<I, R>, ms: number, carried: number): void {
+    queue.lingerFor = carried + queue.waiting.length;
     queue.lingering = setTimeout(() => {
       queue.lingering = undefined;
       if (queue.waiting.length === 0 && !queue.inFlight) {
@@ -144,10 +166,12 @@ export class KeyedBatcher<I, R> {
     let size = 0;
     let count = 0;
     while (count < queue.waiting.length && count < maxBatch) {
-      size += sizeOf((queue.waiting[count] as Waiter<I, R>).item);
-      if (count > 0 && size > maxBatchSize) break;
+      const next = sizeOf((queue.waiting[count] as Waiter<I, R>).item);
+      if (count > 0 && size + next > maxBatchSize) break;
+      size += next;
       count += 1;
     }
+    queue.waitingSize -= size;
     return queue.waiting.splice(0, count);
   }
 
@@ -160,7 +184,7 @@ export class KeyedBatcher<I, R> {
       this.activeCalls -= 1;
       queue.inFlight = false;
       const linger = this.limits.linger;
-      if (linger !== undefined && batch.length >= linger.afterBatch) this.linger(key, queue, linger.ms);
+      if (linger !== undefined && batch.length >= linger.afterBatch) this.linger(key, queue, linger.ms, batch.length);
       else if (queue.waiting.length === 0) this.queues.delete(key);
       else this.markReady(key, queue);
       batch.forEach(each);

@@ -33,13 +33,14 @@ const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
 const MAX_BATCH_BYTES = 512 * 1024;
 /**
  * A call that carried this many deliveries for one incident means a storm: the incident's next
- * call lingers up to STORM_LINGER_MS for more (keyed-batcher.ts). Each call costs Temporal and
- * the worker a workflow task whatever it carries, so fewer, larger calls leave more of the
- * machine to the HTTP work (docs/benchmarks.md, "Storm: fewer, larger calls"). An incident's
- * single alert is never held.
+ * call waits for the storm's senders — as many deliveries as that call carried plus those that
+ * arrived meanwhile — or a full batch, up to STORM_LINGER_MS (keyed-batcher.ts). Each call
+ * costs Temporal, the worker and this process a workflow task's worth whatever it carries, so
+ * fewer, larger calls leave more of the machine to the HTTP work (docs/benchmarks.md, "Storm:
+ * fewer, larger calls"). An incident's single alert is never held.
  */
 const STORM_BATCH = 32;
-const STORM_LINGER_MS = 50;
+const STORM_LINGER_MS = 100;
 /** Recent distinct deliveries whose normalized alerts are kept for identical re-deliveries. */
 const NORMALIZED_CACHE_ENTRIES = 1_000;
 /**
@@ -119,6 +120,8 @@ export class WebhooksService {
   private readonly completion: AlertCompletion;
   private readonly assets: AlertAssetResolver;
   private readonly rawBodies: RawBodyStore;
+  private lastContentType = { header: '', problem: jsonContentTypeProblem('') };
+  private lastBody: { body: Buffer; sha256: string } | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: InterlockConfig,
@@ -144,11 +147,11 @@ export class WebhooksService {
     nameServerSpan('POST', '/webhooks/:source', { 'interlock.source': sourceName });
     const trace = currentTraceContext();
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const contentTypeProblem = jsonContentTypeProblem(String(req.headers['content-type'] ?? ''));
+    const contentTypeProblem = this.contentTypeProblem(String(req.headers['content-type'] ?? ''));
     if (contentTypeProblem !== undefined) throw new ApiError(415, 'unsupported_media_type', contentTypeProblem);
     if (rawBody.length === 0) throw new ApiError(400, 'empty_body', 'the request body is empty');
 
-    const rawSha256 = sha256Hex(rawBody);
+    const rawSha256 = this.bodySha256(rawBody);
     const receivedAt = receiptTime();
     // An identical re-delivery (same source, same bytes) reuses the alerts the first one normalized to.
     const alerts =
@@ -175,17 +178,20 @@ export class WebhooksService {
     const rawStored = this.rawBodies.save({ sha256: rawSha256, source: sourceName, receivedAt, body: rawBody });
     if (rawStored !== undefined) await rawStored;
 
+    const submission = ({ alert, original }: CachedAlert) => {
+      const route = this.route(alert, original, source);
+      return {
+        key: route.incidentId,
+        item: { alert, correlationKey: route.correlationKey, receivedAt, size: route.size, trace },
+      };
+    };
     let accepted: AcceptedAlert[];
     try {
-      accepted = await this.batcher.submitAll(
-        alerts.map(({ alert, original }) => {
-          const route = this.route(alert, original, source);
-          return {
-            key: route.incidentId,
-            item: { alert, correlationKey: route.correlationKey, receivedAt, size: route.size, trace },
-          };
-        }),
-      );
+      if (alerts.length === 1) {
+        // Most deliveries carry one alert: no array of promises to wait for.
+        const { key, item } = submission(alerts[0] as CachedAlert);
+        accepted = [await this.batcher.submit(key, item)];
+      } else accepted = await this.batcher.submitAll(alerts.map(submission));
     } catch (error) {
       if (error instanceof OverloadedError) {
         this.log.warn({ source: sourceName, pending: error.pending }, 'webhook refused: intake saturated');
@@ -205,6 +211,31 @@ export class WebhooksService {
     if (accepted.length > 1)
       response.alerts = accepted.map((a, i) => ({ ...a, alertUid: (alerts[i] as CachedAlert).alert.uid }));
     return response;
+  }
+
+  /**
+   * `jsonContentTypeProblem` of the last Content-Type seen, remembered: a storm's deliveries
+   * all send the same one.
+   */
+  private contentTypeProblem(header: string): string | undefined {
+    const last = this.lastContentType;
+    if (last.header === header) return last.problem;
+    const problem = jsonContentTypeProblem(header);
+    this.lastContentType = { header, problem };
+    return problem;
+  }
+
+  /**
+   * The body's SHA-256 (hex). A body with the same bytes as the last one hashed is not hashed
+   * again: comparing the bytes costs a fraction of hashing them, and a storm is copies of one
+   * body. The bytes are not a secret (authentication compares credentials separately).
+   */
+  private bodySha256(body: Buffer): string {
+    const last = this.lastBody;
+    if (last !== undefined && last.body.equals(body)) return last.sha256;
+    const sha256 = sha256Hex(body);
+    this.lastBody = { body, sha256 };
+    return sha256;
   }
 
   /**
