@@ -21,6 +21,14 @@ ENV NODE_ENV=production
 # keep an arena of freed memory resident (docs/operations.md#worker-and-api-memory). The V8 heap
 # caps differ per process: NODE_OPTIONS is set by docker-compose.yml and the Helm chart.
 ENV MALLOC_ARENA_MAX=2
+# jemalloc instead of glibc's malloc: V8's compiler threads allocate and free tens of MB in the
+# first minutes of traffic, which glibc keeps resident and jemalloc gives back (measured with
+# 1,000 parked incidents: API 181 MB instead of 232, worker 359 instead of 397; same document).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libjemalloc2 \
+ && rm -rf /var/lib/apt/lists/* \
+ && ln -s "$(find /usr/lib -name libjemalloc.so.2 | head -n 1)" /usr/local/lib/libjemalloc.so.2
+ENV LD_PRELOAD=/usr/local/lib/libjemalloc.so.2
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules

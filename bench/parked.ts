@@ -5,7 +5,7 @@
  * GET /approvals?status=pending latency, and approval → firewall call latency, each judged
  * against issue 18's targets; exits 1 when one is missed.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -37,6 +37,22 @@ const NODE_OPTIONS = {
 
 /** glibc malloc arenas of the API and worker (the Dockerfile's value); overridable to compare. */
 const MALLOC_ARENA_MAX = process.env['BENCH_MALLOC_ARENA_MAX'] ?? '2';
+/**
+ * jemalloc, preloaded as the Dockerfile preloads it, when this machine has it (Debian's
+ * libjemalloc2); BENCH_ALLOCATOR=glibc measures glibc's malloc instead.
+ */
+const JEMALLOC = [
+  '/usr/local/lib/libjemalloc.so.2',
+  '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',
+  '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2',
+].find((path) => existsSync(path));
+const PRELOAD = process.env['BENCH_ALLOCATOR'] === 'glibc' ? undefined : JEMALLOC;
+const ALLOCATOR =
+  PRELOAD !== undefined
+    ? `jemalloc (LD_PRELOAD=${PRELOAD})`
+    : process.env['BENCH_ALLOCATOR'] === 'glibc'
+      ? 'glibc malloc'
+      : 'glibc malloc: jemalloc is not installed (apt-get install libjemalloc2), the image preloads it';
 
 const TARGETS = { workerRssMb: 500, apiRssMb: 200, approvalP99Ms: 1_000, listP99Ms: 100 } as const;
 
@@ -229,6 +245,7 @@ async function main(): Promise<void> {
   // The API and worker processes inherit it (the stack passes its environment on), as the
   // Dockerfile sets it: glibc's malloc arenas, docs/operations.md#worker-and-api-memory.
   process.env['MALLOC_ARENA_MAX'] = MALLOC_ARENA_MAX;
+  if (PRELOAD !== undefined) process.env['LD_PRELOAD'] = PRELOAD;
   let stack: Stack | undefined;
   try {
     stack = await startStack({
@@ -370,7 +387,7 @@ async function main(): Promise<void> {
       { ok: true, line: `  where it went, ${APPROVAL_IN_FLIGHT} in flight (ms): ${concurrentPhases}` },
     ];
     const lines = [
-      `parked benchmark: ${PARKED} OT incidents each waiting for one approval (parked in ${parkedSeconds.toFixed(0)} s, ${PARK_IN_FLIGHT} webhooks in flight; worker cache ${CACHE ?? `default ${DEFAULT_MAX_CACHED_WORKFLOWS}`} workflows; NODE_OPTIONS api '${NODE_OPTIONS.api}' worker '${NODE_OPTIONS.worker}'; MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX})`,
+      `parked benchmark: ${PARKED} OT incidents each waiting for one approval (parked in ${parkedSeconds.toFixed(0)} s, ${PARK_IN_FLIGHT} webhooks in flight; worker cache ${CACHE ?? `default ${DEFAULT_MAX_CACHED_WORKFLOWS}`} workflows; NODE_OPTIONS api '${NODE_OPTIONS.api}' worker '${NODE_OPTIONS.worker}'; MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX}; ${ALLOCATOR})`,
       ...judged.map((j) => j.line),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
