@@ -118,6 +118,23 @@ describe('KeyedBatcher', () => {
 
   describe('storm linger', () => {
     const linger = { afterBatch: 3, ms: 50 };
+    afterEach(() => jest.useRealTimers());
+
+    /**
+     * A lingering batcher on fake timers whose first call (item 0) is answered while `storm` wait:
+     * they are its second call, the storm's, still in flight.
+     */
+    async function stormInFlight(storm: number[]) {
+      jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+      const { batches, call } = controlledCall();
+      const batcher = new KeyedBatcher(call, { maxPending: 100, maxBatch: 10, maxConcurrentCalls: 1, linger });
+      const answers = [batcher.submit('a', 0)];
+      await tick();
+      answers.push(...storm.map((i) => batcher.submit('a', i)));
+      batches[0]?.finish();
+      await tick();
+      return { batches, batcher, answers };
+    }
 
     it('sends a single alert at once, and a small batch as soon as its call is answered', async () => {
       const { batches, call } = controlledCall();
@@ -136,129 +153,92 @@ describe('KeyedBatcher', () => {
     });
 
     it("after a storm's call, waits up to linger.ms for more, then sends them in one call", async () => {
-      jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
-      try {
-        const { batches, call } = controlledCall();
-        const batcher = new KeyedBatcher(call, { maxPending: 100, maxBatch: 10, maxConcurrentCalls: 1, linger });
-        const answers = [batcher.submit('a', 0)];
-        await tick();
-        answers.push(...[1, 2, 3].map((i) => batcher.submit('a', i)));
-        batches[0]?.finish();
-        await tick();
-        expect(batches.map((b) => b.items)).toEqual([[0], [1, 2, 3]]);
-        // A storm's call (3 items) answered: the next one waits for more.
-        answers.push(batcher.submit('a', 4));
-        batches[1]?.finish();
-        await tick();
-        answers.push(batcher.submit('a', 5));
-        jest.advanceTimersByTime(linger.ms - 1);
-        await tick();
-        expect(batches).toHaveLength(2);
-        jest.advanceTimersByTime(1);
-        await tick();
-        expect(batches.map((b) => b.items)).toEqual([[0], [1, 2, 3], [4, 5]]);
-        batches[2]?.finish();
-        await expect(Promise.all(answers)).resolves.toEqual([0, 1, 2, 3, 4, 5].map((i) => `a:${i}`));
-        expect(batcher.pending).toBe(0);
-      } finally {
-        jest.useRealTimers();
-      }
+      const { batches, batcher, answers } = await stormInFlight([1, 2, 3]);
+      expect(batches.map((b) => b.items)).toEqual([[0], [1, 2, 3]]);
+      // A storm's call (3 items) answered: the next one waits for more.
+      answers.push(batcher.submit('a', 4));
+      batches[1]?.finish();
+      await tick();
+      answers.push(batcher.submit('a', 5));
+      jest.advanceTimersByTime(linger.ms - 1);
+      await tick();
+      expect(batches).toHaveLength(2);
+      jest.advanceTimersByTime(1);
+      await tick();
+      expect(batches.map((b) => b.items)).toEqual([[0], [1, 2, 3], [4, 5]]);
+      batches[2]?.finish();
+      await expect(Promise.all(answers)).resolves.toEqual([0, 1, 2, 3, 4, 5].map((i) => `a:${i}`));
+      expect(batcher.pending).toBe(0);
     });
 
     it('stops lingering as soon as as many items wait as the last call carried, and forgets an idle key after linger.ms', async () => {
-      jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
-      try {
-        const { batches, call } = controlledCall();
-        const batcher = new KeyedBatcher(call, { maxPending: 100, maxBatch: 10, maxConcurrentCalls: 1, linger });
-        const answers = [batcher.submit('a', 0)];
-        await tick();
-        answers.push(...[1, 2, 3, 4].map((i) => batcher.submit('a', i)));
-        batches[0]?.finish();
-        await tick();
-        batches[1]?.finish();
-        await tick();
-        // The last call carried 4 (its senders): the next one waits for 4, not for maxBatch.
-        answers.push(...[5, 6, 7].map((i) => batcher.submit('a', i)));
-        await tick();
-        expect(batches).toHaveLength(2);
-        answers.push(batcher.submit('a', 8));
-        await tick();
-        expect(batches.map((b) => b.items)).toEqual([[0], [1, 2, 3, 4], [5, 6, 7, 8]]);
-        batches[2]?.finish();
-        await Promise.all(answers);
-        // Nothing arrives within linger.ms: the key is forgotten, its next alert goes at once.
-        jest.advanceTimersByTime(linger.ms);
-        const late = batcher.submit('a', 9);
-        await tick();
-        expect(batches.map((b) => b.items).at(-1)).toEqual([9]);
-        batches[3]?.finish();
-        await expect(late).resolves.toBe('a:9');
-        await expect(batcher.idle()).resolves.toBeUndefined();
-      } finally {
-        jest.useRealTimers();
-      }
+      const { batches, batcher, answers } = await stormInFlight([1, 2, 3, 4]);
+      batches[1]?.finish();
+      await tick();
+      // The last call carried 4 (its senders): the next one waits for 4, not for maxBatch.
+      answers.push(...[5, 6, 7].map((i) => batcher.submit('a', i)));
+      await tick();
+      expect(batches).toHaveLength(2);
+      answers.push(batcher.submit('a', 8));
+      await tick();
+      expect(batches.map((b) => b.items)).toEqual([[0], [1, 2, 3, 4], [5, 6, 7, 8]]);
+      batches[2]?.finish();
+      await Promise.all(answers);
+      // Nothing arrives within linger.ms: the key is forgotten, its next alert goes at once.
+      jest.advanceTimersByTime(linger.ms);
+      const late = batcher.submit('a', 9);
+      await tick();
+      expect(batches.map((b) => b.items).at(-1)).toEqual([9]);
+      batches[3]?.finish();
+      await expect(late).resolves.toBe('a:9');
+      await expect(batcher.idle()).resolves.toBeUndefined();
     });
 
     it('counts those that waited during the call among the senders the next call waits for', async () => {
-      jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
-      try {
-        const { batches, call } = controlledCall();
-        const batcher = new KeyedBatcher(call, { maxPending: 100, maxBatch: 10, maxConcurrentCalls: 1, linger });
-        const answers = [batcher.submit('a', 0)];
-        await tick();
-        answers.push(...[1, 2, 3].map((i) => batcher.submit('a', i)));
-        batches[0]?.finish();
-        await tick();
-        // A storm's call of 3 in flight; 2 more senders wait meanwhile.
-        answers.push(batcher.submit('a', 4), batcher.submit('a', 5));
-        batches[1]?.finish();
-        await tick();
-        // 3 come back: 5 wait, the 3 + 2 senders of the storm, and go together.
-        answers.push(...[6, 7].map((i) => batcher.submit('a', i)));
-        await tick();
-        expect(batches).toHaveLength(2);
-        answers.push(batcher.submit('a', 8));
-        await tick();
-        expect(batches.map((b) => b.items)).toEqual([[0], [1, 2, 3], [4, 5, 6, 7, 8]]);
-        batches[2]?.finish();
-        await expect(Promise.all(answers)).resolves.toHaveLength(9);
-      } finally {
-        jest.useRealTimers();
-      }
+      const { batches, batcher, answers } = await stormInFlight([1, 2, 3]);
+      // A storm's call of 3 in flight; 2 more senders wait meanwhile.
+      answers.push(batcher.submit('a', 4), batcher.submit('a', 5));
+      batches[1]?.finish();
+      await tick();
+      // 3 come back: 5 wait, the 3 + 2 senders of the storm, and go together.
+      answers.push(...[6, 7].map((i) => batcher.submit('a', i)));
+      await tick();
+      expect(batches).toHaveLength(2);
+      answers.push(batcher.submit('a', 8));
+      await tick();
+      expect(batches.map((b) => b.items)).toEqual([[0], [1, 2, 3], [4, 5, 6, 7, 8]]);
+      batches[2]?.finish();
+      await expect(Promise.all(answers)).resolves.toHaveLength(9);
     });
 
     it('stops lingering once maxBatch items, or the size budget, wait', async () => {
       jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
-      try {
-        const { batches, call } = controlledCall();
-        const batcher = new KeyedBatcher(call, {
-          maxPending: 100,
-          maxBatch: 4,
-          maxConcurrentCalls: 1,
-          maxBatchSize: 10,
-          sizeOf: (item) => item as number,
-          linger,
-        });
-        const answers = [batcher.submit('a', 1)];
-        await tick();
-        // Six wait; the next call takes the first four (maxBatch), the call after it the rest.
-        answers.push(...[1, 1, 1, 1, 1, 1].map((i) => batcher.submit('a', i)));
-        batches[0]?.finish();
-        await tick();
-        expect(batches.map((b) => b.items)).toEqual([[1], [1, 1, 1, 1]]);
-        batches[1]?.finish();
-        await tick();
-        // Lingering for 4 after a call of 4: 2 wait, then one of 8 fills the size budget (2 + 8 >= 10).
-        expect(batches).toHaveLength(2);
-        answers.push(batcher.submit('a', 8));
-        await tick();
-        expect(batches.map((b) => b.items).at(-1)).toEqual([1, 1, 8]);
-        batches[2]?.finish();
-        await expect(Promise.all(answers)).resolves.toHaveLength(8);
-        expect(batcher.pending).toBe(0);
-      } finally {
-        jest.useRealTimers();
-      }
+      const { batches, call } = controlledCall();
+      const batcher = new KeyedBatcher(call, {
+        maxPending: 100,
+        maxBatch: 4,
+        maxConcurrentCalls: 1,
+        maxBatchSize: 10,
+        sizeOf: (item) => item as number,
+        linger,
+      });
+      const answers = [batcher.submit('a', 1)];
+      await tick();
+      // Six wait; the next call takes the first four (maxBatch), the call after it the rest.
+      answers.push(...[1, 1, 1, 1, 1, 1].map((i) => batcher.submit('a', i)));
+      batches[0]?.finish();
+      await tick();
+      expect(batches.map((b) => b.items)).toEqual([[1], [1, 1, 1, 1]]);
+      batches[1]?.finish();
+      await tick();
+      // Lingering for 4 after a call of 4: 2 wait, then one of 8 fills the size budget (2 + 8 >= 10).
+      expect(batches).toHaveLength(2);
+      answers.push(batcher.submit('a', 8));
+      await tick();
+      expect(batches.map((b) => b.items).at(-1)).toEqual([1, 1, 8]);
+      batches[2]?.finish();
+      await expect(Promise.all(answers)).resolves.toHaveLength(8);
+      expect(batcher.pending).toBe(0);
     });
   });
 });
