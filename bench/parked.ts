@@ -132,15 +132,30 @@ interface Phases {
   toTask: number;
   /** That task scheduled → picked up by the worker (poller and slot wait). */
   taskQueued: number;
-  /** Picked up → completed (replay of an evicted run, the handler, the local activities). */
+  /** Picked up → completed (replay of an evicted run, the Update handler; it schedules the outcome's write). */
   task: number;
   /** Task completed → the decision's answer received by the bench (server, API, HTTP). */
   completedToAnswer: number;
+  /**
+   * Task completed → the action's activity (executeAction) scheduled: the approval's outcome
+   * written (the vote and the closing, regular activities) and the workflow tasks after them.
+   * Runs beside `completedToAnswer`, not after it.
+   */
+  outcomeToAction: number;
+  /** Workflow tasks completed after the one that accepted the decision, up to the one scheduling the action. */
+  tasksToAction: number;
+  /** Of `outcomeToAction`: the outcome's write activities (vote, closing) scheduled → started, summed. */
+  outcomeQueued: number;
+  /** Of `outcomeToAction`: those activities started → completed (their database writes), summed. */
+  outcomeRun: number;
   /** The action's activity scheduled → started (activity poller and slot wait). */
   activityQueued: number;
   /** Activity started → the FortiGate stub asked (policy, ledger, the HTTP call). */
   activityToBan: number;
 }
+
+/** The activity type of the approved action (src/engine/contracts.ts, InterlockActivities). */
+const ACTION_ACTIVITY_TYPE = 'executeAction';
 
 const eventMs = (event: HistoryEvent | undefined): number => {
   const t = event?.eventTime;
@@ -158,18 +173,61 @@ function phasesOf(events: readonly HistoryEvent[], timing: ApprovalTiming): Phas
   const completed = before(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, accepted);
   const started = before(EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, accepted);
   const scheduled = before(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, accepted);
-  const activity = events.slice(accepted).find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+  // The action's own activity, by its type: the first activity after the decision is the write of its vote.
+  const activityAt = events.findIndex(
+    (e, i) =>
+      i > accepted &&
+      e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
+      e.activityTaskScheduledEventAttributes?.activityType?.name === ACTION_ACTIVITY_TYPE,
+  );
+  const activity = activityAt < 0 ? undefined : events[activityAt];
+  const tasksToAction =
+    activityAt < 0
+      ? NaN
+      : events.slice(accepted, activityAt).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
+          .length;
   const activityStarted = events.find(
     (e) =>
       e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED &&
       activity?.eventId !== undefined &&
       String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(activity.eventId),
   );
+  // The approval's outcome written on the way: the activities between the decision and the action
+  // that the run waited on (notifications run beside it), each scheduled → started → completed.
+  const writes =
+    activityAt < 0
+      ? []
+      : events
+          .slice(accepted, activityAt)
+          .filter(
+            (e) =>
+              e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
+              e.activityTaskScheduledEventAttributes?.activityType?.name !== 'notify',
+          );
+  const ofActivity = (type: temporal.api.enums.v1.EventType, scheduledId: unknown) =>
+    events.find(
+      (e) =>
+        e.eventType === type &&
+        String((e.activityTaskStartedEventAttributes ?? e.activityTaskCompletedEventAttributes)?.scheduledEventId) ===
+          String(scheduledId),
+    );
+  let outcomeQueued = 0;
+  let outcomeRun = 0;
+  for (const write of writes) {
+    const writeStarted = ofActivity(EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED, write.eventId);
+    const writeCompleted = ofActivity(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, write.eventId);
+    outcomeQueued += eventMs(writeStarted) - eventMs(write);
+    outcomeRun += eventMs(writeCompleted) - eventMs(writeStarted);
+  }
   return {
     toTask: eventMs(scheduled) - timing.sentAt,
     taskQueued: eventMs(started) - eventMs(scheduled),
     task: eventMs(completed) - eventMs(started),
     completedToAnswer: timing.answeredAt - eventMs(completed),
+    outcomeToAction: eventMs(activity) - eventMs(completed),
+    tasksToAction,
+    outcomeQueued,
+    outcomeRun,
     activityQueued: eventMs(activityStarted) - eventMs(activity),
     activityToBan: timing.bannedAt - eventMs(activityStarted),
   };
