@@ -185,6 +185,16 @@ export interface ApprovalClosing {
   context: AuditContext;
 }
 
+/**
+ * The votes of an approval not yet written, the last of them the one that decided it, and the
+ * request's closing: one activity writes them in this order, as recordApprovalVote and
+ * closeApproval would one after the other (the same records, the same idempotency keys).
+ */
+export interface ApprovalOutcomeRecord {
+  votes: ApprovalVoteRecord[];
+  closing: ApprovalClosing;
+}
+
 /** Every activity the workflows call; the activity type names are these method names. */
 export interface InterlockActivities {
   recordAudit(event: AuditEventInput): Promise<void>;
@@ -202,6 +212,8 @@ export interface InterlockActivities {
   requestApproval(input: ApprovalRequest): Promise<void>;
   recordApprovalVote(input: ApprovalVoteRecord): Promise<void>;
   closeApproval(input: ApprovalClosing): Promise<void>;
+  /** The deciding vote (with any accepted with it) and the closing, in one activity. */
+  recordApprovalOutcome(input: ApprovalOutcomeRecord): Promise<void>;
   /** The gate every action passes through: decides again, checks approvals, acts at most once per key. */
   executeAction(input: ExecutionRequest): Promise<ExecutionResult>;
 }

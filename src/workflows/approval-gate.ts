@@ -19,7 +19,7 @@ import { decideApprovalUpdate, pendingApprovalsQuery } from './definitions';
  * workflow code (it schedules activities and registers handlers in the workflow sandbox).
  */
 
-const { requestApproval, recordApprovalVote, closeApproval, recordAudit } =
+const { requestApproval, recordApprovalVote, closeApproval, recordApprovalOutcome, recordAudit } =
   proxyActivities<InterlockActivities>(AUDIT_ACTIVITY);
 const local = proxyLocalActivities<InterlockActivities>(AUDIT_LOCAL_ACTIVITY);
 
@@ -43,6 +43,16 @@ export const APPROVAL_OUTCOME_IN_ONE_TASK = 'approval-outcome-in-one-task';
  */
 export const APPROVAL_OUTCOME_AFTER_ACCEPTANCE = 'approval-outcome-after-acceptance';
 const inOneTask = (): boolean => !patched(APPROVAL_OUTCOME_AFTER_ACCEPTANCE) && patched(APPROVAL_OUTCOME_IN_ONE_TASK);
+/**
+ * A vote that decides the approval is written together with the request's closing: one regular
+ * activity (recordApprovalOutcome: the votes not yet written, then the closing, the same records
+ * and keys as recordApprovalVote and closeApproval), scheduled by the workflow task that accepted
+ * the decision, so still nothing is written before the server recorded that task. On the way
+ * from the decision to its action that is one round trip and one workflow task fewer
+ * (docs/benchmarks.md#parked-incidents). Runs recorded before it wrote the vote, and then in a
+ * task of its own the closing.
+ */
+export const APPROVAL_OUTCOME_WRITTEN_TOGETHER = 'approval-outcome-written-together';
 
 export interface ApprovalOutcome {
   approvalId: string;
@@ -93,21 +103,44 @@ export class ApprovalGate {
     this.notifications.send({ kind: 'approval.requested', context, approvalId, decision, expiresAt });
 
     let recorded = 0;
+    /** Set once the closing was written with the deciding vote (APPROVAL_OUTCOME_WRITTEN_TOGETHER). */
+    let closed = false;
+    const voteRecord = (index: number) => ({
+      approvalId,
+      vote: view.votes[index] as ApprovalVote,
+      decision,
+      voteIndex: index + 1,
+      context,
+    });
+    const notifyVote = (index: number) => {
+      const approvalsGiven = view.votes.slice(0, index + 1).filter((v) => v.decision === 'approve').length;
+      this.notifications.send({
+        kind: 'approval.vote',
+        context,
+        approvalId,
+        decision,
+        vote: view.votes[index] as ApprovalVote,
+        approvalsRemaining: Math.max(0, view.requiredApprovals - approvalsGiven),
+      });
+    };
     const recordNewVotes = async () => {
       while (recorded < view.votes.length) {
-        const vote = view.votes[recorded] as ApprovalVote;
+        if (view.status !== 'pending' && !inOneTask() && patched(APPROVAL_OUTCOME_WRITTEN_TOGETHER)) {
+          // Decided: the votes left (the deciding one last; no vote is accepted after it) and the closing.
+          const from = recorded;
+          recorded = view.votes.length;
+          const votes = view.votes.slice(from).map((_, i) => voteRecord(from + i));
+          const closing = { approvalId, status: view.status, decision, votes: view.votes, context };
+          await recordApprovalOutcome({ votes, closing });
+          closed = true;
+          for (let index = from; index < recorded; index += 1) notifyVote(index);
+          return;
+        }
+        const index = recorded;
         recorded += 1;
-        const input = { approvalId, vote, decision, voteIndex: recorded, context };
+        const input = voteRecord(index);
         await (inOneTask() ? local.recordApprovalVote(input) : recordApprovalVote(input));
-        const approvalsGiven = view.votes.slice(0, recorded).filter((v) => v.decision === 'approve').length;
-        this.notifications.send({
-          kind: 'approval.vote',
-          context,
-          approvalId,
-          decision,
-          vote,
-          approvalsRemaining: Math.max(0, view.requiredApprovals - approvalsGiven),
-        });
+        notifyVote(index);
       }
     };
 
@@ -154,7 +187,7 @@ export class ApprovalGate {
     if (view.status === 'pending') view.status = 'expired';
     const status = view.status;
     const closing = { approvalId, status, decision, votes: view.votes, context };
-    await (inOneTask() ? local.closeApproval(closing) : closeApproval(closing));
+    if (!closed) await (inOneTask() ? local.closeApproval(closing) : closeApproval(closing));
     this.notifications.send({ kind: 'approval.closed', context, approvalId, decision, status, votes: view.votes });
     const forcedBy = view.votes.find((v) => v.breakGlass !== undefined);
     return {

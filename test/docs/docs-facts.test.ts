@@ -381,6 +381,24 @@ describe('docs/policy.md', () => {
   });
 });
 
+describe('docs/workflow-changes.md', () => {
+  /** The id of every patched()/deprecatePatch() in src/workflows/, by the string constant the call names. */
+  const code = readdirSync(join(ROOT, 'src', 'workflows'))
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => read(`src/workflows/${name}`))
+    .join('\n');
+  const patchIds = [...code.matchAll(/(?:patched|deprecatePatch)\((\w+)\)/g)].map(
+    ([, constant]) => new RegExp(`const ${constant ?? ''} = '([^']+)'`).exec(code)?.[1] ?? String(constant),
+  );
+
+  it("lists every patch id the workflows check in 'Patches in the code'", () => {
+    const text = read('docs/workflow-changes.md');
+    const section = /## Patches in the code\n([\s\S]*?)\n## /.exec(text)?.[1] ?? '';
+    expect(patchIds.length).toBeGreaterThan(5);
+    expect([...new Set(patchIds)].filter((id) => !section.includes(`| \`${id}\``))).toEqual([]);
+  });
+});
+
 describe('docs/playbooks.md', () => {
   it('shows playbook examples that the playbook schema accepts', () => {
     const examples = (byFile.get('docs/playbooks.md')?.fences ?? []).filter((code) => /^steps:/m.test(code));

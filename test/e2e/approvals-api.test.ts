@@ -4,11 +4,14 @@
  * request (422), and GET /approvals pages with a validated query.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { parse as parseYaml } from 'yaml';
 import type { AuditRecord } from '../../src/audit/types';
+import { AesGcmPayloadCodec } from '../../src/runtime/payload-codec';
 import { acceptedIncident, auditOf, auditRecords, decide, pendingApprovalFor, type Operator } from '../support/e2e';
-import { API_KEYS, eventually, startStack, type Stack } from '../support/stack';
+import { API_KEYS, ENCRYPTION_KEY, REPO_ROOT, eventually, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 
@@ -257,11 +260,19 @@ describe('a decision is written only once Temporal has recorded it', () => {
   it("records the votes and the request's closing by activities the run schedules, never before the server recorded the decision", async () => {
     // Local activities would write them while the workflow task that accepted the decision runs:
     // if that task then fails (its worker killed, or over its timeout), the approval reads as
-    // approved while the run never recorded the decision and the action never runs.
+    // approved while the run never recorded the decision and the action never runs. The deciding
+    // vote and the closing are one activity (patch approval-outcome-written-together).
     const { incidentId, approvalId, requiredApprovals } = await approvalFor('eng-ws-09', '10.10.4.29');
     const approvers = (['omar', 'grace'] as const).slice(0, requiredApprovals);
     for (const operator of approvers) expect((await decide(stack, approvalId, operator, 'approve')).status).toBe(200);
-    await auditOf(stack, incidentId, (r) => r.some((x) => x.eventType === 'playbook.completed'));
+    const records = await auditOf(stack, incidentId, (r) => r.some((x) => x.eventType === 'playbook.completed'));
+    // The trail's order: each vote, then the action's record (the closing writes none when approved).
+    const trail = records.filter((r) => r.approval?.approvalId === approvalId || r.eventType === 'action.executed');
+    expect(trail.map((r) => [r.eventType, r.eventType === 'approval.decided' ? r.actor.id : undefined])).toEqual([
+      ['approval.requested', undefined],
+      ...approvers.map((operator) => ['approval.decided', operator]),
+      ['action.executed', undefined],
+    ]);
     const [approval] = (await list(`?incidentId=${incidentId}`)).approvals as (ListedApproval & {
       workflowId: string;
     })[];
@@ -273,15 +284,20 @@ describe('a decision is written only once Temporal has recorded it', () => {
     const connection = await Connection.connect({ address: temporal.address });
     try {
       const client = new Client({ connection, namespace: temporal.namespace });
-      const events = (await client.workflow.getHandle(approval?.workflowId ?? '').fetchHistory()).events ?? [];
+      const history = await client.workflow.getHandle(approval?.workflowId ?? '').fetchHistory();
+      const events = history.events ?? [];
       const scheduled = events.flatMap((e) => {
         const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
-        return type === 'recordApprovalVote' || type === 'closeApproval'
+        return type === 'recordApprovalVote' || type === 'closeApproval' || type === 'recordApprovalOutcome'
           ? [{ type, task: Number(e.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId) }]
           : [];
       });
-      expect(scheduled.map((s) => s.type)).toEqual([...approvers.map(() => 'recordApprovalVote'), 'closeApproval']);
+      expect(scheduled.map((s) => s.type)).toEqual([
+        ...approvers.slice(1).map(() => 'recordApprovalVote'),
+        'recordApprovalOutcome',
+      ]);
       // Each vote is scheduled by the task that accepted it: the decision and its write are recorded together.
+      // The last, the deciding vote, with the closing: the action's activity follows its completion.
       const accepted = events.flatMap((e) =>
         e.workflowExecutionUpdateAcceptedEventAttributes ? [Number(e.eventId)] : [],
       );
@@ -292,7 +308,35 @@ describe('a decision is written only once Temporal has recorded it', () => {
             .filter((e) => e.workflowTaskCompletedEventAttributes && Number(e.eventId) < eventId)
             .map((e) => Number(e.eventId)),
         );
-      expect(scheduled.slice(0, approvers.length).map((s) => s.task)).toEqual(accepted.map(taskOf));
+      expect(scheduled.map((s) => s.task)).toEqual(accepted.map(taskOf));
+      const scheduledAt = (type: string) =>
+        events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type);
+      const outcomeDone = events.findIndex(
+        (e) =>
+          e.activityTaskCompletedEventAttributes !== undefined &&
+          e.activityTaskCompletedEventAttributes !== null &&
+          String(e.activityTaskCompletedEventAttributes.scheduledEventId) ===
+            String(events[scheduledAt('recordApprovalOutcome')]?.eventId),
+      );
+      expect(outcomeDone).toBeGreaterThan(0);
+      expect(scheduledAt('executeAction')).toBeGreaterThan(outcomeDone);
+
+      // The run replays on the code that wrote it (as after its eviction from the worker's cache).
+      await Worker.runReplayHistory(
+        {
+          workflowBundle: { codePath: join(REPO_ROOT, 'dist', 'workflow-bundle.js') },
+          replayName: 'approvals-api-replay',
+          dataConverter: {
+            payloadCodecs: [
+              new AesGcmPayloadCodec(
+                [{ id: ENCRYPTION_KEY.id, key: Buffer.from(ENCRYPTION_KEY.key, 'base64') }],
+                ENCRYPTION_KEY.id,
+              ),
+            ],
+          },
+        },
+        history,
+      );
     } finally {
       await connection.close();
     }
