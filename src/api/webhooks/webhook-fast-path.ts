@@ -14,7 +14,7 @@ const PLAIN_SOURCE = /^[A-Za-z0-9_-]{1,100}$/;
 /** A query string with nothing to decode (no `%`, no `+`), so its values are what Fastify's parser would give. */
 const PLAIN_QUERY = /^[A-Za-z0-9._~=&-]*$/;
 /** The Content-Types senders use for JSON; any other goes through Fastify (whose answer, 202 or 415, stays its own). */
-const PLAIN_JSON_TYPE = /^application\/json(?:; ?charset="?utf-8"?)?$/i;
+const PLAIN_JSON_TYPE = /^application\/json(?:; ?charset=(?:utf-8|"utf-8"))?$/i;
 
 export interface WebhookFastPathDeps {
   authenticator: WebhookAuthenticator;
@@ -54,7 +54,15 @@ export interface WebhookFastPathDeps {
  */
 export function webhookFastPath(deps: WebhookFastPathDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { authenticator, intake, metrics, lifecycle, admitted, maxBodyBytes, log } = deps;
-  const configured = new Set(deps.sources);
+  // Only names the router hands over as they are; a source named otherwise is left to Fastify.
+  const plainSources = new Set([...deps.sources].filter((name) => PLAIN_SOURCE.test(name)));
+  /** The last Content-Type seen and whether it is plain JSON: a storm's deliveries all send the same. */
+  let lastType = { header: 'application/json', plain: true };
+  /** The last query string seen, parsed (frozen: authentication only reads it); undefined when not plain. */
+  let lastQuery: { search: string; query: Readonly<Record<string, string | string[]>> | undefined } = {
+    search: '',
+    query: Object.freeze(parsePlainQuery('')),
+  };
 
   /** Writes one answer (already serialized), counts the delivery, and ends the request's admission. */
   function answer(res: ServerResponse, source: string, status: number, headers: string[], body: string): void {
@@ -80,11 +88,20 @@ export function webhookFastPath(deps: WebhookFastPathDeps): (req: IncomingMessag
     req: IncomingMessage,
     res: ServerResponse,
     source: string,
-    query: Record<string, string | string[]>,
+    query: Readonly<Record<string, string | string[]>>,
     body: Buffer,
   ): Promise<void> {
     try {
-      const request = { params: { source }, headers: req.headers, query, body, ip: req.socket.remoteAddress ?? '' };
+      const request = {
+        params: { source },
+        headers: req.headers,
+        query,
+        body,
+        // Read only to log a failed authentication.
+        get ip() {
+          return req.socket.remoteAddress ?? '';
+        },
+      };
       const authenticated = authenticator.authenticate(request);
       const accepted = await intake.receive(authenticated, request);
       answer(res, source, 202, ['content-type', JSON_CONTENT_TYPE], JSON.stringify(accepted));
@@ -108,18 +125,21 @@ export function webhookFastPath(deps: WebhookFastPathDeps): (req: IncomingMessag
       length === undefined ||
       headers['transfer-encoding'] !== undefined ||
       (encoding !== undefined && encoding !== 'identity') ||
-      type === undefined ||
-      !PLAIN_JSON_TYPE.test(type)
+      type === undefined
     )
       return false;
+    if (type !== lastType.header) lastType = { header: type, plain: PLAIN_JSON_TYPE.test(type) };
+    if (!lastType.plain) return false;
     const bytes = Number(length);
     if (!(bytes >= 1 && bytes <= maxBodyBytes)) return false;
     const mark = url.indexOf('?', PREFIX.length);
     const source = mark < 0 ? url.slice(PREFIX.length) : url.slice(PREFIX.length, mark);
-    if (!PLAIN_SOURCE.test(source) || !configured.has(source)) return false;
+    if (!plainSources.has(source)) return false;
     const search = mark < 0 ? '' : url.slice(mark + 1);
-    if (!PLAIN_QUERY.test(search)) return false;
-    const query = parsePlainQuery(search);
+    if (search !== lastQuery.search)
+      lastQuery = { search, query: PLAIN_QUERY.test(search) ? Object.freeze(parsePlainQuery(search)) : undefined };
+    const { query } = lastQuery;
+    if (query === undefined) return false;
 
     admitted.count += 1;
     const chunks: Buffer[] = [];
