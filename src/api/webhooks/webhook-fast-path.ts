@@ -92,15 +92,14 @@ export function webhookFastPath(deps: WebhookFastPathDeps): (req: IncomingMessag
     body: Buffer,
   ): Promise<void> {
     try {
+      // A plain data object: an accessor (a lazy `ip`, say) would make V8 build it as a slow
+      // object each time, and made the whole path slower than Fastify's in the benchmark.
       const request = {
         params: { source },
         headers: req.headers,
         query,
         body,
-        // Read only to log a failed authentication.
-        get ip() {
-          return req.socket.remoteAddress ?? '';
-        },
+        ip: req.socket.remoteAddress ?? '',
       };
       const authenticated = authenticator.authenticate(request);
       const accepted = await intake.receive(authenticated, request);
@@ -162,12 +161,20 @@ export function webhookFastPath(deps: WebhookFastPathDeps): (req: IncomingMessag
 }
 
 /**
+ * Makes objects without Object.prototype in their chain that V8 keeps in fast mode (an
+ * `Object.create(null)` object is a dictionary, slower for every property read), as Fastify's
+ * query parser does.
+ */
+function NullPrototypeObject(): void {}
+NullPrototypeObject.prototype = Object.create(null) as object;
+
+/**
  * A query string without percent-encoding or `+`, as Fastify's parser (fast-querystring) reads
  * it: `&`-separated `name=value` pairs (a pair without `=` has the value ''), a repeated name an
  * array of its values in order, empty pairs skipped. A null-prototype object, as Fastify's.
  */
 export function parsePlainQuery(search: string): Record<string, string | string[]> {
-  const query = Object.create(null) as Record<string, string | string[]>;
+  const query = new (NullPrototypeObject as unknown as new () => Record<string, string | string[]>)();
   if (search === '') return query;
   for (const pair of search.split('&')) {
     if (pair === '') continue;
