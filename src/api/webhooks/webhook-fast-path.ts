@@ -36,9 +36,9 @@ export interface WebhookFastPathDeps {
  * the API's CPU per delivery is its limit, and Fastify under Nest runs about ten request hooks
  * (Nest's adapter alone adds six `onRequest` hooks and middie, then drain refusal, codec CORS,
  * string repair, delivery metrics), a content-type parser, a reply object and several promise
- * hops for every delivery — more than half the API's CPU per delivery in a storm of identical
- * re-deliveries, whose own intake work is small (docs/architecture.md, "Intake: storms and
- * batching"; docs/benchmarks.md).
+ * hops for every delivery: in a storm of identical re-deliveries, whose own intake work is
+ * small, that is a large share of what the API spends per delivery beyond Node's HTTP server
+ * and the socket writes (figures in docs/architecture.md, "Intake: storms and batching").
  *
  * Only requests whose every answer is known to be the one Fastify's route gives are taken here:
  * a POST to a configured source's plain name, a query with nothing to decode, a JSON
@@ -47,7 +47,7 @@ export interface WebhookFastPathDeps {
  * paths, compressed, chunked, empty or oversized bodies, other Content-Types, a drain — is
  * handed to Fastify as before (the listener returns false), so refusals keep their one
  * implementation. What runs here is the route's own work, in the same order: the body read
- * whole, WebhookAuthenticator (404/401), WebhooksService.receive (415/400/413/429/503, the
+ * whole, WebhookAuthenticator (401), WebhooksService.receive (415/400/413/429/503, the
  * server span's name), the answer in the API's JSON shape (errorAnswer, as JsonErrorFilter),
  * `connection: close` once draining, the delivery counted, and the request counted as admitted
  * until answered so a drain waits for it.
