@@ -10,16 +10,22 @@ const ALWAYS_ANSWERED = new Set(['/health', '/health/live', '/health/ready', '/m
 /** How often the drain looks whether the requests admitted before it have been answered. */
 const POLL_MS = 50;
 
-/** Requests admitted (not refused) and not yet answered or aborted, per app. */
-const admitted = new WeakMap<object, { count: number }>();
+/** Requests admitted (not refused) and not yet answered or aborted. */
+export interface AdmittedRequests {
+  count: number;
+}
+
+/** The admitted requests of each app. */
+const admitted = new WeakMap<object, AdmittedRequests>();
 
 /**
  * Once draining, every new request but the probes and /metrics is refused with `503 shutting_down` and
  * `Retry-After` (nothing is started, so nothing is half-accepted: the sender retries against
- * another replica), and every answer closes its connection so clients do not reuse it.
+ * another replica), and every answer closes its connection so clients do not reuse it. Returns
+ * the count of admitted requests, which the webhook fast path (webhook-fast-path.ts) keeps too.
  */
-export function refuseWhileDraining(fastify: FastifyInstance, lifecycle: Lifecycle): void {
-  const inFlight = { count: 0 };
+export function refuseWhileDraining(fastify: FastifyInstance, lifecycle: Lifecycle): AdmittedRequests {
+  const inFlight: AdmittedRequests = { count: 0 };
   admitted.set(fastify, inFlight);
   fastify.addHook('onRequest', (request, reply, done) => {
     if (!lifecycle.draining || ALWAYS_ANSWERED.has(request.url.split('?', 1)[0] ?? '')) {
@@ -40,6 +46,7 @@ export function refuseWhileDraining(fastify: FastifyInstance, lifecycle: Lifecyc
     if (lifecycle.draining) void reply.header('connection', 'close');
     done(null, payload);
   });
+  return inFlight;
 }
 
 /** Requests admitted and not yet answered (what a drain waits for). */

@@ -9,6 +9,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Client, type ConnectionLike } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { createApiApp } from '../../src/api/create-app';
+import { WebhookAuthenticator } from '../../src/api/webhooks/webhook-auth';
 import { parseConfig } from '../../src/config/load';
 import { createLogger } from '../../src/logging';
 import { metricsRegistry } from '../../src/metrics/registry';
@@ -105,12 +106,11 @@ interface Answer {
   body: Record<string, unknown> & { error?: { status: number; code: string; message: string; issues?: unknown[] } };
 }
 
-async function deliver(
-  source: string,
-  body: string,
-  headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-): Promise<Answer> {
-  const response = await fetch(`${baseUrl}/webhooks/${source}`, { method: 'POST', headers, body });
+const JSON_AUTH = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
+
+/** `path` is what follows `/webhooks/` (a source, possibly with a trailing slash or a query). */
+async function deliver(path: string, body: string, headers: Record<string, string> = JSON_AUTH): Promise<Answer> {
+  const response = await fetch(`${baseUrl}/webhooks/${path}`, { method: 'POST', headers, body });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Answer['body'] };
 }
 
@@ -234,4 +234,56 @@ it('answers 429 + Retry-After beyond intake.maxPendingAlerts, 503 + Retry-After 
   expect(await counter('interlock_webhook_deliveries_refused_total', { source: 'splunk', code: '503' })).toBe(
     refused503 + 1,
   );
+});
+
+it("answers alike whether the fast path or Fastify's route took the delivery (a trailing slash goes to Fastify)", async () => {
+  /** Everything of an answer but its Date. */
+  const seen = async (path: string, body: string, headers: Record<string, string>) => {
+    const response = await fetch(`${baseUrl}/webhooks/${path}`, { method: 'POST', headers, body });
+    const answered = [...response.headers].filter(([name]) => name !== 'date');
+    return { status: response.status, headers: answered, body: await response.text() };
+  };
+  const bearer = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
+  const cases: [string, string, Record<string, string>][] = [
+    ['splunk', splunkAlert(30), JSON_AUTH],
+    [
+      'splunk',
+      splunkAlert(30),
+      { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${TOKEN}` },
+    ],
+    ['splunk', splunkAlert(31), { 'content-type': 'application/json' }],
+    ['splunk', splunkAlert(31), bearer(`${TOKEN}x`)],
+    [`splunk?token=${TOKEN}`, splunkAlert(30), { 'content-type': 'application/json' }],
+    [`splunk?token=${TOKEN}&token=${TOKEN}`, splunkAlert(30), { 'content-type': 'application/json' }],
+    ['splunk?token=wrong', splunkAlert(30), { 'content-type': 'application/json' }],
+    ['splunk', '{"sid":', JSON_AUTH],
+    ['splunk', '[]', JSON_AUTH],
+    ['elastic', JSON.stringify({ kibana: { alert: { uuid: 7 } } }), JSON_AUTH],
+  ];
+  // The alert's incident is open before either path sees it: both answer `deduplicated: true`.
+  expect((await deliver('splunk', splunkAlert(30))).status).toBe(202);
+  // Which path authenticated each delivery: Fastify's route passes its request (with `raw`).
+  const authenticate = jest.spyOn(WebhookAuthenticator.prototype, 'authenticate');
+  const byFastify = () => authenticate.mock.calls.splice(0).map(([request]) => 'raw' in request);
+  try {
+    for (const [path, body, headers] of cases) {
+      const [source, query] = path.split('?') as [string, string | undefined];
+      const fast = await seen(path, body, headers);
+      expect(byFastify()).toEqual([false]);
+      const routed = await seen(`${source}/${query === undefined ? '' : `?${query}`}`, body, headers);
+      expect(byFastify()).toEqual([true]);
+      expect({ path, ...routed }).toEqual({ path, ...fast });
+    }
+  } finally {
+    authenticate.mockRestore();
+  }
+  // Refused when Temporal does not accept (the error shape with Retry-After).
+  temporalStandIn.fail = true;
+  try {
+    const fast = await seen('splunk', splunkAlert(32), JSON_AUTH);
+    expect(fast.status).toBe(503);
+    expect(await seen('splunk/', splunkAlert(32), JSON_AUTH)).toEqual(fast);
+  } finally {
+    temporalStandIn.fail = false;
+  }
 });

@@ -18,60 +18,79 @@ const CODES: Record<number, string> = {
   503: 'unavailable',
 };
 
-/** Turns every exception into the API's JSON error shape; never leaks internals on a 500. */
+/** What the API answers for an exception: status, headers beyond Content-Type, JSON body. */
+export interface ErrorAnswer {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  body: unknown;
+}
+
+/** Every error answer is JSON, whatever type the route had set (the HTML timeline page). */
+export const ERROR_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * The API's JSON error answer for an exception; never leaks internals on a 500 (logged here).
+ * JsonErrorFilter sends it for Nest and Fastify routes; the webhook fast path
+ * (webhooks/webhook-fast-path.ts) sends the same.
+ */
+export function errorAnswer(exception: unknown, log: Logger): ErrorAnswer {
+  if (exception instanceof ApiError)
+    return { status: exception.getStatus(), headers: exception.headers, body: exception.getResponse() };
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    const raw = typeof body === 'string' ? body : (body as { message?: unknown }).message;
+    const message = typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.map(String).join('; ') : exception.message;
+    return { status, headers: {}, body: { error: { status, code: CODES[status] ?? 'error', message } } };
+  }
+  const clientError = fastifyClientError(exception);
+  if (clientError !== undefined) {
+    // Refused by Fastify before any handler ran (body too large, bad Content-Length, bad URL…).
+    return { status: clientError.status, headers: {}, body: { error: clientError } };
+  }
+  if (isUnstorableText(exception)) {
+    // A request string PostgreSQL cannot hold (NUL) reached a query: the caller's input, not a bug.
+    log.warn({ err: exception }, 'request refused: a parameter holds a character PostgreSQL cannot store');
+    return {
+      status: 400,
+      headers: {},
+      body: {
+        error: {
+          status: 400,
+          code: 'invalid_request',
+          message: 'a request parameter contains a character that cannot be stored (NUL)',
+        },
+      },
+    };
+  }
+  if (isConnectionFailure(exception)) {
+    // PostgreSQL is down or restarting: a temporary condition the caller can retry, not a bug.
+    log.warn({ err: exception }, 'request failed: database unreachable');
+    return {
+      status: 503,
+      headers: { 'Retry-After': '5' },
+      body: { error: { status: 503, code: 'unavailable', message: 'the database is unreachable; retry later' } },
+    };
+  }
+  log.error({ err: exception }, 'unhandled error in request');
+  return {
+    status: 500,
+    headers: {},
+    body: { error: { status: 500, code: 'internal_error', message: 'internal error; the incident has been logged' } },
+  };
+}
+
+/** Turns every exception into the API's JSON error shape (errorAnswer). */
 @Catch()
 export class JsonErrorFilter implements ExceptionFilter {
   constructor(private readonly log: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<FastifyReply>();
-    // A route may have set another type (the HTML timeline page); errors are always JSON.
-    void response.header('Content-Type', 'application/json; charset=utf-8');
-    if (exception instanceof ApiError) {
-      for (const [name, value] of Object.entries(exception.headers)) void response.header(name, value);
-      void response.status(exception.getStatus()).send(exception.getResponse());
-      return;
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const body = exception.getResponse();
-      const raw = typeof body === 'string' ? body : (body as { message?: unknown }).message;
-      const message =
-        typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.map(String).join('; ') : exception.message;
-      void response.status(status).send({ error: { status, code: CODES[status] ?? 'error', message } });
-      return;
-    }
-    const clientError = fastifyClientError(exception);
-    if (clientError !== undefined) {
-      // Refused by Fastify before any handler ran (body too large, bad Content-Length, bad URL…).
-      void response.status(clientError.status).send({ error: clientError });
-      return;
-    }
-    if (isUnstorableText(exception)) {
-      // A request string PostgreSQL cannot hold (NUL) reached a query: the caller's input, not a bug.
-      this.log.warn({ err: exception }, 'request refused: a parameter holds a character PostgreSQL cannot store');
-      void response.status(400).send({
-        error: {
-          status: 400,
-          code: 'invalid_request',
-          message: 'a request parameter contains a character that cannot be stored (NUL)',
-        },
-      });
-      return;
-    }
-    if (isConnectionFailure(exception)) {
-      // PostgreSQL is down or restarting: a temporary condition the caller can retry, not a bug.
-      this.log.warn({ err: exception }, 'request failed: database unreachable');
-      void response.header('Retry-After', '5');
-      void response.status(503).send({
-        error: { status: 503, code: 'unavailable', message: 'the database is unreachable; retry later' },
-      });
-      return;
-    }
-    this.log.error({ err: exception }, 'unhandled error in request');
-    void response.status(500).send({
-      error: { status: 500, code: 'internal_error', message: 'internal error; the incident has been logged' },
-    });
+    const { status, headers, body } = errorAnswer(exception, this.log);
+    void response.header('Content-Type', ERROR_CONTENT_TYPE);
+    for (const [name, value] of Object.entries(headers)) void response.header(name, value);
+    void response.status(status).send(body);
   }
 }
 

@@ -17,7 +17,9 @@ export const WEBHOOK_ROUTE = '/webhooks/:source';
  * else changes: the same Fastify hooks run (drain refusal, body parser, string repair,
  * delivery metrics), authentication runs first (WebhookAuthenticator), and an error reaches
  * Fastify's error handler, which Nest sets to its exception layer, so JsonErrorFilter
- * answers it as for every route.
+ * answers it as for every route. The common delivery does not reach it: the fast path in front
+ * of Fastify (webhook-fast-path.ts) answers it with the same providers; this route answers
+ * the rest (unknown source, trailing slash, encoded names, compressed or chunked bodies…).
  */
 export function registerWebhookRoute(app: NestFastifyApplication): void {
   const authenticator = app.get(WebhookAuthenticator);
