@@ -13,6 +13,7 @@ import type { Alert } from '../../src/alerts/alert';
 import {
   CopyLedger,
   alertPayloads,
+  copyWindowFor,
   type Copy,
   type CopyLedgerOptions,
   type ForwardCall,
@@ -109,6 +110,17 @@ describe('copies', () => {
     copies.accepted('incident-a', 'u3');
     expect(copies.isCopy('incident-a', 'u1')).toBe(false);
     expect(copies.isCopy('incident-a', 'u3')).toBe(true);
+  });
+
+  it("last half the incidents' idle time at most, counted from when the accepted call was sent", () => {
+    expect(copyWindowFor(24 * 3_600_000)).toBe(60_000);
+    expect(copyWindowFor(2_000)).toBe(1_000);
+    let now = 1_000_000;
+    const copies = ledger(recorder().forward, { copyWindowMs: 1_000, now: () => now });
+    copies.accepted('incident-a', 'u1', now - 900);
+    expect(copies.isCopy('incident-a', 'u1')).toBe(true);
+    now += 100;
+    expect(copies.isCopy('incident-a', 'u1')).toBe(false);
   });
 });
 

@@ -37,8 +37,18 @@ import type { Logger } from '../../logging';
 import { IntakeCopyMetrics } from '../../metrics/intake-copies';
 import type { AlertDeliveries } from '../../workflows/definitions';
 
-/** A re-delivery is a copy only this long after this process had Temporal accept the alert. */
+/**
+ * A re-delivery is a copy only this long after this process sent Temporal a call with the alert
+ * that was accepted — and at most half of `incidents.closeAfterIdle` (copyWindowFor): a copy
+ * must reach its incident while that run is still open, so that it joins it rather than
+ * reopening it after its 202 said `deduplicated: true`.
+ */
 export const COPY_WINDOW_MS = 60_000;
+
+/** The copy window for an incident idle time: COPY_WINDOW_MS, or half the idle time if shorter. */
+export function copyWindowFor(closeAfterIdleMs: number): number {
+  return Math.min(COPY_WINDOW_MS, Math.floor(closeAfterIdleMs / 2));
+}
 /** (workflow, alert UID) pairs remembered for the copy window (about 1 MB at most). */
 const RECENT_ENTRIES = 10_000;
 /** A group not committed in this time is answered through Temporal instead. */
@@ -185,11 +195,15 @@ export class CopyLedger {
     this.log = options.log;
   }
 
-  /** Temporal accepted a call carrying this alert for this incident (from this process). */
-  accepted(workflowId: string, uid: string): void {
+  /**
+   * Temporal accepted a call carrying this alert for this incident from this process, sent at
+   * `sentAt`: the incident then stays open at least until `sentAt` + `incidents.closeAfterIdle`
+   * (every delivery restarts its quiet time), which is what bounds the copy window.
+   */
+  accepted(workflowId: string, uid: string, sentAt: number = this.options.now()): void {
     const key = `${workflowId}\n${uid}`;
     this.recent.delete(key);
-    this.recent.set(key, this.options.now());
+    this.recent.set(key, sentAt);
     if (this.recent.size > this.options.recentEntries) {
       const oldest = this.recent.keys().next().value;
       if (oldest !== undefined) this.recent.delete(oldest);
@@ -428,6 +442,7 @@ export class CopyLedger {
           if (last > known.lastReceivedAt) known.lastReceivedAt = last;
         }
       }
+      const sentAt = this.options.now();
       const sent = await Promise.allSettled(
         [...incidents].map(([workflowId, { correlationKey, byUid, receiptTimed }]) =>
           this.forward(
@@ -455,7 +470,7 @@ export class CopyLedger {
         own += incident.own;
         for (const entry of incident.byUid.values()) {
           forwarded += entry.deliveries;
-          this.accepted(workflowId, entry.alert.uid);
+          this.accepted(workflowId, entry.alert.uid, sentAt);
         }
       });
       if (done.length > 0) await client.query('DELETE FROM intake_copies WHERE id = ANY($1::bigint[])', [done]);

@@ -21,7 +21,7 @@ import { AlertAssetResolver, zonesOf } from '../../playbooks/alert-assets';
 import type * as workflows from '../../workflows';
 import { ApiError } from '../common/api-error';
 import { jsonContentTypeProblem } from '../common/body-parsers';
-import { CopyLedger, alertPayloads, type Copy } from './copy-ledger';
+import { CopyLedger, alertPayloads, copyWindowFor, type Copy } from './copy-ledger';
 import { KeyedBatcher, OverloadedError } from './keyed-batcher';
 import { SignalWithStartClient } from './signal-with-start';
 import type { Services } from '../../runtime/services';
@@ -140,7 +140,7 @@ export class WebhooksService implements OnModuleDestroy {
       services.pool,
       alertPayloads(temporal.options.loadedDataConverter),
       (workflowId, correlationKey, deliveries) => this.signal(workflowId, correlationKey, deliveries),
-      { log },
+      { log, copyWindowMs: copyWindowFor(config.incidents.closeAfterIdle) },
     );
     this.copies.start();
     this.batcher = new KeyedBatcher((workflowId, items) => this.deliverBatch(workflowId, items), {
@@ -401,13 +401,14 @@ export class WebhooksService implements OnModuleDestroy {
         if (receivedAt > known.lastReceivedAt) known.lastReceivedAt = receivedAt;
       }
     }
+    const sentAt = Date.now();
     // In the first delivery's trace (docs/operations.md#traces): the batcher may call from another's.
     const { started } = await inBatchSpan(
       items.map((item) => item.trace),
       () => this.signal(workflowId, (items[0] as PendingDelivery).correlationKey, [...byUid.values()]),
     );
     // Temporal has these alerts now: their identical re-deliveries are copies (copy-ledger.ts).
-    for (const uid of byUid.keys()) this.copies.accepted(workflowId, uid);
+    for (const uid of byUid.keys()) this.copies.accepted(workflowId, uid, sentAt);
     // Only the delivery that opened (or reopened) the incident is not a duplicate.
     return items.map((_, index) => ({
       incidentId: workflowId,
