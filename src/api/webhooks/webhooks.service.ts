@@ -104,7 +104,8 @@ export interface WebhookRequest {
 /**
  * Webhook intake, once WebhookAuthenticator has authenticated the source (webhook-route.ts):
  * parse, normalize, then hand each alert to its incident workflow. Answers only after Temporal
- * has durably accepted every alert of the delivery.
+ * has durably accepted every alert of the delivery — or, for a copy of alerts Temporal accepted
+ * moments ago, once the copy ledger has committed the delivery (copy-ledger.ts).
  */
 @Injectable()
 export class WebhooksService implements OnModuleDestroy {
