@@ -3,7 +3,8 @@
  * processes, Temporal and PostgreSQL. Identical re-deliveries of an alert Temporal accepted
  * are answered 202 from PostgreSQL's intake_copies and every one of them is counted by the
  * incident; rows of an API that died are forwarded by a live one once stale; with the ledger
- * unavailable (its table locked) copies are still answered 202, through Temporal, and counted.
+ * unavailable (its table locked) copies are still answered 202, through Temporal, and counted;
+ * an API that drains (SIGTERM) forwards what it recorded before it exits.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -215,4 +216,30 @@ it('answers copies 202 through Temporal while the ledger is unavailable, and cou
   } finally {
     await db.end();
   }
+}, 120_000);
+
+it('forwards the copies it recorded when the API drains (SIGTERM), before it exits', async () => {
+  // After the ledger's outage of the test before, copies skip it for 5 s (RETRY_MS).
+  await new Promise((resolve) => setTimeout(resolve, 5_500));
+  const body = sample('copies_drain_1');
+  const [first] = await storm(body, 1, 1);
+  expect(first?.status).toBe(202);
+  const incidentId = (first as { body: { incidentId: string } }).body.incidentId;
+  const base = await counted(incidentId, 1_844, "the new alert's first delivery");
+  const ledgerBefore = await copiesMetric('ledger');
+  const answers = await storm(body, 200, 50);
+  expect(answers.filter((a) => a.status !== 202)).toEqual([]);
+  expect((await copiesMetric('ledger')) - ledgerBefore).toBe(200);
+  // At once: most of them still wait in the ledger for the forwarder's next pass.
+  const exit = await stack.signalApi('SIGTERM');
+  expect(exit.code).toBe(0);
+  const db = new Client({ connectionString: stack.databaseUrl });
+  await db.connect();
+  try {
+    expect((await db.query('SELECT id FROM intake_copies')).rowCount).toBe(0);
+  } finally {
+    await db.end();
+  }
+  await stack.startApi();
+  await counted(incidentId, base + 200, 'the copies forwarded at drain to be counted');
 }, 120_000);
