@@ -253,11 +253,11 @@ export class CopyLedger {
       for (const waiter of group) waiter.resolve(committed);
     };
     const timer = setTimeout(() => {
-      // Once COMMIT is sent its outcome is awaited: answering now could count the group twice.
-      if (commitSent) return;
       this.abandoned = true;
       this.failed(new Error(`the copy ledger did not commit within ${this.options.waitMs} ms`));
-      answer(false);
+      // Once COMMIT is sent its outcome is awaited (answering now could count the group twice);
+      // the copies waiting behind it go through Temporal either way.
+      if (!commitSent) answer(false);
       for (const waiter of this.waiting.splice(0)) {
         IntakeCopyMetrics.copies('temporal', waiter.copies.length);
         waiter.resolve(false);
