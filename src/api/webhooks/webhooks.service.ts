@@ -190,7 +190,8 @@ export class WebhooksService implements OnModuleDestroy {
     const rawStored = this.rawBodies.save({ sha256: rawSha256, source: sourceName, receivedAt, body: rawBody });
     if (rawStored !== undefined) await rawStored;
 
-    const copies = cached === undefined ? undefined : this.copiesOf(cached, source, receivedAt);
+    const copies =
+      cached === undefined || !this.config.intake.copyLedger ? undefined : this.copiesOf(cached, source, receivedAt);
     if (copies !== undefined && (await this.copies.record(copies))) {
       // Every alert is in Temporal already, this delivery in the copy ledger (forwarded within ~1 s).
       IntakeMetrics.deduplicated(sourceName);
