@@ -209,7 +209,12 @@ async function startBareFastify(): Promise<StormSubject & { close(): Promise<voi
 }
 
 async function startInterlock(): Promise<
-  Subject & StormSubject & { stormIncident(): Promise<string>; counted(incidentId: string): Promise<number> }
+  Subject &
+    StormSubject & {
+      stormIncident(): Promise<string>;
+      counted(incidentId: string): Promise<number>;
+      copies(): Promise<{ ledger: number; temporal: number }>;
+    }
 > {
   // The latency phase contains the same laptop once per sample: lift the blast-radius guard.
   const stack = await startStack({
@@ -273,6 +278,13 @@ async function startInterlock(): Promise<
       const response = await stack.api(`/incidents/${incidentId}`, { operator: 'alice' });
       if (response.status !== 200) return 0;
       return ((await response.json()) as { state?: { alertCount?: number } }).state?.alertCount ?? 0;
+    },
+    /** interlock_intake_copies_total: copies answered from the copy ledger, and sent through Temporal. */
+    async copies() {
+      const text = await (await stack.api('/metrics', { operator: 'alice' })).text();
+      const value = (path: string) =>
+        Number(text.match(new RegExp(`^interlock_intake_copies_total\\{path="${path}"\\} (\\S+)$`, 'm'))?.[1] ?? NaN);
+      return { ledger: value('ledger'), temporal: value('temporal') };
     },
     async close() {
       load.close();
@@ -485,6 +497,10 @@ async function main(): Promise<void> {
       `interlock storm    ${oursStormRate.toFixed(0)} alerts/s (target >= 2000: ${verdict(oursStormRate >= 2000)})${stolen}; the incident counted ${counted} of ${delivered} deliveries`,
       `CPU per delivery   bare Fastify rounds: ${bareCpu.perDelivery(perStormRound * stormRounds.length)}; storm rounds: ${ourCpu.perDelivery(perStormRound * stormRounds.length)}`,
       `ratio storm ${fixed(stormRatio)} of bare Fastify, median of rounds [${stormRatios.map(fixed).join(' ')}] (target >= 0.50: ${verdict(stormRatio >= 0.5)})   overall ${fixed(oursStormRate / bareRate)}`,
+    );
+    const copies = await ours.copies();
+    lines.push(
+      `copies             ${copies.ledger} answered from the copy ledger, ${copies.temporal} sent through Temporal (interlock_intake_copies_total)`,
     );
     if (rounds.length > 0)
       lines.push(

@@ -452,6 +452,12 @@ export const configSchema = z
         maxConcurrentCalls: z.number().int().min(1).max(1_000).default(64),
         /** Most alerts one webhook delivery may carry (Elastic sends several); beyond it, 413 and nothing is signalled. */
         maxAlertsPerDelivery: z.number().int().min(1).max(10_000).default(100),
+        /**
+         * Copies (identical re-deliveries of alerts Temporal accepted moments ago) are recorded in
+         * PostgreSQL's copy ledger and forwarded within about a second (src/api/webhooks/copy-ledger.ts);
+         * false sends every delivery through Temporal.
+         */
+        copyLedger: z.boolean().default(true),
         /** Raw webhook bodies kept for the console and the evidence bundle (src/intake/raw-body-store.ts). */
         rawBodies: rawBodiesSchema.default(RAW_BODIES_DEFAULTS),
       })
@@ -460,6 +466,7 @@ export const configSchema = z
         maxBatchAlerts: 200,
         maxConcurrentCalls: 64,
         maxAlertsPerDelivery: 100,
+        copyLedger: true,
         rawBodies: RAW_BODIES_DEFAULTS,
       }),
     playbooks: z

@@ -1001,6 +1001,46 @@ DROP INDEX incidents_opened_facets_idx;
 CREATE INDEX incidents_status_opened_idx ON incidents (status, opened_at, incident_id DESC);
 `;
 
+/**
+ * The copy ledger (src/intake/copy-ledger.ts, docs/architecture.md, "Intake storms"): identical
+ * re-deliveries of an alert Temporal already holds, recorded by the API that answered them and
+ * forwarded to their incident about a second later by signal-with-start. A row is one group
+ * commit's deliveries of one alert to one incident; `alert` is the alert and its correlation
+ * key as one Temporal payload, encoded with the API's data converter (so encrypted whenever
+ * `temporal.encryption` is on). `owner` is the API process that wrote it: its forwarder takes
+ * its own rows, any process those older than a short stale time (a crashed API's). Rows live
+ * about a second: the service role inserts, reads, locks and deletes them, never updates them.
+ */
+const intakeCopies = `
+CREATE TABLE intake_copies (
+  id                bigserial PRIMARY KEY,
+  workflow_id       text NOT NULL,
+  alert_uid         text NOT NULL,
+  deliveries        integer NOT NULL CHECK (deliveries > 0),
+  first_received_at timestamptz NOT NULL,
+  last_received_at  timestamptz NOT NULL,
+  alert             bytea NOT NULL,
+  owner             text NOT NULL,
+  created_at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX intake_copies_owner_idx ON intake_copies (owner, id);
+CREATE INDEX intake_copies_created_at_idx ON intake_copies (created_at);
+COMMENT ON TABLE intake_copies IS
+  'Copy ledger: re-deliveries of alerts already in Temporal, waiting to be signalled to their incident (alert encoded with the Temporal data converter).';
+REVOKE ALL ON intake_copies FROM PUBLIC;
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${SERVICE_ROLE}') THEN
+    REVOKE ALL ON intake_copies FROM ${SERVICE_ROLE};
+    GRANT SELECT, INSERT, DELETE ON intake_copies TO ${SERVICE_ROLE};
+    -- The forwarder's row locks (SELECT … FOR UPDATE) need UPDATE on a column; it never updates.
+    GRANT UPDATE (owner) ON intake_copies TO ${SERVICE_ROLE};
+    GRANT USAGE ON SEQUENCE intake_copies_id_seq TO ${SERVICE_ROLE};
+  END IF;
+END
+$$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial-schema', sql: initialSchema },
   { version: 2, name: 'notification-deliveries', sql: notificationDeliveries },
@@ -1016,4 +1056,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: 'approvals-pending-list', sql: approvalsPendingList },
   { version: 13, name: 'audit-append-projection-first', sql: auditAppendProjectionFirst },
   { version: 14, name: 'incidents-filter-indexes', sql: incidentsFilterIndexes },
+  { version: 15, name: 'intake-copies', sql: intakeCopies },
 ];

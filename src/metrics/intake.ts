@@ -10,7 +10,7 @@ const received = counter(
 );
 const accepted = counter(
   'interlock_webhook_deliveries_accepted_total',
-  'Webhook deliveries answered 202: every alert durably accepted by Temporal',
+  'Webhook deliveries answered 202: every alert durably accepted by Temporal (a copy: its delivery by the copy ledger)',
   ['source'],
 );
 const deduplicated = counter(

@@ -45,6 +45,7 @@ describe('parseConfig', () => {
       maxBatchAlerts: 200,
       maxConcurrentCalls: 64,
       maxAlertsPerDelivery: 5,
+      copyLedger: true,
       rawBodies: { store: true, maxBytes: 262_144 },
     });
     expectConfigError(

@@ -14,6 +14,7 @@ import { ApprovalMetrics } from '../../src/metrics/approvals';
 import '../../src/metrics/audit';
 import { collectHealth } from '../../src/metrics/health';
 import '../../src/metrics/intake';
+import '../../src/metrics/intake-copies';
 import '../../src/metrics/notifications';
 import '../../src/metrics/raw-bodies';
 

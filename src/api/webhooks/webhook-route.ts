@@ -8,7 +8,7 @@ export const WEBHOOK_ROUTE = '/webhooks/:source';
 
 /**
  * `POST /webhooks/:source` — `202 {incidentId, workflowId, deduplicated}` once Temporal has
- * durably accepted the alert — as a Fastify handler, registered through Nest's adapter (which
+ * durably accepted the alert (a copy: once the copy ledger has it, copy-ledger.ts) — as a Fastify handler, registered through Nest's adapter (which
  * sends an empty `:source` to the not-found handler, as for Nest's own routes).
  *
  * Not a Nest controller: in a storm every delivery pays for the route, and Nest's router

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Context } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import type { Alert } from '../../alerts/alert';
@@ -21,6 +21,7 @@ import { AlertAssetResolver, zonesOf } from '../../playbooks/alert-assets';
 import type * as workflows from '../../workflows';
 import { ApiError } from '../common/api-error';
 import { jsonContentTypeProblem } from '../common/body-parsers';
+import { CopyLedger, alertPayloads, copyWindowFor, type Copy } from './copy-ledger';
 import { KeyedBatcher, OverloadedError } from './keyed-batcher';
 import { SignalWithStartClient } from './signal-with-start';
 import type { Services } from '../../runtime/services';
@@ -103,10 +104,11 @@ export interface WebhookRequest {
 /**
  * Webhook intake, once WebhookAuthenticator has authenticated the source (webhook-route.ts):
  * parse, normalize, then hand each alert to its incident workflow. Answers only after Temporal
- * has durably accepted every alert of the delivery.
+ * has durably accepted every alert of the delivery — or, for a copy of alerts Temporal accepted
+ * moments ago, once the copy ledger has committed the delivery (copy-ledger.ts).
  */
 @Injectable()
-export class WebhooksService {
+export class WebhooksService implements OnModuleDestroy {
   private readonly batcher: KeyedBatcher<PendingDelivery, AcceptedAlert>;
   private readonly normalized = new NormalizedAlertCache(NORMALIZED_CACHE_ENTRIES);
   /**
@@ -120,6 +122,8 @@ export class WebhooksService {
   private readonly completion: AlertCompletion;
   private readonly assets: AlertAssetResolver;
   private readonly rawBodies: RawBodyStore;
+  /** Copies (re-deliveries of alerts Temporal accepted moments ago) go here, not to Temporal. */
+  private readonly copies: CopyLedger;
   private lastContentType = { header: '', problem: jsonContentTypeProblem('') };
   private lastBody: { body: Buffer; sha256: string } | undefined;
 
@@ -133,6 +137,13 @@ export class WebhooksService {
     this.incidents = new SignalWithStartClient(temporal);
     this.completion = new AlertCompletion(config.integrations, log);
     this.assets = new AlertAssetResolver(config);
+    this.copies = new CopyLedger(
+      services.pool,
+      alertPayloads(temporal.options.loadedDataConverter),
+      (workflowId, correlationKey, deliveries) => this.signal(workflowId, correlationKey, deliveries),
+      { log, copyWindowMs: copyWindowFor(config.incidents.closeAfterIdle) },
+    );
+    this.copies.start();
     this.batcher = new KeyedBatcher((workflowId, items) => this.deliverBatch(workflowId, items), {
       maxPending: config.intake.maxPendingAlerts,
       maxBatch: config.intake.maxBatchAlerts,
@@ -154,8 +165,9 @@ export class WebhooksService {
     const rawSha256 = this.bodySha256(rawBody);
     const receivedAt = receiptTime();
     // An identical re-delivery (same source, same bytes) reuses the alerts the first one normalized to.
+    const cached = this.normalized.lookup(sourceName, rawSha256, receivedAt);
     const alerts =
-      this.normalized.lookup(sourceName, rawSha256, receivedAt) ??
+      cached ??
       (await this.normalizeAndComplete(sourceName, source, rawBody, { source: sourceName, rawSha256, receivedAt })).map(
         (alert) => ({ alert, original: alert }),
       );
@@ -177,6 +189,27 @@ export class WebhooksService {
     // A body this process stored recently: no I/O.
     const rawStored = this.rawBodies.save({ sha256: rawSha256, source: sourceName, receivedAt, body: rawBody });
     if (rawStored !== undefined) await rawStored;
+
+    const copies =
+      cached === undefined || !this.config.intake.copyLedger ? undefined : this.copiesOf(cached, source, receivedAt);
+    if (copies !== undefined && (await this.copies.record(copies))) {
+      // Every alert is in Temporal already, this delivery in the copy ledger (forwarded within ~1 s).
+      IntakeMetrics.deduplicated(sourceName);
+      const [first] = copies as [Copy];
+      const response: IntakeResponse = {
+        incidentId: first.workflowId,
+        workflowId: first.workflowId,
+        deduplicated: true,
+      };
+      if (copies.length > 1)
+        response.alerts = copies.map((c) => ({
+          incidentId: c.workflowId,
+          workflowId: c.workflowId,
+          deduplicated: true,
+          alertUid: c.alert.uid,
+        }));
+      return response;
+    }
 
     const submission = ({ alert, original }: CachedAlert) => {
       const route = this.route(alert, original, source);
@@ -211,6 +244,28 @@ export class WebhooksService {
     if (accepted.length > 1)
       response.alerts = accepted.map((a, i) => ({ ...a, alertUid: (alerts[i] as CachedAlert).alert.uid }));
     return response;
+  }
+
+  /**
+   * The delivery as copies, when it is one: every alert a cached one that this process had
+   * Temporal accept for its incident within the copy window. Otherwise undefined, and the
+   * delivery goes through the batcher. A copy carries the cached original (one encoding for
+   * all its copies); one re-timed to its receipt says so, and is re-timed when forwarded.
+   */
+  private copiesOf(alerts: CachedAlert[], source: SourceConfig, receivedAt: string): Copy[] | undefined {
+    const copies: Copy[] = [];
+    for (const { alert, original } of alerts) {
+      const route = this.route(alert, original, source);
+      if (!this.copies.isCopy(route.incidentId, alert.uid)) return undefined;
+      copies.push({
+        workflowId: route.incidentId,
+        correlationKey: route.correlationKey,
+        alert: original,
+        receiptTimed: alert !== original,
+        receivedAt,
+      });
+    }
+    return copies;
   }
 
   /**
@@ -261,13 +316,20 @@ export class WebhooksService {
   }
 
   /**
-   * Resolves once every alert handed to the batcher has had its Temporal call answered, and
-   * raw bodies still waiting for PostgreSQL had one last try (shutdown).
+   * Resolves once every alert handed to the batcher has had its Temporal call answered, the
+   * copy ledger's rows of this process were forwarded (or tried once more), and raw bodies still waiting for PostgreSQL had one last try (shutdown).
    */
   async drained(): Promise<void> {
     await this.batcher.idle();
+    // The copies this process recorded reach their incidents now, not once stale.
+    await this.copies.close();
     await this.rawBodies.flush();
     this.rawBodies.close();
+  }
+
+  /** The app closes (after drained() on a graceful shutdown): the copy ledger's timer stops. */
+  onModuleDestroy(): void {
+    this.copies.stop();
   }
 
   /**
@@ -341,9 +403,34 @@ export class WebhooksService {
         if (receivedAt > known.lastReceivedAt) known.lastReceivedAt = receivedAt;
       }
     }
+    const sentAt = Date.now();
+    // In the first delivery's trace (docs/operations.md#traces): the batcher may call from another's.
+    const { started } = await inBatchSpan(
+      items.map((item) => item.trace),
+      () => this.signal(workflowId, (items[0] as PendingDelivery).correlationKey, [...byUid.values()]),
+    );
+    // Temporal has these alerts now: their identical re-deliveries are copies (copy-ledger.ts).
+    for (const uid of byUid.keys()) this.copies.accepted(workflowId, uid, sentAt);
+    // Only the delivery that opened (or reopened) the incident is not a duplicate.
+    return items.map((_, index) => ({
+      incidentId: workflowId,
+      workflowId,
+      deduplicated: !(started && index === 0),
+    }));
+  }
+
+  /**
+   * Signal-with-start of an incident with aggregated deliveries: the batcher's calls, and the
+   * copy ledger's forwarder (copy-ledger.ts).
+   */
+  private signal(
+    workflowId: string,
+    correlationKey: string,
+    deliveries: AlertDeliveries[],
+  ): Promise<{ runId: string; started: boolean }> {
     const input: IncidentInput = {
       incidentId: workflowId,
-      correlationKey: (items[0] as PendingDelivery).correlationKey,
+      correlationKey,
       alerts: [],
       settings: {
         closeAfterIdleMs: this.config.incidents.closeAfterIdle,
@@ -354,31 +441,21 @@ export class WebhooksService {
     // Set only if this call starts the incident; a running one keeps its own up to date.
     let facets: IncidentFacets | undefined;
     if (this.config.temporal.searchAttributes)
-      for (const { alert } of byUid.values()) facets = widenFacets(facets, alert, zonesOf(this.assets.resolve(alert)));
-    // In the first delivery's trace (docs/operations.md#traces): the batcher may call from another's.
-    const { started } = await inBatchSpan(
-      items.map((item) => item.trace),
-      () =>
-        this.temporal.withDeadline(Date.now() + TEMPORAL_CALL_TIMEOUT_MS, () =>
-          this.incidents.signalWithStart<IncidentWorkflow, [AlertDeliveries[]]>(INCIDENT_WORKFLOW, {
-            workflowId,
-            taskQueue: this.config.temporal.taskQueue,
-            args: [input],
-            signal: alertBatchSignal,
-            signalArgs: [[...byUid.values()]],
-            ...(facets === undefined
-              ? {}
-              : { typedSearchAttributes: searchAttributePairs(facets, { status: 'open', awaitingApproval: false }) }),
-          }),
-        ),
+      for (const { alert } of deliveries) facets = widenFacets(facets, alert, zonesOf(this.assets.resolve(alert)));
+    return this.temporal.withDeadline(Date.now() + TEMPORAL_CALL_TIMEOUT_MS, () =>
+      this.incidents.signalWithStart<IncidentWorkflow, [AlertDeliveries[]]>(INCIDENT_WORKFLOW, {
+        workflowId,
+        taskQueue: this.config.temporal.taskQueue,
+        args: [input],
+        signal: alertBatchSignal,
+        signalArgs: [deliveries],
+        ...(facets === undefined
+          ? {}
+          : { typedSearchAttributes: searchAttributePairs(facets, { status: 'open', awaitingApproval: false }) }),
+      }),
     );
-    // Only the delivery that opened (or reopened) the incident is not a duplicate.
-    return items.map((_, index) => ({
-      incidentId: workflowId,
-      workflowId,
-      deduplicated: !(started && index === 0),
-    }));
   }
+
   private unavailable(error: unknown): ApiError {
     this.log.error({ err: error }, 'Temporal did not accept an alert');
     return new ApiError(503, 'unavailable', 'the alert could not be durably accepted; retry later', undefined, {
