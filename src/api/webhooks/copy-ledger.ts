@@ -33,6 +33,7 @@ import type { Pool } from 'pg';
 import type { Alert } from '../../alerts/alert';
 import { checkOut } from '../../db/client';
 import { isConnectionFailure } from '../../db/connection-errors';
+import { withTransaction } from '../../db/transaction';
 import type { Logger } from '../../logging';
 import { IntakeCopyMetrics } from '../../metrics/intake-copies';
 import type { AlertDeliveries } from '../../workflows/definitions';
@@ -266,42 +267,30 @@ export class CopyLedger {
     try {
       const rows = aggregate(group);
       const alerts = await Promise.all(rows.map((row) => this.encode(row)));
-      const { client, release } = await checkOut(this.pool);
-      let broken: Error | undefined;
-      try {
-        await client.query(`BEGIN; SET LOCAL statement_timeout = ${INSERT_TIMEOUT_MS}`);
-        await client.query(
-          `INSERT INTO intake_copies (workflow_id, alert_uid, deliveries, first_received_at, last_received_at, alert, owner)
-           SELECT w, u, d, f, l, a, $7
-             FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[], $6::bytea[])
-                  AS x(w, u, d, f, l, a)`,
-          [
-            rows.map((r) => r.workflowId),
-            rows.map((r) => r.alert.uid),
-            rows.map((r) => r.deliveries),
-            rows.map((r) => r.firstReceivedAt),
-            rows.map((r) => r.lastReceivedAt),
-            alerts,
-            this.owner,
-          ],
-        );
-        if (answered) {
-          // Too late: its deliveries went through Temporal.
-          await client.query('ROLLBACK');
-          return;
-        }
-        commitSent = true;
-        await client.query('COMMIT');
-      } catch (error) {
-        try {
-          await client.query('ROLLBACK');
-        } catch (rollbackError) {
-          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-        }
-        throw error;
-      } finally {
-        release(broken);
-      }
+      await withTransaction(
+        this.pool,
+        async (client) => {
+          await client.query(
+            `INSERT INTO intake_copies (workflow_id, alert_uid, deliveries, first_received_at, last_received_at, alert, owner)
+             SELECT w, u, d, f, l, a, $7
+               FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[], $6::bytea[])
+                    AS x(w, u, d, f, l, a)`,
+            [
+              rows.map((r) => r.workflowId),
+              rows.map((r) => r.alert.uid),
+              rows.map((r) => r.deliveries),
+              rows.map((r) => r.firstReceivedAt),
+              rows.map((r) => r.lastReceivedAt),
+              alerts,
+              this.owner,
+            ],
+          );
+          // Too late: its deliveries went through Temporal. Throwing rolls the group back.
+          if (answered) throw new Error('copy ledger group abandoned');
+          commitSent = true;
+        },
+        { begin: `BEGIN; SET LOCAL statement_timeout = ${INSERT_TIMEOUT_MS}` },
+      );
       answer(true);
     } catch (error) {
       if (!answered) this.failed(error);
@@ -525,7 +514,7 @@ export class CopyLedger {
 }
 
 /** A group's copies, one row per (incident, alert UID). */
-function aggregate(group: Waiter[]): {
+interface CopyRow {
   workflowId: string;
   correlationKey: string;
   alert: Alert;
@@ -533,19 +522,10 @@ function aggregate(group: Waiter[]): {
   deliveries: number;
   firstReceivedAt: string;
   lastReceivedAt: string;
-}[] {
-  const rows = new Map<
-    string,
-    {
-      workflowId: string;
-      correlationKey: string;
-      alert: Alert;
-      receiptTimed: boolean;
-      deliveries: number;
-      firstReceivedAt: string;
-      lastReceivedAt: string;
-    }
-  >();
+}
+
+function aggregate(group: Waiter[]): CopyRow[] {
+  const rows = new Map<string, CopyRow>();
   for (const { copies } of group)
     for (const { workflowId, correlationKey, alert, receiptTimed, receivedAt } of copies) {
       const key = `${workflowId}\n${alert.uid}`;
