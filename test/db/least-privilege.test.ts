@@ -8,9 +8,7 @@ import { ConsoleSessionStore } from '../../src/api/console/auth/session-store';
 import { AuditStore } from '../../src/audit/audit-store';
 import type { AuditEventInput } from '../../src/audit/types';
 import { runMigrations } from '../../src/db/migrate';
-import { createPool } from '../../src/db/pool';
-import { createTestDatabase } from '../support/pg';
-import { createServiceLogin } from '../support/pg-cluster';
+import { migratedServiceDatabase, type ServiceDatabase } from '../support/pg-cluster';
 
 function event(n: number, incidentId = 'inc-000000000000000000000001'): AuditEventInput {
   return {
@@ -30,26 +28,19 @@ function event(n: number, incidentId = 'inc-000000000000000000000001'): AuditEve
 }
 
 describe('least-privileged service role', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let login: Awaited<ReturnType<typeof createServiceLogin>>;
+  let db: ServiceDatabase;
   let owner: Pool;
   let service: Pool;
   let store: AuditStore;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    owner = createPool(db.url);
-    await runMigrations(owner);
-    login = await createServiceLogin(db.url);
-    service = createPool(login.url);
+    db = await migratedServiceDatabase();
+    ({ owner, service } = db);
     store = new AuditStore(service);
     for (let n = 1; n <= 3; n++) await store.append(event(n));
   });
   afterAll(async () => {
-    await service?.end();
-    await owner?.end();
     await db?.drop();
-    await login?.drop();
   });
 
   it('lets the service start on a migrated schema, append and read audit records, and use its other tables', async () => {

@@ -9,12 +9,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { createMaintenanceActivities } from '../../src/activities/maintenance-activities';
 import { ConfigError, parseConfig } from '../../src/config/load';
-import { runMigrations } from '../../src/db/migrate';
-import { createPool } from '../../src/db/pool';
 import { RawBodyCipher, RawBodyStore, rawBodySettings, type RawBodySettings } from '../../src/intake/raw-body-store';
 import { metricsRegistry } from '../../src/metrics';
-import { createTestDatabase } from '../support/pg';
-import { createServiceLogin } from '../support/pg-cluster';
+import { migratedServiceDatabase, type ServiceDatabase } from '../support/pg-cluster';
 
 const DAY = 86_400_000;
 const KEY_1 = { id: 'k1', key: randomBytes(32) };
@@ -65,23 +62,16 @@ describe('intake.rawBodies configuration', () => {
 });
 
 describe('RawBodyStore', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let login: Awaited<ReturnType<typeof createServiceLogin>>;
+  let db: ServiceDatabase;
   let owner: Pool;
   let service: Pool;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    owner = createPool(db.url);
-    await runMigrations(owner);
-    login = await createServiceLogin(db.url);
-    service = createPool(login.url);
+    db = await migratedServiceDatabase();
+    ({ owner, service } = db);
   });
   afterAll(async () => {
-    await service?.end();
-    await owner?.end();
     await db?.drop();
-    await login?.drop();
   });
 
   const row = async (sha256: string) =>

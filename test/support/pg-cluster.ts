@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { Client, type Pool } from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/dev/embedded-postgres';
 import { runMigrations } from '../../src/db/migrate';
 import { SERVICE_ROLE } from '../../src/db/migrations';
 import { createPool } from '../../src/db/pool';
+import { createTestDatabase } from './pg';
 
 /**
  * A throwaway PostgreSQL cluster (initdb/pg_ctl, as dev mode's embedded database) that a test
@@ -89,4 +90,43 @@ export async function createServiceLogin(
       }
     },
   };
+}
+
+/** A migrated test database with two pools: the owner's (the migrations' role) and a service login's. */
+export interface ServiceDatabase {
+  /** The database owner's URL (what the migrations ran as). */
+  url: string;
+  owner: Pool;
+  /** A login in the least-privileged service role, as the API and worker run. */
+  service: Pool;
+  login: { user: string; url: string };
+  /** Ends both pools, drops the database and the login. */
+  drop(): Promise<void>;
+}
+
+/** A fresh database with every migration applied and a service login on it, for one test file. */
+export async function migratedServiceDatabase(): Promise<ServiceDatabase> {
+  const db = await createTestDatabase();
+  const owner = createPool(db.url);
+  try {
+    await runMigrations(owner);
+    const login = await createServiceLogin(db.url);
+    const service = createPool(login.url);
+    return {
+      url: db.url,
+      owner,
+      service,
+      login,
+      async drop() {
+        await service.end();
+        await owner.end();
+        await db.drop();
+        await login.drop();
+      },
+    };
+  } catch (error) {
+    await owner.end();
+    await db.drop();
+    throw error;
+  }
 }
