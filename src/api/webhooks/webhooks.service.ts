@@ -95,6 +95,22 @@ export interface IntakeResponse extends AcceptedAlert {
   alerts?: (AcceptedAlert & { alertUid: string })[];
 }
 
+/**
+ * The 202's body: the first alert's incident, and one entry per alert (its UID) when the delivery
+ * carried several. `accepted` holds one entry per alert, in the delivery's order.
+ */
+function responseOf(accepted: AcceptedAlert[], alerts: CachedAlert[]): IntakeResponse {
+  const [first] = accepted as [AcceptedAlert];
+  const response: IntakeResponse = {
+    incidentId: first.incidentId,
+    workflowId: first.workflowId,
+    deduplicated: first.deduplicated,
+  };
+  if (accepted.length > 1)
+    response.alerts = accepted.map((a, i) => ({ ...a, alertUid: (alerts[i] as CachedAlert).alert.uid }));
+  return response;
+}
+
 /** What intake reads of an HTTP request; the body is the raw bytes (see body-parsers.ts). */
 export interface WebhookRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -195,20 +211,10 @@ export class WebhooksService implements OnModuleDestroy {
     if (copies !== undefined && (await this.copies.record(copies))) {
       // Every alert is in Temporal already, this delivery in the copy ledger (forwarded within ~1 s).
       IntakeMetrics.deduplicated(sourceName);
-      const [first] = copies as [Copy];
-      const response: IntakeResponse = {
-        incidentId: first.workflowId,
-        workflowId: first.workflowId,
-        deduplicated: true,
-      };
-      if (copies.length > 1)
-        response.alerts = copies.map((c) => ({
-          incidentId: c.workflowId,
-          workflowId: c.workflowId,
-          deduplicated: true,
-          alertUid: c.alert.uid,
-        }));
-      return response;
+      return responseOf(
+        copies.map((c) => ({ incidentId: c.workflowId, workflowId: c.workflowId, deduplicated: true })),
+        alerts,
+      );
     }
 
     const submission = ({ alert, original }: CachedAlert) => {
@@ -234,16 +240,8 @@ export class WebhooksService implements OnModuleDestroy {
       }
       throw this.unavailable(error);
     }
-    const [first] = accepted as [AcceptedAlert];
-    if (first.deduplicated) IntakeMetrics.deduplicated(sourceName);
-    const response: IntakeResponse = {
-      incidentId: first.incidentId,
-      workflowId: first.workflowId,
-      deduplicated: first.deduplicated,
-    };
-    if (accepted.length > 1)
-      response.alerts = accepted.map((a, i) => ({ ...a, alertUid: (alerts[i] as CachedAlert).alert.uid }));
-    return response;
+    if ((accepted[0] as AcceptedAlert).deduplicated) IntakeMetrics.deduplicated(sourceName);
+    return responseOf(accepted, alerts);
   }
 
   /**
