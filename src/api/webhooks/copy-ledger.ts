@@ -14,11 +14,17 @@
  * AlertDeliveries), deleting them in the transaction that claimed them, once the signals were
  * accepted. Rows older than STALE_MS are taken by any API process: those of a crashed one.
  *
+ * Each group is one INSERT, its own transaction, on a connection of the ledger's own (one per
+ * process) whose `statement_timeout` is WAIT_MS: one round trip per group, and a group that
+ * PostgreSQL cannot take in time (a lock, an overloaded server) is rolled back by PostgreSQL
+ * itself, so its answer is known within about WAIT_MS.
+ *
  * Never a refusal: a group that fails, or has not committed within WAIT_MS, is answered
  * `false` and its deliveries go through Temporal as any delivery; the ledger is then skipped
  * for RETRY_MS. At-least-once counts: a crash (or a lost connection) between accepted signals
- * and the forwarder's COMMIT, or a COMMIT of a group whose answer was lost, counts those copies
- * twice. A copy is never lost once answered 202.
+ * and the forwarder's COMMIT, or an INSERT whose answer never came back (ANSWER_GRACE_MS after
+ * its statement timeout) but which had committed, counts those copies twice. A copy is never
+ * lost once answered 202.
  *
  * The alert (with its correlation key, which a signal-with-start needs to reopen a closed
  * incident) is stored as one Temporal payload encoded with the API's data converter, so
@@ -29,11 +35,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
 import type { Alert } from '../../alerts/alert';
-import { checkOut } from '../../db/client';
+import { checkOut, type CheckedOutClient } from '../../db/client';
 import { isConnectionFailure } from '../../db/connection-errors';
-import { withTransaction } from '../../db/transaction';
 import type { Logger } from '../../logging';
 import { IntakeCopyMetrics } from '../../metrics/intake-copies';
 import type { AlertDeliveries } from '../../workflows/definitions';
@@ -52,12 +57,23 @@ export function copyWindowFor(closeAfterIdleMs: number): number {
 }
 /** (workflow, alert UID) pairs remembered for the copy window (about 1 MB at most). */
 const RECENT_ENTRIES = 10_000;
-/** A group not committed in this time is answered through Temporal instead. */
+/**
+ * A group not committed in this time is answered through Temporal instead; also its INSERT's
+ * `statement_timeout`, so PostgreSQL rolls back what it could not take in time.
+ */
 const WAIT_MS = 500;
+/**
+ * An INSERT with no answer this long after its statement timeout (a connection gone silent) is
+ * given up: its connection is closed and its copies go through Temporal.
+ */
+const ANSWER_GRACE_MS = 5_000;
 /** After a failed or slow group, copies skip the ledger this long. */
 const RETRY_MS = 5_000;
-/** Server-side bound on the INSERT (a lock wait): the connection is not held for long. */
-const INSERT_TIMEOUT_MS = 5_000;
+/** A group's copies, aggregated per (incident, alert UID), in one statement. */
+const INSERT_GROUP = `INSERT INTO intake_copies (workflow_id, alert_uid, deliveries, first_received_at, last_received_at, alert, owner)
+  SELECT w, u, d, f, l, a, $7
+    FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[], $6::bytea[])
+         AS x(w, u, d, f, l, a)`;
 const FORWARD_EVERY_MS = 1_000;
 /** Rows older than this are forwarded by any API process (their owner is presumed dead). */
 export const STALE_MS = 30_000;
@@ -175,6 +191,13 @@ export class CopyLedger {
   private forwardTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private forwardFailing = false;
+  /**
+   * The groups' INSERTs' own pool: one connection, the shared pool's settings (the same login)
+   * with the group's statement timeout, so a group needs no SET LOCAL round trip. Connects on
+   * first use; an idle connection does not keep the process alive.
+   */
+  private readonly inserts: Pool;
+  private insertsEnded = false;
 
   constructor(
     private readonly pool: Pool,
@@ -194,6 +217,15 @@ export class CopyLedger {
       now: options.now ?? Date.now,
     };
     this.log = options.log;
+    this.inserts = new Pool({
+      ...pool.options,
+      max: 1,
+      statement_timeout: this.options.waitMs,
+      query_timeout: this.options.waitMs + ANSWER_GRACE_MS,
+      allowExitOnIdle: true,
+    });
+    // An idle connection that died (PostgreSQL restarted): pg opens another on next use.
+    this.inserts.on('error', (error) => this.failed(error));
   }
 
   /**
@@ -244,7 +276,7 @@ export class CopyLedger {
 
   private async commit(group: Waiter[]): Promise<void> {
     let answered = false;
-    let commitSent = false;
+    let sent = false;
     const count = group.reduce((n, w) => n + w.copies.length, 0);
     const answer = (committed: boolean) => {
       if (answered) return;
@@ -256,46 +288,44 @@ export class CopyLedger {
     const timer = setTimeout(() => {
       this.abandoned = true;
       this.failed(new Error(`the copy ledger did not commit within ${this.options.waitMs} ms`));
-      // Once COMMIT is sent its outcome is awaited (answering now could count the group twice);
-      // the copies waiting behind it go through Temporal either way.
-      if (!commitSent) answer(false);
+      // Once the INSERT is sent its outcome is awaited — PostgreSQL ends it by its statement
+      // timeout — since answering now could count the group twice; the copies waiting behind
+      // it go through Temporal either way.
+      if (!sent) answer(false);
       for (const waiter of this.waiting.splice(0)) {
         IntakeCopyMetrics.copies('temporal', waiter.copies.length);
         waiter.resolve(false);
       }
     }, this.options.waitMs);
+    let connection: CheckedOutClient | undefined;
+    let broken: Error | undefined;
     try {
       const rows = aggregate(group);
       const alerts = await Promise.all(rows.map((row) => this.encode(row)));
-      await withTransaction(
-        this.pool,
-        async (client) => {
-          await client.query(
-            `INSERT INTO intake_copies (workflow_id, alert_uid, deliveries, first_received_at, last_received_at, alert, owner)
-             SELECT w, u, d, f, l, a, $7
-               FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[], $6::bytea[])
-                    AS x(w, u, d, f, l, a)`,
-            [
-              rows.map((r) => r.workflowId),
-              rows.map((r) => r.alert.uid),
-              rows.map((r) => r.deliveries),
-              rows.map((r) => r.firstReceivedAt),
-              rows.map((r) => r.lastReceivedAt),
-              alerts,
-              this.owner,
-            ],
-          );
-          // Too late: its deliveries went through Temporal. Throwing rolls the group back.
-          if (answered) throw new Error('copy ledger group abandoned');
-          commitSent = true;
-        },
-        { begin: `BEGIN; SET LOCAL statement_timeout = ${INSERT_TIMEOUT_MS}` },
-      );
+      connection = await checkOut(this.inserts);
+      // Too late: its deliveries went through Temporal.
+      if (answered) return;
+      sent = true;
+      await connection.client.query({
+        text: INSERT_GROUP,
+        values: [
+          rows.map((r) => r.workflowId),
+          rows.map((r) => r.alert.uid),
+          rows.map((r) => r.deliveries),
+          rows.map((r) => r.firstReceivedAt),
+          rows.map((r) => r.lastReceivedAt),
+          alerts,
+          this.owner,
+        ],
+      });
       answer(true);
     } catch (error) {
+      // Rare, and after a silent connection its state is unknown: a new one next time.
+      broken = error instanceof Error ? error : new Error(String(error));
       if (!answered) this.failed(error);
       answer(false);
     } finally {
+      connection?.release(broken);
       clearTimeout(timer);
       this.abandoned = false;
     }
@@ -500,6 +530,11 @@ export class CopyLedger {
     this.closed = true;
     clearTimeout(this.forwardTimer);
     this.forwardTimer = undefined;
+    // Once the group in flight, if any, has released its connection.
+    if (!this.insertsEnded) {
+      this.insertsEnded = true;
+      void this.inserts.end().catch(() => undefined);
+    }
   }
 
   /**
