@@ -168,6 +168,28 @@ describe('CopyLedger group commit', () => {
     expect(decoded).toEqual({ alert: { ...a1 }, correlationKey: 'key-of-incident-a' });
   });
 
+  it('takes a group at most every groupEveryMs, and does not hold a copy that arrives after a quiet time', async () => {
+    const copies = ledger(recorder().forward, { groupEveryMs: 200 });
+    const a1 = alertOf('uid-a1');
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // After a quiet time, a copy's group starts at once.
+    const started = Date.now();
+    expect(await copies.record([copy('incident-a', a1, '2026-12-01T10:00:00.000Z')])).toBe(true);
+    expect(Date.now() - started).toBeLessThan(150);
+    await sleep(250);
+    // Ten copies 10 ms apart: PostgreSQL takes an INSERT faster than that, yet they share groups.
+    const answers: Promise<boolean>[] = [];
+    for (let i = 1; i <= 10; i += 1) {
+      answers.push(copies.record([copy('incident-a', a1, `2026-12-01T10:00:0${i % 10}.000Z`)]));
+      await sleep(10);
+    }
+    expect(await Promise.all(answers)).toEqual(Array(10).fill(true));
+    const { rows } = await owner.query<{ deliveries: number }>('SELECT deliveries FROM intake_copies ORDER BY id');
+    expect(rows.reduce((n, r) => n + r.deliveries, 0)).toBe(11);
+    // The lone first copy, then one group at once and one or two taken 200 ms apart.
+    expect(rows.length).toBeLessThanOrEqual(4);
+  });
+
   it('answers false at once when PostgreSQL is unreachable, and skips the ledger for a while', async () => {
     const unreachable = createPool('postgres://nobody@127.0.0.1:1/none');
     try {

@@ -8,7 +8,7 @@
  * durably; what the copy adds is one delivery to the incident's counts. So instead of a Temporal
  * call, the copy is appended to PostgreSQL's `intake_copies` (migration 15) by group commit —
  * one multi-row INSERT in flight at a time per process, the next carrying every copy that
- * arrived meanwhile, aggregated per (workflow, alert UID) — and its 202 is sent once that row
+ * arrived meanwhile (groups start at most every GROUP_EVERY_MS), aggregated per (workflow, alert UID) — and its 202 is sent once that row
  * has committed. A forwarder per API process then hands the rows to their incidents about
  * every FORWARD_EVERY_MS with the same signal-with-start as the batcher's calls (counts in
  * AlertDeliveries), deleting them in the transaction that claimed them, once the signals were
@@ -67,6 +67,10 @@ const WAIT_MS = 500;
  * given up: its connection is closed and its copies go through Temporal.
  */
 const ANSWER_GRACE_MS = 5_000;
+/** Groups start at most this often; a copy waits this long at most for its group to start. */
+const GROUP_EVERY_MS = 2;
+/** Deliveries waiting that make a full group: it starts without waiting for GROUP_EVERY_MS. */
+const GROUP_FULL = 256;
 /** After a failed or slow group, copies skip the ledger this long. */
 const RETRY_MS = 5_000;
 /** A group's copies, aggregated per (incident, alert UID), in one statement. */
@@ -136,6 +140,7 @@ export interface CopyLedgerOptions {
   copyWindowMs?: number;
   recentEntries?: number;
   waitMs?: number;
+  groupEveryMs?: number;
   retryMs?: number;
   forwardEveryMs?: number;
   staleMs?: number;
@@ -184,6 +189,8 @@ export class CopyLedger {
   private readonly encoded = new WeakMap<Alert, Promise<Buffer>>();
   private waiting: Waiter[] = [];
   private committing: Promise<void> | undefined;
+  /** When the last group was taken (performance.now()): groups are spaced by `groupEveryMs`. */
+  private lastGroupAt = -Infinity;
   /** The group in flight was answered `false` (too slow): new copies skip the ledger until it ends. */
   private abandoned = false;
   private failingUntil = 0;
@@ -210,6 +217,7 @@ export class CopyLedger {
       copyWindowMs: options.copyWindowMs ?? COPY_WINDOW_MS,
       recentEntries: options.recentEntries ?? RECENT_ENTRIES,
       waitMs: options.waitMs ?? WAIT_MS,
+      groupEveryMs: options.groupEveryMs ?? GROUP_EVERY_MS,
       retryMs: options.retryMs ?? RETRY_MS,
       forwardEveryMs: options.forwardEveryMs ?? FORWARD_EVERY_MS,
       staleMs: options.staleMs ?? STALE_MS,
@@ -269,9 +277,21 @@ export class CopyLedger {
       this.committing = undefined;
       return;
     }
-    const group = this.waiting;
-    this.waiting = [];
-    this.committing = this.commit(group).finally(() => this.commitNext());
+    // A group at most every GROUP_EVERY_MS (unless a full one waits): PostgreSQL answers an
+    // INSERT so fast that, in a storm, groups would carry a few copies each, and each group
+    // costs this process and PostgreSQL a round trip and a WAL flush.
+    const linger = this.lastGroupAt + this.options.groupEveryMs - performance.now();
+    const start = () => {
+      const group = this.waiting;
+      this.waiting = [];
+      this.lastGroupAt = performance.now();
+      return this.commit(group);
+    };
+    const next =
+      linger > 0 && this.waiting.length < GROUP_FULL
+        ? new Promise<void>((resolve) => setTimeout(resolve, linger)).then(start)
+        : start();
+    this.committing = next.finally(() => this.commitNext());
   }
 
   private async commit(group: Waiter[]): Promise<void> {
@@ -543,7 +563,8 @@ export class CopyLedger {
    */
   async close(): Promise<void> {
     this.stop();
-    await this.committing;
+    // The group in flight, and those still waiting (taken before stop()).
+    while (this.committing !== undefined) await this.committing;
     await this.forwardAll().catch(() => undefined);
   }
 }
