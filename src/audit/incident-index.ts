@@ -106,30 +106,82 @@ interface SummaryRow {
   pending_approvals: string;
 }
 
-/**
- * The WHERE clause of a filter, only the conditions given (so each query is planned for its
- * own filter and meets its index), and the parameters it binds.
- *
- * Equality filters are one `facets @> …` test (the GIN index intersects them), except a lone
- * `status` (no other equality filter): that is a test of the column, which its btree index
- * (migration 14) answers in list order, so counting up to TOTAL_CAP reads that many small index
- * entries and no row, and a deep page skips entries that all match.
- */
-function whereOf(filter: Omit<IncidentFilter, 'limit' | 'offset'>): {
+/** Query parameters, bound in order: `$1`, `$2`, … */
+class Params {
+  readonly values: unknown[] = [];
+  bind(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** A filter as SQL: its WHERE clause (only the conditions given, so each query is planned for its own filter). */
+interface FilterSql {
   where: string;
-  params: unknown[];
-  /** The `facets @> …` test, when there is one. */
-  facetsTest?: string;
+  /** The equality filters alone, as one boolean expression (undefined: there are none). */
+  test?: string;
   /** The opening-time bounds, when given. */
   range: string[];
-} {
-  const params: unknown[] = [];
+}
+
+/**
+ * A filter's conditions in one of two forms, which select the same incidents:
+ *
+ * - `walk`: each equality filter a test of its own column — `status = …`, `severity = …`,
+ *   `case_status = …`, `unhandled`, `assignee = …`, `… = ANY(zones)`, `… = ANY(sources)` — all
+ *   carried by the list's order index (migration 16), so walking it in list order past the
+ *   incidents a filter or an offset skips is an index-only scan of small entries with cheap
+ *   tests. A lone `status` is also what its own btree (migration 14) answers in list order,
+ *   every entry a match.
+ * - `gin`: the equality filters as one `facets @> …` test, which the facets' GIN index answers
+ *   by intersecting its posting lists — for a filter matching few incidents, which a walk would
+ *   have to read the whole index to find.
+ */
+function filterSql(
+  filter: Omit<IncidentFilter, 'limit' | 'offset' | 'cursor'>,
+  form: 'walk' | 'gin',
+  params: Params,
+): FilterSql {
   const conditions: string[] = [];
-  const bind = (value: unknown) => {
-    params.push(value);
-    return `$${params.length}`;
+  if (filter.incidentId !== undefined) conditions.push(`incident_id = ${params.bind(filter.incidentId)}`);
+  const tests: string[] = [];
+  if (form === 'walk') {
+    if (filter.status !== undefined) tests.push(`status = ${params.bind(filter.status)}::text`);
+    if (filter.severity !== undefined) tests.push(`severity = ${params.bind(filter.severity)}::text`);
+    if (filter.zone !== undefined) tests.push(`${params.bind(filter.zone)}::text = ANY(zones)`);
+    if (filter.source !== undefined) tests.push(`${params.bind(filter.source)}::text = ANY(sources)`);
+    if (filter.unhandled !== undefined) tests.push(filter.unhandled ? 'unhandled' : 'NOT unhandled');
+    if (filter.caseStatus !== undefined) tests.push(`case_status = ${params.bind(filter.caseStatus)}::text`);
+    if (filter.assignee !== undefined) tests.push(`assignee = ${params.bind(filter.assignee)}::text`);
+  } else {
+    const facets = equalityFacets(filter);
+    if (facets.length > 0) tests.push(`facets @> ${params.bind(facets)}::text[]`);
+  }
+  conditions.push(...tests);
+  const range: string[] = [];
+  if (filter.from !== undefined) range.push(`opened_at >= ${params.bind(filter.from)}::timestamptz`);
+  if (filter.to !== undefined) range.push(`opened_at < ${params.bind(filter.to)}::timestamptz`);
+  conditions.push(...range);
+  if (filter.waitingForApproval !== undefined)
+    conditions.push(`${filter.waitingForApproval ? '' : 'NOT '}EXISTS (${PENDING_APPROVALS_SQL})`);
+  return {
+    where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`,
+    ...(tests.length > 0 && { test: tests.join(' AND ') }),
+    range,
   };
-  if (filter.incidentId !== undefined) conditions.push(`incident_id = ${bind(filter.incidentId)}`);
+}
+
+/** A filter's WHERE clause in one form, with its parameters (tests compare the two forms). */
+export function filterWhere(
+  filter: Omit<IncidentFilter, 'limit' | 'offset' | 'cursor'>,
+  form: 'walk' | 'gin',
+): { where: string; params: unknown[] } {
+  const params = new Params();
+  return { where: filterSql(filter, form, params).where, params: params.values };
+}
+
+/** The equality filters as facets (the `incidents_facets()` trigger's names, migration 11). */
+function equalityFacets(filter: Omit<IncidentFilter, 'limit' | 'offset' | 'cursor'>): string[] {
   const facets: string[] = [];
   if (filter.status !== undefined) facets.push(`status:${filter.status}`);
   if (filter.severity !== undefined) facets.push(`severity:${filter.severity}`);
@@ -138,23 +190,16 @@ function whereOf(filter: Omit<IncidentFilter, 'limit' | 'offset'>): {
   if (filter.unhandled !== undefined) facets.push(filter.unhandled ? 'unhandled' : 'handled');
   if (filter.caseStatus !== undefined) facets.push(`case:${filter.caseStatus}`);
   if (filter.assignee !== undefined) facets.push(`assignee:${filter.assignee}`);
-  const loneStatus = facets.length === 1 && filter.status !== undefined;
-  if (loneStatus) conditions.push(`status = ${bind(filter.status)}::text`);
-  // All other equality filters in one containment test, which the facets' GIN index answers.
-  const facetsTest = !loneStatus && facets.length > 0 ? `facets @> ${bind(facets)}::text[]` : undefined;
-  if (facetsTest !== undefined) conditions.push(facetsTest);
-  const range: string[] = [];
-  if (filter.from !== undefined) range.push(`opened_at >= ${bind(filter.from)}::timestamptz`);
-  if (filter.to !== undefined) range.push(`opened_at < ${bind(filter.to)}::timestamptz`);
-  conditions.push(...range);
-  if (filter.waitingForApproval !== undefined)
-    conditions.push(`${filter.waitingForApproval ? '' : 'NOT '}EXISTS (${PENDING_APPROVALS_SQL})`);
-  return {
-    where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`,
-    params,
-    ...(facetsTest !== undefined && { facetsTest }),
-    range,
-  };
+  return facets;
+}
+
+/**
+ * Whether the GIN form is worth weighing: some equality filter other than a lone `status`
+ * (whose btree answers it best at any density).
+ */
+function ginCandidate(filter: Omit<IncidentFilter, 'limit' | 'offset' | 'cursor'>): boolean {
+  const facets = equalityFacets(filter);
+  return facets.length > 1 || (facets.length === 1 && filter.status === undefined);
 }
 
 function toSummary(r: SummaryRow): IncidentSummary {
@@ -178,40 +223,41 @@ function toSummary(r: SummaryRow): IncidentSummary {
 
 /** `total` is exact up to this many matching incidents. */
 export const TOTAL_CAP = 10_000;
-/** The newest incidents whose facets tell a dense filter from a sparse one (countSql). */
+/** The newest incidents that tell a dense filter from a sparse one (countSql). */
 const DENSITY_SAMPLE = 1_000;
-/** Matches among DENSITY_SAMPLE from which a filter is dense: one in five. */
-const DENSE_MATCHES = 200;
+/** Matches among DENSITY_SAMPLE from which a filter is dense: one in ten. */
+const DENSE_MATCHES = 100;
 /** At most this many matches: read them through the filter's indexes and sort, not along the order index. */
 const SPARSE_MATCHES = 2_000;
 
 /**
- * How many incidents match, up to TOTAL_CAP + 1 (the SQL; `where` from whereOf).
+ * How many incidents match, up to TOTAL_CAP + 1 (the SQL, with the filter in both forms; the
+ * `gin` one only when ginCandidate).
  *
- * A lone `status`, or no filter but the time range, is counted along its btree, or the order
- * index, in list order: at most TOTAL_CAP + 1 small entries, no row. A `facets @>` test picks
- * between two plans by the density of its matches among the newest DENSITY_SAMPLE incidents (in
- * the time range), read from the order index alone: a dense filter walks the order index and
- * tests the facets it carries until TOTAL_CAP + 1 match (at one match in five, at most ~50,000
- * entries); a sparser one is read through the GIN index and stops as soon as TOTAL_CAP + 1 rows
- * are seen. Measured at 100,000 incidents (docs/benchmarks.md, "History at scale"): the walk takes
- * a quarter of the time of a GIN read for `source=…` (one in two), and twice it for `zone=…` (one
- * in seven); unordered, the planner scanned the table's wide rows for a dense filter instead, the
- * slowest of all.
+ * No filter but the time range, or a lone `status`, is counted along the order index, or the
+ * status btree, in list order: at most TOTAL_CAP + 1 small entries, no row. Other equality
+ * filters pick between two plans by the density of their matches among the newest
+ * DENSITY_SAMPLE incidents (in the time range), read from the order index alone: a dense
+ * filter walks the order index, testing the columns it carries, until TOTAL_CAP + 1 match (at
+ * one match in ten, at most ~100,000 entries); a sparser one is read through the GIN index and
+ * stops as soon as TOTAL_CAP + 1 rows are seen. Measured at 100,000 incidents (docs/benchmarks.md,
+ * "History at scale"): for a filter matching one incident in six, the walk reads ~60,000 index
+ * entries in 9–14 ms (~800 pages), where the GIN read visits the heap page of each of its
+ * 10,001 matches (5,500–9,000 pages, 13–16 ms when cached and several times that when not).
  */
-function countSql({ where, facetsTest, range }: ReturnType<typeof whereOf>): string {
+function countSql(walk: FilterSql, gin: FilterSql | undefined): string {
   const limit = TOTAL_CAP + 1;
-  if (where === '') return `SELECT count(*) AS total FROM (SELECT 1 FROM incidents LIMIT ${limit}) AS matching`;
-  const ordered = `SELECT count(*) FROM (SELECT 1 FROM incidents ${where}
+  if (walk.where === '') return `SELECT count(*) AS total FROM (SELECT 1 FROM incidents LIMIT ${limit}) AS matching`;
+  const ordered = `SELECT count(*) FROM (SELECT 1 FROM incidents ${walk.where}
                      ORDER BY opened_at DESC, incident_id LIMIT ${limit}) AS matching`;
-  if (facetsTest === undefined) return `SELECT (${ordered}) AS total`;
-  const sampleWhere = range.length === 0 ? '' : `WHERE ${range.join(' AND ')}`;
+  if (gin === undefined || walk.test === undefined) return `SELECT (${ordered}) AS total`;
+  const sampleWhere = walk.range.length === 0 ? '' : `WHERE ${walk.range.join(' AND ')}`;
   return `SELECT CASE
       WHEN (SELECT count(*) FILTER (WHERE sampled.matches) FROM (
-              SELECT ${facetsTest} AS matches FROM incidents ${sampleWhere}
+              SELECT (${walk.test}) AS matches FROM incidents ${sampleWhere}
                ORDER BY opened_at DESC, incident_id LIMIT ${DENSITY_SAMPLE}) AS sampled) >= ${DENSE_MATCHES}
       THEN (${ordered})
-      ELSE (SELECT count(*) FROM (SELECT 1 FROM incidents ${where} LIMIT ${limit}) AS matching) END AS total`;
+      ELSE (SELECT count(*) FROM (SELECT 1 FROM incidents ${gin.where} LIMIT ${limit}) AS matching) END AS total`;
 }
 
 export interface IncidentPage {
@@ -244,36 +290,46 @@ export class IncidentIndex {
    * indexes and sorted instead (the order expression is masked so the planner cannot walk).
    */
   async list(filter: IncidentFilter): Promise<IncidentPage> {
-    const filterSql = whereOf(filter);
-    const { where, params } = filterSql;
-    const count = await this.pool.query<{ total: string }>(countSql(filterSql), params);
+    const countParams = new Params();
+    const count = await this.pool.query<{ total: string }>(
+      countSql(
+        filterSql(filter, 'walk', countParams),
+        ginCandidate(filter) ? filterSql(filter, 'gin', countParams) : undefined,
+      ),
+      countParams.values,
+    );
     const counted = Number(count.rows[0]?.total ?? 0);
-    const pageParams = [...params];
-    let pageWhere = where;
+    // Many matches, and a page in their first half: walk the order index, stopping after the
+    // page (about (offset + limit) × incidents ÷ matches entries). Otherwise read the matches
+    // through the GIN index and sort them (the order expression masked, so the planner cannot
+    // walk instead): a page near or past the end of a few thousand matches would walk the whole
+    // index for it.
+    const walking =
+      !ginCandidate(filter) ||
+      (counted > SPARSE_MATCHES && (counted > TOTAL_CAP || filter.offset + filter.limit <= counted / 2));
+    const pageParams = new Params();
+    let { where } = filterSql(filter, walking ? 'walk' : 'gin', pageParams);
     if (filter.cursor !== undefined) {
-      pageParams.push(filter.cursor.openedUs, filter.cursor.incidentId);
-      const at = `(timestamptz 'epoch' + $${pageParams.length - 1}::bigint * interval '1 microsecond')`;
-      const after = `opened_at <= ${at} AND (opened_at < ${at} OR incident_id > $${pageParams.length})`;
-      pageWhere = where === '' ? `WHERE ${after}` : `${where} AND ${after}`;
+      const at = `(timestamptz 'epoch' + ${pageParams.bind(filter.cursor.openedUs)}::bigint * interval '1 microsecond')`;
+      const after = `opened_at <= ${at} AND (opened_at < ${at} OR incident_id > ${pageParams.bind(filter.cursor.incidentId)})`;
+      where = where === '' ? `WHERE ${after}` : `${where} AND ${after}`;
     }
-    pageParams.push(filter.limit + 1, filter.offset);
-    const order =
-      counted > SPARSE_MATCHES ? 'opened_at DESC, incident_id' : "opened_at + interval '0' DESC, incident_id || ''";
+    const order = walking ? 'opened_at DESC, incident_id' : "opened_at + interval '0' DESC, incident_id || ''";
     // The page's keys first, then its columns: rows skipped by `offset` (or walked past by the
-    // filter) are read from an index alone — the status btree for a lone `status`, or the order index,
-    // which carries `facets` (migrations 11 and 14) — and the pending-approvals count runs for the
-    // page's rows only.
+    // filter) are read from an index alone — the status btree for a lone `status`, or the order
+    // index, which carries every filter's column (migration 16) — and the pending-approvals
+    // count runs for the page's rows only.
     const page =
       counted === 0
         ? { rows: [] as SummaryRow[] }
         : await this.pool.query<SummaryRow>(
             `SELECT ${COLUMNS} FROM incidents
-               JOIN (SELECT incident_id AS page_id FROM incidents ${pageWhere}
+               JOIN (SELECT incident_id AS page_id FROM incidents ${where}
                       ORDER BY ${order}
-                      LIMIT $${pageParams.length - 1} OFFSET $${pageParams.length}) AS page
+                      LIMIT ${pageParams.bind(filter.limit + 1)} OFFSET ${pageParams.bind(filter.offset)}) AS page
                  ON incidents.incident_id = page.page_id
               ORDER BY opened_at DESC, incident_id`,
-            pageParams,
+            pageParams.values,
           );
     const rows = page.rows.slice(0, filter.limit);
     const last = rows[rows.length - 1];
@@ -291,10 +347,12 @@ export class IncidentIndex {
    * give), zones in name order.
    */
   async zoneCounts(filter: Omit<IncidentFilter, 'limit' | 'offset' | 'zone' | 'cursor'>): Promise<ZoneCount[]> {
-    const { where, params } = whereOf({ ...filter, zone: undefined });
+    // Every match is read: in the walk form, from the order index alone (it carries the zones).
+    const params = new Params();
+    const { where } = filterSql({ ...filter, zone: undefined }, 'walk', params);
     const { rows } = await this.pool.query<{ zone: string; count: string }>(
       `SELECT zone, count(*) AS count FROM incidents, unnest(zones) AS zone ${where} GROUP BY zone ORDER BY zone`,
-      params,
+      params.values,
     );
     return rows.map((r) => ({ zone: r.zone, count: Number(r.count) }));
   }
