@@ -8,8 +8,8 @@
  * durably; what the copy adds is one delivery to the incident's counts. So instead of a Temporal
  * call, the copy is appended to PostgreSQL's `intake_copies` (migration 15) by group commit —
  * one multi-row INSERT in flight at a time per process, the next carrying every copy that
- * arrived meanwhile (groups start at most every GROUP_EVERY_MS), aggregated per (workflow, alert UID) — and its 202 is sent once that row
- * has committed. A forwarder per API process then hands the rows to their incidents about
+ * arrived meanwhile (groups start at most every GROUP_EVERY_MS), aggregated per (workflow,
+ * alert UID) — and its 202 is sent once that row has committed. A forwarder per API process then hands the rows to their incidents about
  * every FORWARD_EVERY_MS with the same signal-with-start as the batcher's calls (counts in
  * AlertDeliveries), deleting them in the transaction that claimed them, once the signals were
  * accepted. Rows older than STALE_MS are taken by any API process: those of a crashed one.
