@@ -347,8 +347,8 @@ export class IncidentIndex {
    * give), zones in name order.
    */
   async zoneCounts(filter: Omit<IncidentFilter, 'limit' | 'offset' | 'zone' | 'cursor'>): Promise<ZoneCount[]> {
-    // Every match is read (at 100,000 incidents the planner scans the table): the walk form's
-    // column tests cost a row less than `facets @> …`.
+    // Every match is read (at 100,000 incidents the planner scans the table), so the walk
+    // form: a column test costs each row less than `facets @> …`.
     const params = new Params();
     const { where } = filterSql({ ...filter, zone: undefined }, 'walk', params);
     const { rows } = await this.pool.query<{ zone: string; count: string }>(
