@@ -204,7 +204,6 @@ export class CopyLedger {
    * first use; an idle connection does not keep the process alive.
    */
   private readonly inserts: Pool;
-  private insertsEnded = false;
 
   constructor(
     private readonly pool: Pool,
@@ -551,10 +550,7 @@ export class CopyLedger {
     clearTimeout(this.forwardTimer);
     this.forwardTimer = undefined;
     // Once the group in flight, if any, has released its connection.
-    if (!this.insertsEnded) {
-      this.insertsEnded = true;
-      void this.inserts.end().catch(() => undefined);
-    }
+    if (!this.inserts.ending) void this.inserts.end().catch(() => undefined);
   }
 
   /**
