@@ -290,12 +290,10 @@ export class IncidentIndex {
    * indexes and sorted instead (the order expression is masked so the planner cannot walk).
    */
   async list(filter: IncidentFilter): Promise<IncidentPage> {
+    const weighGin = ginCandidate(filter);
     const countParams = new Params();
     const count = await this.pool.query<{ total: string }>(
-      countSql(
-        filterSql(filter, 'walk', countParams),
-        ginCandidate(filter) ? filterSql(filter, 'gin', countParams) : undefined,
-      ),
+      countSql(filterSql(filter, 'walk', countParams), weighGin ? filterSql(filter, 'gin', countParams) : undefined),
       countParams.values,
     );
     const counted = Number(count.rows[0]?.total ?? 0);
@@ -305,8 +303,7 @@ export class IncidentIndex {
     // walk instead): a page near or past the end of a few thousand matches would walk the whole
     // index for it.
     const walking =
-      !ginCandidate(filter) ||
-      (counted > SPARSE_MATCHES && (counted > TOTAL_CAP || filter.offset + filter.limit <= counted / 2));
+      !weighGin || (counted > SPARSE_MATCHES && (counted > TOTAL_CAP || filter.offset + filter.limit <= counted / 2));
     const pageParams = new Params();
     let { where } = filterSql(filter, walking ? 'walk' : 'gin', pageParams);
     if (filter.cursor !== undefined) {
