@@ -14,7 +14,7 @@ import { runMigrations } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { createTestDatabase } from '../test/support/pg';
 
-const SECONDS = Number(process.env['BENCH_AUDIT_SECONDS'] ?? 10);
+const SECONDS = Number(process.env['BENCH_AUDIT_SECONDS'] ?? 20);
 const IN_FLIGHT = Number(process.env['BENCH_AUDIT_IN_FLIGHT'] ?? 64);
 /** Incidents each process spreads its records over (each append updates one projection row). */
 const INCIDENTS = Number(process.env['BENCH_AUDIT_INCIDENTS'] ?? 2_000);

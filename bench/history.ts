@@ -112,6 +112,7 @@ async function seed(url: string): Promise<void> {
     const rebuilt = (performance.now() - rebuildStarted) / 1000;
     await client.query('VACUUM ANALYZE audit_events');
     await client.query('VACUUM ANALYZE incidents');
+    await client.query('VACUUM ANALYZE incident_facets');
     process.stdout.write(
       `\rseeded ${INCIDENTS * PER_INCIDENT} audit records in ${seeded.toFixed(0)} s; ` +
         `projection rebuilt from them in ${rebuilt.toFixed(1)} s (${rows[0]?.count} incidents)\n`,

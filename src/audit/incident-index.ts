@@ -125,7 +125,7 @@ interface FilterSql {
 }
 
 /**
- * A filter's conditions in one of two forms, which select the same incidents:
+ * A filter's conditions in one of three forms, which select the same incidents:
  *
  * - `walk`: each equality filter a test of its own column — `status = …`, `severity = …`,
  *   `case_status = …`, `unhandled`, `assignee = …`, `… = ANY(zones)`, `… = ANY(sources)` — all
@@ -136,16 +136,22 @@ interface FilterSql {
  * - `gin`: the equality filters as one `facets @> …` test, which the facets' GIN index answers
  *   by intersecting its posting lists — for a filter matching few incidents, which a walk would
  *   have to read the whole index to find.
+ * - `facet`: for a filter of one equality (loneFacet), on `incident_facets` instead of
+ *   `incidents` (migration 17): `facet = …`, the slice of that facet's list, in list order.
  */
 function filterSql(
   filter: Omit<IncidentFilter, 'limit' | 'offset' | 'cursor'>,
-  form: 'walk' | 'gin',
+  form: 'walk' | 'gin' | 'facet',
   params: Params,
 ): FilterSql {
   const conditions: string[] = [];
   if (filter.incidentId !== undefined) conditions.push(`incident_id = ${params.bind(filter.incidentId)}`);
   const tests: string[] = [];
-  if (form === 'walk') {
+  if (form === 'facet') {
+    const facet = loneFacet(filter);
+    if (facet === undefined) throw new Error('the facet form is for a filter of one equality');
+    tests.push(`facet = ${params.bind(facet)}::text`);
+  } else if (form === 'walk') {
     if (filter.status !== undefined) tests.push(`status = ${params.bind(filter.status)}::text`);
     if (filter.severity !== undefined) tests.push(`severity = ${params.bind(filter.severity)}::text`);
     if (filter.zone !== undefined) tests.push(`${params.bind(filter.zone)}::text = ANY(zones)`);
@@ -174,7 +180,7 @@ function filterSql(
 /** A filter's WHERE clause in one form, with its parameters (tests compare the two forms). */
 export function filterWhere(
   filter: Omit<IncidentFilter, 'limit' | 'offset' | 'cursor'>,
-  form: 'walk' | 'gin',
+  form: 'walk' | 'gin' | 'facet',
 ): { where: string; params: unknown[] } {
   const params = new Params();
   return { where: filterSql(filter, form, params).where, params: params.values };
@@ -194,8 +200,20 @@ function equalityFacets(filter: Omit<IncidentFilter, 'limit' | 'offset' | 'curso
 }
 
 /**
- * Whether the GIN form is worth weighing: some equality filter other than a lone `status`
- * (whose btree answers it best at any density).
+ * The facet of a filter that is one equality and nothing else but a time range (`zone=…`,
+ * `source=…`, `status=…`, …): its own list in `incident_facets` answers it, count and any page,
+ * with entries that all match. undefined for any other filter.
+ */
+export function loneFacet(filter: Omit<IncidentFilter, 'limit' | 'offset' | 'cursor'>): string | undefined {
+  if (filter.incidentId !== undefined || filter.waitingForApproval !== undefined) return undefined;
+  const facets = equalityFacets(filter);
+  return facets.length === 1 ? facets[0] : undefined;
+}
+
+/**
+ * Whether the GIN form is worth weighing (for a filter that is not a lone equality): some
+ * equality filter other than a lone `status`, which holds too many incidents for the GIN read
+ * to beat a walk of the order index.
  */
 function ginCandidate(filter: Omit<IncidentFilter, 'limit' | 'offset' | 'cursor'>): boolean {
   const facets = equalityFacets(filter);
@@ -234,8 +252,9 @@ const SPARSE_MATCHES = 2_000;
  * How many incidents match, up to TOTAL_CAP + 1 (the SQL, with the filter in both forms; the
  * `gin` one only when ginCandidate).
  *
- * No filter but the time range, or a lone `status`, is counted along the order index, or the
- * status btree, in list order: at most TOTAL_CAP + 1 small entries, no row. Other equality
+ * (A filter of one equality is counted on its facet list instead: list().) No filter but the
+ * time range, or a lone `status` beside `waitingForApproval` or `incidentId`, is counted along
+ * the order index in list order: at most TOTAL_CAP + 1 small entries, no row. Other equality
  * filters pick between two plans by the density of their matches among the newest
  * DENSITY_SAMPLE incidents (in the time range), read from the order index alone: a dense
  * filter walks the order index, testing the columns it carries, until TOTAL_CAP + 1 match (at
@@ -284,16 +303,24 @@ export class IncidentIndex {
    * (the page reads only its rows) and exactly up to TOTAL_CAP (`totalCapped` beyond: a count is
    * O(matches), and a page must not be). `nextCursor` names the page after this one.
    *
-   * The count also picks the page's plan: a filter matching many incidents is read along the
+   * A filter of one equality (and maybe a time range) is counted and paged on its facet's list
+   * (loneFacet). For others, the count picks the page's plan: a filter matching many incidents is read along the
    * order index, stopping after the page (about page × incidents ÷ matches rows); one matching
    * few would make that walk cover the whole table, so its matches are read through the filter
    * indexes and sorted instead (the order expression is masked so the planner cannot walk).
    */
   async list(filter: IncidentFilter): Promise<IncidentPage> {
-    const weighGin = ginCandidate(filter);
+    const byFacet = loneFacet(filter) !== undefined;
+    const weighGin = !byFacet && ginCandidate(filter);
     const countParams = new Params();
     const count = await this.pool.query<{ total: string }>(
-      countSql(filterSql(filter, 'walk', countParams), weighGin ? filterSql(filter, 'gin', countParams) : undefined),
+      byFacet
+        ? `SELECT count(*) AS total FROM (SELECT 1 FROM incident_facets ${filterSql(filter, 'facet', countParams).where}
+                                      LIMIT ${TOTAL_CAP + 1}) AS matching`
+        : countSql(
+            filterSql(filter, 'walk', countParams),
+            weighGin ? filterSql(filter, 'gin', countParams) : undefined,
+          ),
       countParams.values,
     );
     const counted = Number(count.rows[0]?.total ?? 0);
@@ -305,7 +332,7 @@ export class IncidentIndex {
     const walking =
       !weighGin || (counted > SPARSE_MATCHES && (counted > TOTAL_CAP || filter.offset + filter.limit <= counted / 2));
     const pageParams = new Params();
-    let { where } = filterSql(filter, walking ? 'walk' : 'gin', pageParams);
+    let { where } = filterSql(filter, byFacet ? 'facet' : walking ? 'walk' : 'gin', pageParams);
     if (filter.cursor !== undefined) {
       const at = `(timestamptz 'epoch' + ${pageParams.bind(filter.cursor.openedUs)}::bigint * interval '1 microsecond')`;
       const after = `opened_at <= ${at} AND (opened_at < ${at} OR incident_id > ${pageParams.bind(filter.cursor.incidentId)})`;
@@ -313,15 +340,15 @@ export class IncidentIndex {
     }
     const order = walking ? 'opened_at DESC, incident_id' : "opened_at + interval '0' DESC, incident_id || ''";
     // The page's keys first, then its columns: rows skipped by `offset` (or walked past by the
-    // filter) are read from an index alone — the status btree for a lone `status`, or the order
-    // index, which carries every filter's column (migration 16) — and the pending-approvals
+    // filter) are read from an index alone — a lone equality's facet list (migration 17), or the
+    // order index, which carries every filter's column (migration 16) — and the pending-approvals
     // count runs for the page's rows only.
     const page =
       counted === 0
         ? { rows: [] as SummaryRow[] }
         : await this.pool.query<SummaryRow>(
             `SELECT ${COLUMNS} FROM incidents
-               JOIN (SELECT incident_id AS page_id FROM incidents ${where}
+               JOIN (SELECT incident_id AS page_id FROM ${byFacet ? 'incident_facets' : 'incidents'} ${where}
                       ORDER BY ${order}
                       LIMIT ${pageParams.bind(filter.limit + 1)} OFFSET ${pageParams.bind(filter.offset)}) AS page
                  ON incidents.incident_id = page.page_id

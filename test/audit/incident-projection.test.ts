@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import type { Pool } from 'pg';
 import { AuditStore } from '../../src/audit/audit-store';
-import { IncidentIndex, decodeCursor, filterWhere, type IncidentFilter } from '../../src/audit/incident-index';
+import {
+  IncidentIndex,
+  decodeCursor,
+  filterWhere,
+  loneFacet,
+  type IncidentFilter,
+} from '../../src/audit/incident-index';
 import { rebuildIncidentProjection } from '../../src/audit/incident-projection';
 import type { AuditEventInput } from '../../src/audit/types';
 import { runMigrations } from '../../src/db/migrate';
@@ -31,10 +37,20 @@ const caseUpdate = (incidentId: string, changes: Record<string, unknown>) =>
     details: { changes },
   });
 
-/** Every stored column of the projection, in a stable order. */
-async function projection(pool: Pool): Promise<unknown[]> {
+/**
+ * Every stored column of the projection, in a stable order, and the facet lists (migration 17),
+ * which must hold exactly each incident's facets at its opening time.
+ */
+async function projection(pool: Pool): Promise<{ incidents: unknown[]; facetLists: unknown[] }> {
   const { rows } = await pool.query<Record<string, unknown>>('SELECT * FROM incidents ORDER BY incident_id');
-  return rows;
+  const lists = await pool.query<Record<string, unknown>>(
+    'SELECT facet, opened_at, incident_id FROM incident_facets ORDER BY incident_id, facet',
+  );
+  const derived = await pool.query<Record<string, unknown>>(
+    'SELECT f AS facet, opened_at, incident_id FROM incidents, unnest(facets) AS f ORDER BY incident_id, facet',
+  );
+  expect(lists.rows).toEqual(derived.rows);
+  return { incidents: rows, facetLists: lists.rows };
 }
 
 describe('incidents projection', () => {
@@ -116,8 +132,41 @@ describe('incidents projection', () => {
     expect((await index.get(c))?.unhandled).toBe(false);
 
     const incremental = await projection(pool);
+    expect(incremental.facetLists.length).toBeGreaterThan(15);
     expect(await rebuildIncidentProjection(pool)).toBe(3);
     expect(await projection(pool)).toEqual(incremental);
+  });
+
+  it('moves an incident in its facet lists when a record older than its opening arrives, and follows deletes and truncation', async () => {
+    const id = 'inc-facets-late';
+    await store.append(alert(id, 'high', 'late-source'));
+    const listed = async (filter: Omit<IncidentFilter, 'limit' | 'offset'>) =>
+      (await index.list({ ...filter, limit: 10, offset: 0 })).incidents.map((i) => [i.incidentId, i.openedAt]);
+    const late = event(id, 'policy.decided', {
+      time: '2020-01-01T00:00:00.000Z',
+      target: { ref: 'plc-9', zone: 'late-zone', known: true },
+    });
+    await store.append(late);
+    // Every facet of the incident, old (source) and new (zone), now listed at the earlier opening.
+    expect(await listed({ source: 'late-source' })).toEqual([[id, '2020-01-01T00:00:00.000Z']]);
+    expect(await listed({ zone: 'late-zone' })).toEqual([[id, '2020-01-01T00:00:00.000Z']]);
+    expect(await listed({ zone: 'late-zone', to: '2020-01-02T00:00:00Z' })).toEqual([[id, '2020-01-01T00:00:00.000Z']]);
+    expect(await listed({ zone: 'late-zone', from: '2020-01-02T00:00:00Z' })).toEqual([]);
+    await projection(pool);
+
+    // Deleting incidents (pruning does) and truncating them (by hand) empty their lists too.
+    const owner = await pool.connect();
+    try {
+      await owner.query('BEGIN');
+      await owner.query('DELETE FROM incidents WHERE incident_id = $1', [id]);
+      expect((await owner.query('SELECT 1 FROM incident_facets WHERE incident_id = $1', [id])).rowCount).toBe(0);
+      await owner.query('TRUNCATE incidents');
+      expect((await owner.query('SELECT 1 FROM incident_facets')).rowCount).toBe(0);
+    } finally {
+      await owner.query('ROLLBACK');
+      owner.release();
+    }
+    await projection(pool);
   });
 
   it('equals its rebuild for random trails written in random batches', async () => {
@@ -228,7 +277,7 @@ describe('incidents projection', () => {
     expect(await projection(pool)).toEqual(incremental);
   }, 60_000);
 
-  it('selects the same incidents with each filter as a column test (walking the order index) and as facets (GIN)', async () => {
+  it('selects the same incidents with each filter as a column test (walking the order index), as facets (GIN) and, for a lone equality, as its facet list', async () => {
     // The incidents the tests above left: varied statuses, severities, sources, zones, case
     // statuses, assignees, unhandled or not.
     type Equality = Omit<IncidentFilter, 'limit' | 'offset' | 'cursor'>;
@@ -252,10 +301,11 @@ describe('incidents projection', () => {
     const filters: Equality[] = [...singles];
     for (const [i, a] of singles.entries()) for (const b of singles.slice(i + 1)) filters.push({ ...a, ...b });
     filters.push({ status: 'open', waitingForApproval: false, from: '2026-01-01T00:00:00Z' });
-    const ids = async (form: 'walk' | 'gin', filter: Equality) => {
+    const ids = async (form: 'walk' | 'gin' | 'facet', filter: Equality) => {
       const { where, params } = filterWhere(filter, form);
+      const table = form === 'facet' ? 'incident_facets' : 'incidents';
       return (
-        await pool.query<{ id: string }>(`SELECT incident_id AS id FROM incidents ${where} ORDER BY 1`, params)
+        await pool.query<{ id: string }>(`SELECT incident_id AS id FROM ${table} ${where} ORDER BY 1`, params)
       ).rows.map((r) => r.id);
     };
     const total = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM incidents')).rows[0]?.n);
@@ -265,6 +315,15 @@ describe('incidents projection', () => {
       expect({ filter, ids: walk }).toEqual({ filter, ids: await ids('gin', filter) });
       if (walk.length > 0 && walk.length < total) partial++;
     }
+    // A lone equality, with or without a time range, is also its facet's list (migration 17).
+    for (const single of singles)
+      for (const filter of [single, { ...single, from: '2026-03-01T10:00:00.100Z' }]) {
+        expect(loneFacet(filter)).toBeDefined();
+        expect({ filter, ids: await ids('facet', filter) }).toEqual({ filter, ids: await ids('walk', filter) });
+      }
+    expect(loneFacet({ status: 'open', zone: 'dmz' })).toBeUndefined();
+    expect(loneFacet({ zone: 'dmz', waitingForApproval: true })).toBeUndefined();
+    expect(loneFacet({ from: '2026-01-01T00:00:00Z' })).toBeUndefined();
     // Not vacuous: most filters select some incidents and leave others.
     expect(singles.length).toBeGreaterThan(15);
     expect(partial).toBeGreaterThan(filters.length / 3);

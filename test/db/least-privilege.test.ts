@@ -6,6 +6,7 @@
 import type { Pool } from 'pg';
 import { ConsoleSessionStore } from '../../src/api/console/auth/session-store';
 import { AuditStore } from '../../src/audit/audit-store';
+import { IncidentIndex } from '../../src/audit/incident-index';
 import type { AuditEventInput } from '../../src/audit/types';
 import { runMigrations } from '../../src/db/migrate';
 import { migratedServiceDatabase, type ServiceDatabase } from '../support/pg-cluster';
@@ -48,6 +49,15 @@ describe('least-privileged service role', () => {
     expect((await store.listByIncident('inc-000000000000000000000001')).map((r) => r.seq)).toEqual([1, 2, 3]);
     await service.query(`INSERT INTO action_ledger (idempotency_key, action_type, result) VALUES ('k1', 't', '{}')`);
     expect(await store.verify()).toEqual({ ok: true, checked: 3 });
+  });
+
+  it('lets the service list incidents by a facet, kept by the projection, but not write the facet lists itself', async () => {
+    const page = await new IncidentIndex(service).list({ source: 'generic', limit: 10, offset: 0 });
+    expect(page.incidents.map((i) => i.incidentId)).toEqual(['inc-000000000000000000000001']);
+    await expect(
+      service.query(`INSERT INTO incident_facets VALUES ('source:forged', now(), 'inc-000000000000000000000001')`),
+    ).rejects.toThrow(/permission denied for table incident_facets/);
+    await expect(service.query('DELETE FROM incident_facets')).rejects.toThrow(/permission denied/);
   });
 
   it('lets the service create, touch and end console sessions', async () => {
