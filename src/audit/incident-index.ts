@@ -304,10 +304,11 @@ export class IncidentIndex {
    * O(matches), and a page must not be). `nextCursor` names the page after this one.
    *
    * A filter of one equality (and maybe a time range) is counted and paged on its facet's list
-   * (loneFacet). For others, the count picks the page's plan: a filter matching many incidents is read along the
-   * order index, stopping after the page (about page × incidents ÷ matches rows); one matching
-   * few would make that walk cover the whole table, so its matches are read through the filter
-   * indexes and sorted instead (the order expression is masked so the planner cannot walk).
+   * (loneFacet). For others, the count picks the page's plan: a filter matching many incidents
+   * is read along the order index, stopping after the page (about page × incidents ÷ matches
+   * rows); one matching few would make that walk cover the whole table, so its matches are read
+   * through the filter indexes and sorted instead (the order expression is masked so the
+   * planner cannot walk).
    */
   async list(filter: IncidentFilter): Promise<IncidentPage> {
     const byFacet = loneFacet(filter) !== undefined;
