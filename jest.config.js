@@ -22,4 +22,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60_000,
+  // A failed suite that leaks a handle must fail the run, not hang it until CI's time limit
+  // (which happened once: a stack's stubs stayed listening after its start failed).
+  forceExit: true,
 };

@@ -272,10 +272,10 @@ function spawnInterlock(
       env: { ...process.env, INTERLOCK_CONFIG: configPath, LOG_LEVEL: 'info', NODE_OPTIONS: nodeOptions },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const timer = setTimeout(
-      () => reject(new Error(`${mode} did not start within ${timeoutMs / 1000}s:\n${output.join('')}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // not left running behind the failed test
+      reject(new Error(`${mode} did not start within ${timeoutMs / 1000}s:\n${output.join('')}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output.push(chunk.toString());
       if (ready.test(chunk.toString())) {
@@ -334,8 +334,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // A namespace per stack: incident IDs are deterministic, so stacks sharing one would
   // join each other's incidents, exactly as two deployments sharing a namespace would.
   const namespace = `test-${randomBytes(4).toString('hex')}`;
-  await registerNamespace(temporal, namespace);
   const workDir = mkdtempSync(join(tmpdir(), 'interlock-stack-'));
+  let worker: ChildProcess | undefined;
+  let api: ChildProcess | undefined;
+  // What is up already is torn down when a later step fails: a stub left listening would keep
+  // jest from exiting after the run, turning a failed suite into a CI timeout.
+  const abandon = async (error: unknown): Promise<never> => {
+    await Promise.all([stopChild(api, 'SIGKILL'), stopChild(worker, 'SIGKILL')]);
+    await Promise.all([crowdstrike.close(), fortigate.close()]);
+    await db.drop().catch(() => undefined);
+    rmSync(workDir, { recursive: true, force: true });
+    throw error;
+  };
+  await registerNamespace(temporal, namespace).catch(abandon);
   const configPath = join(workDir, `${basename(workDir)}.yaml`);
   const config = stackConfig({
     ...options,
@@ -368,8 +379,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const spawnWorker = () =>
     spawnInterlock('worker', configPath, /worker running/, output, nodeOptions.worker, timeoutMs);
   const spawnApi = () => spawnInterlock('api', configPath, /API listening/, output, nodeOptions.api, timeoutMs);
-  let worker: ChildProcess | undefined = await spawnWorker();
-  let api: ChildProcess | undefined = await spawnApi();
+  worker = await spawnWorker().catch(abandon);
+  api = await spawnApi().catch(abandon);
   const apiUrl = `http://127.0.0.1:${port}`;
   const added: (() => ChildProcess | undefined)[] = [];
 
