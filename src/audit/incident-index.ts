@@ -131,8 +131,7 @@ interface FilterSql {
  *   `case_status = …`, `unhandled`, `assignee = …`, `… = ANY(zones)`, `… = ANY(sources)` — all
  *   carried by the list's order index (migration 16), so walking it in list order past the
  *   incidents a filter or an offset skips is an index-only scan of small entries with cheap
- *   tests. A lone `status` is also what its own btree (migration 14) answers in list order,
- *   every entry a match.
+ *   tests.
  * - `gin`: the equality filters as one `facets @> …` test, which the facets' GIN index answers
  *   by intersecting its posting lists — for a filter matching few incidents, which a walk would
  *   have to read the whole index to find.
@@ -241,42 +240,40 @@ function toSummary(r: SummaryRow): IncidentSummary {
 
 /** `total` is exact up to this many matching incidents. */
 export const TOTAL_CAP = 10_000;
-/** The newest incidents that tell a dense filter from a sparse one (countSql). */
+/** The newest incidents that tell a dense filter from a sparse one (isDense). */
 const DENSITY_SAMPLE = 1_000;
 /** Matches among DENSITY_SAMPLE from which a filter is dense: one in ten. */
 const DENSE_MATCHES = 100;
 /** At most this many matches: read them through the filter's indexes and sort, not along the order index. */
 const SPARSE_MATCHES = 2_000;
 
+/** How a list is read: its count and its page use the same form (filterSql). */
+type ListForm = 'walk' | 'gin' | 'facet';
+
 /**
- * How many incidents match, up to TOTAL_CAP + 1 (the SQL, with the filter in both forms; the
- * `gin` one only when ginCandidate).
+ * How many incidents match, up to TOTAL_CAP + 1, in the form the page starts with (list()).
  *
- * (A filter of one equality is counted on its facet list instead: list().) No filter but the
- * time range, or a lone `status` beside `waitingForApproval` or `incidentId`, is counted along
- * the order index in list order: at most TOTAL_CAP + 1 small entries, no row. Other equality
- * filters pick between two plans by the density of their matches among the newest
- * DENSITY_SAMPLE incidents (in the time range), read from the order index alone: a dense
- * filter walks the order index, testing the columns it carries, until TOTAL_CAP + 1 match (at
- * one match in ten, at most ~100,000 entries); a sparser one is read through the GIN index and
- * stops as soon as TOTAL_CAP + 1 rows are seen. Measured at 100,000 incidents (docs/benchmarks.md,
- * "History at scale"): for a filter matching one incident in six, the walk reads ~60,000 index
- * entries in 9–14 ms (~800 pages), where the GIN read visits the heap page of each of its
- * 10,001 matches (5,500–9,000 pages, 13–16 ms when cached and several times that when not).
+ * - `facet` (a lone equality): the first TOTAL_CAP + 1 entries of its list, every one a match.
+ * - `walk`: along the order index in list order, testing the columns it carries, until
+ *   TOTAL_CAP + 1 match (at one match in ten, at most ~100,000 small entries, no row).
+ * - `gin`: through the GIN index, stopping as soon as TOTAL_CAP + 1 rows are seen — for a
+ *   filter whose matches are sparse among the newest incidents (isDense), which the walk would
+ *   read most of the index to count.
+ *
+ * Measured at 100,000 incidents (docs/benchmarks.md, "History at scale"): for a filter matching
+ * one incident in six, the walk reads ~60,000 index entries in 9–14 ms (~800 pages), where the
+ * GIN read visits the heap page of each of its 10,001 matches (5,500–9,000 pages, 13–16 ms when
+ * cached and several times that when not).
  */
-function countSql(walk: FilterSql, gin: FilterSql | undefined): string {
+function countSql(form: ListForm, sql: FilterSql): string {
   const limit = TOTAL_CAP + 1;
-  if (walk.where === '') return `SELECT count(*) AS total FROM (SELECT 1 FROM incidents LIMIT ${limit}) AS matching`;
-  const ordered = `SELECT count(*) FROM (SELECT 1 FROM incidents ${walk.where}
-                     ORDER BY opened_at DESC, incident_id LIMIT ${limit}) AS matching`;
-  if (gin === undefined || walk.test === undefined) return `SELECT (${ordered}) AS total`;
-  const sampleWhere = walk.range.length === 0 ? '' : `WHERE ${walk.range.join(' AND ')}`;
-  return `SELECT CASE
-      WHEN (SELECT count(*) FILTER (WHERE sampled.matches) FROM (
-              SELECT (${walk.test}) AS matches FROM incidents ${sampleWhere}
-               ORDER BY opened_at DESC, incident_id LIMIT ${DENSITY_SAMPLE}) AS sampled) >= ${DENSE_MATCHES}
-      THEN (${ordered})
-      ELSE (SELECT count(*) FROM (SELECT 1 FROM incidents ${gin.where} LIMIT ${limit}) AS matching) END AS total`;
+  if (form === 'facet')
+    return `SELECT count(*) AS total FROM (SELECT 1 FROM incident_facets ${sql.where} LIMIT ${limit}) AS matching`;
+  if (sql.where === '') return `SELECT count(*) AS total FROM (SELECT 1 FROM incidents LIMIT ${limit}) AS matching`;
+  if (form === 'gin')
+    return `SELECT count(*) AS total FROM (SELECT 1 FROM incidents ${sql.where} LIMIT ${limit}) AS matching`;
+  return `SELECT count(*) AS total FROM (SELECT 1 FROM incidents ${sql.where}
+            ORDER BY opened_at DESC, incident_id LIMIT ${limit}) AS matching`;
 }
 
 export interface IncidentPage {
@@ -299,72 +296,90 @@ export class IncidentIndex {
   }
 
   /**
-   * A page, newest opened first, and the total matching the filter, counted first and apart
-   * (the page reads only its rows) and exactly up to TOTAL_CAP (`totalCapped` beyond: a count is
-   * O(matches), and a page must not be). `nextCursor` names the page after this one.
+   * A page, newest opened first, and the total matching the filter, exactly up to TOTAL_CAP
+   * (`totalCapped` beyond: a count is O(matches), and a page must not be). `nextCursor` names
+   * the page after this one.
    *
-   * A filter of one equality (and maybe a time range) is counted and paged on its facet's list
-   * (loneFacet). For others, the count picks the page's plan: a filter matching many incidents
-   * is read along the order index, stopping after the page (about page × incidents ÷ matches
-   * rows); one matching few would make that walk cover the whole table, so its matches are read
-   * through the filter indexes and sorted instead (the order expression is masked so the
-   * planner cannot walk).
+   * The count and the page run at once, on two connections, in the form the filter suggests:
+   * a lone equality's facet list (loneFacet); otherwise the order-index walk, unless the filter
+   * may be sparse (ginCandidate) and few of the newest incidents match it (isDense), when its
+   * GIN index. The walk stops after the page (about page × incidents ÷ matches entries), so it
+   * suits a filter matching many incidents and a page in their first half; the count tells
+   * whether that holds, and when it does not the page is read again through the GIN index and
+   * sorted (the order expression masked, so the planner cannot walk): a page near or past the
+   * end of a few thousand matches would walk the whole index for it.
    */
   async list(filter: IncidentFilter): Promise<IncidentPage> {
-    const byFacet = loneFacet(filter) !== undefined;
-    const weighGin = !byFacet && ginCandidate(filter);
+    const facet = loneFacet(filter) !== undefined;
+    const weighGin = !facet && ginCandidate(filter);
+    const started: ListForm = facet ? 'facet' : weighGin && !(await this.isDense(filter)) ? 'gin' : 'walk';
     const countParams = new Params();
-    const count = await this.pool.query<{ total: string }>(
-      byFacet
-        ? `SELECT count(*) AS total FROM (SELECT 1 FROM incident_facets ${filterSql(filter, 'facet', countParams).where}
-                                      LIMIT ${TOTAL_CAP + 1}) AS matching`
-        : countSql(
-            filterSql(filter, 'walk', countParams),
-            weighGin ? filterSql(filter, 'gin', countParams) : undefined,
-          ),
-      countParams.values,
-    );
+    const [count, startedPage] = await Promise.all([
+      this.pool.query<{ total: string }>(
+        countSql(started, filterSql(filter, started, countParams)),
+        countParams.values,
+      ),
+      this.page(filter, started),
+    ]);
     const counted = Number(count.rows[0]?.total ?? 0);
-    // Many matches, and a page in their first half: walk the order index, stopping after the
-    // page (about (offset + limit) × incidents ÷ matches entries). Otherwise read the matches
-    // through the GIN index and sort them (the order expression masked, so the planner cannot
-    // walk instead): a page near or past the end of a few thousand matches would walk the whole
-    // index for it.
-    const walking =
-      !weighGin || (counted > SPARSE_MATCHES && (counted > TOTAL_CAP || filter.offset + filter.limit <= counted / 2));
-    const pageParams = new Params();
-    let { where } = filterSql(filter, byFacet ? 'facet' : walking ? 'walk' : 'gin', pageParams);
-    if (filter.cursor !== undefined) {
-      const at = `(timestamptz 'epoch' + ${pageParams.bind(filter.cursor.openedUs)}::bigint * interval '1 microsecond')`;
-      const after = `opened_at <= ${at} AND (opened_at < ${at} OR incident_id > ${pageParams.bind(filter.cursor.incidentId)})`;
-      where = where === '' ? `WHERE ${after}` : `${where} AND ${after}`;
-    }
-    const order = walking ? 'opened_at DESC, incident_id' : "opened_at + interval '0' DESC, incident_id || ''";
-    // The page's keys first, then its columns: rows skipped by `offset` (or walked past by the
-    // filter) are read from an index alone — a lone equality's facet list (migration 17), or the
-    // order index, which carries every filter's column (migration 16) — and the pending-approvals
-    // count runs for the page's rows only.
-    const page =
-      counted === 0
-        ? { rows: [] as SummaryRow[] }
-        : await this.pool.query<SummaryRow>(
-            `SELECT ${COLUMNS} FROM incidents
-               JOIN (SELECT incident_id AS page_id FROM ${byFacet ? 'incident_facets' : 'incidents'} ${where}
-                      ORDER BY ${order}
-                      LIMIT ${pageParams.bind(filter.limit + 1)} OFFSET ${pageParams.bind(filter.offset)}) AS page
-                 ON incidents.incident_id = page.page_id
-              ORDER BY opened_at DESC, incident_id`,
-            pageParams.values,
-          );
-    const rows = page.rows.slice(0, filter.limit);
+    const walking = counted > SPARSE_MATCHES && (counted > TOTAL_CAP || filter.offset + filter.limit <= counted / 2);
+    const form: ListForm = started === 'facet' || !weighGin ? started : walking ? 'walk' : 'gin';
+    const pageRows = form === started ? startedPage : await this.page(filter, form);
+    const rows = pageRows.slice(0, filter.limit);
     const last = rows[rows.length - 1];
     return {
       total: Math.min(counted, TOTAL_CAP),
       ...(counted > TOTAL_CAP && { totalCapped: true }),
       incidents: rows.map(toSummary),
-      ...(page.rows.length > filter.limit &&
+      ...(pageRows.length > filter.limit &&
         last !== undefined && { nextCursor: encodeCursor({ openedUs: last.opened_us, incidentId: last.incident_id }) }),
     };
+  }
+
+  /**
+   * Whether at least DENSE_MATCHES of the newest DENSITY_SAMPLE incidents (in the time range)
+   * match the filter's equalities, read from the order index alone: dense enough to walk.
+   */
+  private async isDense(filter: IncidentFilter): Promise<boolean> {
+    const params = new Params();
+    const walk = filterSql(filter, 'walk', params);
+    if (walk.test === undefined) return true;
+    const range = walk.range.length === 0 ? '' : `WHERE ${walk.range.join(' AND ')}`;
+    const { rows } = await this.pool.query<{ dense: boolean }>(
+      `SELECT count(*) FILTER (WHERE sampled.matches) >= ${DENSE_MATCHES} AS dense
+         FROM (SELECT (${walk.test}) AS matches FROM incidents ${range}
+                ORDER BY opened_at DESC, incident_id LIMIT ${DENSITY_SAMPLE}) AS sampled`,
+      params.values,
+    );
+    return rows[0]?.dense === true;
+  }
+
+  /**
+   * One more row than the page (whether there is a next one), in the given form. The page's keys
+   * first, then its columns: rows skipped by `offset` (or walked past by the filter) are read
+   * from an index alone — a lone equality's facet list (migration 17), or the order index, which
+   * carries every filter's column (migration 16) — and the pending-approvals count runs for the
+   * page's rows only.
+   */
+  private async page(filter: IncidentFilter, form: ListForm): Promise<SummaryRow[]> {
+    const params = new Params();
+    let { where } = filterSql(filter, form, params);
+    if (filter.cursor !== undefined) {
+      const at = `(timestamptz 'epoch' + ${params.bind(filter.cursor.openedUs)}::bigint * interval '1 microsecond')`;
+      const after = `opened_at <= ${at} AND (opened_at < ${at} OR incident_id > ${params.bind(filter.cursor.incidentId)})`;
+      where = where === '' ? `WHERE ${after}` : `${where} AND ${after}`;
+    }
+    const order = form === 'gin' ? "opened_at + interval '0' DESC, incident_id || ''" : 'opened_at DESC, incident_id';
+    const { rows } = await this.pool.query<SummaryRow>(
+      `SELECT ${COLUMNS} FROM incidents
+         JOIN (SELECT incident_id AS page_id FROM ${form === 'facet' ? 'incident_facets' : 'incidents'} ${where}
+                ORDER BY ${order}
+                LIMIT ${params.bind(filter.limit + 1)} OFFSET ${params.bind(filter.offset)}) AS page
+           ON incidents.incident_id = page.page_id
+        ORDER BY opened_at DESC, incident_id`,
+      params.values,
+    );
+    return rows;
   }
 
   /**
