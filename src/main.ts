@@ -41,18 +41,20 @@ function requireConnections(config: InterlockConfig, mode: string): void {
 
 /** dev mode: fill empty connection settings with embedded servers kept under .interlock/. */
 async function startEmbedded(config: InterlockConfig, log: Logger, stops: Stop[]): Promise<InterlockConfig> {
-  const { startTemporalDevServer } = await import('./dev/temporal-server.js');
+  const { superviseTemporalDevServer } = await import('./dev/temporal-server.js');
   const { embeddedPostgresDataDir, startEmbeddedPostgres } = await import('./dev/embedded-postgres.js');
   const stateDir = resolve(process.env['INTERLOCK_STATE_DIR'] ?? join(REPO_ROOT, '.interlock'));
   mkdirSync(stateDir, { recursive: true });
   let { address, uiUrl } = config.temporal;
   let { url } = config.database;
   if (address === '') {
-    const server = await startTemporalDevServer({
+    // Restarted on the same port with its store if the store stops answering (a known wedge).
+    const server = await superviseTemporalDevServer({
       dbFile: join(stateDir, 'temporal.db'),
       uiPort: Number(nonEmpty(process.env['INTERLOCK_TEMPORAL_UI_PORT']) ?? 8233),
       namespace: config.temporal.namespace,
       log: (msg) => log.info(msg),
+      warn: (msg) => log.warn(msg),
     });
     stops.push(() => server.shutdown());
     address = server.address;

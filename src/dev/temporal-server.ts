@@ -1,7 +1,8 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { findChildProcess, forgetPid, recordPid, stopRecordedProcess } from './stale-process';
+import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment, type LocalTestWorkflowEnvironmentOptions } from '@temporalio/testing';
 
 type DevServerSearchAttributes = NonNullable<
@@ -122,4 +123,119 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}
         if (pidFile) await forgetPid(pidFile);
       })),
   };
+}
+
+export interface WatchdogOptions {
+  /** How often the watchdog reads the store (default 2 s). */
+  probeEveryMs?: number;
+  /** A read that has no answer after this long has failed (default 10 s). */
+  probeTimeoutMs?: number;
+  /** Failed reads in a row that make the watchdog restart the server (default 3). */
+  failuresBeforeRestart?: number;
+  /** Where the watchdog reports a restart (default: `log`). */
+  warn?: (msg: string) => void;
+}
+
+export interface SupervisedTemporalDevServer extends TemporalDevServer {
+  /** How many times the watchdog has restarted the server. */
+  restarts(): number;
+  /** The server's process id now, when known. */
+  pid(): number | undefined;
+}
+
+/**
+ * A dev server kept serving: a watchdog reads its store every few seconds (ListNamespaces goes
+ * to SQLite) and, after a few failed reads in a row, restarts it on the same port with the same
+ * SQLite file, so namespaces and workflows survive and clients and workers reconnect as after
+ * an outage.
+ *
+ * Why: the dev server's store is SQLite through a single connection, and under load that
+ * connection can wedge, failing every later call with "interrupted (9)" until the process
+ * restarts (it failed ten suites of one CI run, 2026-12-02). The SQLite driver interrupts the
+ * connection when a call's context is cancelled, and since SQLite 3.41 an interrupt stays in
+ * force while any statement is active.
+ */
+export async function superviseTemporalDevServer(
+  opts: TemporalDevServerOptions & WatchdogOptions & { dbFile: string },
+): Promise<SupervisedTemporalDevServer> {
+  const probeEveryMs = opts.probeEveryMs ?? 2_000;
+  const probeTimeoutMs = opts.probeTimeoutMs ?? 10_000;
+  const failuresBeforeRestart = opts.failuresBeforeRestart ?? 3;
+  const log = opts.log ?? (() => undefined);
+  const warn = opts.warn ?? log;
+  // The SDK gives a server 5 s to answer; a cold or busy machine can need another try.
+  const start = async (port: number | undefined): Promise<TemporalDevServer> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await startTemporalDevServer({ ...opts, ...(port !== undefined && { port }) });
+      } catch (error) {
+        if (attempt === 3) throw error;
+        warn(`Temporal dev server did not start (attempt ${attempt}): ${errorLine(error)}`);
+      }
+    }
+  };
+  let server = await start(opts.port);
+  const port = Number(server.address.slice(server.address.lastIndexOf(':') + 1));
+  // No retry interceptor: a failed read should count at once, not be retried for a minute.
+  const connection = await Connection.connect({ address: server.address, interceptors: [] });
+
+  let failures = 0;
+  let restarts = 0;
+  let probing: Promise<void> | undefined;
+  let stopped = false;
+  const restart = async (reason: string) => {
+    warn(`Temporal dev server not answering (${reason}); restarting it on port ${port} with its store`);
+    await server
+      .shutdown()
+      .catch((error: unknown) => warn(`stopping the Temporal dev server failed: ${errorLine(error)}`));
+    server = await start(port);
+    restarts += 1;
+    failures = 0;
+    warn(`Temporal dev server restarted (${restarts} so far)`);
+  };
+  const probe = async () => {
+    try {
+      await connection.withDeadline(Date.now() + probeTimeoutMs, () =>
+        connection.workflowService.listNamespaces({ pageSize: 1 }),
+      );
+      failures = 0;
+    } catch (error) {
+      failures += 1;
+      if (failures >= failuresBeforeRestart && !stopped)
+        await restart(errorLine(error)).catch((restartError: unknown) =>
+          warn(`restarting the Temporal dev server failed, trying again at the next read: ${errorLine(restartError)}`),
+        );
+    }
+  };
+  const timer = setInterval(() => {
+    probing ??= probe().finally(() => (probing = undefined));
+  }, probeEveryMs);
+  timer.unref();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    address: server.address,
+    namespace: server.namespace,
+    ...(server.uiUrl !== undefined && { uiUrl: server.uiUrl }),
+    restarts: () => restarts,
+    pid() {
+      try {
+        return Number(readFileSync(`${opts.dbFile}.server-pid`, 'utf8').trim()) || undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    shutdown: () =>
+      (stopping ??= (async () => {
+        stopped = true;
+        clearInterval(timer);
+        await probing;
+        await connection.close();
+        await server.shutdown();
+      })()),
+  };
+}
+
+function errorLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }

@@ -6,7 +6,13 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { findTemporalCli, startTemporalDevServer, temporalCliCachePath } from '../../src/dev/temporal-server';
+import {
+  findTemporalCli,
+  startTemporalDevServer,
+  superviseTemporalDevServer,
+  temporalCliCachePath,
+  type SupervisedTemporalDevServer,
+} from '../../src/dev/temporal-server';
 
 jest.setTimeout(120_000);
 
@@ -182,5 +188,63 @@ describe('startTemporalDevServer after a crash', () => {
     const again = await startTemporalDevServer({ dbFile });
     await again.shutdown();
     expect(isAlive(unrelated.pid ?? -1)).toBe(true);
+  });
+});
+
+describe('superviseTemporalDevServer', () => {
+  let dir: string;
+  let server: SupervisedTemporalDevServer | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'interlock-temporal-watchdog-'));
+  });
+
+  afterAll(async () => {
+    await server?.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // A SIGKILL stands in for the wedged SQLite connection seen in CI: either way the store stops answering.
+  it('restarts a server that stopped answering on the same address, its namespaces and workflows kept', async () => {
+    const namespace = 'interlock-watchdog-test';
+    const warnings: string[] = [];
+    server = await superviseTemporalDevServer({
+      dbFile: join(dir, 'temporal.db'),
+      namespace,
+      probeEveryMs: 300,
+      probeTimeoutMs: 2_000,
+      failuresBeforeRestart: 2,
+      warn: (m) => warnings.push(m),
+    });
+    const started = await Connection.connect({ address: server.address });
+    try {
+      await new Client({ connection: started, namespace }).workflow.start('neverPolled', {
+        taskQueue: 'no-worker',
+        workflowId: 'kept-across-restart',
+      });
+    } finally {
+      await started.close();
+    }
+    const first = server.pid();
+    expect(first).toBeDefined();
+    process.kill(first as number, 'SIGKILL');
+
+    for (let waited = 0; server.restarts() === 0; waited += 100) {
+      if (waited > 60_000) throw new Error(`the watchdog did not restart the server:\n${warnings.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(server.pid()).not.toBe(first);
+    expect(warnings.join('\n')).toMatch(/not answering .*restarting it on port \d+ with its store/);
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      const description = await new Client({ connection, namespace }).workflow
+        .getHandle('kept-across-restart')
+        .describe();
+      expect(description.status.name).toBe('RUNNING');
+    } finally {
+      await connection.close();
+    }
+    await new Promise((r) => setTimeout(r, 1_000)); // a few more reads of a serving server
+    expect(server.restarts()).toBe(1);
   });
 });
