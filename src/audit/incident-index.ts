@@ -4,7 +4,7 @@
  * triggers, policy targets, case work), so listing needs no workflow query and shows closed
  * incidents too. Pages by offset, or by a keyset cursor that stays O(page) however deep.
  */
-import type { Pool } from 'pg';
+import type { Pool, QueryResultRow } from 'pg';
 import { z } from 'zod';
 
 export interface IncidentSummary {
@@ -244,14 +244,12 @@ export const TOTAL_CAP = 10_000;
 const DENSITY_SAMPLE = 1_000;
 /** Matches among DENSITY_SAMPLE from which a filter is dense: one in ten. */
 const DENSE_MATCHES = 100;
-/** At most this many matches: read them through the filter's indexes and sort, not along the order index. */
-const SPARSE_MATCHES = 2_000;
 
-/** How a list is read: its count and its page use the same form (filterSql). */
+/** How a list query reads its matches (filterSql). */
 type ListForm = 'walk' | 'gin' | 'facet';
 
 /**
- * How many incidents match, up to TOTAL_CAP + 1, in the form the page starts with (list()).
+ * How many incidents match, up to TOTAL_CAP + 1, in one form (list() says which).
  *
  * - `facet` (a lone equality): the first TOTAL_CAP + 1 entries of its list, every one a match.
  * - `walk`: along the order index in list order, testing the columns it carries, until
@@ -274,6 +272,15 @@ function countSql(form: ListForm, sql: FilterSql): string {
     return `SELECT count(*) AS total FROM (SELECT 1 FROM incidents ${sql.where} LIMIT ${limit}) AS matching`;
   return `SELECT count(*) AS total FROM (SELECT 1 FROM incidents ${sql.where}
             ORDER BY opened_at DESC, incident_id LIMIT ${limit}) AS matching`;
+}
+
+/**
+ * A walk that tests equality columns: the planner's estimate of its matches decides whether it
+ * walks the order index, so IncidentIndex.read() takes that choice from it. A walk without
+ * tests (no filter, a time range, `waitingForApproval`) is planned well as it is.
+ */
+function walksWithTests(form: ListForm, sql: FilterSql): boolean {
+  return form === 'walk' && sql.test !== undefined;
 }
 
 export interface IncidentPage {
@@ -300,31 +307,21 @@ export class IncidentIndex {
    * (`totalCapped` beyond: a count is O(matches), and a page must not be). `nextCursor` names
    * the page after this one.
    *
-   * The count and the page run at once, on two connections, in the form the filter suggests:
-   * a lone equality's facet list (loneFacet); otherwise the order-index walk, unless the filter
-   * may be sparse (ginCandidate) and few of the newest incidents match it (isDense), when its
-   * GIN index. The walk stops after the page (about page × incidents ÷ matches entries), so it
-   * suits a filter matching many incidents and a page in their first half; the count tells
-   * whether that holds, and when it does not the page is read again through the GIN index and
-   * sorted (the order expression masked, so the planner cannot walk): a page near or past the
-   * end of a few thousand matches would walk the whole index for it.
+   * The count and the page run at once, on two connections, in one form. A lone equality
+   * (loneFacet) is read from its facet list. A filter that may be sparse (ginCandidate) and
+   * that few of the newest incidents match (isDense) is read through its GIN index; the page
+   * sorts its matches, with the order expression masked so the planner cannot walk. Any other
+   * filter walks the order index, stopping after the page or at worst reading the index once,
+   * as its count may.
    */
   async list(filter: IncidentFilter): Promise<IncidentPage> {
-    const facet = loneFacet(filter) !== undefined;
-    const weighGin = !facet && ginCandidate(filter);
-    const started: ListForm = facet ? 'facet' : weighGin && !(await this.isDense(filter)) ? 'gin' : 'walk';
-    const countParams = new Params();
-    const [count, startedPage] = await Promise.all([
-      this.pool.query<{ total: string }>(
-        countSql(started, filterSql(filter, started, countParams)),
-        countParams.values,
-      ),
-      this.page(filter, started),
-    ]);
-    const counted = Number(count.rows[0]?.total ?? 0);
-    const walking = counted > SPARSE_MATCHES && (counted > TOTAL_CAP || filter.offset + filter.limit <= counted / 2);
-    const form: ListForm = started === 'facet' || !weighGin ? started : walking ? 'walk' : 'gin';
-    const pageRows = form === started ? startedPage : await this.page(filter, form);
+    const form: ListForm =
+      loneFacet(filter) !== undefined
+        ? 'facet'
+        : ginCandidate(filter) && !(await this.isDense(filter))
+          ? 'gin'
+          : 'walk';
+    const [counted, pageRows] = await Promise.all([this.count(filter, form), this.page(filter, form)]);
     const rows = pageRows.slice(0, filter.limit);
     const last = rows[rows.length - 1];
     return {
@@ -334,6 +331,42 @@ export class IncidentIndex {
       ...(pageRows.length > filter.limit &&
         last !== undefined && { nextCursor: encodeCursor({ openedUs: last.opened_us, incidentId: last.incident_id }) }),
     };
+  }
+
+  /** How many incidents match, up to TOTAL_CAP + 1 (countSql). */
+  private async count(filter: IncidentFilter, form: ListForm): Promise<number> {
+    const params = new Params();
+    const sql = filterSql(filter, form, params);
+    const rows = await this.read<{ total: string }>(walksWithTests(form, sql), countSql(form, sql), params.values);
+    return Number(rows[0]?.total ?? 0);
+  }
+
+  /**
+   * Runs a list query; with `walk` (walksWithTests), in a transaction of its own with
+   * sequential scans and parallel workers off. Such a query is meant to walk the order index in
+   * list order, testing its columns, and stop. When fewer matches than the count's limit are
+   * expected, the planner reckons the walk must read the whole index. It then prefers to scan
+   * the table and sort: 59 ms against 13–17 ms for the whole walk (`status=open&caseStatus=new`,
+   * 10,000 of 100,000 incidents, docs/benchmarks.md). Or it splits the walk among workers and
+   * merges their rows, 37–50 ms.
+   */
+  private async read<T extends QueryResultRow>(walk: boolean, sql: string, values: unknown[]): Promise<T[]> {
+    if (!walk) return (await this.pool.query<T>(sql, values)).rows;
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query(
+        'BEGIN READ ONLY; SET LOCAL enable_seqscan = off; SET LOCAL max_parallel_workers_per_gather = 0',
+      );
+      const { rows } = await client.query<T>(sql, values);
+      await client.query('COMMIT');
+      return rows;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   /**
@@ -363,14 +396,16 @@ export class IncidentIndex {
    */
   private async page(filter: IncidentFilter, form: ListForm): Promise<SummaryRow[]> {
     const params = new Params();
-    let { where } = filterSql(filter, form, params);
+    const sql = filterSql(filter, form, params);
+    let { where } = sql;
     if (filter.cursor !== undefined) {
       const at = `(timestamptz 'epoch' + ${params.bind(filter.cursor.openedUs)}::bigint * interval '1 microsecond')`;
       const after = `opened_at <= ${at} AND (opened_at < ${at} OR incident_id > ${params.bind(filter.cursor.incidentId)})`;
       where = where === '' ? `WHERE ${after}` : `${where} AND ${after}`;
     }
     const order = form === 'gin' ? "opened_at + interval '0' DESC, incident_id || ''" : 'opened_at DESC, incident_id';
-    const { rows } = await this.pool.query<SummaryRow>(
+    return this.read<SummaryRow>(
+      walksWithTests(form, sql),
       `SELECT ${COLUMNS} FROM incidents
          JOIN (SELECT incident_id AS page_id FROM ${form === 'facet' ? 'incident_facets' : 'incidents'} ${where}
                 ORDER BY ${order}
@@ -379,7 +414,6 @@ export class IncidentIndex {
         ORDER BY opened_at DESC, incident_id`,
       params.values,
     );
-    return rows;
   }
 
   /**
