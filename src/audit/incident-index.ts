@@ -310,9 +310,9 @@ export class IncidentIndex {
    * The count and the page run at once, on two connections, in one form. A lone equality
    * (loneFacet) is read from its facet list. A filter that may be sparse (ginCandidate) and
    * that few of the newest incidents match (isDense) is read through its GIN index; the page
-   * sorts its matches, with the order expression masked so the planner cannot walk. Any other
-   * filter walks the order index, stopping after the page or at worst reading the index once,
-   * as its count may.
+   * sorts its matches, with the order expression masked so the planner cannot walk (unless the
+   * count finds more than TOTAL_CAP matches before the page is read). Any other filter walks the
+   * order index, stopping after the page or at worst reading the index once, as its count may.
    */
   async list(filter: IncidentFilter): Promise<IncidentPage> {
     const form: ListForm =
@@ -321,7 +321,18 @@ export class IncidentIndex {
         : ginCandidate(filter) && !(await this.isDense(filter))
           ? 'gin'
           : 'walk';
-    const [counted, pageRows] = await Promise.all([this.count(filter, form), this.page(filter, form)]);
+    const counting = this.count(filter, form);
+    const paging = this.page(filter, form);
+    // A GIN page reads and sorts every match. Few of the newest incidents match this filter, but
+    // more than TOTAL_CAP older ones may (closed incidents, say, when the newest are open). Then
+    // a walk of the order index, stopping after the page, is started too, and the first page read
+    // answers.
+    const [counted, pageRows] = await Promise.all([
+      counting,
+      form === 'gin'
+        ? Promise.race([paging, counting.then((n) => (n > TOTAL_CAP ? this.page(filter, 'walk') : paging))])
+        : paging,
+    ]);
     const rows = pageRows.slice(0, filter.limit);
     const last = rows[rows.length - 1];
     return {
