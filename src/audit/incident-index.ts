@@ -322,15 +322,16 @@ export class IncidentIndex {
           ? 'gin'
           : 'walk';
     const counting = this.count(filter, form);
-    const paging = this.page(filter, form);
+    let paged = false;
+    const paging = this.page(filter, form).finally(() => (paged = true));
     // A GIN page reads and sorts every match. Few of the newest incidents match this filter, but
     // more than TOTAL_CAP older ones may (closed incidents, say, when the newest are open). Then
-    // a walk of the order index, stopping after the page, is started too, and the first page read
-    // answers.
+    // a walk of the order index, stopping after the page, is started too (unless the GIN page is
+    // read already), and the first page read answers.
     const [counted, pageRows] = await Promise.all([
       counting,
       form === 'gin'
-        ? Promise.race([paging, counting.then((n) => (n > TOTAL_CAP ? this.page(filter, 'walk') : paging))])
+        ? Promise.race([paging, counting.then((n) => (n > TOTAL_CAP && !paged ? this.page(filter, 'walk') : paging))])
         : paging,
     ]);
     const rows = pageRows.slice(0, filter.limit);
