@@ -44,6 +44,11 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string | 
   return undefined;
 }
 
+/** Where a dev server with a SQLite file records its process id (a crashed run's server is found there). */
+function serverPidFile(dbFile: string): string {
+  return `${dbFile}.server-pid`;
+}
+
 export interface TemporalDevServerOptions {
   /** SQLite file to persist workflows across restarts; in-memory when omitted. */
   dbFile?: string;
@@ -84,7 +89,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}
     log('no temporal CLI found (TEMPORAL_CLI_PATH, bootstrap cache, PATH): the Temporal SDK will download one');
   }
   // A server orphaned by a crashed previous run would hold the SQLite file and the UI port.
-  const pidFile = opts.dbFile !== undefined ? `${opts.dbFile}.server-pid` : undefined;
+  const pidFile = opts.dbFile !== undefined ? serverPidFile(opts.dbFile) : undefined;
   const serverMarkers = ['start-dev', opts.dbFile ?? ''];
   if (pidFile) {
     const stale = await stopRecordedProcess(pidFile, serverMarkers);
@@ -220,7 +225,7 @@ export async function superviseTemporalDevServer(
     restarts: () => restarts,
     pid() {
       try {
-        return Number(readFileSync(`${opts.dbFile}.server-pid`, 'utf8').trim()) || undefined;
+        return Number(readFileSync(serverPidFile(opts.dbFile), 'utf8').trim()) || undefined;
       } catch {
         return undefined;
       }

@@ -337,13 +337,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const workDir = mkdtempSync(join(tmpdir(), 'interlock-stack-'));
   let worker: ChildProcess | undefined;
   let api: ChildProcess | undefined;
+  const added: (() => ChildProcess | undefined)[] = [];
+  const tearDown = async (signal: NodeJS.Signals) => {
+    await Promise.all([stopChild(api, signal), stopChild(worker, signal), ...added.map((c) => stopChild(c(), signal))]);
+    await Promise.all([crowdstrike.close(), fortigate.close()]);
+    await db.drop();
+    rmSync(workDir, { recursive: true, force: true });
+  };
   // What is up already is torn down when a later step fails: a stub left listening would keep
   // jest from exiting after the run, turning a failed suite into a CI timeout.
   const abandon = async (error: unknown): Promise<never> => {
-    await Promise.all([stopChild(api, 'SIGKILL'), stopChild(worker, 'SIGKILL')]);
-    await Promise.all([crowdstrike.close(), fortigate.close()]);
-    await db.drop().catch(() => undefined);
-    rmSync(workDir, { recursive: true, force: true });
+    await tearDown('SIGKILL').catch(() => undefined);
     throw error;
   };
   await registerNamespace(temporal, namespace).catch(abandon);
@@ -382,7 +386,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   worker = await spawnWorker().catch(abandon);
   api = await spawnApi().catch(abandon);
   const apiUrl = `http://127.0.0.1:${port}`;
-  const added: (() => ChildProcess | undefined)[] = [];
 
   return {
     apiUrl,
@@ -479,10 +482,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         if (recordDir !== undefined && recordDir !== '')
           await recordHistories({ address: temporal, namespace, dir: recordDir, secrets: secretsIn(withChannels) });
       } finally {
-        await Promise.all([stopChild(api), stopChild(worker), ...added.map((child) => stopChild(child()))]);
-        await Promise.all([crowdstrike.close(), fortigate.close()]);
-        await db.drop();
-        rmSync(workDir, { recursive: true, force: true });
+        await tearDown('SIGTERM');
       }
     },
   };
